@@ -1,0 +1,103 @@
+/*
+ * splsuite - the one front door: parses the subcommand and dispatches,
+ * in the manner of perf and bpftool. Commands whose part was not built
+ * (a missing optional dependency) say so and exit 77.
+ */
+#include "commands.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct cmd {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *summary;
+    const char *missing; /* why it was not built, when fn is NULL */
+};
+
+#ifdef SPLSUITE_HAVE_CMD_CONFORM
+#define CONFORM_FN cmd_conform
+#else
+#define CONFORM_FN NULL
+#endif
+#ifdef SPLSUITE_HAVE_CMD_TORTURE
+#define TORTURE_FN cmd_torture
+#define FSCK_FN cmd_fsck
+#else
+#define TORTURE_FN NULL
+#define FSCK_FN NULL
+#endif
+#ifdef SPLSUITE_HAVE_CMD_BENCH
+#define BENCH_FN cmd_bench
+#define PLOT_FN cmd_plot
+#else
+#define BENCH_FN NULL
+#define PLOT_FN NULL
+#endif
+#ifdef SPLSUITE_HAVE_CMD_TRACE
+#define TRACE_FN cmd_trace
+#else
+#define TRACE_FN NULL
+#endif
+#ifdef SPLSUITE_HAVE_CMD_LAB
+#define LAB_FN cmd_lab
+#else
+#define LAB_FN NULL
+#endif
+
+static const struct cmd cmds[] = {
+    {"conform", CONFORM_FN, "check an implementation against the protocol rules of docs/spec.md", "conformance part not built"},
+    {"torture", TORTURE_FN, "fork, kill, crash and reopen; verify nothing is torn or lost", "stress part not built"},
+    {"fsck", FSCK_FN, "check (and with consent repair) a store's bytes without any implementation", "stress part not built"},
+    {"bench", BENCH_FN, "ops, wake latency, madvise, flush and NUMA benchmarks", "bench part not built"},
+    {"plot", PLOT_FN, "draw bench results (latency CDFs, scaling, NUMA matrix) with gnuplot", "bench part not built"},
+    {"trace", TRACE_FN, "eBPF probes: madvise and eventfd latency per NUMA node",
+     "bpf part not built: needs libbpf-dev, bpftool and clang at configure time"},
+    {"lab", LAB_FN, "boot a kernel under QEMU with a NUMA topology and run a subcommand inside", "lab part not built"},
+    {"info", cmd_info, "what this machine supports: kernel, io_uring, BPF, NUMA, perf counters", NULL},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: splsuite [--version] [--help] COMMAND [ARGS]\n\n"
+            "splinter-suite " SPLSUITE_VERSION ": benchmark and conformance suite for the Splinter store protocol.\n\n"
+            "Commands:\n");
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        fprintf(out, "  %-9s %s%s\n", cmds[i].name, cmds[i].summary, cmds[i].fn ? "" : " [not built]");
+    fprintf(out, "\n'splsuite COMMAND --help' explains each one.\n"
+                 "Exit status: 0 ok, 1 failure found, 2 usage error, 77 skipped (feature unavailable).\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return SPL_EXIT_USAGE;
+    }
+    const char *c = argv[1];
+    if (!strcmp(c, "--help") || !strcmp(c, "-h") || !strcmp(c, "help")) {
+        if (argc > 2 && strcmp(c, "help") == 0) {
+            char *hv[] = {argv[2], "--help", NULL};
+            for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+                if (!strcmp(cmds[i].name, argv[2]) && cmds[i].fn) return cmds[i].fn(2, hv);
+        }
+        usage(stdout);
+        return SPL_EXIT_OK;
+    }
+    if (!strcmp(c, "--version") || !strcmp(c, "-V") || !strcmp(c, "version")) {
+        printf("splsuite %s\n", SPLSUITE_VERSION);
+        return SPL_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        if (strcmp(cmds[i].name, c) != 0) continue;
+        if (!cmds[i].fn) {
+            spl_err(c, "%s", cmds[i].missing);
+            return SPL_EXIT_SKIP;
+        }
+        return cmds[i].fn(argc - 1, argv + 1);
+    }
+    spl_err(c, "unknown command (splsuite --help lists them)");
+    return SPL_EXIT_USAGE;
+}

@@ -1,0 +1,125 @@
+/*
+ * impl.h - loading an implementation of the Splinter ABI under test.
+ *
+ * Every part of the suite (conform, torture, bench, trace) works through a
+ * struct spl_impl: the library dlopen'ed with RTLD_LOCAL, its splinter_*
+ * symbols resolved one by one (NULL where absent, so a rule that needs a
+ * missing function is skipped with that reason), and its backend detected.
+ *
+ * Specs accepted by spl_impl_load():
+ *   ref            built-in reference, shm backend (libsplref.so)
+ *   ref-file       built-in reference, persistent-file backend (libsplref_p.so)
+ *   mut:NAME       the reference with fault NAME (shm); mut-file:NAME (file)
+ *   PATH           any shared object exporting the splinter_* ABI
+ */
+#ifndef SPLSUITE_IMPL_H
+#define SPLSUITE_IMPL_H
+
+#include "splinter.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+enum spl_backend { SPL_BACKEND_UNKNOWN = 0, SPL_BACKEND_SHM, SPL_BACKEND_FILE };
+
+/* X(ret, name, args): the whole ABI of format v4 plus the reference's extensions. */
+#define SPL_IMPL_FUNCS(X)                                                                              \
+    X(int, create, (const char *, size_t, size_t))                                                     \
+    X(int, open, (const char *))                                                                       \
+    X(int, create_or_open, (const char *, size_t, size_t))                                             \
+    X(int, open_or_create, (const char *, size_t, size_t))                                             \
+    X(void, close, (void))                                                                             \
+    X(void *, open_numa, (const char *, int))                                                          \
+    X(int, set_mop, (unsigned int))                                                                    \
+    X(int, get_mop, (void))                                                                            \
+    X(void, purge, (void))                                                                             \
+    X(int, set, (const char *, const void *, size_t))                                                  \
+    X(int, unset, (const char *))                                                                      \
+    X(int, get, (const char *, void *, size_t, size_t *))                                              \
+    X(int, list, (char **, size_t, size_t *))                                                          \
+    X(int, poll, (const char *, uint64_t))                                                             \
+    X(int, get_header_snapshot, (splinter_header_snapshot_t *))                                        \
+    X(int, get_slot_snapshot, (const char *, splinter_slot_snapshot_t *))                              \
+    X(void, config_set, (struct splinter_header *, uint8_t))                                           \
+    X(void, config_clear, (struct splinter_header *, uint8_t))                                         \
+    X(int, config_test, (struct splinter_header *, uint8_t))                                           \
+    X(uint8_t, config_snapshot, (struct splinter_header *))                                            \
+    X(void, slot_usr_set, (struct splinter_slot *, uint16_t))                                          \
+    X(void, slot_usr_clear, (struct splinter_slot *, uint16_t))                                        \
+    X(int, slot_usr_test, (struct splinter_slot *, uint16_t))                                          \
+    X(uint16_t, slot_usr_snapshot, (struct splinter_slot *))                                           \
+    X(int, set_named_type, (const char *, uint16_t))                                                   \
+    X(int, set_slot_time, (const char *, unsigned short, uint64_t, size_t))                            \
+    X(int, integer_op, (const char *, splinter_integer_op_t, const void *))                            \
+    X(const void *, get_raw_ptr, (const char *, size_t *, uint64_t *))                                 \
+    X(uint64_t, get_epoch, (const char *))                                                             \
+    X(int, bump_slot, (const char *))                                                                  \
+    X(int, retrain_slot, (const char *))                                                               \
+    X(int, set_label, (const char *, uint64_t))                                                        \
+    X(int, unset_label, (const char *, uint64_t))                                                      \
+    X(int, client_set_tandem, (const char *, const void **, const size_t *, uint8_t))                  \
+    X(void, client_unset_tandem, (const char *, uint8_t))                                              \
+    X(int, watch_register, (const char *, uint8_t))                                                    \
+    X(int, watch_unregister, (const char *, uint8_t))                                                  \
+    X(int, watch_label_register, (uint64_t, uint8_t))                                                  \
+    X(void, pulse_watchers, (struct splinter_slot *))                                                  \
+    X(int, pulse_keygroup, (const char *))                                                             \
+    X(uint64_t, get_signal_count, (uint8_t))                                                           \
+    X(void, enumerate_matches, (uint64_t, void (*)(const char *, uint64_t, void *), void *))           \
+    X(int, event_bus_init, (void))                                                                     \
+    X(int, event_bus_open, (void))                                                                     \
+    X(int, event_bus_wait, (int, uint64_t))                                                            \
+    X(void, event_bus_close, (int))                                                                    \
+    X(void, event_bus_get_dirty, (uint64_t *, size_t))                                                 \
+    X(int, set_as_system, (const char *))                                                              \
+    X(int, append, (const char *, const void *, size_t, size_t *))                                     \
+    X(int, shard_claim_ex, (uint32_t, uint32_t, uint8_t, uint8_t, uint64_t, uint64_t))                 \
+    X(int, shard_claim, (uint32_t, uint8_t, uint8_t, uint64_t))                                        \
+    X(int, shard_rebid, (uint32_t, uint8_t, uint8_t, uint64_t))                                        \
+    X(int, shard_release, (uint32_t))                                                                  \
+    X(uint32_t, shard_election, (uint8_t *))                                                           \
+    X(int, shard_is_sovereign, (uint32_t))                                                             \
+    X(int, shard_table_snapshot, (struct splinter_shard_bid_snapshot *, size_t))                       \
+    X(int, madvise, (uint32_t, void *, size_t, int, uint64_t))                                         \
+    X(uint64_t, now, (void))                                                                           \
+    X(int, set_embedding, (const char *, const float *))                                               \
+    X(int, get_embedding, (const char *, float *))                                                     \
+    X(int, flush, (int))                                                                               \
+    X(const char *, ref_version, (void))
+
+struct spl_impl {
+    void *dl;
+    char spec[256];  /* as given */
+    char path[4096]; /* resolved shared object */
+    char label[64];  /* short name for reports: "ref", "mut:torn_write", basename */
+    enum spl_backend backend;
+#define SPL_IMPL_PTR(ret, name, args) ret(*name) args;
+    SPL_IMPL_FUNCS(SPL_IMPL_PTR)
+#undef SPL_IMPL_PTR
+};
+
+/* Loads spec. 0, or -1 with a reason in err. Backend detection creates and
+ * removes one probe store. */
+int spl_impl_load(const char *spec, struct spl_impl *out, char *err, size_t errlen);
+void spl_impl_unload(struct spl_impl *im);
+/* Name of a symbol missing from im among the NULL-terminated list, or NULL. */
+const char *spl_impl_missing(const struct spl_impl *im, const char *const *names);
+bool spl_impl_has(const struct spl_impl *im, const char *name); /* "set", "madvise", ... */
+
+/* Resolves "ref"/"mut:x" to a library path, or copies a path through. */
+int spl_impl_resolve(const char *spec, char *path, size_t len, char *err, size_t errlen);
+/* Directory of the built reference libraries (build tree or install). */
+const char *spl_impl_libdir(void);
+
+/* A store name for im's backend, unique to this process and tag:
+ * shm "/splsuite-TAG-PID", file "$TMPDIR/splsuite-TAG-PID.spl". */
+void spl_impl_store_name(const struct spl_impl *im, const char *tag, char *buf, size_t len);
+void spl_impl_store_remove(const struct spl_impl *im, const char *name);
+/* Path of a store in the filesystem (for fsck, FMT checks): "/dev/shm/x" for shm. */
+void spl_impl_store_path(const struct spl_impl *im, const char *name, char *buf, size_t len);
+
+/* The mutants built with the reference: name, id, catcher rule, description. */
+struct spl_mutant { int id; const char *name, *catcher, *what; };
+extern const struct spl_mutant spl_mutants[];
+extern const size_t spl_nmutants;
+
+#endif

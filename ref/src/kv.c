@@ -1,0 +1,332 @@
+/*
+ * kv.c - keys and values: lookup, set, get, unset, append, list, poll, mop.
+ *
+ * Every path that changes value bytes, val_len or the key holds the slot's
+ * seqlock (even -> odd -> even+2). The original lets unset and
+ * set_as_system write without it; here no reader can see those half-done.
+ */
+#include "store.h"
+
+#include <time.h>
+
+long spl_find(splref_store *st, const char *key, uint64_t h)
+{
+    uint32_t n = st->nslots;
+    size_t home = (size_t)(h % n);
+    for (uint32_t i = 0; i < n; ++i) {
+        size_t idx = (home + i) % n;
+        struct splinter_slot *s = &st->S[idx];
+        uint64_t sh = atomic_load_explicit(&s->hash, memory_order_acquire);
+        if (sh == h && spl_key_eq(s, key)) return (long)idx;
+        if (sh == 0 && atomic_load_explicit(&s->epoch, memory_order_acquire) == 0) break;
+    }
+    errno = ENOENT;
+    return -1;
+}
+
+static void scrub_for_write(splref_store *st, uint8_t *dst, size_t len)
+{
+    uint8_t f = atomic_load_explicit(&st->H->core_flags, memory_order_relaxed);
+    if (!(f & SPL_SYS_AUTO_SCRUB)) return;
+    size_t n = st->max_val;
+    if (f & SPL_SYS_HYBRID_SCRUB) {
+        size_t r = MUTANT(hybrid_no_round) ? len : (len + 63) & ~(size_t)63;
+        if (r < n) n = r;
+    }
+    memset(dst, 0, n);
+}
+
+static void copy_key(struct splinter_slot *s, const char *key)
+{
+    size_t k = strnlen(key, SPLINTER_KEY_MAX - 1);
+    memcpy(s->key, key, k);
+    memset(s->key + k, 0, SPLINTER_KEY_MAX - k);
+}
+
+/* Writes the value into a locked slot; the caller unlocks. */
+static int write_locked(splref_store *st, struct splinter_slot *s, const void *val, size_t len)
+{
+    if (!spl_in_arena(st, s->val_off, st->max_val)) { errno = EUCLEAN; return -1; }
+    uint8_t *dst = st->V + s->val_off;
+    scrub_for_write(st, dst, len);
+    if (MUTANT(torn_write) && len > 1) {
+        /* publish an even epoch with only half of the new value in place */
+        uint64_t e = atomic_load_explicit(&s->epoch, memory_order_relaxed);
+        memcpy(dst, val, len / 2);
+        atomic_store_explicit(&s->epoch, e + 1, memory_order_release);
+        for (volatile int spin = 0; spin < 2000; spin++) {}
+        atomic_store_explicit(&s->epoch, e + 2, memory_order_release);
+        memcpy(dst + len / 2, (const uint8_t *)val + len / 2, len - len / 2);
+    } else {
+        memcpy(dst, val, len);
+    }
+    atomic_store_explicit(&s->val_len, (uint32_t)len, memory_order_release);
+    return 0;
+}
+
+int splref_set(splref_store *st, const char *key, const void *val, size_t len)
+{
+    if (!st || !key || (!val && len)) return -2;
+    if (len == 0) { errno = EINVAL; return -1; }
+    if (len > st->max_val) {
+        if (!MUTANT(no_emsgsize)) { errno = EMSGSIZE; return -1; }
+        len = st->max_val;
+    }
+    uint64_t h = spl_fnv1a(key);
+    uint32_t n = st->nslots;
+    size_t home = (size_t)(h % n);
+    long target = -1, free_idx = -1;
+
+    for (uint32_t i = 0; i < n; ++i) {
+        size_t idx = (home + i) % n;
+        struct splinter_slot *s = &st->S[idx];
+        uint64_t sh = atomic_load_explicit(&s->hash, memory_order_acquire);
+        if (sh == h && spl_key_eq(s, key)) { target = (long)idx; break; }
+        if (sh == 0) {
+            uint64_t e = atomic_load_explicit(&s->epoch, memory_order_acquire);
+            /* an empty slot being filled right now may be receiving this key */
+            if (e & 1) { errno = EAGAIN; return -1; }
+            if (free_idx < 0) free_idx = (long)idx;
+            if (e == 0) break;
+        }
+    }
+    bool fresh = target < 0;
+    if (fresh) target = free_idx;
+    if (target < 0) { errno = ENOSPC; return -1; }
+
+    struct splinter_slot *s = &st->S[target];
+    uint64_t e;
+    if (spl_lock(s, &e) != 0) return -1;
+    /* re-check ownership under the lock: the slot may have changed hands */
+    uint64_t sh = atomic_load_explicit(&s->hash, memory_order_acquire);
+    if (fresh ? sh != 0 : (sh != h || !spl_key_eq(s, key))) {
+        atomic_store_explicit(&s->epoch, e, memory_order_release);
+        errno = EAGAIN;
+        return -1;
+    }
+    if (write_locked(st, s, val, len) != 0) {
+        int saved = errno;
+        spl_abort(s, e);
+        errno = saved;
+        return -1;
+    }
+    if (fresh) {
+        copy_key(s, key);
+        atomic_store_explicit(&s->hash, h, memory_order_release);
+    }
+    spl_unlock(s, e);
+    spl_pulse(st, s);
+    if (!MUTANT(set_no_global_epoch)) spl_global_bump(st);
+    spl_bus_notify(st, (size_t)target);
+    spl_mark_dirty(st, (size_t)target);
+    return 0;
+}
+
+int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size_t *out_sz)
+{
+    if (!st || !key) return -2;
+    uint64_t h = spl_fnv1a(key);
+    long idx = spl_find(st, key, h);
+    if (idx < 0) return -1;
+    struct splinter_slot *s = &st->S[idx];
+    uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
+    if (start & 1) { errno = EAGAIN; return -1; }
+    size_t len = atomic_load_explicit(&s->val_len, memory_order_acquire);
+    uint32_t off = s->val_off;
+    if (len > st->max_val || !spl_in_arena(st, off, len)) {
+        /* torn metadata (a writer between checks) or a corrupt slot */
+        if (atomic_load_explicit(&s->epoch, memory_order_acquire) != start) { errno = EAGAIN; return -1; }
+        errno = EUCLEAN;
+        return -1;
+    }
+    if (buf) {
+        if (buf_sz < len) {
+            if (out_sz) *out_sz = len;
+            errno = EMSGSIZE;
+            return -1;
+        }
+        memcpy(buf, st->V + off, len);
+    }
+    atomic_thread_fence(memory_order_acquire);
+    uint64_t end = atomic_load_explicit(&s->epoch, memory_order_acquire);
+    if (!MUTANT(reader_no_recheck) && end != start) { errno = EAGAIN; return -1; }
+    if (out_sz) *out_sz = len;
+    return 0;
+}
+
+int splref_unset(splref_store *st, const char *key)
+{
+    if (!st || !key) return -2;
+    uint64_t h = spl_fnv1a(key);
+    long idx = spl_find(st, key, h);
+    if (idx < 0) return -1;
+    struct splinter_slot *s = &st->S[idx];
+    uint64_t e;
+    if (spl_lock(s, &e) != 0) return -1;
+    if (atomic_load_explicit(&s->hash, memory_order_acquire) != h || !spl_key_eq(s, key)) {
+        atomic_store_explicit(&s->epoch, e, memory_order_release);
+        errno = EAGAIN;
+        return -1;
+    }
+    int len = (int)atomic_load_explicit(&s->val_len, memory_order_acquire);
+    atomic_store_explicit(&s->hash, 0, memory_order_release);
+    if (atomic_load_explicit(&st->H->core_flags, memory_order_relaxed) & SPL_SYS_AUTO_SCRUB) {
+        if (spl_in_arena(st, s->val_off, st->max_val)) memset(st->V + s->val_off, 0, st->max_val);
+        memset(s->key, 0, SPLINTER_KEY_MAX);
+    } else {
+        s->key[0] = '\0';
+    }
+    atomic_store_explicit(&s->type_flag, SPL_SLOT_DEFAULT_TYPE, memory_order_release);
+    atomic_store_explicit(&s->val_len, 0, memory_order_release);
+#ifdef SPLINTER_EMBEDDINGS
+    memset(s->embedding, 0, sizeof(s->embedding));
+#endif
+    atomic_store_explicit(&s->ctime, 0, memory_order_release);
+    atomic_store_explicit(&s->atime, 0, memory_order_release);
+    atomic_store_explicit(&s->user_flag, 0, memory_order_release);
+    atomic_store_explicit(&s->watcher_mask, 0, memory_order_release);
+    atomic_store_explicit(&s->bloom, 0, memory_order_release);
+    spl_unlock(s, e);
+    spl_mark_dirty(st, (size_t)idx);
+    return MUTANT(unset_returns_zero) ? 0 : len;
+}
+
+int splref_append(splref_store *st, const char *key, const void *data, size_t data_len, size_t *new_len)
+{
+    if (!st || !key || !data || data_len == 0) return -2;
+    uint64_t h = spl_fnv1a(key);
+    long idx = spl_find(st, key, h);
+    if (idx < 0) return -1;
+    struct splinter_slot *s = &st->S[idx];
+    uint64_t e;
+    if (spl_lock(s, &e) != 0) return -1;
+    size_t cur = atomic_load_explicit(&s->val_len, memory_order_relaxed);
+    if (cur > st->max_val || data_len > st->max_val - cur) {
+        atomic_store_explicit(&s->epoch, e, memory_order_release);
+        errno = EMSGSIZE;
+        return -1;
+    }
+    if (!spl_in_arena(st, s->val_off, cur + data_len)) {
+        atomic_store_explicit(&s->epoch, e, memory_order_release);
+        errno = EUCLEAN;
+        return -1;
+    }
+    memcpy(st->V + s->val_off + cur, data, data_len);
+    atomic_store_explicit(&s->val_len, (uint32_t)(cur + data_len), memory_order_release);
+    if (new_len) *new_len = cur + data_len;
+    spl_unlock(s, e);
+    spl_pulse(st, s);
+    spl_global_bump(st);
+    spl_bus_notify(st, (size_t)idx);
+    spl_mark_dirty(st, (size_t)idx);
+    return 0;
+}
+
+int splref_list(splref_store *st, char **out_keys, size_t max_keys, size_t *out_count)
+{
+    if (!st || !out_keys || !out_count) return -2;
+    size_t count = 0;
+    for (uint32_t i = 0; i < st->nslots && count < max_keys; ++i) {
+        if (atomic_load_explicit(&st->S[i].hash, memory_order_acquire) &&
+            atomic_load_explicit(&st->S[i].val_len, memory_order_acquire) > 0)
+            out_keys[count++] = st->S[i].key;
+    }
+    *out_count = count;
+    return 0;
+}
+
+int splref_poll(splref_store *st, const char *key, uint64_t timeout_ms)
+{
+    if (!st || !key) return -2;
+    long idx = spl_find(st, key, spl_fnv1a(key));
+    if (idx < 0) return -1;
+    struct splinter_slot *s = &st->S[idx];
+    uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
+    if (start & 1) { errno = EAGAIN; return -1; }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long nap_ns = 20000; /* back off from 20 us to 2 ms: quick wakes, cheap long waits */
+    for (;;) {
+        uint64_t cur = atomic_load_explicit(&s->epoch, memory_order_acquire);
+        if (!(cur & 1) && cur != start) return 0;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        uint64_t el = (uint64_t)(now.tv_sec - t0.tv_sec) * 1000u + (uint64_t)((now.tv_nsec - t0.tv_nsec) / 1000000);
+        if (timeout_ms != UINT64_MAX && el >= timeout_ms) { errno = ETIMEDOUT; return -1; }
+        struct timespec nap = {0, nap_ns};
+        nanosleep(&nap, NULL);
+        if (nap_ns < 2000000) nap_ns *= 2;
+    }
+}
+
+const void *splref_get_raw_ptr(splref_store *st, const char *key, size_t *out_sz, uint64_t *out_epoch)
+{
+    if (!st || !key) { errno = EINVAL; return NULL; }
+    long idx = spl_find(st, key, spl_fnv1a(key));
+    if (idx < 0) return NULL;
+    struct splinter_slot *s = &st->S[idx];
+    uint64_t e = atomic_load_explicit(&s->epoch, memory_order_acquire);
+    size_t len = atomic_load_explicit(&s->val_len, memory_order_relaxed);
+    if (!spl_in_arena(st, s->val_off, len)) { errno = EUCLEAN; return NULL; }
+    if (out_epoch) *out_epoch = e;
+    if (out_sz) *out_sz = len;
+    return st->V + s->val_off;
+}
+
+int splref_set_as_system(splref_store *st, const char *key)
+{
+    if (!st || !key) return -2;
+    long idx = spl_find(st, key, spl_fnv1a(key));
+    if (idx < 0) return -1;
+    struct splinter_slot *s = &st->S[idx];
+    uint64_t e;
+    if (spl_lock(s, &e) != 0) return -1;
+    if (!spl_in_arena(st, s->val_off, st->max_val)) { spl_abort(s, e); errno = EUCLEAN; return -1; }
+    atomic_store_explicit(&s->type_flag, SPL_SLOT_TYPE_BINARY, memory_order_release);
+    atomic_store_explicit(&s->val_len, st->max_val, memory_order_release);
+    spl_unlock(s, e);
+    spl_mark_dirty(st, (size_t)idx);
+    return 0;
+}
+
+int splref_set_mop(splref_store *st, unsigned int mode)
+{
+    if (!st) return -2;
+    switch (mode) {
+    case 0: atomic_fetch_and(&st->H->core_flags, (uint8_t)~(SPL_SYS_AUTO_SCRUB | SPL_SYS_HYBRID_SCRUB)); break;
+    case 1: atomic_fetch_or(&st->H->core_flags, SPL_SYS_AUTO_SCRUB | SPL_SYS_HYBRID_SCRUB); break;
+    case 2:
+        atomic_fetch_or(&st->H->core_flags, SPL_SYS_AUTO_SCRUB);
+        atomic_fetch_and(&st->H->core_flags, (uint8_t)~SPL_SYS_HYBRID_SCRUB);
+        break;
+    default: errno = EOPNOTSUPP; return -1;
+    }
+    return 0;
+}
+
+int splref_get_mop(splref_store *st)
+{
+    if (!st) return -2;
+    uint8_t f = atomic_load(&st->H->core_flags);
+    if (f & SPL_SYS_HYBRID_SCRUB) return 1;
+    if (f & SPL_SYS_AUTO_SCRUB) return 2;
+    return 0;
+}
+
+void splref_purge(splref_store *st)
+{
+    if (!st) return;
+    for (uint32_t i = 0; i < st->nslots; ++i) {
+        struct splinter_slot *s = &st->S[i];
+        uint64_t e;
+        if (spl_slot_virgin(s)) continue; /* never written: already zero, keep it a chain end */
+        if (spl_lock(s, &e) != 0) continue;
+        if (!spl_in_arena(st, s->val_off, st->max_val)) { spl_abort(s, e); continue; }
+        uint8_t *dst = st->V + s->val_off;
+        uint32_t len = atomic_load_explicit(&s->val_len, memory_order_relaxed);
+        if (atomic_load_explicit(&s->hash, memory_order_acquire) == 0) memset(dst, 0, st->max_val);
+        else if (len < st->max_val) memset(dst + len, 0, st->max_val - len);
+        spl_unlock(s, e);
+        spl_mark_dirty(st, i);
+    }
+}

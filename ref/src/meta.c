@@ -1,0 +1,224 @@
+/*
+ * meta.c - snapshots, flags, named types, slot times, integer ops, epochs.
+ */
+#include "store.h"
+
+#include <stdlib.h>
+
+int splref_get_header_snapshot(splref_store *st, splinter_header_snapshot_t *snap)
+{
+    if (!st || !snap) return -2;
+    memset(snap, 0, sizeof(*snap));
+    snap->magic = st->H->magic;
+    snap->version = st->H->version;
+    snap->slots = st->H->slots;
+    snap->max_val_sz = st->H->max_val_sz;
+    snap->epoch = atomic_load_explicit(&st->H->epoch, memory_order_acquire);
+    snap->core_flags = atomic_load_explicit(&st->H->core_flags, memory_order_acquire);
+    snap->user_flags = atomic_load_explicit(&st->H->user_flags, memory_order_acquire);
+    snap->parse_failures = atomic_load_explicit(&st->H->parse_failures, memory_order_relaxed);
+    snap->last_failure_epoch = atomic_load_explicit(&st->H->last_failure_epoch, memory_order_relaxed);
+    return 0;
+}
+
+int splref_get_slot_snapshot(splref_store *st, const char *key, splinter_slot_snapshot_t *snap)
+{
+    if (!st || !key || !snap) return -2;
+    uint64_t h = spl_fnv1a(key);
+    long idx = spl_find(st, key, h);
+    if (idx < 0) return -1;
+    struct splinter_slot *s = &st->S[idx];
+    /* bounded retry: a slot left odd by a dead writer must not hang us */
+    for (int tries = 0; tries < 1000; tries++) {
+        uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
+        if (start & 1) continue;
+        memset(snap, 0, sizeof(*snap));
+        snap->hash = atomic_load_explicit(&s->hash, memory_order_acquire);
+        snap->epoch = start;
+        snap->val_off = s->val_off;
+        snap->val_len = atomic_load_explicit(&s->val_len, memory_order_relaxed);
+        snap->type_flag = atomic_load_explicit(&s->type_flag, memory_order_acquire);
+        snap->user_flag = atomic_load_explicit(&s->user_flag, memory_order_acquire);
+        snap->ctime = atomic_load_explicit(&s->ctime, memory_order_acquire);
+        snap->atime = atomic_load_explicit(&s->atime, memory_order_acquire);
+        snap->bloom = atomic_load_explicit(&s->bloom, memory_order_acquire);
+        memcpy(snap->key, s->key, SPLINTER_KEY_MAX);
+        snap->key[SPLINTER_KEY_MAX - 1] = '\0';
+#ifdef SPLINTER_EMBEDDINGS
+        memcpy(snap->embedding, s->embedding, sizeof(snap->embedding));
+#endif
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&s->epoch, memory_order_acquire) == start) return 0;
+    }
+    errno = EAGAIN;
+    return -1;
+}
+
+/* Header and slot flag helpers take raw pointers, as in the original ABI. */
+void splinter_config_set(struct splinter_header *hdr, uint8_t mask) { if (hdr) atomic_fetch_or(&hdr->core_flags, mask); }
+void splinter_config_clear(struct splinter_header *hdr, uint8_t mask) { if (hdr) atomic_fetch_and(&hdr->core_flags, (uint8_t)~mask); }
+int splinter_config_test(struct splinter_header *hdr, uint8_t mask) { return hdr ? (atomic_load(&hdr->core_flags) & mask) != 0 : 0; }
+uint8_t splinter_config_snapshot(struct splinter_header *hdr) { return hdr ? atomic_load(&hdr->core_flags) : 0; }
+void splinter_slot_usr_set(struct splinter_slot *slot, uint16_t mask) { if (slot) atomic_fetch_or(&slot->user_flag, (uint8_t)mask); }
+void splinter_slot_usr_clear(struct splinter_slot *slot, uint16_t mask) { if (slot) atomic_fetch_and(&slot->user_flag, (uint8_t)~mask); }
+int splinter_slot_usr_test(struct splinter_slot *slot, uint16_t mask) { return slot ? (atomic_load(&slot->user_flag) & mask) != 0 : 0; }
+uint16_t splinter_slot_usr_snapshot(struct splinter_slot *slot) { return slot ? atomic_load(&slot->user_flag) : 0; }
+
+int splref_set_named_type(splref_store *st, const char *key, uint16_t mask)
+{
+    if (!st || !key) return -2;
+    long idx = spl_find(st, key, spl_fnv1a(key));
+    if (idx < 0) return -1;
+    struct splinter_slot *s = &st->S[idx];
+    uint64_t e;
+    if (spl_lock(s, &e) != 0) return -1;
+    uint32_t cur = atomic_load(&s->val_len);
+    if ((mask & SPL_SLOT_TYPE_BIGUINT) && cur < 8) {
+        /* Promote in place: the slot's own value area always has room for 8
+         * bytes when max_val_sz >= 8. (The original bump-allocates from
+         * val_brk, which starts at offset 0 and so overwrites slot 0's value.) */
+        if (st->max_val < 8 || !spl_in_arena(st, s->val_off, 8)) { spl_abort(s, e); errno = ENOMEM; return -1; }
+        uint8_t *p = st->V + s->val_off;
+        uint64_t v = 0;
+        if (cur > 0 && p[0] >= '0' && p[0] <= '9') {
+            char tmp[16] = {0};
+            memcpy(tmp, p, cur < 15 ? cur : 15);
+            v = strtoull(tmp, NULL, 0);
+        } else {
+            memcpy(&v, p, cur);
+        }
+        memcpy(p, &v, 8);
+        atomic_store_explicit(&s->val_len, 8, memory_order_relaxed);
+    }
+    atomic_store_explicit(&s->type_flag, (uint8_t)mask, memory_order_release);
+    spl_unlock(s, e);
+    spl_global_bump(st);
+    spl_bus_notify(st, (size_t)idx);
+    spl_mark_dirty(st, (size_t)idx);
+    return 0;
+}
+
+int splref_set_slot_time(splref_store *st, const char *key, unsigned short mode, uint64_t epoch, size_t offset)
+{
+    if (!st || !key) return -2;
+    if (mode != SPL_TIME_CTIME && mode != SPL_TIME_ATIME) { errno = ENOTSUP; return -2; }
+    long idx = spl_find(st, key, spl_fnv1a(key));
+    if (idx < 0) return -1;
+    struct splinter_slot *s = &st->S[idx];
+    if (atomic_load_explicit(&s->epoch, memory_order_acquire) & 1) { errno = EAGAIN; return -1; }
+    atomic_store_explicit(mode == SPL_TIME_CTIME ? &s->ctime : &s->atime, epoch - offset, memory_order_release);
+    spl_mark_dirty(st, (size_t)idx);
+    return 0;
+}
+
+int splref_integer_op(splref_store *st, const char *key, splinter_integer_op_t op, const void *mask)
+{
+    if (!st || !key) return -2;
+    if ((unsigned)op > SPL_OP_DEC) { errno = ENOTSUP; return -1; }
+    uint64_t m = 0;
+    if (mask) memcpy(&m, mask, sizeof m);
+    long idx = spl_find(st, key, spl_fnv1a(key));
+    if (idx < 0) return -1;
+    struct splinter_slot *s = &st->S[idx];
+    if (!(atomic_load_explicit(&s->type_flag, memory_order_relaxed) & SPL_SLOT_TYPE_BIGUINT)) {
+        errno = EPROTOTYPE;
+        return -1;
+    }
+    uint64_t e;
+    if (spl_lock(s, &e) != 0) return -1;
+    if (!spl_in_arena(st, s->val_off, 8)) { spl_abort(s, e); errno = EUCLEAN; return -1; }
+    uint8_t *p = st->V + s->val_off;
+    uint64_t v;
+    memcpy(&v, p, 8);
+    switch (op) {
+    case SPL_OP_AND: v &= m; break;
+    case SPL_OP_OR: v |= m; break;
+    case SPL_OP_XOR: v ^= m; break;
+    case SPL_OP_NOT: v = ~v; break;
+    case SPL_OP_INC: v += m; break;
+    case SPL_OP_DEC:
+        if (MUTANT(dec_no_borrow)) v = (v & ~(uint64_t)0xFF) | (uint8_t)((uint8_t)v - (uint8_t)m);
+        else v -= m;
+        break;
+    }
+    memcpy(p, &v, 8);
+    spl_unlock(s, e);
+    spl_global_bump(st);
+    spl_bus_notify(st, (size_t)idx);
+    spl_mark_dirty(st, (size_t)idx);
+    return 0;
+}
+
+uint64_t splref_get_epoch(splref_store *st, const char *key)
+{
+    if (!st || !key) return 0;
+    long idx = spl_find(st, key, spl_fnv1a(key));
+    if (idx < 0) return 0;
+    return atomic_load_explicit(&st->S[idx].epoch, memory_order_acquire);
+}
+
+int splref_bump_slot(splref_store *st, const char *key)
+{
+    if (!st || !key) return -2;
+    long idx = spl_find(st, key, spl_fnv1a(key));
+    if (idx < 0) return -1;
+    struct splinter_slot *s = &st->S[idx];
+    uint64_t e;
+    if (spl_lock(s, &e) != 0) return -1;
+    spl_pulse(st, s);
+    spl_unlock(s, e);
+    return 0;
+}
+
+int splref_retrain_slot(splref_store *st, const char *key)
+{
+    if (!st || !key) return -2;
+    long idx = spl_find(st, key, spl_fnv1a(key));
+    if (idx < 0) return -1;
+    struct splinter_slot *s = &st->S[idx];
+    /* Stored outright, not CAS: the sanctioned way to free a slot left odd by
+     * a dead writer. The backward move tells clients to revalidate. */
+    atomic_store_explicit(&s->epoch, 3, memory_order_release);
+#ifdef SPLINTER_EMBEDDINGS
+    memset(s->embedding, 0, sizeof(s->embedding));
+#endif
+    atomic_thread_fence(memory_order_release);
+    atomic_store_explicit(&s->epoch, 4, memory_order_release);
+    spl_global_bump(st);
+    spl_pulse(st, s);
+    spl_bus_notify(st, (size_t)idx);
+    spl_mark_dirty(st, (size_t)idx);
+    return 0;
+}
+
+#ifdef SPLINTER_EMBEDDINGS
+int splref_set_embedding(splref_store *st, const char *key, const float *vec)
+{
+    if (!st || !key || !vec) return -2;
+    long idx = spl_find(st, key, spl_fnv1a(key));
+    if (idx < 0) return -1;
+    struct splinter_slot *s = &st->S[idx];
+    uint64_t e;
+    if (spl_lock(s, &e) != 0) return -1;
+    memcpy(s->embedding, vec, sizeof(s->embedding));
+    spl_unlock(s, e);
+    spl_global_bump(st);
+    spl_bus_notify(st, (size_t)idx);
+    spl_mark_dirty(st, (size_t)idx);
+    return 0;
+}
+
+int splref_get_embedding(splref_store *st, const char *key, float *out)
+{
+    if (!st || !key || !out) return -2;
+    long idx = spl_find(st, key, spl_fnv1a(key));
+    if (idx < 0) return -1;
+    struct splinter_slot *s = &st->S[idx];
+    uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
+    if (start & 1) { errno = EAGAIN; return -1; }
+    memcpy(out, s->embedding, sizeof(s->embedding));
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&s->epoch, memory_order_acquire) != start) { errno = EAGAIN; return -1; }
+    return 0;
+}
+#endif

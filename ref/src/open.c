@@ -1,0 +1,208 @@
+/*
+ * open.c - creating, opening and validating stores.
+ *
+ * Open trusts nothing in the file until the geometry it claims has been
+ * checked against the size the kernel reports: a truncated, hostile or
+ * foreign file is refused with an errno, never read out of bounds.
+ */
+#include "store.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#ifdef SPLREF_HAVE_NUMA
+#include <numa.h>
+#include <numaif.h>
+#endif
+
+/* SPLINTER_DEFAULT_UMASK (octal) applies to creation only, as in the original. */
+static mode_t apply_env_umask(void)
+{
+    const char *env = getenv("SPLINTER_DEFAULT_UMASK");
+    if (!env || !*env) return (mode_t)-1;
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(env, &end, 8);
+    if (errno || end == env || *end || v < 0 || v > 0777) return (mode_t)-1;
+    return umask((mode_t)v);
+}
+
+static int geometry_size(uint64_t slots, uint64_t max_val, size_t *out)
+{
+    if (slots == 0 || max_val == 0 || slots > UINT32_MAX || max_val > UINT32_MAX) {
+        errno = EINVAL;
+        return -1;
+    }
+    uint64_t a, b, t;
+    if (__builtin_mul_overflow(slots, (uint64_t)SPLINTER_SLOT_SIZE, &a) ||
+        __builtin_mul_overflow(slots, max_val, &b) || __builtin_add_overflow(a, b, &t) ||
+        __builtin_add_overflow(t, (uint64_t)SPLINTER_HEADER_SIZE, &t) || t > (uint64_t)SIZE_MAX ||
+        t > (uint64_t)INT64_MAX) {
+        errno = EOVERFLOW;
+        return -1;
+    }
+    *out = (size_t)t;
+    return 0;
+}
+
+static int open_fd(enum splref_backend be, const char *name, int flags)
+{
+    if (be == SPLREF_BACKEND_FILE) return open(name, flags | O_NOFOLLOW | O_CLOEXEC, 0666);
+    return shm_open(name, flags, 0666);
+}
+
+static splref_store *wrap(int fd, void *base, size_t total, enum splref_backend be)
+{
+    splref_store *st = calloc(1, sizeof(*st));
+    if (!st) return NULL;
+    st->fd = fd;
+    st->base = base;
+    st->total = total;
+    st->backend = be;
+    st->H = base;
+    st->S = (struct splinter_slot *)((uint8_t *)base + SPLINTER_HEADER_SIZE);
+    st->nslots = st->H->slots;
+    st->max_val = st->H->max_val_sz;
+    st->V = (uint8_t *)st->S + (size_t)st->nslots * SPLINTER_SLOT_SIZE;
+    st->arena = (size_t)st->nslots * st->max_val;
+    atomic_init(&st->bus_fd, -1);
+    return st;
+}
+
+splref_store *splref_create(enum splref_backend be, const char *name, size_t slots, size_t max_val_sz)
+{
+    size_t total;
+    if (!name) { errno = EINVAL; return NULL; }
+    if (geometry_size(slots, max_val_sz, &total) != 0) return NULL;
+    mode_t prev = apply_env_umask();
+    int fd = open_fd(be, name, O_RDWR | O_CREAT | O_EXCL);
+    int saved = errno;
+    if (prev != (mode_t)-1) umask(prev);
+    if (fd < 0) { errno = saved; return NULL; }
+
+    void *base = MAP_FAILED;
+    if (ftruncate(fd, (off_t)total) != 0) goto fail;
+    base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED) goto fail;
+
+    /* The object is new and zero-filled: only non-zero fields need writing.
+     * magic goes last so a concurrent opener never sees a half-made header. */
+    struct splinter_header *H = base;
+    H->version = SPLINTER_VER;
+    H->slots = (uint32_t)slots;
+    H->max_val_sz = (uint32_t)max_val_sz;
+    H->val_sz = (uint32_t)total; /* as the original: total size, truncated */
+    atomic_store_explicit(&H->epoch, 1, memory_order_relaxed);
+    atomic_store_explicit(&H->core_flags, SPL_SYS_AUTO_SCRUB | SPL_SYS_HYBRID_SCRUB, memory_order_relaxed);
+    for (int b = 0; b < 64; b++) atomic_store_explicit(&H->bloom_watches[b], 0xFF, memory_order_relaxed);
+    atomic_store_explicit(&H->event_bus.owner_fd, -1, memory_order_relaxed);
+    struct splinter_slot *S = (struct splinter_slot *)((uint8_t *)base + SPLINTER_HEADER_SIZE);
+    for (size_t i = 0; i < slots; i++) {
+        S[i].val_off = (uint32_t)(i * max_val_sz);
+        atomic_store_explicit(&S[i].type_flag, SPL_SLOT_DEFAULT_TYPE, memory_order_relaxed);
+    }
+    atomic_thread_fence(memory_order_release);
+    H->magic = SPLINTER_MAGIC;
+
+    splref_store *st = wrap(fd, base, total, be);
+    if (st) return st;
+fail:
+    saved = errno;
+    if (base != MAP_FAILED) munmap(base, total);
+    close(fd);
+    if (be == SPLREF_BACKEND_FILE) unlink(name); else shm_unlink(name);
+    errno = saved;
+    return NULL;
+}
+
+/* Checks a mapped header + slot table against the real size. errno:
+ * EBADMSG not a store / truncated / geometry disagrees with the size,
+ * EPROTONOSUPPORT other format version, EUCLEAN a slot points outside the arena. */
+static int validate(const void *base, size_t size)
+{
+    const struct splinter_header *H = base;
+    if (size < SPLINTER_HEADER_SIZE || H->magic != SPLINTER_MAGIC) { errno = EBADMSG; return -1; }
+    if (H->version != SPLINTER_VER) { errno = EPROTONOSUPPORT; return -1; }
+    size_t want;
+    if (geometry_size(H->slots, H->max_val_sz, &want) != 0) { errno = EBADMSG; return -1; }
+    if (MUTANT(trust_truncated)) return 0;
+    if (want != size) { errno = EBADMSG; return -1; }
+    const struct splinter_slot *S = (const void *)((const uint8_t *)base + SPLINTER_HEADER_SIZE);
+    uint64_t arena = (uint64_t)H->slots * H->max_val_sz;
+    for (uint32_t i = 0; i < H->slots; i++) {
+        uint64_t off = S[i].val_off;
+        uint64_t len = atomic_load_explicit(&S[i].val_len, memory_order_relaxed);
+        if (len > H->max_val_sz || off > arena || len > arena - off) { errno = EUCLEAN; return -1; }
+    }
+    return 0;
+}
+
+splref_store *splref_open(enum splref_backend be, const char *name)
+{
+    if (!name) { errno = EINVAL; return NULL; }
+    int fd = open_fd(be, name, O_RDWR);
+    if (fd < 0) return NULL;
+    struct stat sb;
+    void *base = MAP_FAILED;
+    size_t size = 0;
+    int saved;
+    if (fstat(fd, &sb) != 0) goto fail;
+    if (be == SPLREF_BACKEND_FILE && !S_ISREG(sb.st_mode)) { errno = EINVAL; goto fail; }
+    if (sb.st_size < (off_t)SPLINTER_HEADER_SIZE) { errno = EBADMSG; goto fail; }
+    size = (size_t)sb.st_size;
+    base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED) goto fail;
+    if (validate(base, size) != 0) goto fail;
+    splref_store *st = wrap(fd, base, size, be);
+    if (st) return st;
+fail:
+    saved = errno;
+    if (base != MAP_FAILED) munmap(base, size);
+    close(fd);
+    errno = saved;
+    return NULL;
+}
+
+void splref_close(splref_store *st)
+{
+    if (!st) return;
+    int bfd = atomic_exchange(&st->bus_fd, -1);
+    if (bfd >= 0) close(bfd);
+    spl_flush_free(st);
+    munmap(st->base, st->total);
+    close(st->fd);
+    free(st);
+}
+
+int splref_bind_node(splref_store *st, int node)
+{
+    if (!st) { errno = EINVAL; return -1; }
+#ifdef SPLREF_HAVE_NUMA
+    if (numa_available() < 0) { errno = ENOSYS; return -1; }
+    if (node < 0 || node > numa_max_node() || !numa_bitmask_isbitset(numa_all_nodes_ptr, (unsigned)node)) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct bitmask *bm = numa_bitmask_alloc((unsigned)numa_max_node() + 1);
+    if (!bm) { errno = ENOMEM; return -1; }
+    numa_bitmask_setbit(bm, (unsigned)node);
+    long rc = mbind(st->base, st->total, MPOL_BIND, bm->maskp, bm->size + 1, MPOL_MF_STRICT | MPOL_MF_MOVE);
+    int saved = errno;
+    numa_bitmask_free(bm);
+    errno = saved;
+    return rc == 0 ? 0 : -1;
+#else
+    (void)node;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+void *splref_base(splref_store *st) { return st ? st->base : NULL; }
+size_t splref_size(splref_store *st) { return st ? st->total : 0; }
+int splref_fd(splref_store *st) { return st ? st->fd : -1; }
+struct splinter_header *splref_header(splref_store *st) { return st ? st->H : NULL; }
+struct splinter_slot *splref_slots(splref_store *st) { return st ? st->S : NULL; }
+uint8_t *splref_values(splref_store *st) { return st ? st->V : NULL; }

@@ -1,0 +1,220 @@
+/*
+ * shard.c - the 32-record bid table, its election, and cooperative madvise.
+ *
+ * The election is a pure function of the table and the clock, so every
+ * process computes the same sovereign without talking to the others. Bid
+ * operations are scheduling metadata: they never touch the global epoch.
+ */
+#include "store.h"
+
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+
+static void bids_bump(splref_store *st)
+{
+    if (MUTANT(bid_bumps_epoch)) spl_global_bump(st);
+}
+
+static bool bid_expired(const struct splinter_shard_bid *b, uint64_t now)
+{
+    uint64_t at = atomic_load_explicit(&b->claimed_at, memory_order_acquire);
+    uint64_t dur = atomic_load_explicit(&b->duration_tsc, memory_order_acquire);
+    /* half-open window: live while elapsed < duration */
+    if (MUTANT(expiry_off_by_one)) return now - at > dur;
+    return now - at >= dur;
+}
+
+static void bid_fill(struct splinter_shard_bid *b, uint32_t pid, uint8_t intent, uint8_t prio, uint64_t dur,
+                     uint64_t at)
+{
+    atomic_store_explicit(&b->pid, pid, memory_order_release);
+    atomic_store_explicit(&b->intent, intent, memory_order_release);
+    atomic_store_explicit(&b->priority, prio, memory_order_release);
+    atomic_store_explicit(&b->duration_tsc, dur, memory_order_release);
+    atomic_store_explicit(&b->claimed_at, at, memory_order_release);
+}
+
+int splref_shard_claim_ex(splref_store *st, uint32_t shard_id, uint32_t pid, uint8_t intent, uint8_t priority,
+                          uint64_t duration_tsc, uint64_t claimed_at)
+{
+    if (!st || shard_id == 0) return -2;
+    struct splinter_shard_bid *T = st->H->shard_bids;
+    for (size_t b = 0; b < SPLINTER_MAX_SHARDS; b++) {
+        if (atomic_load_explicit(&T[b].shard_id, memory_order_acquire) == shard_id) {
+            bid_fill(&T[b], pid, intent, priority, duration_tsc, claimed_at);
+            bids_bump(st);
+            return 0;
+        }
+    }
+    for (size_t b = 0; b < SPLINTER_MAX_SHARDS; b++) {
+        uint32_t expected = 0;
+        if (atomic_compare_exchange_strong_explicit(&T[b].shard_id, &expected, shard_id, memory_order_acq_rel,
+                                                    memory_order_relaxed)) {
+            bid_fill(&T[b], pid, intent, priority, duration_tsc, claimed_at);
+            bids_bump(st);
+            return 0;
+        }
+    }
+    if (MUTANT(bid_table_unbounded)) {
+        size_t b = shard_id % SPLINTER_MAX_SHARDS;
+        atomic_store(&T[b].shard_id, shard_id);
+        bid_fill(&T[b], pid, intent, priority, duration_tsc, claimed_at);
+        return 0;
+    }
+    errno = ENOSPC;
+    return -1;
+}
+
+int splref_shard_rebid(splref_store *st, uint32_t shard_id, uint8_t intent, uint8_t priority, uint64_t duration_tsc)
+{
+    if (!st || shard_id == 0) return -2;
+    struct splinter_shard_bid *T = st->H->shard_bids;
+    for (size_t b = 0; b < SPLINTER_MAX_SHARDS; b++) {
+        if (atomic_load_explicit(&T[b].shard_id, memory_order_acquire) == shard_id) {
+            atomic_store_explicit(&T[b].intent, intent, memory_order_release);
+            atomic_store_explicit(&T[b].priority, priority, memory_order_release);
+            atomic_store_explicit(&T[b].duration_tsc, duration_tsc, memory_order_release);
+            atomic_store_explicit(&T[b].claimed_at, spl_now(), memory_order_release);
+            bids_bump(st);
+            return 0;
+        }
+    }
+    errno = ENOENT;
+    return -1;
+}
+
+int splref_shard_release(splref_store *st, uint32_t shard_id)
+{
+    if (!st || shard_id == 0) return -2;
+    struct splinter_shard_bid *T = st->H->shard_bids;
+    for (size_t b = 0; b < SPLINTER_MAX_SHARDS; b++) {
+        if (atomic_load_explicit(&T[b].shard_id, memory_order_acquire) == shard_id) {
+            /* payload first, shard_id last: the record is claimable only once clean */
+            bid_fill(&T[b], 0, SPL_INTENT_NONE, 0, 0, 0);
+            atomic_store_explicit(&T[b].shard_id, 0, memory_order_release);
+            bids_bump(st);
+            return 0;
+        }
+    }
+    errno = ENOENT;
+    return -1;
+}
+
+uint32_t splref_shard_election(splref_store *st, uint8_t *out_intent)
+{
+    if (out_intent) *out_intent = SPL_INTENT_NONE;
+    if (!st) return 0;
+    struct splinter_shard_bid *T = st->H->shard_bids;
+    uint64_t now = spl_now();
+    bool protective = false;
+    for (size_t b = 0; b < SPLINTER_MAX_SHARDS && !protective; b++) {
+        if (atomic_load_explicit(&T[b].shard_id, memory_order_acquire) == 0 || bid_expired(&T[b], now)) continue;
+        uint8_t it = atomic_load_explicit(&T[b].intent, memory_order_acquire);
+        protective = it == SPL_INTENT_WILLNEED || it == SPL_INTENT_SEQUENTIAL;
+    }
+    bool have = false;
+    uint32_t best_id = 0, best_pid = 0;
+    uint8_t best_it = SPL_INTENT_NONE, best_pr = 0;
+    uint64_t best_at = 0;
+    for (size_t b = 0; b < SPLINTER_MAX_SHARDS; b++) {
+        uint32_t id = atomic_load_explicit(&T[b].shard_id, memory_order_acquire);
+        if (id == 0 || bid_expired(&T[b], now)) continue;
+        uint8_t it = atomic_load_explicit(&T[b].intent, memory_order_acquire);
+        uint8_t pr = atomic_load_explicit(&T[b].priority, memory_order_acquire);
+        uint64_t at = atomic_load_explicit(&T[b].claimed_at, memory_order_acquire);
+        uint32_t pid = atomic_load_explicit(&T[b].pid, memory_order_acquire);
+        if (it == SPL_INTENT_DONTNEED && protective && !MUTANT(dontneed_wins)) continue;
+        bool beats;
+        if (!have) beats = true;
+        else if (pr != best_pr) beats = pr > best_pr;
+        else if (at != best_at) beats = MUTANT(reversed_tiebreak) ? at > best_at : at < best_at;
+        else beats = pid < best_pid;
+        if (beats) {
+            have = true;
+            best_id = id, best_it = it, best_pr = pr, best_at = at, best_pid = pid;
+        }
+    }
+    if (out_intent) *out_intent = have ? best_it : SPL_INTENT_NONE;
+    return have ? best_id : 0;
+}
+
+int splref_shard_is_sovereign(splref_store *st, uint32_t shard_id)
+{
+    if (!st) return -2;
+    return shard_id != 0 && splref_shard_election(st, NULL) == shard_id;
+}
+
+int splref_shard_table_snapshot(splref_store *st, struct splinter_shard_bid_snapshot *out, size_t max)
+{
+    if (!st || !out) return -2;
+    struct splinter_shard_bid *T = st->H->shard_bids;
+    uint64_t now = spl_now();
+    uint32_t sov = splref_shard_election(st, NULL);
+    size_t n = max < SPLINTER_MAX_SHARDS ? max : SPLINTER_MAX_SHARDS;
+    for (size_t b = 0; b < n; b++) {
+        uint32_t id = atomic_load_explicit(&T[b].shard_id, memory_order_acquire);
+        memset(&out[b], 0, sizeof out[b]);
+        out[b].shard_id = id;
+        out[b].pid = atomic_load_explicit(&T[b].pid, memory_order_acquire);
+        out[b].intent = atomic_load_explicit(&T[b].intent, memory_order_acquire);
+        out[b].priority = atomic_load_explicit(&T[b].priority, memory_order_acquire);
+        out[b].duration_tsc = atomic_load_explicit(&T[b].duration_tsc, memory_order_acquire);
+        out[b].claimed_at = atomic_load_explicit(&T[b].claimed_at, memory_order_acquire);
+        out[b].expired = id ? bid_expired(&T[b], now) : 1;
+        out[b].sovereign = id != 0 && id == sov;
+    }
+    return (int)n;
+}
+
+int splref_madvise(splref_store *st, uint32_t shard_id, void *addr, size_t len, int advice, uint64_t timeout_ticks)
+{
+    if (!st) return -2;
+    if (shard_id == 0) { errno = EINVAL; return -2; }
+    bool present = false;
+    for (size_t b = 0; b < SPLINTER_MAX_SHARDS && !present; b++)
+        present = atomic_load_explicit(&st->H->shard_bids[b].shard_id, memory_order_acquire) == shard_id;
+    if (!present) { errno = EINVAL; return -2; }
+    if (!addr) {
+        addr = st->V;
+        len = st->arena;
+    }
+    long pg = sysconf(_SC_PAGESIZE);
+    if (pg > 0) {
+        uintptr_t a = (uintptr_t)addr, al = a & ~((uintptr_t)pg - 1);
+        len += a - al;
+        addr = (void *)al;
+    }
+    bool deadline_set = timeout_ticks != UINT64_MAX;
+    uint64_t deadline = spl_now() + timeout_ticks;
+    int bus = -1;
+    bool bus_tried = false;
+    int rc;
+    for (;;) {
+        if (MUTANT(madvise_not_sovereign) || splref_shard_election(st, NULL) == shard_id) {
+            rc = posix_madvise(addr, len, advice);
+            if (rc != 0) { errno = rc; rc = -1; }
+            break;
+        }
+        if (timeout_ticks == 0) { errno = EAGAIN; rc = -1; break; }
+        if (deadline_set && spl_now() >= deadline) { errno = ETIMEDOUT; rc = -1; break; }
+        if (!bus_tried) { bus = spl_bus_fd(st); bus_tried = true; }
+        /* wake on any bus write, and re-elect at least every 5 ms so a window
+         * that simply expires is noticed without one */
+        if (bus >= 0) {
+            int saved = errno;
+            splinter_event_bus_wait(bus, 5);
+            errno = saved;
+        } else {
+            struct timespec ts = {0, 5 * NS_PER_MS};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (bus >= 0) {
+        int saved = errno;
+        close(bus);
+        errno = saved;
+    }
+    return rc;
+}

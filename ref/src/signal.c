@@ -1,0 +1,229 @@
+/*
+ * signal.c - labels, watches, signal groups, tandem keys and the event bus.
+ */
+#include "store.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+void spl_pulse(splref_store *st, struct splinter_slot *s)
+{
+    if (!MUTANT(no_pulse)) {
+        uint64_t mask = atomic_load_explicit(&s->watcher_mask, memory_order_acquire);
+        while (mask) {
+            int g = __builtin_ctzll(mask);
+            mask &= mask - 1;
+            atomic_fetch_add_explicit(&st->H->signal_groups[g].counter, 1, memory_order_release);
+        }
+    }
+    if (!MUTANT(label_no_pulse)) {
+        uint64_t bloom = atomic_load_explicit(&s->bloom, memory_order_acquire);
+        while (bloom) {
+            int b = __builtin_ctzll(bloom);
+            bloom &= bloom - 1;
+            uint8_t g = atomic_load_explicit(&st->H->bloom_watches[b], memory_order_acquire);
+            if (g < SPLINTER_MAX_GROUPS)
+                atomic_fetch_add_explicit(&st->H->signal_groups[g].counter, 1, memory_order_release);
+        }
+    }
+}
+
+void splref_pulse_watchers(splref_store *st, struct splinter_slot *slot)
+{
+    if (!st || !slot) return;
+    /* only slots of this store: a foreign pointer would pulse garbage */
+    if (slot < st->S || slot >= st->S + st->nslots) return;
+    spl_pulse(st, slot);
+}
+
+static int label_change(splref_store *st, const char *key, uint64_t mask, bool set)
+{
+    if (!st || !key) return -2;
+    long idx = spl_find(st, key, spl_fnv1a(key));
+    if (idx < 0) return -1;
+    struct splinter_slot *s = &st->S[idx];
+    if (set) atomic_fetch_or_explicit(&s->bloom, mask, memory_order_release);
+    else atomic_fetch_and_explicit(&s->bloom, ~mask, memory_order_release);
+    spl_global_bump(st);
+    spl_bus_notify(st, (size_t)idx);
+    spl_mark_dirty(st, (size_t)idx);
+    return 0;
+}
+
+int splref_set_label(splref_store *st, const char *key, uint64_t mask) { return label_change(st, key, mask, true); }
+int splref_unset_label(splref_store *st, const char *key, uint64_t mask) { return label_change(st, key, mask, false); }
+
+static int tandem_name(char *out, const char *base, unsigned i)
+{
+    int n = snprintf(out, SPLINTER_KEY_MAX, "%s%s%u", base, SPL_ORDER_ACCESSOR, i);
+    if (n < 0 || n >= SPLINTER_KEY_MAX) { errno = ENAMETOOLONG; return -1; }
+    return 0;
+}
+
+int splref_set_tandem(splref_store *st, const char *base_key, const void **vals, const size_t *lens, uint8_t orders)
+{
+    if (!st || !base_key || !vals || !lens || orders == 0) return -2;
+    char name[SPLINTER_KEY_MAX];
+    if (splref_set(st, base_key, vals[0], lens[0]) != 0) return -1;
+    for (unsigned i = 1; i < orders; i++) {
+        if (tandem_name(name, base_key, i) != 0) return -1;
+        if (splref_set(st, name, vals[i], lens[i]) != 0) return -1;
+    }
+    return 0;
+}
+
+void splref_unset_tandem(splref_store *st, const char *base_key, uint8_t orders)
+{
+    if (!st || !base_key) return;
+    char name[SPLINTER_KEY_MAX];
+    splref_unset(st, base_key);
+    for (unsigned i = 1; i < orders; i++)
+        if (tandem_name(name, base_key, i) == 0) splref_unset(st, name);
+}
+
+static int watch_change(splref_store *st, const char *key, uint8_t group, bool reg)
+{
+    if (!st || !key) return -2;
+    if (group >= SPLINTER_MAX_GROUPS) { errno = EINVAL; return -2; }
+    long idx = spl_find(st, key, spl_fnv1a(key));
+    if (idx < 0) return -1;
+    struct splinter_slot *s = &st->S[idx];
+    if (reg) atomic_fetch_or_explicit(&s->watcher_mask, 1ULL << group, memory_order_release);
+    else atomic_fetch_and_explicit(&s->watcher_mask, ~(1ULL << group), memory_order_release);
+    return 0;
+}
+
+int splref_watch_register(splref_store *st, const char *key, uint8_t g) { return watch_change(st, key, g, true); }
+int splref_watch_unregister(splref_store *st, const char *key, uint8_t g) { return watch_change(st, key, g, false); }
+
+int splref_watch_label_register(splref_store *st, uint64_t bloom_mask, uint8_t group_id)
+{
+    if (!st) return -2;
+    if (group_id >= SPLINTER_MAX_GROUPS) { errno = EINVAL; return -2; }
+    for (int b = 0; b < 64; b++)
+        if (bloom_mask & (1ULL << b)) atomic_store_explicit(&st->H->bloom_watches[b], group_id, memory_order_release);
+    return 0;
+}
+
+int splref_pulse_keygroup(splref_store *st, const char *key)
+{
+    if (!st || !key) return -2;
+    long idx = spl_find(st, key, spl_fnv1a(key));
+    if (idx < 0) return -1;
+    spl_pulse(st, &st->S[idx]);
+    return 0;
+}
+
+uint64_t splref_get_signal_count(splref_store *st, uint8_t group_id)
+{
+    if (!st || group_id >= SPLINTER_MAX_GROUPS) return 0;
+    return atomic_load_explicit(&st->H->signal_groups[group_id].counter, memory_order_acquire);
+}
+
+void splref_enumerate_matches(splref_store *st, uint64_t mask, void (*cb)(const char *, uint64_t, void *), void *data)
+{
+    if (!st || !cb) return;
+    for (uint32_t i = 0; i < st->nslots; i++) {
+        struct splinter_slot *s = &st->S[i];
+        if (atomic_load_explicit(&s->hash, memory_order_acquire) != 0 &&
+            (atomic_load_explicit(&s->bloom, memory_order_acquire) & mask) == mask)
+            cb(s->key, atomic_load_explicit(&s->epoch, memory_order_relaxed), data);
+    }
+}
+
+/* ---- event bus ----------------------------------------------------------- */
+
+void spl_bus_notify(splref_store *st, size_t idx)
+{
+    int fd = atomic_load_explicit(&st->bus_fd, memory_order_acquire);
+    if (fd < 0) return;
+    size_t m = idx % (SPLINTER_EVENT_BUS_MASK_WORDS * 64);
+    if (!MUTANT(bus_no_dirty))
+        atomic_fetch_or_explicit(&st->H->event_bus.dirty_mask[m / 64], 1ULL << (m % 64), memory_order_release);
+    uint64_t one = 1;
+    ssize_t w = write(fd, &one, sizeof one);
+    (void)w; /* EAGAIN only when the counter is saturated: waiters are awake anyway */
+}
+
+/* A descriptor for the store's eventfd, not armed (madvise uses this). */
+int spl_bus_fd(splref_store *st)
+{
+    int32_t ofd = atomic_load_explicit(&st->H->event_bus.owner_fd, memory_order_acquire);
+    int32_t opid = atomic_load_explicit(&st->H->event_bus.owner_pid, memory_order_acquire);
+    if (ofd < 0 || opid <= 0) { errno = ENODEV; return -1; }
+    if ((pid_t)opid == getpid()) return fcntl(ofd, F_DUPFD_CLOEXEC, 0);
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_getfd)
+    int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)opid, 0);
+    if (pidfd < 0) return -1;
+    int fd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)ofd, 0);
+    int saved = errno;
+    close(pidfd);
+    errno = saved;
+    return fd;
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+static void arm(splref_store *st, int fd)
+{
+    int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dup_fd < 0) return;
+    int expected = -1;
+    if (!atomic_compare_exchange_strong(&st->bus_fd, &expected, dup_fd)) close(dup_fd);
+}
+
+int splref_event_bus_init(splref_store *st)
+{
+    if (!st) return -1;
+    int fd = eventfd(0, EFD_CLOEXEC);
+    if (fd < 0) return -1;
+    int old = atomic_exchange(&st->bus_fd, fd);
+    if (old >= 0) close(old);
+    atomic_store_explicit(&st->H->event_bus.owner_fd, fd, memory_order_release);
+    atomic_store_explicit(&st->H->event_bus.owner_pid, (int32_t)getpid(), memory_order_release);
+    return 0;
+}
+
+/* Unlike the original, a process that opens the bus is armed too: its own
+ * writes notify waiters, not only the owner's. */
+int splref_event_bus_open(splref_store *st)
+{
+    if (!st) return -1;
+    int fd = spl_bus_fd(st);
+    if (fd >= 0) arm(st, fd);
+    return fd;
+}
+
+void splref_event_bus_get_dirty(splref_store *st, uint64_t *out, size_t words)
+{
+    if (!st || !out) return;
+    size_t n = words < SPLINTER_EVENT_BUS_MASK_WORDS ? words : SPLINTER_EVENT_BUS_MASK_WORDS;
+    for (size_t i = 0; i < n; i++)
+        out[i] = atomic_load_explicit(&st->H->event_bus.dirty_mask[i], memory_order_acquire);
+}
+
+int splinter_event_bus_wait(int fd, uint64_t timeout_ms)
+{
+    if (fd < 0) { errno = EBADF; return -1; }
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    int t = timeout_ms == UINT64_MAX ? -1 : timeout_ms > (uint64_t)INT_MAX ? INT_MAX : (int)timeout_ms;
+    int rc;
+    do rc = poll(&pfd, 1, t);
+    while (rc < 0 && errno == EINTR && t < 0);
+    if (rc == 0) { errno = ETIMEDOUT; return -1; }
+    if (rc < 0) return -1;
+    uint64_t v;
+    return read(fd, &v, sizeof v) == (ssize_t)sizeof v ? 0 : -1;
+}
+
+void splinter_event_bus_close(int fd)
+{
+    if (fd >= 0) close(fd);
+}

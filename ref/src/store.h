@@ -1,0 +1,116 @@
+/*
+ * store.h - the reference library's handle and the helpers every part shares.
+ *
+ * One struct splref_store per open store. Everything that touches the shared
+ * region takes the handle explicitly; the process-global splinter_* API is a
+ * wrapper over a default handle (api.c). Fields are fixed after open except
+ * the armed bus fd (atomic) and the flush state (its own mutex), so several
+ * threads may share one handle.
+ */
+#ifndef SPLREF_STORE_H
+#define SPLREF_STORE_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "mutant.h"
+#include "splref.h"
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+
+struct splref_flush_state;
+
+struct splref_store {
+    void *base;
+    size_t total;
+    struct splinter_header *H;
+    struct splinter_slot *S;
+    uint8_t *V;
+    uint32_t nslots;
+    uint32_t max_val;
+    size_t arena;
+    int fd;
+    enum splref_backend backend;
+    _Atomic int bus_fd; /* armed event bus fd, -1 when not armed */
+    struct splref_flush_state *flush;
+};
+
+static inline uint64_t spl_fnv1a(const char *s)
+{
+    uint64_t h = MUTANT(wrong_hash) ? 14695981039346656036ULL : 14695981039346656037ULL;
+    for (size_t i = 0; s[i] && i < SPLINTER_KEY_MAX - 1; ++i)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* A slot with hash 0 and epoch 0 has never held a key: lookups stop there.
+ * Deleted slots keep a non-zero even epoch, so chains stay intact. */
+static inline bool spl_slot_virgin(const struct splinter_slot *s)
+{
+    return atomic_load_explicit(&s->hash, memory_order_acquire) == 0 &&
+           atomic_load_explicit(&s->epoch, memory_order_acquire) == 0;
+}
+
+static inline bool spl_key_eq(const struct splinter_slot *s, const char *key)
+{
+    if (MUTANT(slow_keycmp)) {
+        volatile size_t n = 0;
+        for (const char *p = key; *p && n < SPLINTER_KEY_MAX; ++p) n = n + (size_t)(unsigned char)*p;
+        (void)n;
+    }
+    return strncmp(s->key, key, SPLINTER_KEY_MAX - 1) == 0;
+}
+
+/* Index of the slot holding key, or -1 (errno ENOENT). */
+long spl_find(splref_store *st, const char *key, uint64_t h);
+
+/* Seqlock writer side: take slot i (even e -> e+1). Returns the even epoch
+ * taken, or -1 with errno EAGAIN when a writer is inside. */
+static inline int spl_lock(struct splinter_slot *s, uint64_t *out_e)
+{
+    uint64_t e = atomic_load_explicit(&s->epoch, memory_order_relaxed);
+    if (e & 1) { errno = EAGAIN; return -1; }
+    if (MUTANT(skip_odd)) { *out_e = e; return 0; }
+    if (!atomic_compare_exchange_strong_explicit(&s->epoch, &e, e + 1, memory_order_acq_rel,
+                                                 memory_order_relaxed)) {
+        errno = EAGAIN;
+        return -1;
+    }
+    *out_e = e;
+    return 0;
+}
+
+static inline void spl_unlock(struct splinter_slot *s, uint64_t e)
+{
+    atomic_thread_fence(memory_order_release);
+    atomic_store_explicit(&s->epoch, MUTANT(epoch_plus_one) ? e + 1 : e + 2, memory_order_release);
+}
+
+/* Release the lock without a completed write (abort): epoch back to e+2 so
+ * readers that copied during the attempt retry. */
+static inline void spl_abort(struct splinter_slot *s, uint64_t e)
+{
+    atomic_store_explicit(&s->epoch, e + 2, memory_order_release);
+}
+
+/* True when [off, off+len) lies inside the value arena. */
+static inline bool spl_in_arena(const splref_store *st, uint64_t off, uint64_t len)
+{
+    return off <= st->arena && len <= st->arena - off;
+}
+
+static inline void spl_global_bump(splref_store *st)
+{
+    atomic_fetch_add_explicit(&st->H->epoch, 1, memory_order_relaxed);
+}
+
+void spl_bus_notify(splref_store *st, size_t idx);
+void spl_pulse(splref_store *st, struct splinter_slot *s);
+void spl_mark_dirty(splref_store *st, size_t idx); /* flush.c: remembers what this process wrote */
+void spl_flush_free(splref_store *st);
+uint64_t spl_now(void);
+int spl_bus_fd(splref_store *st); /* an unarmed descriptor for the store eventfd */
+
+#endif
