@@ -1,0 +1,50 @@
+/*
+ * payload.h - self-checking values for concurrency checkers.
+ *
+ * Every value a checker writes says who wrote it, for which key, in which
+ * order, and carries a checksum over all of it; the body is derived from
+ * those fields. A reader can therefore tell, from the bytes alone, whether a
+ * value is intact, torn (halves of two writes), foreign (another key's
+ * value), truncated, or scrubbed, without asking the implementation.
+ *
+ * Layout (little-endian on the wire is not needed: both sides are this host):
+ *   0  u32 magic 'SPLP'   4  u32 len (whole payload)   8  u32 key   12 u32 writer
+ *   16 u64 seq            24 u64 checksum (FNV-1a 64 of all bytes, this field as 0)
+ *   32 body: bytes of a xorshift stream seeded from (key, writer, seq)
+ */
+#ifndef SPLSUITE_PAYLOAD_H
+#define SPLSUITE_PAYLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPL_PAYLOAD_MAGIC 0x504C5053u /* "SPLP" */
+#define SPL_PAYLOAD_MIN 32u           /* header only */
+
+enum spl_payload_verdict {
+    SPL_PAYLOAD_OK = 0,
+    SPL_PAYLOAD_SHORT,      /* fewer bytes than a header, or than the length it claims */
+    SPL_PAYLOAD_LEN,        /* claimed length differs from the length returned */
+    SPL_PAYLOAD_MAGIC_BAD,  /* not a payload at all (zeroed, scrubbed, garbage) */
+    SPL_PAYLOAD_FOREIGN,    /* an intact payload of another key */
+    SPL_PAYLOAD_CHECKSUM,   /* header plausible, bytes do not add up: torn */
+    SPL_PAYLOAD_BODY,       /* checksum fine but body not derived from the header (forged/mixed) */
+};
+
+struct spl_payload_info {
+    uint32_t len, key, writer;
+    uint64_t seq, csum;
+};
+
+/* Fills buf[0..len) (len >= SPL_PAYLOAD_MIN) and returns its checksum. */
+uint64_t spl_payload_make(void *buf, size_t len, uint32_t key, uint32_t writer, uint64_t seq);
+/* Checks len bytes read back for key (UINT32_MAX: any key). info gets what the
+ * header says (when at least a header is present) even for a bad verdict. */
+enum spl_payload_verdict spl_payload_check(const void *buf, size_t len, uint32_t key, struct spl_payload_info *info);
+const char *spl_payload_verdict_str(enum spl_payload_verdict v);
+/* A short hex dump of the first bytes, for counterexamples. */
+const char *spl_payload_hexdump(const void *buf, size_t len, size_t max, char *out, size_t outlen);
+/* FNV-1a 64 of bytes (also the checksum used above). */
+uint64_t spl_fnv1a64(const void *buf, size_t len);
+
+#endif
