@@ -27,6 +27,7 @@ struct splref_flush_state {
 };
 
 enum { RING_DEPTH = 64 };
+#define URING_MAX_PIECE ((size_t)1 << 30)
 
 static const char *const names[SPLINTER_FLUSH__COUNT] = {"msync", "msync-ranges", "fdatasync", "uring-fsync",
                                                           "uring-ranges"};
@@ -108,7 +109,9 @@ static size_t dirty_ranges(splref_store *st, const uint64_t *snap, size_t words,
                 r = nr;
             }
             r[n++] = (struct range){SPLINTER_HEADER_SIZE + i * SPLINTER_SLOT_SIZE, SPLINTER_SLOT_SIZE};
-            r[n++] = (struct range){(size_t)(st->V - (uint8_t *)st->base) + st->S[i].val_off, st->max_val};
+            /* val_off lives in shared memory: a hostile writer may have moved it */
+            size_t voff = (size_t)(st->V - (uint8_t *)st->base) + st->S[i].val_off;
+            if (voff < st->total) r[n++] = (struct range){voff, st->max_val};
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -158,19 +161,23 @@ static int uring_flush(splref_store *st, struct splref_flush_state *fs, const st
         fs->ring_ok = true;
     }
     struct io_uring *ring = &fs->ring;
-    size_t i = 0;
+    size_t i = 0, done = 0;
     if (ranges) {
         /* batches of linked sync_file_range; the last batch ends in a linked
          * DATASYNC fsync, which also flushes the device cache */
         do {
             unsigned q = 0;
             struct io_uring_sqe *sqe = NULL;
-            for (; i < n && q < RING_DEPTH - 1; i++, q++) {
+            for (; i < n && q < RING_DEPTH - 1; q++) {
+                /* the SQE length is 32 bits: long merged ranges go in pieces */
+                size_t piece = r[i].len - done < URING_MAX_PIECE ? r[i].len - done : URING_MAX_PIECE;
                 sqe = io_uring_get_sqe(ring);
-                io_uring_prep_sync_file_range(sqe, st->fd, (unsigned)r[i].len, (uint64_t)r[i].off,
+                io_uring_prep_sync_file_range(sqe, st->fd, (unsigned)piece, (uint64_t)(r[i].off + done),
                                               SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
                                                   SYNC_FILE_RANGE_WAIT_AFTER);
                 sqe->flags |= IOSQE_IO_LINK;
+                done += piece;
+                if (done == r[i].len) { i++; done = 0; }
             }
             if (i == n) {
                 sqe = io_uring_get_sqe(ring);

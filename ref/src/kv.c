@@ -76,6 +76,7 @@ int splref_set(splref_store *st, const char *key, const void *val, size_t len)
     uint32_t n = st->nslots;
     size_t home = (size_t)(h % n);
     long target = -1, free_idx = -1;
+    bool filling = false;
 
     for (uint32_t i = 0; i < n; ++i) {
         size_t idx = (home + i) % n;
@@ -84,13 +85,15 @@ int splref_set(splref_store *st, const char *key, const void *val, size_t len)
         if (sh == h && spl_key_eq(s, key)) { target = (long)idx; break; }
         if (sh == 0) {
             uint64_t e = atomic_load_explicit(&s->epoch, memory_order_acquire);
-            /* an empty slot being filled right now may be receiving this key */
-            if (e & 1) { errno = EAGAIN; return -1; }
-            if (free_idx < 0) free_idx = (long)idx;
+            if (e & 1) filling = true;
+            else if (free_idx < 0) free_idx = (long)idx;
             if (e == 0) break;
         }
     }
     bool fresh = target < 0;
+    /* an empty slot being filled right now may be receiving this very key:
+     * inserting elsewhere could make a duplicate, so the caller retries */
+    if (fresh && filling) { errno = EAGAIN; return -1; }
     if (fresh) target = free_idx;
     if (target < 0) { errno = ENOSPC; return -1; }
 

@@ -126,7 +126,13 @@ int splref_integer_op(splref_store *st, const char *key, splinter_integer_op_t o
     }
     uint64_t e;
     if (spl_lock(s, &e) != 0) return -1;
-    if (!spl_in_arena(st, s->val_off, 8)) { spl_abort(s, e); errno = EUCLEAN; return -1; }
+    /* the type may have changed between the check and the lock */
+    if (!(atomic_load_explicit(&s->type_flag, memory_order_relaxed) & SPL_SLOT_TYPE_BIGUINT)) {
+        atomic_store_explicit(&s->epoch, e, memory_order_release);
+        errno = EPROTOTYPE;
+        return -1;
+    }
+    if (st->max_val < 8 || !spl_in_arena(st, s->val_off, 8)) { spl_abort(s, e); errno = EUCLEAN; return -1; }
     uint8_t *p = st->V + s->val_off;
     uint64_t v;
     memcpy(&v, p, 8);

@@ -49,7 +49,8 @@ static int geometry_size(uint64_t slots, uint64_t max_val, size_t *out)
 
 static int open_fd(enum splref_backend be, const char *name, int flags)
 {
-    if (be == SPLREF_BACKEND_FILE) return open(name, flags | O_NOFOLLOW | O_CLOEXEC, 0666);
+    /* O_NOCTTY: a hostile path naming a terminal must not become ours */
+    if (be == SPLREF_BACKEND_FILE) return open(name, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0666);
     return shm_open(name, flags, 0666);
 }
 
@@ -135,6 +136,8 @@ static int validate(const void *base, size_t size)
         uint64_t off = S[i].val_off;
         uint64_t len = atomic_load_explicit(&S[i].val_len, memory_order_relaxed);
         if (len > H->max_val_sz || off > arena || len > arena - off) { errno = EUCLEAN; return -1; }
+        /* list() hands out key pointers: every key must end inside its slot */
+        if (S[i].key[SPLINTER_KEY_MAX - 1] != '\0') { errno = EUCLEAN; return -1; }
     }
     return 0;
 }
@@ -169,7 +172,15 @@ void splref_close(splref_store *st)
 {
     if (!st) return;
     int bfd = atomic_exchange(&st->bus_fd, -1);
-    if (bfd >= 0) close(bfd);
+    if (bfd >= 0) {
+        /* the owner leaving: withdraw the published fd, or other processes
+         * would pidfd_getfd whatever this fd number names next */
+        int32_t fd32 = bfd, pid32 = (int32_t)getpid();
+        if (atomic_load(&st->H->event_bus.owner_pid) == pid32 &&
+            atomic_compare_exchange_strong(&st->H->event_bus.owner_fd, &fd32, -1))
+            atomic_compare_exchange_strong(&st->H->event_bus.owner_pid, &pid32, 0);
+        close(bfd);
+    }
     spl_flush_free(st);
     munmap(st->base, st->total);
     close(st->fd);

@@ -186,8 +186,10 @@ int splref_madvise(splref_store *st, uint32_t shard_id, void *addr, size_t len, 
         len += a - al;
         addr = (void *)al;
     }
-    bool deadline_set = timeout_ticks != UINT64_MAX;
-    uint64_t deadline = spl_now() + timeout_ticks;
+    uint64_t t0 = spl_now();
+    /* a timeout that would wrap the clock is as good as forever */
+    bool deadline_set = timeout_ticks != UINT64_MAX && timeout_ticks <= UINT64_MAX - t0;
+    uint64_t deadline = t0 + timeout_ticks;
     int bus = -1;
     bool bus_tried = false;
     int rc;

@@ -35,9 +35,9 @@ void spl_pulse(splref_store *st, struct splinter_slot *s)
 
 void splref_pulse_watchers(splref_store *st, struct splinter_slot *slot)
 {
+    /* As in the original, the caller vouches for the pointer: it may come from
+     * the caller's own mapping of the same store, not only from ours. */
     if (!st || !slot) return;
-    /* only slots of this store: a foreign pointer would pulse garbage */
-    if (slot < st->S || slot >= st->S + st->nslots) return;
     spl_pulse(st, slot);
 }
 
@@ -67,7 +67,8 @@ static int tandem_name(char *out, const char *base, unsigned i)
 
 int splref_set_tandem(splref_store *st, const char *base_key, const void **vals, const size_t *lens, uint8_t orders)
 {
-    if (!st || !base_key || !vals || !lens || orders == 0) return -2;
+    if (!st || !base_key || !vals || !lens) return -2;
+    /* orders counts the base key too; 0 writes the base alone, as the original does */
     char name[SPLINTER_KEY_MAX];
     if (splref_set(st, base_key, vals[0], lens[0]) != 0) return -1;
     for (unsigned i = 1; i < orders; i++) {
