@@ -1,0 +1,439 @@
+/*
+ * trace.c - `splsuite trace`: madvise and eventfd latency with eBPF, with
+ * the conventions of libbpf-tools ([interval] [count], -T, -m, -p, -c, -v)
+ * plus --json snapshots that merge across runs and the NUMA breakdown.
+ */
+#include "commands.h"
+#include "trace_embed.h"
+#include "trace_hist.h"
+#include "trace_report.h"
+#include "trace_selftest.h"
+
+#include "impl.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t exiting;
+static void on_signal(int sig) { exiting = 1; }
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "usage: splsuite trace madvise [OPTIONS] [interval [count]]\n"
+        "       splsuite trace eventfd [OPTIONS] [interval [count]]\n"
+        "       splsuite trace merge [-j] FILE...\n\n"
+        "eBPF probes (libbpf CO-RE; syscall and sched tracepoints, uprobes):\n"
+        "  madvise   latency of madvise and process_madvise, entry to exit, as log2\n"
+        "            histograms and percentiles by advice, NUMA node of the issuing\n"
+        "            CPU and process; with --impl also the outcome of each\n"
+        "            splinter_madvise call (sovereign, deferred, timed out) by shard,\n"
+        "            and how long a bidder waited before its advice landed\n"
+        "  eventfd   from a write(2) on an eventfd to the waiter's wake-up\n"
+        "            (sched_wakeup) and to its read/poll returning, per writer node x\n"
+        "            waiter node; eventfds are recognised in the kernel\n"
+        "  merge     add up saved --json snapshots and print them (text or -j)\n\n"
+        "Options:\n"
+        "  -T, --timestamp        print a timestamp with each interval's output\n"
+        "  -m, --milliseconds     histograms in milliseconds (default microseconds)\n"
+        "  -p, --pid PID[,PID..]  trace only these processes\n"
+        "  -c, --cgroup PATH      trace only tasks in this cgroup v2 directory\n"
+        "  -d, --duration D       stop after D (10s, 500ms, 2m) and print\n"
+        "  -i, --impl SPEC        madvise: uprobe splinter_madvise of this implementation\n"
+        "                         (ref, ref-file, mut:NAME, or a .so path)\n"
+        "  -e, --events           one line per call / wake instead of histograms\n"
+        "  -j, --json             JSON snapshot(s): one object, or one line per interval\n"
+        "  -o, --output FILE      write the report to FILE\n"
+        "  -v, --verbose          libbpf debug output (verifier log) on stderr\n"
+        "      --self-test N      run a known workload under the probes and check the\n"
+        "                         counts exactly: madvise N calls of each of 5 advices\n"
+        "                         (+ process_madvise, failing calls, and with --impl\n"
+        "                         splinter_madvise outcomes); eventfd N wakes between\n"
+        "                         two pinned processes\n"
+        "      --cpu C            self-test madvise: pin the workload to CPU C\n"
+        "      --writer-cpu C     self-test eventfd: pin the writer to CPU C\n"
+        "      --waiter-cpu C     self-test eventfd: pin the waiter to CPU C\n"
+        "  -h, --help             this text\n\n"
+        "Needs root (or CAP_BPF + CAP_PERFMON), kernel BTF and tracefs (mounted when\n"
+        "missing and root). When any is missing it says which and exits 77.\n\n"
+        "EXAMPLES\n"
+        "  splsuite trace madvise                      # histograms until Ctrl-C\n"
+        "  splsuite trace madvise -T 1 10              # every second, 10 times\n"
+        "  splsuite trace madvise -p 1234 -m -d 30s    # one process, msecs, 30 s\n"
+        "  splsuite trace madvise --impl ref -d 10s    # + splinter_madvise outcomes\n"
+        "  splsuite trace madvise -c /sys/fs/cgroup/unified/app -e\n"
+        "  splsuite trace eventfd -d 10s -j -o run1.json\n"
+        "  splsuite trace merge run1.json run2.json    # histograms of both runs\n"
+        "  splsuite trace madvise --self-test 1000 --cpu 1\n"
+        "  splsuite trace eventfd --self-test 500 --writer-cpu 0 --waiter-cpu 1\n");
+}
+
+static int parse_pids(const char *s, pid_t **pids, size_t *n)
+{
+    char *dup = strdup(s), *save = NULL;
+    for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char *end;
+        long v = strtol(t, &end, 10);
+        if (*end || v <= 0 || v > 4194304) {
+            free(dup);
+            return -1;
+        }
+        pid_t *np = realloc(*pids, (*n + 1) * sizeof **pids);
+        if (!np) break;
+        *pids = np;
+        (*pids)[(*n)++] = (pid_t)v;
+    }
+    free(dup);
+    return *n ? 0 : -1;
+}
+
+struct ev_ctx {
+    FILE *out;
+    bool ts;
+    bool json;
+    bool millis;
+};
+
+static void print_rec(const struct trace_rec *r, void *arg)
+{
+    struct ev_ctx *c = arg;
+    double lat = c->millis ? r->lat_ns / 1e6 : r->lat_ns / 1e3;
+    char comm[TRACE_COMM_LEN + 1];
+    snprintf(comm, sizeof comm, "%.*s", TRACE_COMM_LEN, r->comm);
+    if (c->json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "ts_ns", json_object_new_uint64(r->ts_ns));
+        json_object_object_add(o, "pid", json_object_new_int((int)r->pid));
+        json_object_object_add(o, "tid", json_object_new_int((int)r->tid));
+        json_object_object_add(o, "comm", json_object_new_string(comm));
+        json_object_object_add(o, "lat_ns", json_object_new_uint64(r->lat_ns));
+        if (r->kind == TRACE_EV_MADVISE || r->kind == TRACE_EV_PROCESS_MADVISE) {
+            json_object_object_add(o, "syscall", json_object_new_string(r->kind == TRACE_EV_MADVISE ? "madvise" : "process_madvise"));
+            json_object_object_add(o, "advice", json_object_new_int(r->a));
+            json_object_object_add(o, "ret", json_object_new_int(r->b));
+            json_object_object_add(o, "node", json_object_new_int(r->node));
+        } else {
+            json_object_object_add(o, "event", json_object_new_string(r->kind == TRACE_EV_EVENTFD_WAKE ? "wake" : "return"));
+            json_object_object_add(o, "waiter", json_object_new_int(r->a));
+            json_object_object_add(o, "writer_node", json_object_new_int(r->node));
+            json_object_object_add(o, "waiter_node", json_object_new_int(r->node2));
+        }
+        fprintf(c->out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        json_object_put(o);
+        return;
+    }
+    if (c->ts) {
+        char b[16];
+        time_t t = time(NULL);
+        strftime(b, sizeof b, "%H:%M:%S", localtime(&t));
+        fprintf(c->out, "%-8s ", b);
+    }
+    if (r->kind == TRACE_EV_MADVISE || r->kind == TRACE_EV_PROCESS_MADVISE)
+        fprintf(c->out, "%-7u %-16s %-15s %4u %-20s %5d %12.3f\n", r->pid, comm,
+                r->kind == TRACE_EV_MADVISE ? "madvise" : "process_madvise", r->node, trace_advice_name(r->a), r->b, lat);
+    else
+        fprintf(c->out, "%-7u %-16s %7d %4u -> %-4u %-7s %12.3f\n", r->pid, comm, r->a, r->node, r->node2,
+                r->kind == TRACE_EV_EVENTFD_WAKE ? "wake" : "return", lat);
+}
+
+static int cmd_merge(int argc, char **argv, bool json, FILE *out)
+{
+    json_object *acc = NULL;
+    char err[256];
+    if (argc < 1) {
+        spl_err("trace", "merge needs at least one JSON file (from trace --json)");
+        return SPL_EXIT_USAGE;
+    }
+    for (int i = 0; i < argc; i++) {
+        FILE *f = fopen(argv[i], "r");
+        if (!f) {
+            spl_err("trace", "%s: %s", argv[i], strerror(errno));
+            return SPL_EXIT_FAIL;
+        }
+        /* one object, or one per line (interval mode): all are added */
+        json_tokener *tok = json_tokener_new();
+        char buf[65536];
+        size_t nobj = 0;
+        while (fgets(buf, sizeof buf, f) || (buf[0] = 0, 0)) {
+            json_object *o = json_tokener_parse_ex(tok, buf, (int)strlen(buf));
+            enum json_tokener_error je = json_tokener_get_error(tok);
+            if (je == json_tokener_continue) continue;
+            if (!o) {
+                if (strspn(buf, " \t\r\n") == strlen(buf)) { json_tokener_reset(tok); continue; }
+                spl_err("trace", "%s: not JSON: %s", argv[i], json_tokener_error_desc(je));
+                json_tokener_free(tok);
+                fclose(f);
+                if (acc) json_object_put(acc);
+                return SPL_EXIT_FAIL;
+            }
+            json_tokener_reset(tok);
+            nobj++;
+            if (!acc) {
+                acc = o;
+                json_object *s;
+                if (!json_object_object_get_ex(acc, "schema", &s) ||
+                    strcmp(json_object_get_string(s), "splsuite-trace/1") != 0) {
+                    spl_err("trace", "%s: not a splsuite trace snapshot (schema splsuite-trace/1)", argv[i]);
+                    json_object_put(acc);
+                    json_tokener_free(tok);
+                    fclose(f);
+                    return SPL_EXIT_FAIL;
+                }
+                continue;
+            }
+            int rc = spl_trace_merge(acc, o, err, sizeof err);
+            json_object_put(o);
+            if (rc) {
+                spl_err("trace", "%s: %s", argv[i], err);
+                json_object_put(acc);
+                json_tokener_free(tok);
+                fclose(f);
+                return SPL_EXIT_FAIL;
+            }
+        }
+        json_tokener_free(tok);
+        fclose(f);
+        if (!nobj) {
+            spl_err("trace", "%s: no JSON snapshot in it", argv[i]);
+            if (acc) json_object_put(acc);
+            return SPL_EXIT_FAIL;
+        }
+    }
+    if (json)
+        fprintf(out, "%s\n", json_object_to_json_string_ext(acc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+    else
+        spl_trace_render(acc, out);
+    json_object_put(acc);
+    return SPL_EXIT_OK;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+    enum { OPT_SELFTEST = 256, OPT_CPU, OPT_WCPU, OPT_RCPU };
+    static const struct option longopts[] = {
+        {"timestamp", no_argument, NULL, 'T'},   {"milliseconds", no_argument, NULL, 'm'},
+        {"pid", required_argument, NULL, 'p'},   {"cgroup", required_argument, NULL, 'c'},
+        {"duration", required_argument, NULL, 'd'}, {"impl", required_argument, NULL, 'i'},
+        {"events", no_argument, NULL, 'e'},      {"json", no_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'}, {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},        {"self-test", required_argument, NULL, OPT_SELFTEST},
+        {"cpu", required_argument, NULL, OPT_CPU}, {"writer-cpu", required_argument, NULL, OPT_WCPU},
+        {"waiter-cpu", required_argument, NULL, OPT_RCPU}, {NULL, 0, NULL, 0},
+    };
+    bool ts = false, millis = false, events = false, json = false, verbose = false;
+    pid_t *pids = NULL;
+    size_t npids = 0;
+    const char *cgroup = NULL, *impl = NULL, *outpath = NULL;
+    uint64_t duration = 0;
+    long selftest = 0;
+    int cpu = -1, wcpu = -1, rcpu = -1;
+    int c, rc = SPL_EXIT_OK;
+
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? SPL_EXIT_USAGE : SPL_EXIT_OK;
+    }
+    const char *what = argv[1];
+    unsigned probes = !strcmp(what, "madvise") ? SPL_TRACE_MADVISE : !strcmp(what, "eventfd") ? SPL_TRACE_EVENTFD : 0;
+    bool merge = !strcmp(what, "merge");
+    if (!probes && !merge) {
+        spl_err("trace", "unknown probe '%s' (madvise, eventfd or merge; see --help)", what);
+        return SPL_EXIT_USAGE;
+    }
+    argc--, argv++;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "Tmp:c:d:i:ejo:vh", longopts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'T': ts = true; break;
+        case 'm': millis = true; break;
+        case 'p':
+            if (parse_pids(optarg, &pids, &npids)) {
+                spl_err("trace", "bad --pid '%s' (PID or PID,PID,...)", optarg);
+                free(pids);
+                return SPL_EXIT_USAGE;
+            }
+            break;
+        case 'c': cgroup = optarg; break;
+        case 'd':
+            if (spl_parse_duration(optarg, &duration) || duration == 0) {
+                spl_err("trace", "bad --duration '%s' (e.g. 10s, 500ms)", optarg);
+                free(pids);
+                return SPL_EXIT_USAGE;
+            }
+            break;
+        case 'i': impl = optarg; break;
+        case 'e': events = true; break;
+        case 'j': json = true; break;
+        case 'o': outpath = optarg; break;
+        case 'v': verbose = true; break;
+        case 'h': usage(stdout); free(pids); return SPL_EXIT_OK;
+        case OPT_SELFTEST:
+        case OPT_CPU:
+        case OPT_WCPU:
+        case OPT_RCPU: {
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 0 || (c == OPT_SELFTEST && (v < 1 || v > 10000000))) {
+                spl_err("trace", "bad value '%s' for --%s", optarg, longopts[c - OPT_SELFTEST + 11].name);
+                free(pids);
+                return SPL_EXIT_USAGE;
+            }
+            if (c == OPT_SELFTEST) selftest = v;
+            else if (c == OPT_CPU) cpu = (int)v;
+            else if (c == OPT_WCPU) wcpu = (int)v;
+            else rcpu = (int)v;
+            break;
+        }
+        default: usage(stderr); free(pids); return SPL_EXIT_USAGE;
+        }
+    }
+    if (impl && probes != SPL_TRACE_MADVISE) {
+        spl_err("trace", "--impl applies to the madvise probe only");
+        free(pids);
+        return SPL_EXIT_USAGE;
+    }
+    FILE *out = stdout;
+    if (outpath && !(out = fopen(outpath, "w"))) {
+        spl_err("trace", "%s: %s", outpath, strerror(errno));
+        free(pids);
+        return SPL_EXIT_FAIL;
+    }
+    if (merge) {
+        rc = cmd_merge(argc - optind, argv + optind, json, out);
+        goto done;
+    }
+
+    char implpath[4096], err[512];
+    if (impl && spl_impl_resolve(impl, implpath, sizeof implpath, err, sizeof err) != 0) {
+        spl_err("trace", "--impl %s: %s", impl, err);
+        rc = SPL_EXIT_USAGE;
+        goto done;
+    }
+    if (impl && access(implpath, R_OK) != 0) {
+        spl_err("trace", "--impl %s: %s: %s", impl, implpath, strerror(errno));
+        rc = SPL_EXIT_USAGE;
+        goto done;
+    }
+    if (selftest) {
+        struct trace_selftest_opts so = {.n = selftest, .cpu = cpu, .writer_cpu = wcpu, .waiter_cpu = rcpu,
+                                         .impl = impl ? implpath : NULL, .json = json, .verbose = verbose, .out = out};
+        rc = probes == SPL_TRACE_MADVISE ? trace_selftest_madvise(&so) : trace_selftest_eventfd(&so);
+        goto done;
+    }
+
+    /* [interval] [count], as libbpf-tools */
+    long interval = 0, count = -1;
+    if (optind < argc) {
+        char *end;
+        interval = strtol(argv[optind], &end, 10);
+        if (*end || interval <= 0) {
+            spl_err("trace", "bad interval '%s' (seconds)", argv[optind]);
+            rc = SPL_EXIT_USAGE;
+            goto done;
+        }
+        if (++optind < argc) {
+            count = strtol(argv[optind], &end, 10);
+            if (*end || count <= 0) {
+                spl_err("trace", "bad count '%s'", argv[optind]);
+                rc = SPL_EXIT_USAGE;
+                goto done;
+            }
+            optind++;
+        }
+        if (optind < argc) {
+            spl_err("trace", "unexpected argument '%s'", argv[optind]);
+            rc = SPL_EXIT_USAGE;
+            goto done;
+        }
+    }
+
+    struct spl_trace_opts o = {.probes = probes, .pids = pids, .npids = npids, .cgroup = cgroup,
+                               .impl_path = impl ? implpath : NULL, .millis = millis, .events = events, .verbose = verbose};
+    struct spl_trace *t;
+    rc = spl_trace_open(&o, &t, err, sizeof err);
+    if (rc) {
+        spl_err("trace", "%s", err);
+        goto done;
+    }
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (events) {
+        fprintf(stderr, "Tracing %s%s... Hit Ctrl-C to end.\n", what, impl ? " and splinter_madvise" : "");
+        if (!json && probes == SPL_TRACE_MADVISE)
+            fprintf(out, "%s%-7s %-16s %-15s %4s %-20s %5s %12s\n", ts ? "TIME     " : "", "PID", "COMM", "SYSCALL", "NODE",
+                    "ADVICE", "RET", millis ? "LAT(ms)" : "LAT(us)");
+        else if (!json)
+            fprintf(out, "%s%-7s %-16s %7s %-12s %-7s %12s\n", ts ? "TIME     " : "", "PID", "COMM", "WAITER",
+                    "NODE W->R", "EVENT", millis ? "LAT(ms)" : "LAT(us)");
+    } else if (interval)
+        fprintf(stderr, "Tracing %s latency... Hit Ctrl-C to end, output every %ld s.\n", what, interval);
+    else
+        fprintf(stderr, "Tracing %s latency... Hit Ctrl-C to end%s.\n", what, duration ? " (or wait for --duration)" : "");
+
+    struct ev_ctx ec = {.out = out, .ts = ts, .json = json, .millis = millis};
+    uint64_t t0 = spl_time_ns(), next = t0 + (uint64_t)interval * 1000000000ull;
+    uint64_t end_at = duration ? t0 + duration : UINT64_MAX;
+    while (!exiting) {
+        uint64_t now = spl_time_ns();
+        bool last = now >= end_at;
+        bool tick = interval && now >= next;
+        if (tick || last) {
+            if (!events) {
+                json_object *snap = spl_trace_snapshot(t, interval > 0);
+                if (json) {
+                    fprintf(out, "%s\n", json_object_to_json_string_ext(snap, interval ? JSON_C_TO_STRING_PLAIN
+                                                                               : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+                } else {
+                    if (ts) {
+                        char b[16];
+                        time_t tt = time(NULL);
+                        strftime(b, sizeof b, "%H:%M:%S", localtime(&tt));
+                        fprintf(out, "%-8s\n", b);
+                    }
+                    spl_trace_render(snap, out);
+                    fputc('\n', out);
+                }
+                fflush(out);
+                json_object_put(snap);
+            }
+            if (last || (count > 0 && --count == 0)) break;
+            next += (uint64_t)interval * 1000000000ull;
+            if (!interval) break;
+        }
+        uint64_t wake = interval ? next : end_at;
+        uint64_t left = wake > now ? wake - now : 0;
+        int ms = left > 200000000ull ? 200 : (int)(left / 1000000) + 1;
+        if (events) {
+            int r = spl_trace_poll(t, ms, print_rec, &ec);
+            if (r < 0 && r != -EINTR) {
+                spl_err("trace", "polling the event buffer: %s", strerror(-r));
+                rc = SPL_EXIT_FAIL;
+                break;
+            }
+            fflush(out);
+        } else {
+            spl_sleep_ns((uint64_t)ms * 1000000ull);
+        }
+    }
+    /* Ctrl-C without interval/duration: print what was gathered, as libbpf-tools do */
+    if (exiting && !events && !interval) {
+        json_object *snap = spl_trace_snapshot(t, false);
+        if (json)
+            fprintf(out, "%s\n", json_object_to_json_string_ext(snap, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+        else
+            spl_trace_render(snap, out);
+        json_object_put(snap);
+    }
+    spl_trace_close(t);
+done:
+    free(pids);
+    if (out != stdout) fclose(out);
+    return rc;
+}

@@ -1,0 +1,66 @@
+/*
+ * trace_embed.h - the probes of `splsuite trace` as a library, for commands
+ * that want kernel-side figures next to their own (bench --trace,
+ * torture --trace) and for trace itself.
+ *
+ *   struct spl_trace *t;
+ *   struct spl_trace_opts o = {.probes = SPL_TRACE_MADVISE | SPL_TRACE_EVENTFD};
+ *   if (spl_trace_open(&o, &t, err, sizeof err) != 0) ... skip, err says why
+ *   spl_trace_add_pid(t, worker_pid);   ... before the workers start
+ *   ... run ...
+ *   json_object *k = spl_trace_snapshot(t, false);
+ *   spl_trace_render(k, stdout);         ... libbpf-tools style text
+ *   spl_trace_close(t);
+ *
+ * Only available when the bpf part was built: callers guard with
+ * #ifdef SPLSUITE_HAVE_TRACE (exported by spltrace_dep).
+ */
+#ifndef SPLSUITE_TRACE_EMBED_H
+#define SPLSUITE_TRACE_EMBED_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+enum { SPL_TRACE_MADVISE = 1, SPL_TRACE_EVENTFD = 2 };
+
+struct spl_trace_opts {
+    unsigned probes;          /* SPL_TRACE_* */
+    const pid_t *pids;        /* processes (tgids) to trace; npids 0 and no cgroup: all */
+    size_t npids;
+    bool filter_pids;         /* filter by pid even when npids is 0 (add them later) */
+    const char *cgroup;       /* cgroup v2 directory to trace, or NULL */
+    const char *impl_path;    /* library whose splinter_madvise gets the uprobe, or NULL */
+    bool millis;              /* log2 slots in msecs instead of usecs */
+    bool events;              /* stream per-call records (spl_trace_poll) */
+    bool verbose;             /* libbpf debug output on stderr */
+};
+
+struct spl_trace;
+
+/* 0; or SPL_EXIT_SKIP (BPF unavailable: err says which part) or
+ * SPL_EXIT_FAIL (load/attach failed) with the reason in err. */
+int spl_trace_open(const struct spl_trace_opts *o, struct spl_trace **out, char *err, size_t errlen);
+/* Adds a process to the pid filter (the opts must have set filter_pids or pids). */
+int spl_trace_add_pid(struct spl_trace *t, pid_t pid);
+/*
+ * Everything counted so far as one JSON object (schema in docs/trace.md):
+ * {"schema":"splsuite-trace/1","unit","features",
+ *  "madvise":[...], "splinter_madvise":[...], "eventfd":{"writes":[...],"pairs":[...]}}
+ * reset clears the probes' histograms afterwards (interval mode).
+ */
+json_object *spl_trace_snapshot(struct spl_trace *t, bool reset);
+/* Per-call records (--events): calls fn for each, waiting up to timeout_ms. */
+struct trace_rec;
+int spl_trace_poll(struct spl_trace *t, int timeout_ms, void (*fn)(const struct trace_rec *r, void *arg), void *arg);
+void spl_trace_close(struct spl_trace *t);
+
+/* The snapshot as libbpf-tools text: log2 histograms per advice and per
+ * writer-node x waiter-node pair, tables by node, process and shard. */
+void spl_trace_render(json_object *snap, FILE *out);
+/* Adds snapshot src into dst (same unit and schema): -1 with a reason otherwise. */
+int spl_trace_merge(json_object *dst, json_object *src, char *err, size_t errlen);
+
+#endif
