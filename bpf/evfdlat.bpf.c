@@ -42,6 +42,21 @@ struct {
     __type(value, struct inflight);
 } writing SEC(".maps");
 
+/* threads blocked (or about to block) in a wait that may be on an eventfd:
+ * read on an eventfd, poll/ppoll with an eventfd among the first
+ * POLL_SCAN fds (or more fds than that), select and epoll (whose sets
+ * cannot be read cheaply). A wake-up during an eventfd write counts only
+ * for them, so interrupts that wake unrelated tasks (kworkers, timers)
+ * while the writer is in write(2) are not taken for eventfd wakes. */
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 10240);
+    __type(key, __u32);
+    __type(value, __u8);
+} waiters SEC(".maps");
+
+#define POLL_SCAN 16
+
 /* waiters woken by an eventfd write, until their wait returns */
 struct pending {
     __u64 t_write;
@@ -130,6 +145,7 @@ static __always_inline void on_waking(__u32 pid)
     __u32 tid = (__u32)bpf_get_current_pid_tgid();
     struct inflight *in = bpf_map_lookup_elem(&writing, &tid);
     if (!in) return;
+    if (!bpf_map_lookup_elem(&waiters, &pid)) return;
     struct pending p = {.t_write = in->ts, .wnode = in->node};
     bpf_map_update_elem(&pendings, &pid, &p, BPF_ANY);
     struct evfd_count *c = count_of(in->node);
@@ -209,10 +225,70 @@ int wakeup_tp(struct trace_event_raw_sched_wakeup_template *ctx)
     return 0;
 }
 
+static __always_inline void wait_enter(void)
+{
+    __u32 tid = (__u32)bpf_get_current_pid_tgid();
+    __u8 one = 1;
+    bpf_map_update_elem(&waiters, &tid, &one, BPF_ANY);
+}
+
+SEC("tracepoint/syscalls/sys_enter_read")
+int read_enter(struct trace_event_raw_sys_enter *ctx)
+{
+    if (trace_current() && is_eventfd((unsigned int)ctx->args[0])) wait_enter();
+    return 0;
+}
+
+static __always_inline int poll_enter(struct pollfd *fds, __u64 nfds)
+{
+    if (!trace_current()) return 0;
+    if (nfds > POLL_SCAN) {
+        wait_enter();
+        return 0;
+    }
+    for (int i = 0; i < POLL_SCAN; i++) {
+        if (i >= nfds) break;
+        int fd;
+        if (bpf_probe_read_user(&fd, sizeof fd, &fds[i].fd)) break;
+        if (fd >= 0 && is_eventfd(fd)) {
+            wait_enter();
+            break;
+        }
+    }
+    return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_poll")
+int poll_enter_tp(struct trace_event_raw_sys_enter *ctx)
+{
+    return poll_enter((struct pollfd *)ctx->args[0], ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_ppoll")
+int ppoll_enter_tp(struct trace_event_raw_sys_enter *ctx)
+{
+    return poll_enter((struct pollfd *)ctx->args[0], ctx->args[1]);
+}
+
+#define WAIT_ENTER(name)                                                                                 \
+    SEC("tracepoint/syscalls/sys_enter_" #name)                                                          \
+    int name##_enter(struct trace_event_raw_sys_enter *ctx)                                              \
+    {                                                                                                    \
+        if (trace_current()) wait_enter();                                                               \
+        return 0;                                                                                        \
+    }
+
+WAIT_ENTER(select)
+WAIT_ENTER(pselect6)
+WAIT_ENTER(epoll_wait)
+WAIT_ENTER(epoll_pwait)
+WAIT_ENTER(epoll_pwait2)
+
 /* The waiter's wait returned: read on the eventfd, or the poll family. */
 static __always_inline int wait_exit(void *ctx)
 {
     __u32 tid = (__u32)bpf_get_current_pid_tgid();
+    bpf_map_delete_elem(&waiters, &tid);
     struct pending *p = bpf_map_lookup_elem(&pendings, &tid);
     if (!p || !p->woken) return 0;
     __u64 lat = bpf_ktime_get_ns() - p->t_write;

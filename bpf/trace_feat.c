@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -157,5 +158,10 @@ int trace_feat_probe(struct trace_feat *f, char *why, size_t len)
         return SPL_EXIT_SKIP;
     }
     f->eventfd_write = kallsyms_addr("eventfd_write");
+    /* force the fallbacks, so one machine can test every flavour */
+    const char *e;
+    if ((e = getenv("SPLSUITE_TRACE_EVENTFD_MATCH")) && !strcmp(e, "name")) f->eventfd_write = 0;
+    if ((e = getenv("SPLSUITE_TRACE_BUFFER")) && !strcmp(e, "perf")) f->ringbuf = false;
+    if ((e = getenv("SPLSUITE_TRACE_SCHED_TP")) && !strcmp(e, "tracepoint")) f->tp_btf = false;
     return 0;
 }
