@@ -1,0 +1,107 @@
+/*
+ * conform.h - the conformance harness: rules of docs/spec.md as code.
+ *
+ * Each rule runs in its own forked child with a deadline (the implementation
+ * under test may crash or hang: that is a finding of the rule, not a crash of
+ * the harness). The child writes its verdict into a struct rule_out that lives
+ * in shared memory; the orchestrator turns it into a report case.
+ */
+#ifndef SPLSUITE_CONFORM_H
+#define SPLSUITE_CONFORM_H
+
+#include "impl.h"
+#include "payload.h"
+#include "proc.h"
+#include "report.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct conform {
+    struct spl_impl im;    /* implementation under test */
+    struct spl_impl peer;  /* interop partner (FMT-004); peer.dl NULL when none */
+    bool have_peer;
+    uint64_t seed;
+    uint32_t workers;      /* processes per multi-process rule */
+    uint64_t duration_ns;  /* per hammering rule */
+    bool verbose;
+    uint64_t tps;          /* splinter_now() ticks per second, calibrated once */
+    char repro[1024];      /* base command line to reproduce a rule */
+};
+
+/* What a rule child reports back (shared memory). */
+struct rule_out {
+    int result; /* enum spl_result; SPL_ERROR until the rule says otherwise */
+    char detail[512];
+    char cex[4096];
+    size_t cex_len;
+    int ncex;
+    char store[512]; /* store the rule created, removed by the orchestrator if the child died */
+};
+
+struct rule {
+    const char *id;
+    const char *severity; /* critical, major, minor */
+    const char *title;
+    const char *const *needs; /* splinter_* functions (without prefix) the rule calls; NULL-terminated */
+    void (*run)(struct conform *c, struct rule_out *o);
+    unsigned timeout_s;       /* deadline of the rule's child */
+};
+
+extern struct rule conform_rules[];
+extern size_t conform_nrules;
+void conform_rules_init(void);
+
+/* ---- verdict helpers (called inside the rule child) ---------------------- */
+void r_pass(struct rule_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void r_fail(struct rule_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void r_skip(struct rule_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void r_error(struct rule_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds one counterexample line (at most 8 are kept; the count is). */
+void r_cex(struct rule_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Fails o (once) with detail and a counterexample line; returns false so
+ * checks read `if (!want(o, cond, "..."))`. */
+bool r_check(struct rule_out *o, bool ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+bool r_failed(const struct rule_out *o);
+
+/* ---- stores -------------------------------------------------------------- */
+/* Creates a fresh store for the rule (name recorded in o->store). 0 or -1 (o set to ERROR). */
+int store_create(struct conform *c, struct rule_out *o, const char *tag, size_t slots, size_t max_val);
+void store_remove(struct conform *c, struct rule_out *o);
+
+/* An independent mapping of a store's bytes: never goes through the
+ * implementation, so the harness can see what the implementation did. */
+struct view {
+    void *base;
+    size_t size;
+    struct splinter_header *H;
+    struct splinter_slot *S;
+    uint8_t *V;
+    uint32_t slots, max_val;
+};
+int view_open(struct view *v, const char *path, bool writable);
+void view_close(struct view *v);
+/* Index of key's live slot by FNV-1a probing as format-v4.md says, or -1. */
+long view_find(const struct view *v, const char *key);
+/* Number of live slots holding key (a full scan, no probing). */
+int view_count_key(const struct view *v, const char *key);
+uint64_t fnv1a_key(const char *key);
+void store_path(struct conform *c, const char *name, char *buf, size_t len);
+
+/* ---- time -------------------------------------------------------------- */
+uint64_t ticks_per_ms(const struct conform *c);
+
+/* ---- fake rdtsc (ELE-003): trap the implementation's rdtsc and answer it ---- */
+/* 0 when rdtsc now traps into our handler (x86-64 PR_SET_TSC); -1 if unsupported. */
+int fakeclock_install(uint64_t start);
+void fakeclock_set(uint64_t now);
+
+/* ---- posix_madvise interposition (ELE-006/007) ------------------------------ */
+/* True when this executable's posix_madvise is the one implementations bind to. */
+bool madvise_counter_active(void);
+unsigned long madvise_counter_get(void);
+void madvise_counter_reset(void);
+
+#endif

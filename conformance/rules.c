@@ -1,0 +1,33 @@
+/*
+ * rules.c - the rule table, in the order of docs/spec.md.
+ */
+#include "conform.h"
+
+#include <string.h>
+
+#define FAMILY(f) extern const struct rule f##_rules[]; extern const size_t f##_nrules;
+FAMILY(fmt) FAMILY(seq) FAMILY(epo) FAMILY(sig) FAMILY(bus) FAMILY(ele) FAMILY(api) FAMILY(sec) FAMILY(dur)
+#undef FAMILY
+
+struct rule conform_rules[64];
+size_t conform_nrules;
+
+static void add(const struct rule *r, size_t n)
+{
+    for (size_t i = 0; i < n && conform_nrules < sizeof conform_rules / sizeof conform_rules[0]; i++)
+        conform_rules[conform_nrules++] = r[i];
+}
+
+void conform_rules_init(void)
+{
+    if (conform_nrules) return;
+    add(fmt_rules, fmt_nrules);
+    add(seq_rules, seq_nrules);
+    add(epo_rules, epo_nrules);
+    add(sig_rules, sig_nrules);
+    add(bus_rules, bus_nrules);
+    add(ele_rules, ele_nrules);
+    add(api_rules, api_nrules);
+    add(sec_rules, sec_nrules);
+    add(dur_rules, dur_nrules);
+}

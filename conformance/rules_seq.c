@@ -1,0 +1,577 @@
+/*
+ * rules_seq.c - SEQ: the per-slot seqlock, checked from many processes.
+ *
+ * The hammer: W worker processes open one store and, for the run's duration,
+ * write self-checking payloads (key, writer, sequence, checksum) to a few
+ * shared keys and read them back, logging every call (times, epochs, what
+ * was read). An observer worker samples slot epochs straight from the
+ * mapped bytes. The rules then judge the logs.
+ */
+#include "conform.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { OP_WRITE = 1, OP_READ, OP_UNSET, OP_ODD };
+
+#define HKEYS 6
+#define HMAXVAL 4096
+
+struct hammer {
+    struct conform *c;
+    char store[512];
+    char path[512];
+    unsigned unset_pct;  /* chance that a write is an unset instead */
+    bool observer;       /* last worker samples epochs from the bytes */
+    uint64_t start_ns, end_ns;
+};
+
+static void hkey(char *buf, size_t n, unsigned k) { snprintf(buf, n, "conform-seq-%u", k); }
+
+static int hammer_worker(struct spl_worker *w, void *arg)
+{
+    struct hammer *h = arg;
+    struct spl_impl *im = &h->c->im;
+    bool observer = h->observer && w->id == w->nworkers - 1;
+    struct view v = {0};
+    if (observer) {
+        if (view_open(&v, h->path, false) != 0) {
+            spl_worker_msg(w, "observer cannot map %s: %s", h->path, strerror(errno));
+            spl_barrier_break(w->bar);
+            return 1;
+        }
+    } else if (im->open(h->store) != 0) {
+        spl_worker_msg(w, "splinter_open(%s) failed: %s", h->store, strerror(errno));
+        spl_barrier_break(w->bar);
+        return 1;
+    }
+    struct spl_rng rng;
+    spl_rng_seed(&rng, w->seed);
+    uint8_t *buf = malloc(HMAXVAL), *rbuf = malloc(HMAXVAL);
+    if (!buf || !rbuf) return 1;
+    uint64_t seq = 0;
+    char key[64];
+    if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
+    uint64_t end = h->end_ns;
+    while (spl_time_ns() < end && spl_log_len(w->log) < w->log->cap) {
+        if (observer) {
+            for (unsigned k = 0; k < HKEYS; k++) {
+                hkey(key, sizeof key, k);
+                long idx = view_find(&v, key);
+                if (idx < 0) continue;
+                uint64_t t = spl_time_ns();
+                uint64_t e = atomic_load(&v.S[idx].epoch);
+                if (e & 1) {
+                    struct spl_event ev = {.t0 = t, .t1 = spl_time_ns(), .ep0 = e, .worker = w->id, .key = k, .op = OP_ODD};
+                    spl_log_append(w->log, &ev);
+                }
+            }
+            continue;
+        }
+        unsigned k = (unsigned)spl_rng_below(&rng, HKEYS);
+        hkey(key, sizeof key, k);
+        struct spl_event ev = {.worker = w->id, .key = k};
+        bool write = spl_rng_below(&rng, 100) < 50;
+        if (write && h->unset_pct && spl_rng_below(&rng, 100) < h->unset_pct) {
+            ev.op = OP_UNSET;
+            ev.ep0 = im->get_epoch ? im->get_epoch(key) : 0;
+            ev.t0 = spl_time_ns();
+            errno = 0;
+            int rc = im->unset(key);
+            ev.t1 = spl_time_ns();
+            ev.rc = (int16_t)(rc < 0 ? rc : 0);
+            ev.aux = rc > 0 ? (uint64_t)rc : 0;
+            ev.err = rc < 0 ? errno : 0;
+        } else if (write) {
+            size_t len = SPL_PAYLOAD_MIN + (size_t)spl_rng_below(&rng, HMAXVAL - SPL_PAYLOAD_MIN + 1);
+            ev.op = OP_WRITE;
+            ev.seq = ++seq;
+            ev.csum = spl_payload_make(buf, len, k, w->id, ev.seq);
+            ev.aux = len;
+            ev.ep0 = im->get_epoch ? im->get_epoch(key) : 0;
+            ev.t0 = spl_time_ns();
+            errno = 0;
+            int rc = im->set(key, buf, len);
+            ev.t1 = spl_time_ns();
+            ev.err = rc ? errno : 0;
+            ev.rc = (int16_t)rc;
+            ev.ep1 = im->get_epoch ? im->get_epoch(key) : 0;
+        } else {
+            size_t got = 0;
+            ev.op = OP_READ;
+            ev.ep0 = im->get_epoch ? im->get_epoch(key) : 0;
+            ev.t0 = spl_time_ns();
+            errno = 0;
+            int rc = im->get(key, rbuf, HMAXVAL, &got);
+            ev.t1 = spl_time_ns();
+            ev.err = rc ? errno : 0;
+            ev.rc = (int16_t)rc;
+            ev.ep1 = im->get_epoch ? im->get_epoch(key) : 0;
+            if (rc == 0) {
+                struct spl_payload_info in;
+                ev.verdict = spl_payload_check(rbuf, got > HMAXVAL ? HMAXVAL : got, k, &in);
+                ev.aux = got;
+                ev.seq = in.seq;
+                ev.peer = in.writer;
+                ev.csum = spl_fnv1a64(rbuf, got > HMAXVAL ? HMAXVAL : got);
+                if (ev.verdict != SPL_PAYLOAD_OK && !w->msg[0]) {
+                    char hex[200];
+                    spl_worker_msg(w, "first bad read bytes: %s",
+                                   spl_payload_hexdump(rbuf, got > HMAXVAL ? HMAXVAL : got, 48, hex, sizeof hex));
+                }
+            }
+        }
+        spl_log_append(w->log, &ev);
+    }
+    spl_worker_sync(w);
+    if (observer) view_close(&v);
+    else im->close();
+    free(buf);
+    free(rbuf);
+    return 0;
+}
+
+/* Sets up the store, prepopulates every key, runs the team. */
+static struct spl_team *hammer_run(struct conform *c, struct rule_out *o, struct hammer *h, const char *tag)
+{
+    h->c = c;
+    if (store_create(c, o, tag, 64, HMAXVAL) != 0) return NULL;
+    snprintf(h->store, sizeof h->store, "%s", o->store);
+    store_path(c, o->store, h->path, sizeof h->path);
+    uint8_t *buf = malloc(HMAXVAL);
+    char key[64];
+    for (unsigned k = 0; k < HKEYS; k++) {
+        hkey(key, sizeof key, k);
+        size_t len = spl_payload_make(buf, 256, k, c->workers + 1, 0) ? 256 : 0;
+        errno = 0;
+        int rc = c->im.set(key, buf, len);
+        if (rc != 0) {
+            r_fail(o, "uncontested splinter_set(%s, 256 bytes) = %d (%s) in a single process", key, rc, strerror(errno));
+            free(buf);
+            return NULL;
+        }
+    }
+    free(buf);
+    c->im.close();
+    uint32_t n = c->workers + (h->observer ? 1 : 0);
+    struct spl_team_opts to = {.workers = n, .seed = c->seed, .log_cap = 200000,
+                               .deadline_ns = c->duration_ns + 20000000000ull, .barrier_ns = 15000000000ull};
+    struct spl_team *t = spl_team_new(&to);
+    if (!t) { r_error(o, "cannot allocate the team: %s", strerror(errno)); return NULL; }
+    h->start_ns = spl_time_ns();
+    h->end_ns = h->start_ns + c->duration_ns + 200000000ull; /* + time for everyone to open */
+    if (spl_team_run(t, hammer_worker, h) != 0) {
+        char why[700];
+        r_fail(o, "a worker did not finish cleanly: %s", spl_team_describe(t, why, sizeof why));
+        spl_team_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static void hammer_totals(struct spl_team *t, uint64_t *reads, uint64_t *writes, uint64_t *eagain)
+{
+    *reads = *writes = *eagain = 0;
+    for (uint32_t w = 0; w < spl_team_size(t); w++) {
+        struct spl_log *l = spl_team_log(t, w);
+        for (size_t i = 0; i < spl_log_len(l); i++) {
+            const struct spl_event *e = &l->ev[i];
+            if (e->op == OP_READ && e->rc == 0) (*reads)++;
+            if (e->op == OP_WRITE && e->rc == 0) (*writes)++;
+            if ((e->op == OP_READ || e->op == OP_WRITE) && e->rc && e->err == EAGAIN) (*eagain)++;
+        }
+    }
+}
+
+/* Per (worker, key) write events in time order (a worker is sequential, so
+ * its intervals are sorted and disjoint): overlap and seq look-ups become
+ * binary searches instead of scans of every log. */
+struct widx {
+    const struct spl_event **ev;
+    size_t n;
+};
+
+static struct widx *index_writes(struct spl_team *t, bool with_unsets)
+{
+    uint32_t nw = spl_team_size(t);
+    struct widx *ix = calloc((size_t)nw * HKEYS, sizeof *ix);
+    if (!ix) return NULL;
+    for (uint32_t w = 0; w < nw; w++) {
+        struct spl_log *l = spl_team_log(t, w);
+        size_t len = spl_log_len(l);
+        for (unsigned k = 0; k < HKEYS; k++) ix[w * HKEYS + k].ev = calloc(len ? len : 1, sizeof(void *));
+        for (size_t i = 0; i < len; i++) {
+            const struct spl_event *e = &l->ev[i];
+            if (e->key >= HKEYS || !(e->op == OP_WRITE || (with_unsets && e->op == OP_UNSET))) continue;
+            struct widx *x = &ix[w * HKEYS + e->key];
+            if (x->ev) x->ev[x->n++] = e;
+        }
+    }
+    return ix;
+}
+
+static void index_free(struct widx *ix, uint32_t nw)
+{
+    if (!ix) return;
+    for (size_t i = 0; i < (size_t)nw * HKEYS; i++) free(ix[i].ev);
+    free(ix);
+}
+
+/* Does any worker other than `except` have a write of key overlapping [t0, t1]? */
+static bool overlaps_write(const struct widx *ix, uint32_t nw, uint32_t except, uint32_t key, uint64_t t0, uint64_t t1)
+{
+    for (uint32_t w = 0; w < nw; w++) {
+        if (w == except) continue;
+        const struct widx *x = &ix[w * HKEYS + key];
+        size_t lo = 0, hi = x->n; /* first event with t0 > t1 */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (x->ev[mid]->t0 <= t1) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo > 0 && x->ev[lo - 1]->t1 >= t0) return true;
+    }
+    return false;
+}
+
+/* Position of the write with sequence seq in a writes-only index, or -1. */
+static long find_seq(const struct widx *x, uint64_t seq)
+{
+    size_t lo = 0, hi = x->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (x->ev[mid]->seq < seq) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < x->n && x->ev[lo]->seq == seq ? (long)lo : -1;
+}
+
+static void describe_read(char *b, size_t n, const struct spl_event *e, uint64_t t0)
+{
+    snprintf(b, n, "worker %u get(conform-seq-%u) at +%.6f s returned %llu bytes: %s (header: writer %u seq %llu); slot epoch %llu before, %llu after",
+             e->worker, e->key, (double)(e->t0 - t0) / 1e9, (unsigned long long)e->aux,
+             spl_payload_verdict_str((enum spl_payload_verdict)e->verdict), e->peer, (unsigned long long)e->seq,
+             (unsigned long long)e->ep0, (unsigned long long)e->ep1);
+}
+
+/* SEQ-001: no successful read returns a torn or foreign value. */
+static void seq_torn(struct conform *c, struct rule_out *o, unsigned unset_pct, const char *tag)
+{
+    struct hammer h = {.unset_pct = unset_pct};
+    struct spl_team *t = hammer_run(c, o, &h, tag);
+    if (!t) return;
+    uint64_t bad = 0;
+    for (uint32_t w = 0; w < spl_team_size(t); w++) {
+        struct spl_log *l = spl_team_log(t, w);
+        for (size_t i = 0; i < spl_log_len(l); i++) {
+            const struct spl_event *e = &l->ev[i];
+            if (e->op != OP_READ || e->rc != 0 || e->verdict == SPL_PAYLOAD_OK) continue;
+            if (bad++ < 4) {
+                char d[512];
+                describe_read(d, sizeof d, e, h.start_ns);
+                r_cex(o, "%s", d);
+            }
+        }
+        if (spl_team_msg(t, w)[0] && bad) r_cex(o, "worker %u: %s", w, spl_team_msg(t, w));
+    }
+    uint64_t reads, writes, eagain;
+    hammer_totals(t, &reads, &writes, &eagain);
+    if (bad)
+        r_fail(o, "%llu of %llu successful reads returned a torn or foreign value (%u processes, %llu writes%s)",
+               (unsigned long long)bad, (unsigned long long)reads, c->workers, (unsigned long long)writes,
+               unset_pct ? ", with unsets" : "");
+    else if (reads < 100 || writes < 100)
+        r_error(o, "too little contention to judge: %llu reads, %llu writes", (unsigned long long)reads, (unsigned long long)writes);
+    else
+        r_pass(o, "%llu reads, %llu writes%s by %u processes on %d keys: every successful read intact (%llu EAGAIN)",
+               (unsigned long long)reads, (unsigned long long)writes, unset_pct ? " and unsets" : "", c->workers, HKEYS,
+               (unsigned long long)eagain);
+    spl_team_free(t);
+}
+
+static void rule_seq001(struct conform *c, struct rule_out *o) { seq_torn(c, o, 0, "seq1"); }
+static void rule_seq007(struct conform *c, struct rule_out *o) { seq_torn(c, o, 30, "seq7"); }
+
+/* SEQ-002: a completed write advances the slot epoch by exactly 2 (single
+ * process, so nothing else moves it); read from the bytes, not the API. */
+static void rule_seq002(struct conform *c, struct rule_out *o)
+{
+    if (store_create(c, o, "seq2", 32, 256) != 0) return;
+    char path[512];
+    store_path(c, o->store, path, sizeof path);
+    struct view v;
+    if (view_open(&v, path, false) != 0) { r_error(o, "cannot map %s: %s", path, strerror(errno)); return; }
+    uint8_t val[128];
+    int checked = 0;
+    for (unsigned k = 0; k < 4; k++) {
+        char key[32];
+        snprintf(key, sizeof key, "epoch-%u", k);
+        uint64_t prev = 0;
+        for (unsigned i = 0; i < 8; i++) {
+            spl_payload_make(val, sizeof val, k, 0, i);
+            if (c->im.set(key, val, sizeof val) != 0) {
+                r_fail(o, "uncontested splinter_set(%s) failed: %s", key, strerror(errno));
+                view_close(&v);
+                return;
+            }
+            long idx = view_find(&v, key);
+            if (!r_check(o, idx >= 0, "key %s not found in the bytes after a successful set", key)) break;
+            uint64_t e = atomic_load(&v.S[idx].epoch);
+            if (i > 0)
+                r_check(o, e == prev + 2, "write %u to %s moved the slot epoch %llu -> %llu (want +2)", i, key,
+                        (unsigned long long)prev, (unsigned long long)e);
+            r_check(o, !(e & 1), "slot epoch of %s is odd (%llu) after set returned", key, (unsigned long long)e);
+            if (c->im.get_epoch)
+                r_check(o, c->im.get_epoch(key) == e, "splinter_get_epoch(%s) = %llu but the slot holds %llu", key,
+                        (unsigned long long)c->im.get_epoch(key), (unsigned long long)e);
+            prev = e;
+            checked++;
+        }
+    }
+    view_close(&v);
+    r_pass(o, "%d writes: each advanced its slot epoch by exactly 2 and left it even", checked);
+}
+
+/* SEQ-003: odd epochs are seen only while a writer is inside. */
+static void rule_seq003(struct conform *c, struct rule_out *o)
+{
+    struct hammer h = {.observer = true};
+    struct spl_team *t = hammer_run(c, o, &h, "seq3");
+    if (!t) return;
+    uint32_t obs = spl_team_size(t) - 1;
+    struct spl_log *ol = spl_team_log(t, obs);
+    struct widx *ix = index_writes(t, true);
+    uint64_t odd = 0, orphan = 0;
+    for (size_t i = 0; i < spl_log_len(ol); i++) {
+        const struct spl_event *e = &ol->ev[i];
+        odd++;
+        bool inside = ix && overlaps_write(ix, obs, UINT32_MAX, e->key, e->t0, e->t1);
+        if (!inside && orphan++ < 4)
+            r_cex(o, "observer saw conform-seq-%u at odd epoch %llu at +%.6f s while no process was inside a write to it",
+                  e->key, (unsigned long long)e->ep0, (double)(e->t0 - h.start_ns) / 1e9);
+    }
+    index_free(ix, spl_team_size(t));
+    /* at rest: every slot even */
+    struct view v;
+    uint64_t odd_rest = 0;
+    if (view_open(&v, h.path, false) == 0) {
+        for (uint32_t i = 0; i < v.slots; i++) {
+            uint64_t e = atomic_load(&v.S[i].epoch);
+            if ((e & 1) && odd_rest++ < 4) r_cex(o, "slot %u epoch %llu is odd after every writer returned", i, (unsigned long long)e);
+        }
+        view_close(&v);
+    }
+    if (orphan || odd_rest)
+        r_fail(o, "%llu odd-epoch observations outside any write, %llu slots odd at rest", (unsigned long long)orphan,
+               (unsigned long long)odd_rest);
+    else
+        r_pass(o, "%llu odd-epoch observations, each inside a write of that key; all slots even at rest", (unsigned long long)odd);
+    spl_team_free(t);
+}
+
+/* SEQ-004: EAGAIN only when contested. Uncontested calls never EAGAIN; a
+ * contested EAGAIN overlaps a write (attempt) of the same key by another process. */
+static void rule_seq004(struct conform *c, struct rule_out *o)
+{
+    struct hammer h = {0};
+    struct spl_team *t = hammer_run(c, o, &h, "seq4");
+    if (!t) return;
+    struct widx *ix = index_writes(t, true);
+    uint64_t ea = 0, lonely = 0;
+    for (uint32_t w = 0; w < spl_team_size(t); w++) {
+        struct spl_log *l = spl_team_log(t, w);
+        for (size_t i = 0; i < spl_log_len(l); i++) {
+            const struct spl_event *e = &l->ev[i];
+            if (e->rc == 0 || e->err != EAGAIN) continue;
+            ea++;
+            bool overlap = ix && overlaps_write(ix, spl_team_size(t), w, e->key, e->t0, e->t1);
+            if (!overlap && lonely++ < 4)
+                r_cex(o, "worker %u %s(conform-seq-%u) at +%.6f s returned EAGAIN with no other process writing that key",
+                      e->worker, e->op == OP_READ ? "get" : "set", e->key, (double)(e->t0 - h.start_ns) / 1e9);
+        }
+    }
+    index_free(ix, spl_team_size(t));
+    spl_team_free(t);
+    /* uncontested: one process, many calls */
+    if (c->im.open(h.store) != 0) { r_error(o, "reopen %s: %s", h.store, strerror(errno)); return; }
+    uint8_t buf[512], rb[512];
+    size_t got;
+    unsigned solo = 0;
+    for (unsigned i = 0; i < 2000; i++) {
+        char key[64];
+        hkey(key, sizeof key, i % HKEYS);
+        spl_payload_make(buf, sizeof buf, i % HKEYS, 0, i);
+        int rc = (i & 1) ? c->im.get(key, rb, sizeof rb, &got) : c->im.set(key, buf, sizeof buf);
+        if (rc != 0 && errno == EAGAIN && solo++ < 2)
+            r_cex(o, "uncontested %s(%s) returned EAGAIN (single process, call %u)", (i & 1) ? "get" : "set", key, i);
+    }
+    c->im.close();
+    if (lonely || solo)
+        r_fail(o, "%llu EAGAIN without a concurrent writer, %u uncontested EAGAIN", (unsigned long long)lonely, solo);
+    else
+        r_pass(o, "%llu contested EAGAIN, each overlapping another process's write of the key; none in 2000 uncontested calls",
+               (unsigned long long)ea);
+}
+
+/* SEQ-005: reads are consistent with some order of the writes. */
+static void rule_seq005(struct conform *c, struct rule_out *o)
+{
+    struct hammer h = {0};
+    struct spl_team *t = hammer_run(c, o, &h, "seq5");
+    if (!t) return;
+    uint32_t n = spl_team_size(t);
+    uint64_t bad = 0, reads = 0;
+    /* last seq of (reader, key, writer) seen */
+    uint64_t *seen = calloc((size_t)n * HKEYS * (n + 2), sizeof *seen);
+    struct widx *ix = index_writes(t, false);
+    for (uint32_t w = 0; w < n && seen && ix; w++) {
+        struct spl_log *l = spl_team_log(t, w);
+        for (size_t i = 0; i < spl_log_len(l); i++) {
+            const struct spl_event *e = &l->ev[i];
+            if (e->op != OP_READ || e->rc != 0 || e->verdict != SPL_PAYLOAD_OK) continue;
+            reads++;
+            uint32_t wr = e->peer;
+            if (wr == c->workers + 1) continue; /* the prepopulated value */
+            if (wr >= n) {
+                if (bad++ < 4) r_cex(o, "worker %u read a value claiming writer %u, which does not exist", w, wr);
+                continue;
+            }
+            uint64_t *last = &seen[((size_t)w * HKEYS + e->key) * (n + 2) + wr];
+            if (e->seq < *last && bad++ < 4)
+                r_cex(o, "worker %u read conform-seq-%u = (writer %u, seq %llu) at +%.6f s after having read seq %llu of the same writer",
+                      w, e->key, wr, (unsigned long long)e->seq, (double)(e->t0 - h.start_ns) / 1e9, (unsigned long long)*last);
+            if (e->seq > *last) *last = e->seq;
+            /* the write itself, and the same writer's next successful write of the key */
+            const struct widx *x = &ix[wr * HKEYS + e->key];
+            long p = find_seq(x, e->seq);
+            const struct spl_event *wx = p >= 0 ? x->ev[p] : NULL, *later = NULL;
+            for (size_t j = p >= 0 ? (size_t)p + 1 : x->n; j < x->n; j++) {
+                if (x->ev[j]->rc != 0) continue;
+                if (x->ev[j]->t1 < e->t0) later = x->ev[j];
+                break; /* only the next successful one matters: the writer is sequential */
+            }
+            if (!wx) {
+                if (bad++ < 4) r_cex(o, "worker %u read (writer %u, seq %llu) of conform-seq-%u: no such write was made", w, wr,
+                                     (unsigned long long)e->seq, e->key);
+            } else if (wx->rc != 0) {
+                if (bad++ < 4)
+                    r_cex(o, "worker %u read (writer %u, seq %llu) of conform-seq-%u, but that set returned %d (%s)", w, wr,
+                          (unsigned long long)e->seq, e->key, wx->rc, strerror(wx->err));
+            } else if (wx->t0 > e->t1) {
+                if (bad++ < 4) r_cex(o, "worker %u read (writer %u, seq %llu) before that write began", w, wr, (unsigned long long)e->seq);
+            } else if (later) {
+                if (bad++ < 4)
+                    r_cex(o, "worker %u read stale (writer %u, seq %llu) of conform-seq-%u at +%.6f s: seq %llu of the same writer had completed at +%.6f s",
+                          w, wr, (unsigned long long)e->seq, e->key, (double)(e->t0 - h.start_ns) / 1e9,
+                          (unsigned long long)later->seq, (double)(later->t1 - h.start_ns) / 1e9);
+            }
+        }
+    }
+    free(seen);
+    index_free(ix, n);
+    spl_team_free(t);
+    if (bad) r_fail(o, "%llu of %llu reads inconsistent with any order of the writes", (unsigned long long)bad, (unsigned long long)reads);
+    else r_pass(o, "%llu reads: each returns a completed write, never an older one than the reader saw before", (unsigned long long)reads);
+}
+
+/* SEQ-006: a key lives in one slot, even when processes insert it at once. */
+struct dup_arg {
+    struct conform *c;
+    char store[512], path[512];
+};
+
+static int dup_worker(struct spl_worker *w, void *arg)
+{
+    struct dup_arg *a = arg;
+    struct spl_impl *im = &a->c->im;
+    if (im->open(a->store) != 0) { spl_worker_msg(w, "open: %s", strerror(errno)); spl_barrier_break(w->bar); return 1; }
+    struct spl_rng rng;
+    spl_rng_seed(&rng, w->seed);
+    uint8_t val[64];
+    int *dups = w->shared;
+    for (unsigned round = 0; round < 40; round++) {
+        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
+        unsigned order[16];
+        for (unsigned i = 0; i < 16; i++) order[i] = i;
+        for (unsigned i = 15; i > 0; i--) {
+            unsigned j = (unsigned)spl_rng_below(&rng, i + 1), tmp = order[i];
+            order[i] = order[j];
+            order[j] = tmp;
+        }
+        for (unsigned i = 0; i < 16; i++) {
+            char key[32];
+            snprintf(key, sizeof key, "dup-%u-%u", round, order[i]);
+            spl_payload_make(val, sizeof val, order[i], w->id, round);
+            for (int tries = 0; tries < 1000 && im->set(key, val, sizeof val) != 0 && errno == EAGAIN; tries++) {}
+        }
+        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
+        if (w->id == 0) {
+            struct view v;
+            if (view_open(&v, a->path, false) == 0) {
+                for (unsigned i = 0; i < 16; i++) {
+                    char key[32];
+                    snprintf(key, sizeof key, "dup-%u-%u", round, i);
+                    int n = view_count_key(&v, key);
+                    if (n > 1) {
+                        if (dups[0] < 4) snprintf((char *)(dups + 16) + dups[0] * 128, 128, "key %s is live in %d slots after %u processes set it at once", key, n, w->nworkers);
+                        dups[0]++;
+                    }
+                }
+                view_close(&v);
+            }
+            for (unsigned i = 0; i < 16; i++) {
+                char key[32];
+                snprintf(key, sizeof key, "dup-%u-%u", round, i);
+                while (im->unset(key) > 0) {} /* remove every copy */
+            }
+        }
+    }
+    spl_worker_sync(w);
+    im->close();
+    return 0;
+}
+
+static void rule_seq006(struct conform *c, struct rule_out *o)
+{
+    if (store_create(c, o, "seq6", 256, 64) != 0) return;
+    c->im.close();
+    struct dup_arg a = {.c = c};
+    snprintf(a.store, sizeof a.store, "%s", o->store);
+    store_path(c, o->store, a.path, sizeof a.path);
+    struct spl_team_opts to = {.workers = c->workers, .seed = c->seed, .log_cap = 1, .shared_len = 1024,
+                               .deadline_ns = 30000000000ull, .barrier_ns = 10000000000ull};
+    struct spl_team *t = spl_team_new(&to);
+    if (!t) { r_error(o, "team: %s", strerror(errno)); return; }
+    if (spl_team_run(t, dup_worker, &a) != 0) {
+        char why[700];
+        r_fail(o, "a worker did not finish cleanly: %s", spl_team_describe(t, why, sizeof why));
+        spl_team_free(t);
+        return;
+    }
+    int *dups = spl_team_shared(t);
+    for (int i = 0; i < dups[0] && i < 4; i++) r_cex(o, "%s", (char *)(dups + 16) + i * 128);
+    if (dups[0]) r_fail(o, "%d keys ended up in more than one slot", dups[0]);
+    else r_pass(o, "40 rounds x 16 fresh keys inserted by %u processes at once: never more than one slot per key", c->workers);
+    spl_team_free(t);
+}
+
+static const char *const needs_rw[] = {"set", "get", "get_epoch", NULL};
+static const char *const needs_unset[] = {"set", "get", "unset", "get_epoch", NULL};
+
+const struct rule seq_rules[] = {
+    {"SEQ-001", "critical", "no successful read returns a torn or foreign value (>= 4 processes, self-checking payloads)",
+     needs_rw, rule_seq001, 60},
+    {"SEQ-002", "critical", "a completed write advances the slot epoch by exactly 2 and leaves it even", needs_rw, rule_seq002, 20},
+    {"SEQ-003", "major", "a slot epoch is odd only while a writer is inside; all even at rest", needs_rw, rule_seq003, 60},
+    {"SEQ-004", "major", "EAGAIN only when contested: never uncontested, and only overlapping another process's write", needs_rw,
+     rule_seq004, 60},
+    {"SEQ-005", "critical", "reads are consistent with an order of the writes (no stale, failed or future value)", needs_rw,
+     rule_seq005, 60},
+    {"SEQ-006", "critical", "a key lives in one slot even when several processes insert it at once", needs_unset, rule_seq006, 60},
+    {"SEQ-007", "critical", "unset is atomic to readers: a read concurrent with unset returns the value or nothing", needs_unset,
+     rule_seq007, 60},
+};
+const size_t seq_nrules = sizeof seq_rules / sizeof seq_rules[0];
