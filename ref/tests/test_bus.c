@@ -1,0 +1,151 @@
+/*
+ * test_bus.c - the eventfd event bus: init, open, wait, dirty mask, the
+ * armed opener, and a writer in another process.
+ *
+ * Cross-process cases fork inside the Criterion worker. The child never
+ * returns into Criterion (Criterion issues #519, #383, #129): it does its
+ * work with plain calls and leaves with _exit(), reporting through its exit
+ * status; the parent asserts.
+ */
+#include "common.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+static int bit_set(long idx)
+{
+    uint64_t d[SPLINTER_EVENT_BUS_MASK_WORDS] = {0};
+    splinter_event_bus_get_dirty(d, SPLINTER_EVENT_BUS_MASK_WORDS);
+    size_t m = (size_t)idx % 1024;
+    return (d[m / 64] >> (m % 64)) & 1;
+}
+
+static int child_status(pid_t pid)
+{
+    int st = 0;
+    if (waitpid(pid, &st, 0) != pid) return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+Test(bus, init_publishes_owner, .init = t_setup, .fini = t_teardown)
+{
+    cr_assert_eq(splinter_event_bus_init(), 0);
+    struct splinter_header *H = splref_header(t_peek);
+    cr_assert_geq(atomic_load(&H->event_bus.owner_fd), 0);
+    cr_assert_eq(atomic_load(&H->event_bus.owner_pid), getpid());
+}
+
+Test(bus, open_without_owner_is_enodev, .init = t_setup, .fini = t_teardown)
+{
+    errno = 0;
+    cr_assert_eq(splinter_event_bus_open(), -1);
+    cr_assert_eq(errno, ENODEV);
+}
+
+Test(bus, owner_write_wakes_and_marks_dirty, .init = t_setup, .fini = t_teardown)
+{
+    t_set_str("before", "x");
+    cr_assert_eq(bit_set(t_slot_index("before")), 0, "unarmed writes do not touch the mask");
+    cr_assert_eq(splinter_event_bus_init(), 0);
+    int fd = splinter_event_bus_open();
+    cr_assert_geq(fd, 0);
+    errno = 0;
+    cr_assert_eq(splinter_event_bus_wait(fd, 20), -1);
+    cr_assert_eq(errno, ETIMEDOUT);
+    t_set_str("k", "v");
+    cr_assert_eq(splinter_event_bus_wait(fd, 1000), 0);
+    cr_assert_eq(bit_set(t_slot_index("k")), 1);
+    cr_assert_eq(splinter_event_bus_wait(fd, 0), -1, "the read consumed the count");
+    /* every data write notifies: label, named type, integer op, append */
+    size_t n;
+    cr_assert_eq(splinter_append("k", "w", 1, &n), 0);
+    cr_assert_eq(splinter_event_bus_wait(fd, 1000), 0);
+    cr_assert_eq(splinter_set_label("k", 1), 0);
+    cr_assert_eq(splinter_event_bus_wait(fd, 1000), 0);
+    splinter_event_bus_close(fd);
+    errno = 0;
+    cr_assert_eq(splinter_event_bus_wait(-1, 0), -1);
+    cr_assert_eq(errno, EBADF);
+}
+
+/* Unlike the original, a process that opens the bus is armed: its writes
+ * notify too. A second handle stands in for a second client here. */
+Test(bus, opener_is_armed, .init = t_setup, .fini = t_teardown)
+{
+    cr_assert_eq(splinter_event_bus_init(), 0);
+    int fd = splinter_event_bus_open();
+    cr_assert_geq(fd, 0);
+    int pfd = splref_event_bus_open(t_peek);
+    cr_assert_geq(pfd, 0);
+    cr_assert_eq(splref_set(t_peek, "peer", "1", 1), 0);
+    cr_assert_eq(splinter_event_bus_wait(fd, 1000), 0);
+    cr_assert_eq(bit_set(t_slot_index("peer")), 1);
+    splinter_event_bus_close(pfd);
+    splinter_event_bus_close(fd);
+}
+
+Test(bus, closing_owner_withdraws_the_fd, .init = t_setup, .fini = t_teardown)
+{
+    cr_assert_eq(splinter_event_bus_init(), 0);
+    splinter_close();
+    struct splinter_header *H = splref_header(t_peek);
+    cr_assert_eq(atomic_load(&H->event_bus.owner_fd), -1);
+    cr_assert_eq(atomic_load(&H->event_bus.owner_pid), 0);
+}
+
+/* The parent owns the bus; a forked child reopens the store by name, opens
+ * the bus through pidfd_getfd, writes, and _exit()s. */
+Test(bus, writer_in_another_process, .init = t_setup, .fini = t_teardown, .timeout = 30)
+{
+    cr_assert_eq(splinter_event_bus_init(), 0);
+    int fd = splinter_event_bus_open();
+    cr_assert_geq(fd, 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        splinter_close();
+        if (splinter_open(t_store) != 0) _exit(10);
+        int cfd = splinter_event_bus_open();
+        if (cfd < 0) _exit(errno == EPERM ? 77 : 11);
+        if (splinter_set("from-child", "hi", 2) != 0) _exit(12);
+        splinter_event_bus_close(cfd);
+        splinter_close();
+        _exit(0);
+    }
+    int rc = splinter_event_bus_wait(fd, 10000);
+    int st = child_status(pid);
+    if (st == 77) cr_skip_test("pidfd_getfd not permitted here (ptrace policy)");
+    cr_assert_eq(st, 0, "child failed with %d", st);
+    cr_assert_eq(rc, 0, "the child's write did not wake the owner");
+    cr_assert_eq(bit_set(t_slot_index("from-child")), 1);
+    char b[4];
+    size_t n;
+    cr_assert_eq(splinter_get("from-child", b, sizeof b, &n), 0);
+    splinter_event_bus_close(fd);
+}
+
+/* The other direction: the child waits on the bus owned by the parent. */
+Test(bus, waiter_in_another_process, .init = t_setup, .fini = t_teardown, .timeout = 30)
+{
+    cr_assert_eq(splinter_event_bus_init(), 0);
+    int ready[2];
+    cr_assert_eq(pipe(ready), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        close(ready[0]);
+        int cfd = splinter_event_bus_open();
+        if (cfd < 0) _exit(11);
+        if (write(ready[1], "r", 1) != 1) _exit(12);
+        int rc = splinter_event_bus_wait(cfd, 10000);
+        _exit(rc == 0 ? 0 : 13);
+    }
+    close(ready[1]);
+    char c;
+    cr_assert_eq(read(ready[0], &c, 1), 1);
+    close(ready[0]);
+    t_set_str("wake", "up");
+    cr_assert_eq(child_status(pid), 0);
+}
