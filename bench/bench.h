@@ -1,0 +1,226 @@
+/*
+ * bench.h - internals of `splsuite bench`: options, the result model every
+ * workload fills, the process machinery workers run in, and the hook the
+ * tracer attaches to.
+ *
+ * Model: a workload enumerates CASES (one parameter combination each). For
+ * every case the driver runs REPETITIONS, and inside each repetition every
+ * implementation in turn (A, B, A, B, ...), so slow drift of the machine
+ * hits all implementations alike. Each (case, implementation) pair becomes
+ * one struct bres row: the per-repetition primary figure (median + spread),
+ * a latency histogram merged over repetitions where the workload has one,
+ * and perf counters summed over the workers.
+ */
+#ifndef SPLSUITE_BENCH_H
+#define SPLSUITE_BENCH_H
+
+#include "hist.h"
+#include "impl.h"
+#include "perfctr.h"
+#include "splnuma.h"
+
+#include <json-c/json.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sched.h>
+#include <sys/types.h>
+
+#define BENCH_SCHEMA "splsuite-bench/1"
+#define BENCH_MAX_IMPLS 4
+#define BENCH_MAX_REPS 32
+#define BENCH_MAX_WORKERS 16
+#define BENCH_MAX_LIST 16
+
+enum bench_wl { WL_OPS = 0, WL_WAKE, WL_MADVISE, WL_FLUSH, WL_NUMA, WL__COUNT };
+extern const char *const bench_wl_names[WL__COUNT];
+
+struct bench_list { /* a parsed "64,4096" option */
+    int n;
+    uint64_t v[BENCH_MAX_LIST];
+};
+
+struct bench_opts {
+    bool wl[WL__COUNT];
+    int nimpls;
+    struct spl_impl impls[BENCH_MAX_IMPLS];
+    int reps;               /* repetitions per (case, impl) */
+    uint64_t run_ns;        /* measured time of one ops repetition */
+    uint64_t warmup_ns;     /* untimed work before measuring */
+    uint64_t wake_iters;    /* round trips per wake repetition */
+    uint64_t flush_iters;   /* flushes per flush repetition (upper bound) */
+    uint64_t slots;
+    struct bench_list vsizes, fills, procs, dirty;
+    const char *only_ops;   /* comma list filter of op names, NULL = all */
+    const char *only_strategies;
+    unsigned sfr_flags;     /* fio sync_file_range= flags for the sfr strategies */
+    bool pin;               /* pin workers to distinct CPUs */
+    struct spl_numa_policy numa;
+    struct spl_numa_topo topo;
+    bool quick;
+    bool json, csv, table;
+    const char *out_path;
+    const char *dir;        /* directory of file-backed stores */
+    uint64_t seed;
+    bool progress;
+};
+
+/* One result row: a case measured on one implementation. */
+struct bres {
+    enum bench_wl wl;
+    char name[160];   /* case name without implementation: "set/v:64/fill:50" */
+    int impl;         /* index into opts.impls */
+    char unit[16];    /* unit of the primary figure: "ns/op", "ns", "flushes/s" */
+    bool lower_is_better;
+    int nreps;
+    double rep[BENCH_MAX_REPS]; /* primary figure per repetition */
+    double rep_cpu[BENCH_MAX_REPS]; /* cpu ns/op per repetition (ops), else 0 */
+    uint64_t iterations; /* per repetition (last) */
+    double median, min, max, spread_pct; /* spread = (max-min)/median */
+    double rate_median;  /* ops/s or flushes/s median */
+    bool has_hist;
+    struct spl_hist hist;  /* merged over repetitions */
+    bool has_sync_hist;
+    struct spl_hist sync_hist; /* flush: the sync call alone (fio's sync block) */
+    struct spl_perfctr perf;   /* summed over repetitions and workers */
+    uint64_t perf_ops;         /* operations the counters cover */
+    char status[192];  /* "" = ok; else "unsupported: ...", "not permitted: ...", "error: ..." */
+    json_object *params; /* owned */
+    json_object *extra;  /* workload-specific figures, owned */
+};
+
+struct bench_results {
+    int n, cap;
+    struct bres *r;
+};
+
+/* ---- process machinery (bench/proc.c) ------------------------------------ */
+
+/* What one worker process reports back through shared memory. */
+struct wres {
+    int done;            /* 1 once the worker filled this in */
+    int failed;
+    char why[160];
+    uint64_t ops;
+    uint64_t ns;         /* wall time of the measured loop */
+    uint64_t cpu_ns;     /* task-clock of the measured loop */
+    uint64_t eagain;     /* contested reads/writes retried */
+    double x[8];         /* workload-specific numbers */
+    struct spl_perfctr perf;
+    uint64_t hcount[(65 - SPL_HIST_DEFAULT_SUB_BITS) << SPL_HIST_DEFAULT_SUB_BITS];
+    uint64_t hsync[(65 - SPL_HIST_DEFAULT_SUB_BITS) << SPL_HIST_DEFAULT_SUB_BITS];
+    uint64_t hmin, hmax, smin, smax;
+    double hsum, hsumsq, ssum, ssumsq;
+};
+
+/* Shared by the driver and its workers (MAP_SHARED | MAP_ANONYMOUS). */
+struct wshared {
+    _Atomic int ready;     /* workers that reached the start line */
+    _Atomic int go;        /* driver lets them run */
+    _Atomic int stop;      /* time is up */
+    _Atomic uint64_t t0;   /* wake: timestamp of the write being measured */
+    _Atomic uint64_t seq;
+    int nworkers;
+    struct wres w[BENCH_MAX_WORKERS];
+};
+
+typedef void (*bench_worker_fn)(int idx, struct wshared *sh, void *arg);
+
+struct wshared *bench_shared_new(int nworkers);
+void bench_shared_free(struct wshared *sh);
+/* Forks nworkers processes running fn(i, sh, arg), worker i restricted to
+ * the CPUs cpus_of[i] (NULL or an empty set: inherit). Returns after they
+ * are all at the start line; pids filled. -1 if a fork failed. */
+int bench_spawn(struct wshared *sh, bench_worker_fn fn, void *arg, const cpu_set_t *cpus_of, pid_t *pids,
+                const char *case_name);
+/* cpus_of for --pin: worker i on the i-th allowed CPU (round robin), or
+ * inherited affinity when pin is false. */
+void bench_pin_plan(const struct bench_opts *o, int nworkers, cpu_set_t *cpus_of);
+/* Lets spawned workers start, waits run_ns (0 = until they finish), tells
+ * them to stop and reaps them within timeout_ns; a worker that crashed or
+ * hung is reported in its wres (failed, why). 0 if all succeeded. */
+int bench_run_wait(struct wshared *sh, pid_t *pids, uint64_t run_ns, uint64_t timeout_ns);
+/* Worker side: announce readiness and wait for go. */
+void bench_worker_ready(struct wshared *sh);
+/* Worker side: record into the shared histogram slots. */
+void wres_hist_record(struct wres *w, uint64_t v);
+void wres_sync_record(struct wres *w, uint64_t v);
+void wres_hist_to(const struct wres *w, struct spl_hist *h, bool sync);
+/* Worker side: fail with a reason (printf style) and exit. */
+void wres_fail(struct wres *w, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+/* Runs fn(arg) in one forked child that reports through w; used for store
+ * setup. 0 if it succeeded; else reason copied to why. */
+int bench_in_child(void (*fn)(struct wres *w, void *arg), void *arg, char *why, size_t whylen, uint64_t timeout_ns);
+
+/* CPUs the workers may use (the affinity mask after --cpunodebind). */
+int bench_cpus(int *cpus, int max);
+
+/* ---- tracer hook --------------------------------------------------------- */
+/* Called with the pids of a case's workers after they are forked and before
+ * they start, and again after they were reaped (pids still valid as ids).
+ * `splsuite bench --trace` attaches its probes here. NULL = no tracer. */
+struct bench_trace_hook {
+    void (*workers_started)(const char *case_name, const pid_t *pids, int n, void *arg);
+    void (*workers_done)(const char *case_name, const pid_t *pids, int n, void *arg);
+    void *arg;
+};
+extern struct bench_trace_hook bench_trace;
+
+/* ---- stores ---------------------------------------------------------------- */
+struct bench_store {
+    char name[512];   /* name passed to the implementation */
+    char path[4096];  /* backing file (/dev/shm/... or the file) */
+    uint64_t slots, max_val;
+};
+/* Creates a store for im in a child process (the implementation's globals
+ * stay untouched in the driver), fills fill% of the slots with keys
+ * "k<i>" and values of vsize bytes. 0, or -1 with why. */
+/* With --membind the pages are then placed on those nodes and verified
+ * (bench_store_place), the finding recorded in extra when not NULL. */
+int bench_store_create(const struct bench_opts *o, const struct spl_impl *im, const char *tag, uint64_t slots,
+                       uint64_t max_val, uint64_t nkeys, uint64_t vsize, struct bench_store *st, json_object *extra,
+                       char *why, size_t whylen);
+void bench_store_remove(const struct spl_impl *im, struct bench_store *st);
+/* Places the store's pages on nodes with mbind and checks with move_pages.
+ * Adds {"requested", "pages_on": {"node": n}, "not_present", "ok"} to extra. */
+int bench_store_place(struct bench_store *st, const struct spl_nodemask *nodes, json_object *extra, char *why,
+                      size_t whylen);
+void bench_key(char *buf, size_t len, uint64_t i);
+
+/* ---- results --------------------------------------------------------------- */
+struct bres *bench_result_new(struct bench_results *rs, enum bench_wl wl, const char *name, int impl,
+                              const char *unit, bool lower_is_better);
+struct bres *bench_result_find(struct bench_results *rs, enum bench_wl wl, const char *name, int impl);
+void bench_result_finish(struct bres *r); /* median, spread */
+void bench_results_free(struct bench_results *rs);
+void bench_status(struct bres *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- workloads --------------------------------------------------------------- */
+int wl_ops_run(struct bench_opts *o, struct bench_results *rs);
+int wl_wake_run(struct bench_opts *o, struct bench_results *rs);
+int wl_madvise_run(struct bench_opts *o, struct bench_results *rs);
+int wl_flush_run(struct bench_opts *o, struct bench_results *rs);
+int wl_numa_run(struct bench_opts *o, struct bench_results *rs);
+
+/* Progress line on stderr once a run lasts over a second. */
+void bench_progress(const struct bench_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void bench_progress_done(const struct bench_opts *o);
+
+/* Shared by wake and the NUMA matrix: one repetition of a wake kind
+ * ("bus", "eventfd", "signal") between a writer on cpus[0] and a waiter on
+ * cpus[1] into r (p50 as the repetition figure, histogram merged). */
+void wake_measure(struct bench_opts *o, int ii, const char *kind, const cpu_set_t *cpus, struct bres *r,
+                  const struct spl_nodemask *place);
+/* Shared by ops and the NUMA matrix: one writer (set) and one reader (get)
+ * on the same keys, concurrently; reader ns/op into r, writer's in extra. */
+void ops_pair_measure(struct bench_opts *o, int ii, uint64_t vsize, const cpu_set_t *cpus, struct bres *r,
+                      const struct spl_nodemask *place);
+
+/* ---- output (bench/output.c) ------------------------------------------------ */
+json_object *bench_json(const struct bench_opts *o, const struct bench_results *rs, int argc, char **argv);
+void bench_table(const struct bench_opts *o, const struct bench_results *rs, FILE *out);
+void bench_csv(const struct bench_opts *o, const struct bench_results *rs, FILE *out);
+
+#endif

@@ -1,0 +1,293 @@
+/*
+ * cmd_bench.c - `splsuite bench`: option parsing and the run of the chosen
+ * workloads over every --impl, then table / JSON / CSV output.
+ */
+#include "bench.h"
+#include "commands.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CMD "bench"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: splsuite bench [WORKLOAD...] [OPTIONS]\n"
+            "\n"
+            "Measures Splinter implementations. WORKLOAD is any of: ops wake madvise flush numa\n"
+            "(default: all). Two or more --impl run interleaved (A,B,A,B per repetition) and are\n"
+            "reported side by side with ratios against the first.\n"
+            "\n"
+            "Implementations:\n"
+            "  -i, --impl SPEC          ref, ref-file, mut:NAME, mut-file:NAME or a .so path; repeatable\n"
+            "                           (default: --impl ref --impl ref-file)\n"
+            "Measurement:\n"
+            "  -r, --repetitions N      repetitions per case and implementation (default 3; medians + spread)\n"
+            "  -t, --time DUR           measured time of one ops repetition (default 200ms)\n"
+            "      --warmup DUR         untimed work before each measurement (default 50ms)\n"
+            "      --iterations N       wake round trips per repetition (default 2000)\n"
+            "      --flush-iterations N flushes per flush repetition, at most (default 100)\n"
+            "      --quick              smoke-sized run (1 repetition, short times, small lists)\n"
+            "      --pin                pin each worker to its own CPU\n"
+            "      --seed N             key order seed (default fixed, so runs are comparable)\n"
+            "Parameters:\n"
+            "      --slots N            store slots (default 1024)\n"
+            "      --value-size LIST    value sizes, e.g. 64,4096 (default 64,4096)\n"
+            "      --fill LIST          store fill levels in %% (default 50)\n"
+            "      --procs LIST         processes for the multi-process ops shapes (default 1,2)\n"
+            "      --ops LIST           only these ops: set,get,append,intop,raw,list,enum,mp\n"
+            "      --dirty LIST         flush: dirty slots per flush; 'all' = every slot (default 1,16,all)\n"
+            "      --fsync N, --fdatasync N   fio spelling of --dirty N (one flush every N writes)\n"
+            "      --sync-file-range F  fio's flags for the sfr strategies: wait_before,write,wait_after\n"
+            "                           (default write)\n"
+            "      --strategy LIST      flush: only these strategies (names as in the table)\n"
+            "      --dir DIR            directory for file-backed stores (default $TMPDIR or /tmp)\n"
+            "NUMA (as numactl):\n"
+            "      --cpunodebind NODES  run every worker on the CPUs of NODES (e.g. 0, 1-2, all, !0, +0)\n"
+            "      --membind NODES      allocate on NODES; every store is mbind'ed there and verified\n"
+            "Output:\n"
+            "      --json               JSON (schema " BENCH_SCHEMA ") on stdout, or in -o FILE\n"
+            "      --csv                CSV on stdout, or in -o FILE\n"
+            "  -o, --output FILE        write the JSON/CSV there and print the table on stdout\n"
+            "      --no-progress        no progress lines on stderr\n"
+            "  -h, --help\n"
+            "\n"
+            "Exit status: 0 ran (targets are reported, never enforced), 1 a case failed or an\n"
+            "implementation crashed, 2 usage, 77 nothing could run here.\n"
+            "\n"
+            "Examples:\n"
+            "  splsuite bench --quick\n"
+            "  splsuite bench ops --impl ref --impl /path/to/libsplinter.so --ops set,get\n"
+            "  splsuite bench wake --pin --iterations 20000 --json -o wake.json\n"
+            "  splsuite bench flush --impl ref-file --dirty 1,8 --value-size 4096 --dir /var/tmp\n"
+            "  splsuite bench numa --cpunodebind 0 --membind 0\n"
+            "  splsuite plot wake.json -o plots\n");
+}
+
+static int parse_list(const char *s, struct bench_list *l, bool allow_all, uint64_t all_value)
+{
+    l->n = 0;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (l->n == BENCH_MAX_LIST) return -1;
+        uint64_t v;
+        if (allow_all && strcmp(t, "all") == 0) v = all_value;
+        else if (spl_parse_size(t, &v) != 0 || v == 0) return -1;
+        l->v[l->n++] = v;
+    }
+    return l->n ? 0 : -1;
+}
+
+static int parse_sfr(const char *s, unsigned *flags)
+{
+    *flags = 0;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (strcmp(t, "wait_before") == 0) *flags |= 1; /* SYNC_FILE_RANGE_WAIT_BEFORE */
+        else if (strcmp(t, "write") == 0) *flags |= 2; /* SYNC_FILE_RANGE_WRITE */
+        else if (strcmp(t, "wait_after") == 0) *flags |= 4; /* SYNC_FILE_RANGE_WAIT_AFTER */
+        else return -1;
+    }
+    return *flags ? 0 : -1;
+}
+
+enum {
+    O_WARMUP = 256, O_ITERS, O_FITERS, O_QUICK, O_PIN, O_SEED, O_SLOTS, O_VS, O_FILL, O_PROCS, O_OPS, O_DIRTY,
+    O_FSYNC, O_SFR, O_STRAT, O_DIR, O_CPUNODE, O_MEMBIND, O_JSON, O_CSV, O_NOPROG
+};
+
+int cmd_bench(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"impl", required_argument, 0, 'i'}, {"repetitions", required_argument, 0, 'r'},
+        {"time", required_argument, 0, 't'}, {"warmup", required_argument, 0, O_WARMUP},
+        {"iterations", required_argument, 0, O_ITERS}, {"flush-iterations", required_argument, 0, O_FITERS},
+        {"quick", no_argument, 0, O_QUICK}, {"pin", no_argument, 0, O_PIN}, {"seed", required_argument, 0, O_SEED},
+        {"slots", required_argument, 0, O_SLOTS}, {"value-size", required_argument, 0, O_VS},
+        {"fill", required_argument, 0, O_FILL}, {"procs", required_argument, 0, O_PROCS},
+        {"ops", required_argument, 0, O_OPS}, {"dirty", required_argument, 0, O_DIRTY},
+        {"fsync", required_argument, 0, O_FSYNC}, {"fdatasync", required_argument, 0, O_FSYNC},
+        {"sync-file-range", required_argument, 0, O_SFR}, {"strategy", required_argument, 0, O_STRAT},
+        {"dir", required_argument, 0, O_DIR}, {"cpunodebind", required_argument, 0, O_CPUNODE},
+        {"membind", required_argument, 0, O_MEMBIND}, {"json", no_argument, 0, O_JSON},
+        {"csv", no_argument, 0, O_CSV}, {"output", required_argument, 0, 'o'},
+        {"no-progress", no_argument, 0, O_NOPROG}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static struct bench_opts o; /* large (impls), keep it off the stack */
+    memset(&o, 0, sizeof o);
+    const char *impl_specs[BENCH_MAX_IMPLS];
+    int nspecs = 0;
+    const char *vs = NULL, *fills = NULL, *procs = NULL, *dirty = NULL, *sfr = "write";
+    int reps = -1;
+    uint64_t run_ns = 0, warm_ns = 0, iters = 0, fiters = 0, slots = 1024;
+    bool seed_set = false;
+    o.progress = true;
+    o.seed = 0x5eed;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "i:r:t:o:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'i':
+            if (nspecs == BENCH_MAX_IMPLS) { spl_err(CMD, "at most %d --impl", BENCH_MAX_IMPLS); return SPL_EXIT_USAGE; }
+            impl_specs[nspecs++] = optarg;
+            break;
+        case 'r':
+            reps = atoi(optarg);
+            if (reps < 1 || reps > BENCH_MAX_REPS) { spl_err(CMD, "--repetitions: 1..%d", BENCH_MAX_REPS); return SPL_EXIT_USAGE; }
+            break;
+        case 't':
+            if (spl_parse_duration(optarg, &run_ns) != 0 || !run_ns) { spl_err(CMD, "--time: bad duration '%s'", optarg); return SPL_EXIT_USAGE; }
+            break;
+        case O_WARMUP:
+            if (spl_parse_duration(optarg, &warm_ns) != 0) { spl_err(CMD, "--warmup: bad duration '%s'", optarg); return SPL_EXIT_USAGE; }
+            break;
+        case O_ITERS:
+        case O_FITERS:
+        case O_SLOTS: {
+            uint64_t v;
+            if (spl_parse_size(optarg, &v) != 0 || v == 0) { spl_err(CMD, "--%s: positive number expected, got '%s'", c == O_SLOTS ? "slots" : "iterations", optarg); return SPL_EXIT_USAGE; }
+            if (c == O_ITERS) iters = v;
+            else if (c == O_FITERS) fiters = v;
+            else slots = v;
+            break;
+        }
+        case O_QUICK: o.quick = true; break;
+        case O_PIN: o.pin = true; break;
+        case O_SEED: o.seed = strtoull(optarg, NULL, 0); seed_set = true; break;
+        case O_VS: vs = optarg; break;
+        case O_FILL: fills = optarg; break;
+        case O_PROCS: procs = optarg; break;
+        case O_OPS: o.only_ops = optarg; break;
+        case O_DIRTY: case O_FSYNC: dirty = optarg; break;
+        case O_SFR: sfr = optarg; break;
+        case O_STRAT: o.only_strategies = optarg; break;
+        case O_DIR: o.dir = optarg; break;
+        case O_CPUNODE:
+            o.numa.cpubind = true;
+            snprintf(o.numa.cpuspec, sizeof o.numa.cpuspec, "%s", optarg);
+            break;
+        case O_MEMBIND:
+            o.numa.membind = true;
+            snprintf(o.numa.memspec, sizeof o.numa.memspec, "%s", optarg);
+            break;
+        case O_JSON: o.json = true; break;
+        case O_CSV: o.csv = true; break;
+        case 'o': o.out_path = optarg; break;
+        case O_NOPROG: o.progress = false; break;
+        case 'h': usage(stdout); return SPL_EXIT_OK;
+        default: usage(stderr); return SPL_EXIT_USAGE;
+        }
+    }
+    (void)seed_set;
+    bool any = false;
+    for (int i = optind; i < argc; i++) {
+        int w;
+        for (w = 0; w < WL__COUNT; w++)
+            if (strcmp(argv[i], bench_wl_names[w]) == 0) break;
+        if (w == WL__COUNT) { spl_err(CMD, "unknown workload '%s' (ops, wake, madvise, flush, numa)", argv[i]); return SPL_EXIT_USAGE; }
+        o.wl[w] = any = true;
+    }
+    if (!any)
+        for (int w = 0; w < WL__COUNT; w++) o.wl[w] = true;
+    if (o.json && o.csv) { spl_err(CMD, "--json and --csv: choose one"); return SPL_EXIT_USAGE; }
+    if (o.out_path && !o.json && !o.csv) o.json = true;
+    if (slots > 1u << 20) { spl_err(CMD, "--slots: at most 1048576"); return SPL_EXIT_USAGE; }
+    o.slots = slots;
+    o.reps = reps > 0 ? reps : o.quick ? 1 : 3;
+    o.run_ns = run_ns ? run_ns : o.quick ? 20000000ull : 200000000ull;
+    o.warmup_ns = warm_ns ? warm_ns : o.quick ? 5000000ull : 50000000ull;
+    o.wake_iters = iters ? iters : o.quick ? 200 : 2000;
+    o.flush_iters = fiters ? fiters : o.quick ? 10 : 100;
+    if (parse_list(vs ? vs : o.quick ? "64" : "64,4096", &o.vsizes, false, 0) != 0) { spl_err(CMD, "--value-size: list of sizes expected"); return SPL_EXIT_USAGE; }
+    if (parse_list(fills ? fills : "50", &o.fills, false, 0) != 0) { spl_err(CMD, "--fill: list of percentages expected"); return SPL_EXIT_USAGE; }
+    for (int i = 0; i < o.fills.n; i++)
+        if (o.fills.v[i] > 100) { spl_err(CMD, "--fill: %llu%% is over 100", (unsigned long long)o.fills.v[i]); return SPL_EXIT_USAGE; }
+    if (parse_list(procs ? procs : o.quick ? "2" : "1,2", &o.procs, false, 0) != 0) { spl_err(CMD, "--procs: list of counts expected"); return SPL_EXIT_USAGE; }
+    for (int i = 0; i < o.procs.n; i++)
+        if (o.procs.v[i] * 2 > BENCH_MAX_WORKERS) { spl_err(CMD, "--procs: at most %d", BENCH_MAX_WORKERS / 2); return SPL_EXIT_USAGE; }
+    if (parse_list(dirty ? dirty : o.quick ? "1,all" : "1,16,all", &o.dirty, true, o.slots) != 0) { spl_err(CMD, "--dirty: list of slot counts or 'all' expected"); return SPL_EXIT_USAGE; }
+    for (int i = 0; i < o.dirty.n; i++)
+        if (o.dirty.v[i] > o.slots) { spl_err(CMD, "--dirty %llu: the store has %llu slots", (unsigned long long)o.dirty.v[i], (unsigned long long)o.slots); return SPL_EXIT_USAGE; }
+    for (int i = 0; i < o.vsizes.n; i++)
+        if (o.vsizes.v[i] > (64u << 20)) { spl_err(CMD, "--value-size: at most 64M"); return SPL_EXIT_USAGE; }
+    if (parse_sfr(sfr, &o.sfr_flags) != 0) { spl_err(CMD, "--sync-file-range: comma list of wait_before, write, wait_after"); return SPL_EXIT_USAGE; }
+    if (o.dir) {
+        struct stat sb;
+        if (stat(o.dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) { spl_err(CMD, "--dir %s: not a directory", o.dir); return SPL_EXIT_USAGE; }
+        setenv("TMPDIR", o.dir, 1); /* where spl_impl_store_name puts file stores */
+    }
+
+    /* NUMA first, so every worker and every store inherits it, as under numactl */
+    spl_numa_probe(&o.topo);
+    char err[256];
+    if (o.numa.cpubind && spl_numa_parse_nodes(&o.topo, o.numa.cpuspec, &o.numa.cpunodes, err, sizeof err) != 0) {
+        spl_err(CMD, "--cpunodebind: %s", err);
+        return SPL_EXIT_USAGE;
+    }
+    if (o.numa.membind && spl_numa_parse_nodes(&o.topo, o.numa.memspec, &o.numa.memnodes, err, sizeof err) != 0) {
+        spl_err(CMD, "--membind: %s", err);
+        return SPL_EXIT_USAGE;
+    }
+    if (spl_numa_apply(&o.numa, err, sizeof err) != 0) { spl_err(CMD, "%s", err); return SPL_EXIT_FAIL; }
+
+    if (nspecs == 0) {
+        impl_specs[nspecs++] = "ref";
+        impl_specs[nspecs++] = "ref-file";
+    }
+    for (int i = 0; i < nspecs; i++) {
+        if (spl_impl_load(impl_specs[i], &o.impls[o.nimpls], err, sizeof err) != 0) {
+            spl_err(CMD, "--impl %s: %s", impl_specs[i], err);
+            for (int k = 0; k < o.nimpls; k++) spl_impl_unload(&o.impls[k]);
+            return SPL_EXIT_USAGE;
+        }
+        /* two specs with one label (two paths named libsplinter.so) stay apart */
+        for (int k = 0; k < o.nimpls; k++)
+            if (strcmp(o.impls[k].label, o.impls[o.nimpls].label) == 0) {
+                size_t l = strlen(o.impls[o.nimpls].label);
+                snprintf(o.impls[o.nimpls].label + (l > 56 ? 56 : l), 8, "#%d", o.nimpls + 1);
+            }
+        o.nimpls++;
+    }
+
+    struct bench_results rs = {0};
+    typedef int (*wl_fn)(struct bench_opts *, struct bench_results *);
+    static const wl_fn fns[WL__COUNT] = {wl_ops_run, wl_wake_run, wl_madvise_run, wl_flush_run, wl_numa_run};
+    for (int w = 0; w < WL__COUNT; w++)
+        if (o.wl[w]) fns[w](&o, &rs);
+    bench_progress_done(&o);
+
+    int failed = 0, okrows = 0;
+    for (int i = 0; i < rs.n; i++) {
+        if (strncmp(rs.r[i].status, "error", 5) == 0) failed++;
+        if (!rs.r[i].status[0]) okrows++;
+    }
+    FILE *mout = stdout;
+    if (o.out_path) {
+        mout = fopen(o.out_path, "w");
+        if (!mout) { spl_err(CMD, "-o %s: %s", o.out_path, strerror(errno)); failed++; mout = NULL; }
+    }
+    if (mout && o.json) {
+        json_object *j = bench_json(&o, &rs, argc, argv);
+        fprintf(mout, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(j);
+    } else if (mout && o.csv) {
+        bench_csv(&o, &rs, mout);
+    }
+    if (mout && mout != stdout) fclose(mout);
+    if ((!o.json && !o.csv) || o.out_path) bench_table(&o, &rs, stdout);
+    for (int i = 0; i < rs.n; i++)
+        if (strncmp(rs.r[i].status, "error", 5) == 0) spl_err(CMD, "%s %s [%s]: %s", bench_wl_names[rs.r[i].wl], rs.r[i].name, o.impls[rs.r[i].impl].label, rs.r[i].status);
+    bench_results_free(&rs);
+    for (int k = 0; k < o.nimpls; k++) spl_impl_unload(&o.impls[k]);
+    if (failed) return SPL_EXIT_FAIL;
+    return okrows ? SPL_EXIT_OK : SPL_EXIT_SKIP;
+}

@@ -1,0 +1,420 @@
+/*
+ * cmd_plot.c - `splsuite plot RESULTS.json`: figures of a bench run drawn
+ * with gnuplot. One figure per workload family present in the file:
+ *   ops-single    ns/op per operation and implementation (bars)
+ *   ops-scaling   aggregate ops/s against processes, per shape (lines)
+ *   wake-cdf      CDF of wake latency: bus, eventfd floor, signal polling
+ *   madvise       p50 latency per advice: raw, sovereign, deferred (bars)
+ *   flush-cdf     CDF of sync latency of each strategy at the sparsest dirty set
+ *   flush-rate    flushes/s against dirty slots per strategy (lines)
+ *   numa-matrix   writer node x reader node heat map (ops and wake)
+ * The data (.dat) and scripts (.gp) are left next to the images so a
+ * figure can be restyled and redrawn with gnuplot alone.
+ */
+#include "commands.h"
+#include "hist.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CMD "plot"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: splsuite plot RESULTS.json [-o DIR] [--format svg|png]\n"
+               "\n"
+               "Draws the figures of a `splsuite bench --json` run with gnuplot: latency CDFs\n"
+               "(wake, flush), scaling curves (ops against processes), bars (single-process ops,\n"
+               "madvise), flushes/s against dirty slots, and the NUMA writer x reader matrix.\n"
+               "\n"
+               "  -o, --output DIR     where to write images, .dat and .gp files (default: plots)\n"
+               "  -f, --format FMT     svg (default) or png\n"
+               "  -h, --help\n"
+               "\n"
+               "Exit status: 0 drawn, 1 gnuplot failed, 2 usage or unreadable JSON, 77 gnuplot missing.\n"
+               "\n"
+               "Examples:\n"
+               "  splsuite bench --json -o results.json && splsuite plot results.json -o plots\n"
+               "  splsuite plot results.json --format png -o docs/img\n");
+}
+
+struct plot_ctx {
+    const char *dir, *fmt;
+    json_object *root, *results;
+    int drawn, failed;
+};
+
+static const char *jstr(json_object *o, const char *k)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
+}
+
+static double jnum(json_object *o, const char *k)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, k, &v) ? json_object_get_double(v) : 0;
+}
+
+static bool row_ok(json_object *r, const char *wl)
+{
+    return strcmp(jstr(r, "workload"), wl) == 0 && strcmp(jstr(r, "status"), "ok") == 0;
+}
+
+static FILE *open_in(const struct plot_ctx *c, const char *name, char *path, size_t len)
+{
+    snprintf(path, len, "%s/%s", c->dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) spl_err(CMD, "%s: %s", path, strerror(errno));
+    return f;
+}
+
+static void term(const struct plot_ctx *c, FILE *gp, const char *name, const char *title)
+{
+    if (strcmp(c->fmt, "png") == 0) fprintf(gp, "set terminal pngcairo size 1000,620 font 'sans,10'\n");
+    else fprintf(gp, "set terminal svg size 1000,620 dynamic font 'sans,10'\n");
+    fprintf(gp, "set output '%s/%s.%s'\nset title \"%s\" noenhanced\nset key outside right top noenhanced\nset grid\n",
+            c->dir, name, c->fmt, title);
+}
+
+static void run_gnuplot(struct plot_ctx *c, const char *gp_path, const char *name)
+{
+    pid_t p = fork();
+    if (p == 0) {
+        execlp("gnuplot", "gnuplot", gp_path, (char *)NULL);
+        _exit(127);
+    }
+    int st = 0;
+    waitpid(p, &st, 0);
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+        printf("%s/%s.%s\n", c->dir, name, c->fmt);
+        c->drawn++;
+    } else {
+        spl_err(CMD, "gnuplot failed on %s", gp_path);
+        c->failed++;
+    }
+}
+
+/* CDF of the histogram in row[key] written as "value percent" lines */
+static int write_cdf(FILE *d, json_object *row, const char *key)
+{
+    json_object *h;
+    struct spl_hist hist;
+    if (!json_object_object_get_ex(row, key, &h) || spl_hist_from_json(&hist, h) != 0) return -1;
+    uint64_t seen = 0;
+    for (size_t i = 0; i < hist.nbuckets; i++) {
+        if (!hist.counts[i]) continue;
+        seen += hist.counts[i];
+        uint64_t v = spl_hist_bucket_high(hist.sub_bits, i);
+        if (v > hist.max) v = hist.max;
+        fprintf(d, "%llu %.6f\n", (unsigned long long)(v ? v : 1), 100.0 * (double)seen / (double)hist.count);
+    }
+    fprintf(d, "\n\n");
+    spl_hist_free(&hist);
+    return 0;
+}
+
+static void cdf_plot(struct plot_ctx *c, const char *name, const char *title, const char *wl, const char *key,
+                     bool (*want)(json_object *, void *), void *arg)
+{
+    char dpath[4200], gpath[4200], dn[64];
+    snprintf(dn, sizeof dn, "%s.dat", name);
+    FILE *d = open_in(c, dn, dpath, sizeof dpath);
+    if (!d) { c->failed++; return; }
+    int n = 0;
+    char titles[64][200];
+    size_t nr = json_object_array_length(c->results);
+    for (size_t i = 0; i < nr && n < 64; i++) {
+        json_object *r = json_object_array_get_idx(c->results, i);
+        if (!row_ok(r, wl) || (want && !want(r, arg))) continue;
+        if (write_cdf(d, r, key) != 0) continue;
+        snprintf(titles[n++], sizeof titles[0], "%s [%s]", jstr(r, "name"), jstr(r, "implementation"));
+    }
+    fclose(d);
+    if (!n) { unlink(dpath); return; }
+    snprintf(dn, sizeof dn, "%s.gp", name);
+    FILE *gp = open_in(c, dn, gpath, sizeof gpath);
+    if (!gp) { c->failed++; return; }
+    term(c, gp, name, title);
+    fprintf(gp, "set logscale x\nset xlabel 'latency (ns, log scale)'\nset ylabel 'percent of samples at or below'\n"
+                "set yrange [0:100]\nplot ");
+    for (int i = 0; i < n; i++)
+        fprintf(gp, "%s'%s' index %d using 1:2 with steps lw 2 title \"%s\"", i ? ", \\\n     " : "", dpath, i, titles[i]);
+    fprintf(gp, "\n");
+    fclose(gp);
+    run_gnuplot(c, gpath, name);
+}
+
+static bool want_flush_sparse(json_object *r, void *arg)
+{
+    json_object *p;
+    if (!json_object_object_get_ex(r, "params", &p)) return false;
+    const uint64_t *dv = arg;
+    return (uint64_t)jnum(p, "dirty_slots") == dv[0] && (uint64_t)jnum(p, "value_size") == dv[1] &&
+           !strstr(jstr(r, "name"), "regfile");
+}
+
+/* A bar chart: one group per case name, one bar per implementation. */
+static void bars(struct plot_ctx *c, const char *name, const char *title, const char *wl, const char *prefix,
+                 const char *ylabel, bool only_single)
+{
+    const char *impls[8];
+    int ni = 0;
+    size_t nr = json_object_array_length(c->results);
+    for (size_t i = 0; i < nr; i++) {
+        json_object *r = json_object_array_get_idx(c->results, i);
+        if (!row_ok(r, wl)) continue;
+        const char *im = jstr(r, "implementation");
+        int k;
+        for (k = 0; k < ni; k++)
+            if (!strcmp(impls[k], im)) break;
+        if (k == ni && ni < 8) impls[ni++] = im;
+    }
+    if (!ni) return;
+    char dpath[4200], gpath[4200], dn[64];
+    snprintf(dn, sizeof dn, "%s.dat", name);
+    FILE *d = open_in(c, dn, dpath, sizeof dpath);
+    if (!d) { c->failed++; return; }
+    fprintf(d, "case");
+    for (int k = 0; k < ni; k++) fprintf(d, " \"%s\"", impls[k]);
+    fprintf(d, "\n");
+    int rows = 0;
+    for (size_t i = 0; i < nr; i++) { /* rows in first-seen order of case names */
+        json_object *r = json_object_array_get_idx(c->results, i);
+        if (strcmp(jstr(r, "workload"), wl) || strcmp(jstr(r, "implementation"), impls[0])) continue;
+        const char *cn = jstr(r, "name");
+        if (prefix && strncmp(cn, prefix, strlen(prefix))) continue;
+        if (only_single && !strncmp(cn, "mp/", 3)) continue;
+        fprintf(d, "\"%s\"", cn);
+        for (int k = 0; k < ni; k++) {
+            double v = -1;
+            for (size_t j = 0; j < nr; j++) {
+                json_object *q = json_object_array_get_idx(c->results, j);
+                if (row_ok(q, wl) && !strcmp(jstr(q, "name"), cn) && !strcmp(jstr(q, "implementation"), impls[k]))
+                    v = jnum(q, "median");
+            }
+            if (v < 0) fprintf(d, " NaN");
+            else fprintf(d, " %g", v);
+        }
+        fprintf(d, "\n");
+        rows++;
+    }
+    fclose(d);
+    if (!rows) { unlink(dpath); return; }
+    snprintf(dn, sizeof dn, "%s.gp", name);
+    FILE *gp = open_in(c, dn, gpath, sizeof gpath);
+    if (!gp) { c->failed++; return; }
+    term(c, gp, name, title);
+    fprintf(gp, "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
+                "set xtics rotate by -35 noenhanced\nset ylabel '%s'\nset logscale y\nset yrange [*:*]\n"
+                "plot for [col=2:%d] '%s' using col:xticlabels(1) title columnheader\n",
+            ylabel, ni + 1, dpath);
+    fclose(gp);
+    run_gnuplot(c, gpath, name);
+}
+
+/* ops/s of the multi-process shapes against the number of processes */
+static void scaling(struct plot_ctx *c)
+{
+    char dpath[4200], gpath[4200];
+    FILE *d = open_in(c, "ops-scaling.dat", dpath, sizeof dpath);
+    if (!d) { c->failed++; return; }
+    char series[32][160];
+    int ns = 0;
+    size_t nr = json_object_array_length(c->results);
+    /* a series = shape (same/disjoint, readers-only/writers-only/both) x value size x implementation */
+    for (size_t i = 0; i < nr && ns < 32; i++) {
+        json_object *r = json_object_array_get_idx(c->results, i), *p;
+        if (!row_ok(r, "ops") || strncmp(jstr(r, "name"), "mp/", 3) || !json_object_object_get_ex(r, "params", &p)) continue;
+        int rd = (int)jnum(p, "readers"), wr = (int)jnum(p, "writers");
+        char s[160];
+        snprintf(s, sizeof s, "%s %s v:%d [%s]", rd && wr ? "readers+writers" : rd ? "readers" : "writers",
+                 jstr(p, "keys_mode"), (int)jnum(p, "value_size"), jstr(r, "implementation"));
+        int k;
+        for (k = 0; k < ns; k++)
+            if (!strcmp(series[k], s)) break;
+        if (k == ns) snprintf(series[ns++], sizeof series[0], "%s", s);
+    }
+    for (int k = 0; k < ns; k++) {
+        for (size_t i = 0; i < nr; i++) {
+            json_object *r = json_object_array_get_idx(c->results, i), *p;
+            if (!row_ok(r, "ops") || strncmp(jstr(r, "name"), "mp/", 3) || !json_object_object_get_ex(r, "params", &p)) continue;
+            int rd = (int)jnum(p, "readers"), wr = (int)jnum(p, "writers");
+            char s[160];
+            snprintf(s, sizeof s, "%s %s v:%d [%s]", rd && wr ? "readers+writers" : rd ? "readers" : "writers",
+                     jstr(p, "keys_mode"), (int)jnum(p, "value_size"), jstr(r, "implementation"));
+            if (strcmp(s, series[k])) continue;
+            fprintf(d, "%d %g\n", rd + wr, jnum(r, "rate_per_s"));
+        }
+        fprintf(d, "\n\n");
+    }
+    fclose(d);
+    if (!ns) { unlink(dpath); return; }
+    FILE *gp = open_in(c, "ops-scaling.gp", gpath, sizeof gpath);
+    if (!gp) { c->failed++; return; }
+    term(c, gp, "ops-scaling", "ops: aggregate throughput against processes");
+    fprintf(gp, "set xlabel 'processes'\nset ylabel 'ops/s (all processes)'\nset xtics 1\nset logscale y\nplot ");
+    for (int k = 0; k < ns; k++)
+        fprintf(gp, "%s'%s' index %d using 1:2 with linespoints lw 2 title \"%s\"", k ? ", \\\n     " : "", dpath, k, series[k]);
+    fprintf(gp, "\n");
+    fclose(gp);
+    run_gnuplot(c, gpath, "ops-scaling");
+}
+
+/* flushes/s against dirty slots, one line per strategy (first value size) */
+static void flush_rate(struct plot_ctx *c, uint64_t vsize)
+{
+    char dpath[4200], gpath[4200];
+    FILE *d = open_in(c, "flush-rate.dat", dpath, sizeof dpath);
+    if (!d) { c->failed++; return; }
+    char series[40][128];
+    int ns = 0;
+    size_t nr = json_object_array_length(c->results);
+    for (size_t i = 0; i < nr && ns < 40; i++) {
+        json_object *r = json_object_array_get_idx(c->results, i), *p;
+        if (!row_ok(r, "flush") || !json_object_object_get_ex(r, "params", &p) || (uint64_t)jnum(p, "value_size") != vsize) continue;
+        if (!strncmp(jstr(r, "name"), "floor", 5)) continue;
+        char s[128];
+        snprintf(s, sizeof s, "%s [%s]", jstr(p, "strategy"), jstr(r, "implementation"));
+        int k;
+        for (k = 0; k < ns; k++)
+            if (!strcmp(series[k], s)) break;
+        if (k == ns) snprintf(series[ns++], sizeof series[0], "%s", s);
+    }
+    for (int k = 0; k < ns; k++) {
+        for (size_t i = 0; i < nr; i++) {
+            json_object *r = json_object_array_get_idx(c->results, i), *p;
+            if (!row_ok(r, "flush") || !json_object_object_get_ex(r, "params", &p) || (uint64_t)jnum(p, "value_size") != vsize) continue;
+            char s[128];
+            snprintf(s, sizeof s, "%s [%s]", jstr(p, "strategy"), jstr(r, "implementation"));
+            if (strcmp(s, series[k])) continue;
+            fprintf(d, "%g %g\n", jnum(p, "dirty_slots"), jnum(r, "median"));
+        }
+        fprintf(d, "\n\n");
+    }
+    fclose(d);
+    if (!ns) { unlink(dpath); return; }
+    FILE *gp = open_in(c, "flush-rate.gp", gpath, sizeof gpath);
+    if (!gp) { c->failed++; return; }
+    char title[128];
+    snprintf(title, sizeof title, "flush: flushes/s against dirty slots (value size %llu)", (unsigned long long)vsize);
+    term(c, gp, "flush-rate", title);
+    fprintf(gp, "set logscale xy\nset xlabel 'dirty slots per flush'\nset ylabel 'flushes/s'\nplot ");
+    for (int k = 0; k < ns; k++)
+        fprintf(gp, "%s'%s' index %d using 1:2 with linespoints lw 2 title \"%s\"", k ? ", \\\n     " : "", dpath, k, series[k]);
+    fprintf(gp, "\n");
+    fclose(gp);
+    run_gnuplot(c, gpath, "flush-rate");
+}
+
+static void numa_matrix(struct plot_ctx *c)
+{
+    char dpath[4200], gpath[4200];
+    FILE *d = open_in(c, "numa-matrix.dat", dpath, sizeof dpath);
+    if (!d) { c->failed++; return; }
+    size_t nr = json_object_array_length(c->results);
+    const char *first = NULL;
+    int n = 0;
+    for (int kind = 0; kind < 2; kind++) {
+        for (size_t i = 0; i < nr; i++) {
+            json_object *r = json_object_array_get_idx(c->results, i), *p;
+            if (!row_ok(r, "numa") || !json_object_object_get_ex(r, "params", &p)) continue;
+            if (!first) first = jstr(r, "implementation");
+            if (strcmp(jstr(r, "implementation"), first) || strncmp(jstr(r, "name"), kind ? "wake" : "ops", kind ? 4 : 3)) continue;
+            fprintf(d, "%d %d %g\n", (int)jnum(p, "writer_node"), (int)jnum(p, "reader_node"), jnum(r, "median"));
+            n++;
+        }
+        fprintf(d, "\n\n");
+    }
+    fclose(d);
+    if (!n) { unlink(dpath); return; }
+    FILE *gp = open_in(c, "numa-matrix.gp", gpath, sizeof gpath);
+    if (!gp) { c->failed++; return; }
+    char title[160];
+    snprintf(title, sizeof title, "NUMA: writer node x reader node [%s]", first);
+    term(c, gp, "numa-matrix", title);
+    fprintf(gp, "set multiplot layout 1,2\nunset key\nset xlabel 'writer node'\nset ylabel 'reader node'\n"
+                "set xtics 1\nset ytics 1\nset palette rgbformulae 22,13,-31\nset offsets 0.5,0.5,0.5,0.5\n"
+                "set title 'reader get ns/op (writer setting the same keys)'\n"
+                "plot '%s' index 0 using 1:2:3 with image, '' index 0 using 1:2:(sprintf('%%.0f',$3)) with labels\n"
+                "set title 'event-bus wake p50 (ns)'\n"
+                "plot '%s' index 1 using 1:2:3 with image, '' index 1 using 1:2:(sprintf('%%.0f',$3)) with labels\n"
+                "unset multiplot\n",
+            dpath, dpath);
+    fclose(gp);
+    run_gnuplot(c, gpath, "numa-matrix");
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    static const struct option lo[] = {{"output", required_argument, 0, 'o'}, {"format", required_argument, 0, 'f'},
+                                       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    struct plot_ctx c = {.dir = "plots", .fmt = "svg"};
+    optind = 1;
+    int o;
+    while ((o = getopt_long(argc, argv, "o:f:h", lo, NULL)) != -1) {
+        switch (o) {
+        case 'o': c.dir = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "svg") && strcmp(optarg, "png")) { spl_err(CMD, "--format: svg or png"); return SPL_EXIT_USAGE; }
+            c.fmt = optarg;
+            break;
+        case 'h': usage(stdout); return SPL_EXIT_OK;
+        default: usage(stderr); return SPL_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) { usage(stderr); return SPL_EXIT_USAGE; }
+    const char *in = argv[optind];
+    c.root = json_object_from_file(in);
+    if (!c.root) { spl_err(CMD, "%s: not readable JSON (%s)", in, json_util_get_last_err()); return SPL_EXIT_USAGE; }
+    json_object *schema;
+    if (!json_object_object_get_ex(c.root, "schema", &schema) || strncmp(json_object_get_string(schema), "splsuite-bench/", 15) ||
+        !json_object_object_get_ex(c.root, "results", &c.results)) {
+        spl_err(CMD, "%s: not a splsuite bench result (schema splsuite-bench/N expected)", in);
+        json_object_put(c.root);
+        return SPL_EXIT_USAGE;
+    }
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+        spl_err(CMD, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
+        json_object_put(c.root);
+        return SPL_EXIT_SKIP;
+    }
+    if (mkdir(c.dir, 0777) != 0 && errno != EEXIST) {
+        spl_err(CMD, "-o %s: %s", c.dir, strerror(errno));
+        json_object_put(c.root);
+        return SPL_EXIT_FAIL;
+    }
+    bars(&c, "ops-single", "ops: single-process cost per operation (median)", "ops", NULL, "ns/op (log)", true);
+    scaling(&c);
+    cdf_plot(&c, "wake-cdf", "wake: one-way wake latency CDF (bus, eventfd floor, signal polling)", "wake", "latency_ns", NULL, NULL);
+    bars(&c, "madvise", "madvise: p50 latency per advice (raw, sovereign, deferred bidder)", "madvise", NULL, "ns (log)", false);
+    /* flush: the sparsest dirty set and the first value size found */
+    uint64_t dv[2] = {UINT64_MAX, 0};
+    size_t nr = json_object_array_length(c.results);
+    for (size_t i = 0; i < nr; i++) {
+        json_object *r = json_object_array_get_idx(c.results, i), *p;
+        if (!row_ok(r, "flush") || !json_object_object_get_ex(r, "params", &p) || !strncmp(jstr(r, "name"), "floor", 5)) continue;
+        uint64_t d = (uint64_t)jnum(p, "dirty_slots");
+        if (d < dv[0]) { dv[0] = d; dv[1] = (uint64_t)jnum(p, "value_size"); }
+    }
+    if (dv[0] != UINT64_MAX) {
+        char t[160];
+        snprintf(t, sizeof t, "flush: sync latency CDF, %llu dirty slot(s), value size %llu (floor: pwrite+fdatasync)",
+                 (unsigned long long)dv[0], (unsigned long long)dv[1]);
+        cdf_plot(&c, "flush-cdf", t, "flush", "sync_latency_ns", want_flush_sparse, dv);
+        flush_rate(&c, dv[1]);
+    }
+    numa_matrix(&c);
+    json_object_put(c.root);
+    if (c.failed) return SPL_EXIT_FAIL;
+    if (!c.drawn) { spl_err(CMD, "%s: no successful rows to draw", in); return SPL_EXIT_FAIL; }
+    return SPL_EXIT_OK;
+}

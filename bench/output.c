@@ -1,0 +1,370 @@
+/*
+ * output.c - a benchmark run as a terminal table, CSV, and versioned JSON
+ * (schema "splsuite-bench/1", described in docs/benchmarks.md). The JSON
+ * also carries a Google Benchmark "benchmarks" array for the ops rows so
+ * compare.py can read it, and the figures the issue's targets are judged on.
+ */
+#include "bench.h"
+#include "sysinfo.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *impl_label(const struct bench_opts *o, int i) { return o->impls[i].label; }
+
+/* ratio of row r's primary figure to the same case on implementation 0,
+ * oriented "contender / baseline" as compare.py does; NAN if unknown. */
+static double ratio_vs_first(const struct bench_results *rs, const struct bres *r)
+{
+    if (r->impl == 0 || r->status[0]) return NAN;
+    for (int i = 0; i < rs->n; i++) {
+        const struct bres *b = &rs->r[i];
+        if (b->wl == r->wl && b->impl == 0 && strcmp(b->name, r->name) == 0)
+            return b->median > 0 && !b->status[0] ? r->median / b->median : NAN;
+    }
+    return NAN;
+}
+
+static const struct bres *find(const struct bench_results *rs, enum bench_wl wl, const char *name, int impl)
+{
+    for (int i = 0; i < rs->n; i++)
+        if (rs->r[i].wl == wl && rs->r[i].impl == impl && strcmp(rs->r[i].name, name) == 0) return &rs->r[i];
+    return NULL;
+}
+
+static json_object *jd(double v) { return isfinite(v) ? json_object_new_double(v) : NULL; }
+
+/* ---- targets of issue 5: measured, never asserted ----------------------- */
+static json_object *targets_json(const struct bench_opts *o, const struct bench_results *rs, FILE *human)
+{
+    json_object *arr = json_object_new_array();
+    char line[512];
+    /* 1. reference >= original on single-process set and get */
+    for (int ii = 1; ii < o->nimpls; ii++) {
+        if (strncmp(o->impls[ii].label, "ref", 3) == 0 && strncmp(o->impls[0].label, "ref", 3) == 0) continue;
+        for (int i = 0; i < rs->n; i++) {
+            const struct bres *b = &rs->r[i];
+            if (b->wl != WL_OPS || b->impl != 0 || b->status[0]) continue;
+            if (strncmp(b->name, "set/", 4) != 0 && strncmp(b->name, "get/", 4) != 0) continue;
+            const struct bres *c = find(rs, WL_OPS, b->name, ii);
+            if (!c || c->status[0] || b->median <= 0) continue;
+            double speedup = c->median / b->median; /* other ns/op over first ns/op */
+            json_object *t = json_object_new_object();
+            json_object_object_add(t, "target", json_object_new_string("first implementation at least as fast as the other on single-process set/get"));
+            json_object_object_add(t, "case", json_object_new_string(b->name));
+            json_object_object_add(t, "baseline", json_object_new_string(impl_label(o, 0)));
+            json_object_object_add(t, "other", json_object_new_string(impl_label(o, ii)));
+            json_object_object_add(t, "measured", jd(speedup));
+            json_object_object_add(t, "figure", json_object_new_string("other ns/op / baseline ns/op (>= 1: baseline as fast or faster)"));
+            json_object_object_add(t, "goal", json_object_new_double(1.0));
+            json_object_object_add(t, "met", json_object_new_boolean(speedup >= 1.0));
+            json_object_array_add(arr, t);
+            snprintf(line, sizeof line, "  %-40s %s/%s ns/op = %.2f (goal >= 1.00) %s", b->name, impl_label(o, ii),
+                     impl_label(o, 0), speedup, speedup >= 1.0 ? "met" : "NOT met");
+            if (human) fprintf(human, "%s\n", line);
+        }
+    }
+    /* 2. event-bus wake p50 within 1.3x of the eventfd floor */
+    for (int ii = 0; ii < o->nimpls; ii++) {
+        const struct bres *bus = find(rs, WL_WAKE, "bus", ii), *fl = find(rs, WL_WAKE, "eventfd", ii);
+        if (!bus || !fl || bus->status[0] || fl->status[0] || fl->median <= 0) continue;
+        double q = bus->median / fl->median;
+        json_object *t = json_object_new_object();
+        json_object_object_add(t, "target", json_object_new_string("event-bus wake p50 within 1.3x of the raw eventfd ping-pong"));
+        json_object_object_add(t, "implementation", json_object_new_string(impl_label(o, ii)));
+        json_object_object_add(t, "bus_p50_ns", json_object_new_double(bus->median));
+        json_object_object_add(t, "eventfd_p50_ns", json_object_new_double(fl->median));
+        json_object_object_add(t, "measured", jd(q));
+        json_object_object_add(t, "goal", json_object_new_double(1.3));
+        json_object_object_add(t, "met", json_object_new_boolean(q <= 1.3));
+        json_object_array_add(arr, t);
+        if (human)
+            fprintf(human, "  wake bus/eventfd p50 [%s]: %.0f / %.0f ns = %.2fx (goal <= 1.30) %s\n", impl_label(o, ii),
+                    bus->median, fl->median, q, q <= 1.3 ? "met" : "NOT met");
+    }
+    /* 3. sparse dirty sets: best io_uring >= 1.5x msync flushes/s, p99 <= 1.5x floor */
+    for (int ii = 0; ii < o->nimpls; ii++) {
+        for (int i = 0; i < rs->n; i++) {
+            const struct bres *ms = &rs->r[i];
+            if (ms->wl != WL_FLUSH || ms->impl != ii || ms->status[0] || strncmp(ms->name, "msync/", 6) != 0) continue;
+            const char *rest = ms->name + 6; /* "d:N/v:V" */
+            unsigned long long d = 0, v = 0;
+            if (sscanf(rest, "d:%llu/v:%llu", &d, &v) != 2 || d * 16 > o->slots) continue; /* sparse only */
+            const struct bres *best = NULL;
+            for (int j = 0; j < rs->n; j++) {
+                const struct bres *u = &rs->r[j];
+                const char *sl = strchr(u->name, '/');
+                if (u->wl != WL_FLUSH || u->impl != ii || u->status[0] || !strstr(u->name, "uring") ||
+                    strstr(u->name, "iopoll") || !sl ||
+                    strcmp(sl + 1, rest) != 0)
+                    continue;
+                if (!best || u->median > best->median) best = u;
+            }
+            char fname[64];
+            snprintf(fname, sizeof fname, "floor/v:%llu", v);
+            const struct bres *fl = find(rs, WL_FLUSH, fname, ii);
+            if (!best) continue;
+            double q = best->median / ms->median;
+            double p99 = best->has_sync_hist ? (double)spl_hist_percentile(&best->sync_hist, 99) : NAN;
+            double fp99 = fl && fl->has_sync_hist && !fl->status[0] ? (double)spl_hist_percentile(&fl->sync_hist, 99) : NAN;
+            json_object *t = json_object_new_object();
+            json_object_object_add(t, "target", json_object_new_string("sparse dirty set: best io_uring >= 1.5x whole-map msync flushes/s, p99 <= 1.5x pwrite+fdatasync floor"));
+            json_object_object_add(t, "implementation", json_object_new_string(impl_label(o, ii)));
+            json_object_object_add(t, "case", json_object_new_string(rest));
+            json_object_object_add(t, "best_uring", json_object_new_string(best->name));
+            json_object_object_add(t, "flushes_per_s_ratio", jd(q));
+            json_object_object_add(t, "p99_ns", jd(p99));
+            json_object_object_add(t, "floor_p99_ns", jd(fp99));
+            double pq = fp99 > 0 ? p99 / fp99 : NAN;
+            json_object_object_add(t, "p99_ratio", jd(pq));
+            bool met = q >= 1.5 && isfinite(pq) && pq <= 1.5;
+            json_object_object_add(t, "met", json_object_new_boolean(met));
+            json_object_array_add(arr, t);
+            if (human)
+                fprintf(human, "  flush %s [%s]: %s %.2fx msync flushes/s (goal >= 1.50), sync p99 %.2fx floor (goal <= 1.50) %s\n",
+                        rest, impl_label(o, ii), best->name, q, pq, met ? "met" : "NOT met");
+        }
+    }
+    return arr;
+}
+
+static json_object *row_json(const struct bench_opts *o, const struct bench_results *rs, const struct bres *r)
+{
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "workload", json_object_new_string(bench_wl_names[r->wl]));
+    json_object_object_add(j, "name", json_object_new_string(r->name));
+    json_object_object_add(j, "implementation", json_object_new_string(impl_label(o, r->impl)));
+    json_object_object_add(j, "impl_index", json_object_new_int(r->impl));
+    const char *st = r->status[0] ? r->status : "ok";
+    json_object_object_add(j, "status", json_object_new_string(st));
+    json_object_object_add(j, "unit", json_object_new_string(r->unit));
+    json_object_object_add(j, "lower_is_better", json_object_new_boolean(r->lower_is_better));
+    json_object_object_add(j, "params", json_object_get(r->params));
+    if (!r->status[0] && r->nreps > 0) {
+        json_object_object_add(j, "median", json_object_new_double(r->median));
+        json_object_object_add(j, "min", json_object_new_double(r->min));
+        json_object_object_add(j, "max", json_object_new_double(r->max));
+        json_object_object_add(j, "spread_pct", json_object_new_double(r->spread_pct));
+        json_object *reps = json_object_new_array();
+        for (int i = 0; i < r->nreps; i++) json_object_array_add(reps, json_object_new_double(r->rep[i]));
+        json_object_object_add(j, "repetitions", reps);
+        if (r->rate_median > 0) json_object_object_add(j, "rate_per_s", json_object_new_double(r->rate_median));
+        json_object_object_add(j, "iterations", json_object_new_uint64(r->iterations));
+        if (r->has_hist) json_object_object_add(j, "latency_ns", spl_hist_json(&r->hist, "ns", NULL, 0));
+        if (r->has_sync_hist) json_object_object_add(j, "sync_latency_ns", spl_hist_json(&r->sync_hist, "ns", NULL, 0));
+        json_object_object_add(j, "perf", spl_perfctr_json(&r->perf, r->perf_ops));
+        double q = ratio_vs_first(rs, r);
+        if (isfinite(q)) json_object_object_add(j, "ratio_vs_first", json_object_new_double(q));
+    }
+    json_object_object_add(j, "extra", json_object_get(r->extra));
+    return j;
+}
+
+/* Google Benchmark's format, one entry per repetition plus median/mean
+ * aggregates: compare.py filters/benchmarks modes read it. */
+static void gbench_entries(const struct bench_opts *o, const struct bench_results *rs, json_object *arr)
+{
+    int family = 0;
+    for (int i = 0; i < rs->n; i++) {
+        const struct bres *r = &rs->r[i];
+        if (r->wl != WL_OPS || r->status[0] || r->nreps == 0) continue;
+        char name[256];
+        snprintf(name, sizeof name, "%s/ops/%s", impl_label(o, r->impl), r->name);
+        for (int k = 0; k < r->nreps; k++) {
+            json_object *e = json_object_new_object();
+            json_object_object_add(e, "name", json_object_new_string(name));
+            json_object_object_add(e, "family_index", json_object_new_int(family));
+            json_object_object_add(e, "per_family_instance_index", json_object_new_int(0));
+            json_object_object_add(e, "run_name", json_object_new_string(name));
+            json_object_object_add(e, "run_type", json_object_new_string("iteration"));
+            json_object_object_add(e, "repetitions", json_object_new_int(r->nreps));
+            json_object_object_add(e, "repetition_index", json_object_new_int(k));
+            json_object_object_add(e, "threads", json_object_new_int(1));
+            json_object_object_add(e, "iterations", json_object_new_uint64(r->iterations ? r->iterations : 1));
+            json_object_object_add(e, "real_time", json_object_new_double(r->rep[k]));
+            json_object_object_add(e, "cpu_time", json_object_new_double(r->rep_cpu[k] > 0 ? r->rep_cpu[k] : r->rep[k]));
+            json_object_object_add(e, "time_unit", json_object_new_string("ns"));
+            json_object_object_add(e, "items_per_second", json_object_new_double(r->rep[k] > 0 ? 1e9 / r->rep[k] : 0));
+            json_object_array_add(arr, e);
+        }
+        json_object *e = json_object_new_object();
+        char an[300];
+        snprintf(an, sizeof an, "%s_median", name);
+        json_object_object_add(e, "name", json_object_new_string(an));
+        json_object_object_add(e, "family_index", json_object_new_int(family));
+        json_object_object_add(e, "per_family_instance_index", json_object_new_int(0));
+        json_object_object_add(e, "run_name", json_object_new_string(name));
+        json_object_object_add(e, "run_type", json_object_new_string("aggregate"));
+        json_object_object_add(e, "repetitions", json_object_new_int(r->nreps));
+        json_object_object_add(e, "threads", json_object_new_int(1));
+        json_object_object_add(e, "aggregate_name", json_object_new_string("median"));
+        json_object_object_add(e, "aggregate_unit", json_object_new_string("time"));
+        json_object_object_add(e, "iterations", json_object_new_int(r->nreps));
+        json_object_object_add(e, "real_time", json_object_new_double(r->median));
+        double cpus[BENCH_MAX_REPS];
+        int n = 0;
+        for (int k = 0; k < r->nreps; k++) cpus[n++] = r->rep_cpu[k];
+        double cm = 0;
+        for (int k = 0; k < n; k++) cm += cpus[k];
+        json_object_object_add(e, "cpu_time", json_object_new_double(n ? cm / n : r->median));
+        json_object_object_add(e, "time_unit", json_object_new_string("ns"));
+        json_object_array_add(arr, e);
+        family++;
+    }
+}
+
+json_object *bench_json(const struct bench_opts *o, const struct bench_results *rs, int argc, char **argv)
+{
+    json_object *root = json_object_new_object();
+    json_object_object_add(root, "schema", json_object_new_string(BENCH_SCHEMA));
+    json_object_object_add(root, "suite_version", json_object_new_string(SPLSUITE_VERSION));
+    char cmd[2048] = "splsuite";
+    size_t off = strlen(cmd);
+    for (int i = 0; i < argc && off < sizeof cmd - 2; i++) off += (size_t)snprintf(cmd + off, sizeof cmd - off, " %s", argv[i]);
+    json_object_object_add(root, "command", json_object_new_string(cmd));
+    char date[64];
+    time_t now = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    json_object_object_add(root, "date", json_object_new_string(date));
+    struct spl_sysinfo si;
+    spl_sysinfo_probe(&si);
+    json_object_object_add(root, "machine", spl_sysinfo_json(&si));
+    json_object *numa = spl_numa_topo_json(&o->topo);
+    json_object_object_add(numa, "cpunodebind", o->numa.cpubind ? json_object_new_string(o->numa.cpuspec) : NULL);
+    json_object_object_add(numa, "membind", o->numa.membind ? json_object_new_string(o->numa.memspec) : NULL);
+    json_object_object_add(root, "numa", numa);
+    json_object *impls = json_object_new_array();
+    for (int i = 0; i < o->nimpls; i++) {
+        const struct spl_impl *im = &o->impls[i];
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "label", json_object_new_string(im->label));
+        json_object_object_add(j, "spec", json_object_new_string(im->spec));
+        json_object_object_add(j, "path", json_object_new_string(im->path));
+        json_object_object_add(j, "backend", json_object_new_string(im->backend == SPL_BACKEND_SHM ? "shm"
+                                                                    : im->backend == SPL_BACKEND_FILE ? "file" : "unknown"));
+        if (im->ref_version) json_object_object_add(j, "version", json_object_new_string(im->ref_version()));
+        json_object_array_add(impls, j);
+    }
+    json_object_object_add(root, "implementations", impls);
+    json_object *p = json_object_new_object();
+    json_object_object_add(p, "repetitions", json_object_new_int(o->reps));
+    json_object_object_add(p, "run_ns", json_object_new_uint64(o->run_ns));
+    json_object_object_add(p, "warmup_ns", json_object_new_uint64(o->warmup_ns));
+    json_object_object_add(p, "wake_iterations", json_object_new_uint64(o->wake_iters));
+    json_object_object_add(p, "flush_iterations", json_object_new_uint64(o->flush_iters));
+    json_object_object_add(p, "slots", json_object_new_uint64(o->slots));
+    const struct { const char *k; const struct bench_list *l; } lists[] = {
+        {"value_sizes", &o->vsizes}, {"fill_pcts", &o->fills}, {"processes", &o->procs}, {"dirty_slots", &o->dirty}};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        json_object *a = json_object_new_array();
+        for (int k = 0; k < lists[i].l->n; k++) json_object_array_add(a, json_object_new_uint64(lists[i].l->v[k]));
+        json_object_object_add(p, lists[i].k, a);
+    }
+    json_object_object_add(p, "pin", json_object_new_boolean(o->pin));
+    json_object_object_add(p, "seed", json_object_new_uint64(o->seed));
+    json_object_object_add(p, "quick", json_object_new_boolean(o->quick));
+    json_object *wls = json_object_new_array();
+    for (int w = 0; w < WL__COUNT; w++)
+        if (o->wl[w]) json_object_array_add(wls, json_object_new_string(bench_wl_names[w]));
+    json_object_object_add(p, "workloads", wls);
+    json_object_object_add(root, "parameters", p);
+    json_object *res = json_object_new_array();
+    for (int i = 0; i < rs->n; i++) json_object_array_add(res, row_json(o, rs, &rs->r[i]));
+    json_object_object_add(root, "results", res);
+    json_object_object_add(root, "targets", targets_json(o, rs, NULL));
+    /* Google Benchmark compatibility */
+    json_object *ctx = json_object_new_object();
+    json_object_object_add(ctx, "date", json_object_new_string(date));
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    json_object_object_add(ctx, "host_name", json_object_new_string(host));
+    json_object_object_add(ctx, "executable", json_object_new_string("splsuite bench"));
+    json_object_object_add(ctx, "num_cpus", json_object_new_int(si.ncpus));
+    json_object_object_add(ctx, "mhz_per_cpu", json_object_new_int(0));
+    json_object_object_add(ctx, "cpu_scaling_enabled", json_object_new_boolean(false));
+    json_object_object_add(ctx, "library_build_type", json_object_new_string("release"));
+    json_object_object_add(ctx, "caches", json_object_new_array());
+    json_object_object_add(root, "context", ctx);
+    json_object *gb = json_object_new_array();
+    gbench_entries(o, rs, gb);
+    json_object_object_add(root, "benchmarks", gb);
+    return root;
+}
+
+static void fmt_num(char *b, size_t n, double v)
+{
+    if (!isfinite(v)) snprintf(b, n, "-");
+    else if (v >= 1e9) snprintf(b, n, "%.2fG", v / 1e9);
+    else if (v >= 1e6) snprintf(b, n, "%.2fM", v / 1e6);
+    else if (v >= 1e4) snprintf(b, n, "%.1fk", v / 1e3);
+    else if (v >= 100) snprintf(b, n, "%.0f", v);
+    else snprintf(b, n, "%.1f", v);
+}
+
+void bench_table(const struct bench_opts *o, const struct bench_results *rs, FILE *out)
+{
+    for (int w = 0; w < WL__COUNT; w++) {
+        bool any = false;
+        for (int i = 0; i < rs->n; i++) any |= rs->r[i].wl == (enum bench_wl)w;
+        if (!any) continue;
+        fprintf(out, "\n== %s ==\n", bench_wl_names[w]);
+        fprintf(out, "%-38s %-14s %10s %-9s %7s %10s %9s %9s %9s %7s\n", "case", "impl", "median", "unit", "spread",
+                "rate/s", "p50", "p99", "max", "ratio");
+        for (int i = 0; i < rs->n; i++) {
+            const struct bres *r = &rs->r[i];
+            if (r->wl != (enum bench_wl)w) continue;
+            if (r->status[0]) {
+                fprintf(out, "%-38s %-14s %s\n", r->name, impl_label(o, r->impl), r->status);
+                continue;
+            }
+            char med[16], rate[16], p50[16] = "-", p99[16] = "-", mx[16] = "-", q[16] = "-";
+            fmt_num(med, sizeof med, r->median);
+            fmt_num(rate, sizeof rate, r->rate_median > 0 ? r->rate_median : NAN);
+            const struct spl_hist *h = r->has_sync_hist ? &r->sync_hist : r->has_hist ? &r->hist : NULL;
+            if (h && h->count) {
+                fmt_num(p50, sizeof p50, (double)spl_hist_percentile(h, 50));
+                fmt_num(p99, sizeof p99, (double)spl_hist_percentile(h, 99));
+                fmt_num(mx, sizeof mx, (double)h->max);
+            }
+            double rq = ratio_vs_first(rs, r);
+            if (isfinite(rq)) snprintf(q, sizeof q, "%.2fx", rq);
+            fprintf(out, "%-38s %-14s %10s %-9s %6.1f%% %10s %9s %9s %9s %7s\n", r->name, impl_label(o, r->impl), med,
+                    r->unit, r->spread_pct, rate, p50, p99, mx, q);
+        }
+        if (w == WL_NUMA && o->topo.nnodes == 1)
+            fprintf(out, "(this machine has one NUMA node (node %d): the matrix is the 1x1 case)\n", o->topo.node_ids[0]);
+    }
+    if (o->nimpls > 1)
+        fprintf(out, "\nratio = this implementation's median / %s's median for the same case (%s)\n", impl_label(o, 0),
+                "ns: < 1 is faster; flushes/s: > 1 is faster");
+    fprintf(out, "\ntargets (goals, measured not asserted):\n");
+    json_object *t = targets_json(o, rs, out);
+    if (json_object_array_length(t) == 0) fprintf(out, "  (no target applies to the workloads and implementations run)\n");
+    json_object_put(t);
+}
+
+void bench_csv(const struct bench_opts *o, const struct bench_results *rs, FILE *out)
+{
+    fprintf(out, "workload,name,implementation,status,unit,median,min,max,spread_pct,rate_per_s,iterations,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,ratio_vs_first\n");
+    for (int i = 0; i < rs->n; i++) {
+        const struct bres *r = &rs->r[i];
+        const struct spl_hist *h = r->has_sync_hist ? &r->sync_hist : r->has_hist ? &r->hist : NULL;
+        fprintf(out, "%s,%s,%s,\"%s\",%s", bench_wl_names[r->wl], r->name, impl_label(o, r->impl),
+                r->status[0] ? r->status : "ok", r->unit);
+        if (r->status[0]) { fprintf(out, ",,,,,,,,,,,,\n"); continue; }
+        fprintf(out, ",%.3f,%.3f,%.3f,%.2f,%.3f,%llu", r->median, r->min, r->max, r->spread_pct, r->rate_median,
+                (unsigned long long)r->iterations);
+        if (h && h->count)
+            fprintf(out, ",%llu,%llu,%llu,%llu,%llu", (unsigned long long)spl_hist_percentile(h, 50),
+                    (unsigned long long)spl_hist_percentile(h, 90), (unsigned long long)spl_hist_percentile(h, 99),
+                    (unsigned long long)spl_hist_percentile(h, 99.9), (unsigned long long)h->max);
+        else fprintf(out, ",,,,,");
+        double q = ratio_vs_first(rs, r);
+        if (isfinite(q)) fprintf(out, ",%.4f\n", q);
+        else fprintf(out, ",\n");
+    }
+}

@@ -1,0 +1,206 @@
+/*
+ * worker.c - the processes a benchmark case runs in.
+ *
+ * Every implementation keeps one global store per process (the original
+ * ABI), so each worker is a forked process that opens the store itself.
+ * Workers meet at a start line in shared memory, run until the driver says
+ * stop, and leave their figures in their struct wres; a crash or a hang of
+ * the implementation becomes a failed row, never a crash of the suite.
+ */
+#include "bench.h"
+#include "util.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct bench_trace_hook bench_trace;
+
+struct wshared *bench_shared_new(int nworkers)
+{
+    struct wshared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sh == MAP_FAILED) return NULL;
+    sh->nworkers = nworkers;
+    for (int i = 0; i < BENCH_MAX_WORKERS; i++) sh->w[i].hmin = sh->w[i].smin = UINT64_MAX;
+    return sh;
+}
+
+void bench_shared_free(struct wshared *sh)
+{
+    if (sh) munmap(sh, sizeof *sh);
+}
+
+int bench_cpus(int *cpus, int max)
+{
+    cpu_set_t cs;
+    int n = 0;
+    if (sched_getaffinity(0, sizeof cs, &cs) != 0) return 0;
+    for (int c = 0; c < CPU_SETSIZE && n < max; c++)
+        if (CPU_ISSET(c, &cs)) cpus[n++] = c;
+    return n;
+}
+
+void bench_worker_ready(struct wshared *sh)
+{
+    atomic_fetch_add(&sh->ready, 1);
+    while (!atomic_load(&sh->go)) sched_yield();
+}
+
+static void hist_rec(uint64_t *c, uint64_t *mn, uint64_t *mx, double *s, double *ss, uint64_t v)
+{
+    c[spl_hist_index(SPL_HIST_DEFAULT_SUB_BITS, v)]++;
+    if (v < *mn) *mn = v;
+    if (v > *mx) *mx = v;
+    *s += (double)v;
+    *ss += (double)v * (double)v;
+}
+
+void wres_hist_record(struct wres *w, uint64_t v) { hist_rec(w->hcount, &w->hmin, &w->hmax, &w->hsum, &w->hsumsq, v); }
+void wres_sync_record(struct wres *w, uint64_t v) { hist_rec(w->hsync, &w->smin, &w->smax, &w->ssum, &w->ssumsq, v); }
+
+void wres_hist_to(const struct wres *w, struct spl_hist *h, bool sync)
+{
+    struct spl_hist t;
+    if (spl_hist_init(&t, SPL_HIST_DEFAULT_SUB_BITS) != 0) return;
+    const uint64_t *c = sync ? w->hsync : w->hcount;
+    for (size_t i = 0; i < t.nbuckets; i++) {
+        t.counts[i] = c[i];
+        t.count += c[i];
+    }
+    t.min = sync ? w->smin : w->hmin;
+    t.max = sync ? w->smax : w->hmax;
+    t.sum = sync ? w->ssum : w->hsum;
+    t.sumsq = sync ? w->ssumsq : w->hsumsq;
+    if (t.count) spl_hist_merge(h, &t);
+    spl_hist_free(&t);
+}
+
+void wres_fail(struct wres *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->why, sizeof w->why, fmt, ap);
+    va_end(ap);
+    w->failed = 1;
+    w->done = 1;
+    _exit(1);
+}
+
+void bench_pin_plan(const struct bench_opts *o, int nworkers, cpu_set_t *cpus_of)
+{
+    int cpus[CPU_SETSIZE], n = bench_cpus(cpus, CPU_SETSIZE);
+    for (int i = 0; i < nworkers; i++) {
+        CPU_ZERO(&cpus_of[i]);
+        if (o->pin && n > 0) CPU_SET(cpus[i % n], &cpus_of[i]);
+    }
+}
+
+int bench_spawn(struct wshared *sh, bench_worker_fn fn, void *arg, const cpu_set_t *cpus_of, pid_t *pids,
+                const char *case_name)
+{
+    atomic_store(&sh->ready, 0);
+    atomic_store(&sh->go, 0);
+    atomic_store(&sh->stop, 0);
+    fflush(NULL);
+    for (int i = 0; i < sh->nworkers; i++) {
+        pid_t p = fork();
+        if (p < 0) {
+            for (int j = 0; j < i; j++) kill(pids[j], SIGKILL);
+            for (int j = 0; j < i; j++) waitpid(pids[j], NULL, 0);
+            return -1;
+        }
+        if (p == 0) {
+            /* die with the driver rather than linger holding a store */
+            signal(SIGINT, SIG_DFL);
+            if (cpus_of && CPU_COUNT(&cpus_of[i]) > 0 && sched_setaffinity(0, sizeof cpus_of[i], &cpus_of[i]) != 0)
+                wres_fail(&sh->w[i], "sched_setaffinity: %s", strerror(errno));
+            fn(i, sh, arg);
+            sh->w[i].done = 1;
+            _exit(0);
+        }
+        pids[i] = p;
+    }
+    /* wait for the start line, but not for a worker that already died */
+    uint64_t deadline = spl_time_ns() + 30ull * 1000000000ull;
+    while (atomic_load(&sh->ready) < sh->nworkers && spl_time_ns() < deadline) {
+        int died = 0;
+        for (int i = 0; i < sh->nworkers; i++)
+            if (sh->w[i].done) died++;
+        if (died && atomic_load(&sh->ready) + died >= sh->nworkers) break;
+        spl_sleep_ns(100000);
+    }
+    if (bench_trace.workers_started) bench_trace.workers_started(case_name, pids, sh->nworkers, bench_trace.arg);
+    return 0;
+}
+
+int bench_run_wait(struct wshared *sh, pid_t *pids, uint64_t run_ns, uint64_t timeout_ns)
+{
+    atomic_store(&sh->go, 1);
+    if (run_ns) {
+        spl_sleep_ns(run_ns);
+        atomic_store(&sh->stop, 1);
+    }
+    uint64_t deadline = spl_time_ns() + timeout_ns;
+    int bad = 0;
+    for (int i = 0; i < sh->nworkers; i++) {
+        int st = 0;
+        pid_t r;
+        for (;;) {
+            r = waitpid(pids[i], &st, WNOHANG);
+            if (r != 0) break;
+            if (spl_time_ns() > deadline) {
+                kill(pids[i], SIGKILL);
+                waitpid(pids[i], &st, 0);
+                snprintf(sh->w[i].why, sizeof sh->w[i].why, "worker %d hung (killed after %.1f s)", i,
+                         (double)timeout_ns / 1e9);
+                sh->w[i].failed = 1;
+                r = -2;
+                break;
+            }
+            spl_sleep_ns(200000);
+        }
+        if (r == -2) { bad++; continue; }
+        if (WIFSIGNALED(st)) {
+            snprintf(sh->w[i].why, sizeof sh->w[i].why, "worker %d crashed: signal %d (%s)", i, WTERMSIG(st),
+                     strsignal(WTERMSIG(st)));
+            sh->w[i].failed = 1;
+        } else if (WIFEXITED(st) && WEXITSTATUS(st) != 0 && !sh->w[i].failed) {
+            snprintf(sh->w[i].why, sizeof sh->w[i].why, "worker %d exited %d", i, WEXITSTATUS(st));
+            sh->w[i].failed = 1;
+        }
+        if (sh->w[i].failed) bad++;
+    }
+    if (bench_trace.workers_done) bench_trace.workers_done("", pids, sh->nworkers, bench_trace.arg);
+    return bad ? -1 : 0;
+}
+
+int bench_in_child(void (*fn)(struct wres *w, void *arg), void *arg, char *why, size_t whylen, uint64_t timeout_ns)
+{
+    struct wshared *sh = bench_shared_new(1);
+    if (!sh) { snprintf(why, whylen, "mmap: %s", strerror(errno)); return -1; }
+    fflush(NULL);
+    pid_t p = fork();
+    if (p < 0) {
+        snprintf(why, whylen, "fork: %s", strerror(errno));
+        bench_shared_free(sh);
+        return -1;
+    }
+    if (p == 0) {
+        fn(&sh->w[0], arg);
+        sh->w[0].done = 1;
+        _exit(0);
+    }
+    pid_t pids[1] = {p};
+    atomic_store(&sh->go, 1);
+    int rc = bench_run_wait(sh, pids, 0, timeout_ns);
+    if (rc != 0) snprintf(why, whylen, "%s", sh->w[0].why);
+    bench_shared_free(sh);
+    return rc;
+}
