@@ -1,0 +1,478 @@
+/*
+ * torture_run.c - the supervisor: spawn, kill, detect stuck slots, recover
+ * them, checkpoint with fsck, crash and reopen, report like rcutorture.
+ */
+#include "fsck.h"
+#include "torture.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const kind_name[TT_NKINDS] = {"writer", "reader", "bidder"};
+
+struct sup {
+    struct tt_ctx *c;
+    uint64_t *odd_since, *odd_e;
+    uint8_t *long_flag;
+    bool *killed;
+    uint32_t *need;
+    struct tt_disk *disk;
+    bool power_cut;
+    struct spl_rng rng;
+    uint64_t last_stat, next_kill, next_stat, next_check;
+    FILE *out; /* stat lines: stdout, or stderr under --json */
+    json_object *cycles;
+};
+
+static double secs(const struct sup *s, uint64_t now) { return (double)(now - s->c->t0) / 1e9; }
+
+static void spawn(struct sup *s, uint32_t wi)
+{
+    struct tt_ctx *c = s->c;
+    struct tt_worker *w = &c->sh->workers[wi];
+    w->generation++;
+    s->killed[wi] = false;
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t p = fork();
+    if (p < 0) {
+        tt_fail(c->sh, "fork for %s %u: %s", kind_name[w->kind], w->index, strerror(errno));
+        return;
+    }
+    if (p == 0) {
+        /* an orphaned worker must not keep writing after the supervisor died */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(0);
+        tt_worker_main(c, wi);
+    }
+    atomic_store(&w->pid, p);
+    w->started_ns = spl_time_ns();
+}
+
+static void reap_one(struct sup *s, uint32_t wi, int st)
+{
+    struct tt_ctx *c = s->c;
+    struct tt_worker *w = &c->sh->workers[wi];
+    bool ours = s->killed[wi] && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+    bool clean = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    if (!ours && !clean) {
+        if (WIFSIGNALED(st))
+            tt_fail(c->sh, "%s %u (pid %d) died of %s inside the implementation", kind_name[w->kind], w->index,
+                    (int)atomic_load(&w->pid), strsignal(WTERMSIG(st)));
+        else if (!atomic_load(&c->sh->failed))
+            tt_fail(c->sh, "%s %u exited %d", kind_name[w->kind], w->index, WEXITSTATUS(st));
+    }
+    atomic_store(&w->pid, 0);
+    w->died_ns = spl_time_ns();
+}
+
+static void reap(struct sup *s, bool block)
+{
+    struct tt_shared *sh = s->c->sh;
+    for (uint32_t i = 0; i < sh->nworkers; i++) {
+        pid_t p = atomic_load(&sh->workers[i].pid);
+        if (p <= 0) continue;
+        int st;
+        if (waitpid(p, &st, block ? 0 : WNOHANG) == p) reap_one(s, i, st);
+    }
+}
+
+static void kill_all(struct sup *s)
+{
+    struct tt_shared *sh = s->c->sh;
+    for (uint32_t i = 0; i < sh->nworkers; i++) {
+        pid_t p = atomic_load(&sh->workers[i].pid);
+        if (p > 0) { s->killed[i] = true; kill(p, SIGKILL); }
+    }
+    reap(s, true);
+}
+
+static void killer(struct sup *s, uint64_t now)
+{
+    struct tt_ctx *c = s->c;
+    if (!c->o.kill_ns || now < s->next_kill) return;
+    double u = ((double)(spl_rng_next(&s->rng) >> 11) + 1.0) / 9007199254740993.0;
+    s->next_kill = now + (uint64_t)(-log(u) * (double)c->o.kill_ns);
+    uint32_t n = c->sh->nworkers, start = (uint32_t)spl_rng_below(&s->rng, n);
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t i = (start + j) % n;
+        pid_t p = atomic_load(&c->sh->workers[i].pid);
+        if (p <= 0) continue;
+        s->killed[i] = true;
+        kill(p, SIGKILL);
+        TT_INC(c->sh, kills);
+        return;
+    }
+}
+
+static bool owner_dead(const struct tt_ctx *c, uint32_t k)
+{
+    return atomic_load(&c->sh->workers[tt_owner(c, k)].pid) == 0; /* writers are workers 0..W-1 */
+}
+
+static void recover(struct sup *s, const uint32_t *keys, size_t n, bool count)
+{
+    struct tt_ctx *c = s->c;
+    if (!n) return;
+    for (size_t i = 0; i < n; i++) {
+        atomic_fetch_add(&c->sh->keys[keys[i]].qgen, 1); /* odd: readers discard what they get */
+        atomic_store(&c->sh->keys[keys[i]].stuck, 0);
+    }
+    char err[600];
+    int rc = tt_medic(c, keys, n, err, sizeof err);
+    for (size_t i = 0; i < n; i++) {
+        atomic_fetch_add(&c->sh->keys[keys[i]].qgen, 1);
+        s->odd_since[keys[i]] = 0;
+    }
+    if (rc != 0) tt_fail(c->sh, "recovering %zu stuck slot(s) failed: %s", n, err);
+    else if (count) tt_add(&c->sh->st.stuck_recovered, n);
+}
+
+/* Stuck: odd for longer than the bound while the key's only writer is dead. */
+static void scan_epochs(struct sup *s, uint64_t now)
+{
+    struct tt_ctx *c = s->c;
+    size_t nn = 0;
+    for (uint32_t k = 0; k < c->sh->nkeys; k++) {
+        uint64_t e = tt_slot_epoch(c, k);
+        if (!(e & 1)) { s->odd_since[k] = 0; s->long_flag[k] = 0; continue; }
+        if (!s->odd_since[k] || s->odd_e[k] != e) { s->odd_since[k] = now; s->odd_e[k] = e; continue; }
+        if (now - s->odd_since[k] <= c->o.stuck_ns) continue;
+        if (!owner_dead(c, k)) {
+            if (!s->long_flag[k]) { s->long_flag[k] = 1; TT_INC(c->sh, long_odd); }
+            continue;
+        }
+        if (!atomic_load(&c->sh->keys[k].stuck)) {
+            atomic_store(&c->sh->keys[k].stuck, 1);
+            TT_INC(c->sh, stuck_found);
+            /* leave it stuck for one more bound so readers get to see it */
+            s->odd_since[k] = now;
+            continue;
+        }
+        s->need[nn++] = k;
+    }
+    recover(s, s->need, nn, true);
+}
+
+static bool writer_keys_even(const struct tt_ctx *c, uint32_t wi)
+{
+    for (uint32_t k = wi; k < c->sh->nkeys; k += c->o.nkind[TT_WRITER])
+        if (tt_slot_epoch(c, k) & 1) return false;
+    return true;
+}
+
+static void respawn(struct sup *s)
+{
+    struct tt_ctx *c = s->c;
+    for (uint32_t i = 0; i < c->sh->nworkers; i++) {
+        struct tt_worker *w = &c->sh->workers[i];
+        if (atomic_load(&w->pid) != 0) continue;
+        /* a writer killed mid-write waits until the supervisor has recovered its slot */
+        if (w->kind == TT_WRITER && !writer_keys_even(c, i)) continue;
+        spawn(s, i);
+        TT_INC(c->sh, respawns);
+    }
+}
+
+static void checkpoint(struct sup *s, bool offline, const char *when)
+{
+    struct tt_ctx *c = s->c;
+    struct spl_fsck_opts fo = SPL_FSCK_OPTS_INIT;
+    fo.stuck = offline;
+    fo.max_findings = 64;
+    struct spl_fsck_result r;
+    if (spl_fsck_image(c->map, c->map_len, &fo, &r) < 0) {
+        tt_fail(c->sh, "fsck %s: out of memory", when);
+        return;
+    }
+    TT_INC(c->sh, fsck_runs);
+    if (r.errors) {
+        for (size_t i = 0; i < r.nfindings; i++)
+            if (r.findings[i].severity == SPL_FSCK_ERROR) {
+                tt_fail(c->sh, "fsck %s: %s: %s", when, spl_fsck_code_name(r.findings[i].code), r.findings[i].msg);
+                break;
+            }
+    }
+    spl_fsck_result_free(&r);
+}
+
+#define V(f) ((unsigned long long)atomic_load(&sh->st.f))
+
+static void stat_line(struct sup *s, uint64_t now, const char *tag)
+{
+    struct tt_ctx *c = s->c;
+    struct tt_shared *sh = c->sh;
+    char lazy[256] = "";
+    size_t lz = 0;
+    for (uint32_t i = 0; i < sh->nworkers; i++) {
+        struct tt_worker *w = &sh->workers[i];
+        uint64_t ops = atomic_load(&w->ops);
+        /* alive through the whole interval and not one op: no forward progress */
+        if (atomic_load(&w->pid) > 0 && w->started_ns <= s->last_stat && ops == w->ops_at_stat && s->last_stat) {
+            TT_INC(sh, no_progress);
+            if (lz < sizeof lazy - 24) lz += (size_t)snprintf(lazy + lz, sizeof lazy - lz, " %s%u", kind_name[w->kind], w->index);
+        }
+        w->ops_at_stat = ops;
+    }
+    s->last_stat = now;
+    fprintf(s->out,
+            "%s[%8.2fs] splsuite-torture:%s ops: set %llu get %llu claim %llu rebid %llu release %llu madv %llu dontneed %llu"
+            " flush %llu | EAGAIN set %llu get %llu madv %llu | discarded %llu | kills %llu respawns %llu"
+            " | stuck found %llu recovered %llu eagain-on-stuck %llu long-odd %llu | crashes %llu"
+            " | checks %llu fsck %llu | failures %llu%s%s\n",
+            V(failures) ? "!!! " : "", secs(s, now), tag, V(sets), V(gets), V(claims), V(rebids), V(releases), V(madvises),
+            V(dontneeds), V(flushes), V(set_eagain), V(get_eagain), V(madv_eagain), V(get_discarded), V(kills),
+            V(respawns), V(stuck_found), V(stuck_recovered), V(stuck_eagain), V(long_odd), V(crashes), V(checks),
+            V(fsck_runs), V(failures), lz ? " ??? no progress:" : "", lazy);
+    fflush(s->out);
+}
+
+static int crash_cycle(struct sup *s)
+{
+    struct tt_ctx *c = s->c;
+    struct tt_shared *sh = c->sh;
+    uint64_t t = spl_time_ns();
+    kill_all(s);
+    TT_INC(sh, crashes);
+    uint64_t verified0 = V(crash_verified), inflight0 = V(crash_inflight), fail0 = V(failures);
+    tt_unmap_store(c);
+    char err[600];
+    if (s->power_cut && tt_disk_powercut(s->disk, err, sizeof err) != 0) {
+        tt_fail(sh, "power cut %llu: %s", V(crashes), err);
+        return -1;
+    }
+    if (tt_map_store(c, err, sizeof err) != 0) {
+        tt_fail(sh, "after crash %llu the store is gone: %s", V(crashes), err);
+        return -1;
+    }
+    checkpoint(s, false, "after crash");
+    size_t nn = tt_audit_crash(c, s->need, s->power_cut);
+    uint64_t odd = 0;
+    for (size_t i = 0; i < nn; i++) odd += tt_slot_epoch(c, s->need[i]) & 1;
+    tt_add(&sh->st.stuck_found, odd);
+    recover(s, s->need, nn, false);
+    tt_add(&sh->st.stuck_recovered, atomic_load(&sh->failed) ? 0 : odd);
+    memset(s->odd_since, 0, sizeof(uint64_t) * sh->nkeys);
+    json_object *cy = json_object_new_object();
+    json_object_object_add(cy, "at_s", json_object_new_double(secs(s, t)));
+    json_object_object_add(cy, "mode", json_object_new_string(s->power_cut ? "power-cut" : "kill"));
+    json_object_object_add(cy, "keys_verified", json_object_new_int64((int64_t)(V(crash_verified) - verified0)));
+    json_object_object_add(cy, "keys_in_flight", json_object_new_int64((int64_t)(V(crash_inflight) - inflight0)));
+    json_object_object_add(cy, "stuck_recovered", json_object_new_int64((int64_t)odd));
+    json_object_object_add(cy, "failures", json_object_new_int64((int64_t)(V(failures) - fail0)));
+    json_object_object_add(cy, "reopen_s", json_object_new_double((double)(spl_time_ns() - t) / 1e9));
+    json_object_array_add(s->cycles, cy);
+    fprintf(stderr, "splsuite torture: crash %llu (%s): %llu keys intact, %llu in flight and rewritten, %llu stuck recovered\n",
+            V(crashes), s->power_cut ? "power cut" : "kill all", V(crash_verified) - verified0, V(crash_inflight) - inflight0,
+            (unsigned long long)odd);
+    for (uint32_t i = 0; i < sh->nworkers; i++) {
+        spawn(s, i);
+        TT_INC(sh, respawns);
+    }
+    return 0;
+}
+
+static void stop_all(struct sup *s)
+{
+    struct tt_shared *sh = s->c->sh;
+    atomic_store(&sh->stop, 1);
+    uint64_t deadline = spl_time_ns() + 2000000000ull;
+    for (;;) {
+        reap(s, false);
+        bool any = false;
+        for (uint32_t i = 0; i < sh->nworkers; i++) any |= atomic_load(&sh->workers[i].pid) > 0;
+        if (!any) return;
+        if (spl_time_ns() > deadline) { kill_all(s); return; }
+        spl_sleep_ns(1000000);
+    }
+}
+
+static json_object *hist_json(_Atomic uint64_t *h)
+{
+    json_object *a = json_object_new_array();
+    for (int i = 0; i < TT_PIPE_LEN; i++) json_object_array_add(a, json_object_new_int64((int64_t)atomic_load(&h[i])));
+    return a;
+}
+
+static void print_hist(FILE *f, const char *name, _Atomic uint64_t *h)
+{
+    fprintf(f, "splsuite-torture: %s:", name);
+    for (int i = 0; i < TT_PIPE_LEN; i++) fprintf(f, " %llu", (unsigned long long)atomic_load(&h[i]));
+    fprintf(f, "\n");
+}
+
+int tt_run(struct tt_ctx *c)
+{
+    struct tt_shared *sh = c->sh;
+    struct sup s = {.c = c, .out = c->o.json ? stderr : stdout, .cycles = json_object_new_array()};
+    uint32_t nk = sh->nkeys;
+    s.odd_since = calloc(nk, sizeof(uint64_t));
+    s.odd_e = calloc(nk, sizeof(uint64_t));
+    s.long_flag = calloc(nk, 1);
+    s.need = calloc(nk, sizeof(uint32_t));
+    s.killed = calloc(sh->nworkers, sizeof(bool));
+    c->slot_of = calloc(nk, sizeof(uint32_t));
+    if (!s.odd_since || !s.odd_e || !s.long_flag || !s.need || !s.killed || !c->slot_of) {
+        spl_err("torture", "out of memory");
+        return SPL_EXIT_FAIL;
+    }
+    spl_rng_seed(&s.rng, c->o.seed);
+    char err[600];
+    int code = SPL_EXIT_OK;
+
+    bool want_cut = c->o.crash_cycles > 0 && c->im.backend == SPL_BACKEND_FILE && c->o.crash_mode != TT_CRASH_KILL;
+    if (want_cut) {
+        uint64_t est = 5440 + (uint64_t)(c->o.slots ? c->o.slots : 2 * c->o.keys) * (128 + c->o.max_size);
+        s.disk = tt_disk_setup(8 * est + (64u << 20), err, sizeof err);
+        if (s.disk) {
+            s.power_cut = true;
+            snprintf(c->store, sizeof c->store, "%s/torture-%d.spl", tt_disk_dir(s.disk), (int)getpid());
+        } else if (c->o.crash_mode == TT_CRASH_LOOP) {
+            spl_err("torture", "--crash-mode loop: %s", err);
+            return SPL_EXIT_SKIP;
+        } else {
+            fprintf(stderr, "splsuite torture: no power-cut simulation (%s): crash cycles kill every process and reopen; "
+                            "flushed-data durability is not tested\n", err);
+        }
+    }
+    if (c->im.backend == SPL_BACKEND_FILE) snprintf(c->path, sizeof c->path, "%s", c->store);
+    else spl_impl_store_path(&c->im, c->store, c->path, sizeof c->path);
+    if (c->o.crash_cycles && !s.power_cut) c->durability_why = c->durability_why ? c->durability_why : "no power-cut simulation";
+
+    fprintf(s.out,
+            "splsuite-torture:--- Start of test: impl=%s backend=%s store=%s writers=%u readers=%u bidders=%u keys=%u"
+            " slots=%u size=%u..%u duration=%.1fs kill-interval=%.3fms stuck-bound=%.1fms stat-interval=%.1fs"
+            " check-interval=%.1fs crash-cycles=%u crash-mode=%s flush-every=%u flush=%s durability=%s%s%s%s"
+            " bid-mix=%u:%u:%u:%u:%u seed=%llu\n",
+            c->im.label, c->im.backend == SPL_BACKEND_FILE ? "file" : "shm", c->store, c->o.nkind[0], c->o.nkind[1],
+            c->o.nkind[2], c->o.keys, c->o.slots ? c->o.slots : 2 * c->o.keys, c->o.min_size, c->o.max_size,
+            (double)c->o.duration_ns / 1e9, (double)c->o.kill_ns / 1e6, (double)c->o.stuck_ns / 1e6,
+            (double)c->o.stat_ns / 1e9, (double)c->o.check_ns / 1e9, c->o.crash_cycles,
+            !c->o.crash_cycles ? "none" : s.power_cut ? "power-cut" : "kill", c->o.flush_every,
+            c->durability ? (c->im.flush ? "requested" : "-") : "-",
+            c->durability && (!c->o.crash_cycles || s.power_cut) ? "tested" : "not-tested",
+            c->durability_why && !(c->durability && s.power_cut) ? "(" : "",
+            c->durability_why && !(c->durability && s.power_cut) ? c->durability_why : "",
+            c->durability_why && !(c->durability && s.power_cut) ? ")" : "", c->o.bid_mix[0], c->o.bid_mix[1],
+            c->o.bid_mix[2], c->o.bid_mix[3], c->o.bid_mix[4], (unsigned long long)c->o.seed);
+    fflush(s.out);
+
+    c->t0 = spl_time_ns();
+    if (tt_populate(c, err, sizeof err) != 0 || tt_map_store(c, err, sizeof err) != 0 ||
+        tt_find_slots(c, err, sizeof err) != 0) {
+        spl_err("torture", "%s", err);
+        code = SPL_EXIT_FAIL;
+        goto cleanup;
+    }
+    if (s.power_cut) {
+        /* The harness makes the freshly created store durable itself, so that
+         * what a power cut can lose is exactly what the workers wrote: their
+         * values are covered only by the implementation's own flushes. */
+        int fd = open(c->path, O_RDONLY | O_CLOEXEC), dfd = open(tt_disk_dir(s.disk), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) != 0 || dfd < 0 || fsync(dfd) != 0) {
+            spl_err("torture", "fsync of the new store %s: %s", c->path, strerror(errno));
+            if (fd >= 0) close(fd);
+            if (dfd >= 0) close(dfd);
+            code = SPL_EXIT_FAIL;
+            goto cleanup;
+        }
+        close(fd);
+        close(dfd);
+    }
+    checkpoint(&s, true, "after populate");
+    for (uint32_t i = 0; i < sh->nworkers; i++) spawn(&s, i);
+    uint64_t now = spl_time_ns(), end = c->t0 + c->o.duration_ns;
+    s.next_kill = now + c->o.kill_ns;
+    s.next_stat = now + c->o.stat_ns;
+    s.next_check = now + c->o.check_ns;
+    uint32_t cycle = 0;
+    while ((now = spl_time_ns()) < end && !*tt_interrupted) {
+        reap(&s, false);
+        killer(&s, now);
+        scan_epochs(&s, now);
+        respawn(&s);
+        if (now >= s.next_check) { checkpoint(&s, false, "checkpoint"); s.next_check = now + c->o.check_ns; }
+        if (now >= s.next_stat) { stat_line(&s, now, ""); s.next_stat = now + c->o.stat_ns; }
+        if (cycle < c->o.crash_cycles && now >= c->t0 + c->o.duration_ns / (c->o.crash_cycles + 1) * (cycle + 1)) {
+            cycle++;
+            if (crash_cycle(&s) != 0) break;
+        }
+        spl_sleep_ns(500000);
+    }
+    stop_all(&s);
+    if (!c->map) goto verdict; /* the store did not survive a crash: nothing left to audit */
+    /* nobody writes any more: every odd slot is stuck by definition */
+    size_t nn = 0;
+    for (uint32_t k = 0; k < nk; k++)
+        if (tt_slot_epoch(c, k) & 1) s.need[nn++] = k;
+    tt_add(&sh->st.stuck_found, nn);
+    recover(&s, s.need, nn, true);
+    checkpoint(&s, true, "final (offline)");
+    tt_audit_final(c);
+verdict:
+    stat_line(&s, spl_time_ns(), " final");
+    print_hist(s.out, "Reader Pipe (write epochs during a successful read: 0..9, 10+)", sh->st.pipe);
+    print_hist(s.out, "Reader Retries (EAGAIN before success: 0..9, 10+)", sh->st.retries);
+    bool failed = atomic_load(&sh->failed) != 0;
+    if (!failed && (V(sets) == 0 || V(gets) == 0)) tt_fail(sh, "no forward progress: %llu sets, %llu gets", V(sets), V(gets));
+    failed = atomic_load(&sh->failed) != 0;
+    if (failed)
+        fprintf(s.out, "!!! splsuite-torture: first failure: %s\n", sh->first_failure);
+    fprintf(s.out, "splsuite-torture:--- End of test: %s: impl=%s backend=%s seed=%llu\n", failed ? "FAILURE" : "SUCCESS",
+            c->im.label, c->im.backend == SPL_BACKEND_FILE ? "file" : "shm", (unsigned long long)c->o.seed);
+    fflush(s.out);
+    code = failed ? SPL_EXIT_FAIL : SPL_EXIT_OK;
+    if (c->o.json) {
+        json_object *o = json_object_new_object(), *p = json_object_new_object(), *t = json_object_new_object();
+        json_object_object_add(p, "impl", json_object_new_string(c->im.label));
+        json_object_object_add(p, "backend", json_object_new_string(c->im.backend == SPL_BACKEND_FILE ? "file" : "shm"));
+        json_object_object_add(p, "writers", json_object_new_int(c->o.nkind[0]));
+        json_object_object_add(p, "readers", json_object_new_int(c->o.nkind[1]));
+        json_object_object_add(p, "bidders", json_object_new_int(c->o.nkind[2]));
+        json_object_object_add(p, "keys", json_object_new_int((int)c->o.keys));
+        json_object_object_add(p, "min_size", json_object_new_int((int)c->o.min_size));
+        json_object_object_add(p, "max_size", json_object_new_int((int)c->o.max_size));
+        json_object_object_add(p, "duration_s", json_object_new_double((double)c->o.duration_ns / 1e9));
+        json_object_object_add(p, "kill_interval_ms", json_object_new_double((double)c->o.kill_ns / 1e6));
+        json_object_object_add(p, "stuck_bound_ms", json_object_new_double((double)c->o.stuck_ns / 1e6));
+        json_object_object_add(p, "crash_cycles", json_object_new_int((int)c->o.crash_cycles));
+        json_object_object_add(p, "crash_mode", json_object_new_string(!c->o.crash_cycles ? "none" : s.power_cut ? "power-cut" : "kill"));
+        json_object_object_add(p, "durability_tested", json_object_new_boolean(c->durability && (!c->o.crash_cycles || s.power_cut)));
+        if (c->durability_why) json_object_object_add(p, "durability_note", json_object_new_string(c->durability_why));
+        json_object_object_add(p, "seed", json_object_new_uint64(c->o.seed));
+        json_object_object_add(o, "params", p);
+#define TT_STAT_JSON(n) json_object_object_add(t, #n, json_object_new_uint64(atomic_load(&sh->st.n)));
+        TT_STATS(TT_STAT_JSON)
+#undef TT_STAT_JSON
+        json_object_object_add(o, "totals", t);
+        json_object_object_add(o, "reader_pipe", hist_json(sh->st.pipe));
+        json_object_object_add(o, "reader_retries", hist_json(sh->st.retries));
+        json_object_object_add(o, "crash_cycles", json_object_get(s.cycles));
+        json_object_object_add(o, "elapsed_s", json_object_new_double((double)(spl_time_ns() - c->t0) / 1e9));
+        json_object_object_add(o, "verdict", json_object_new_string(failed ? "FAILURE" : "SUCCESS"));
+        if (failed) json_object_object_add(o, "first_failure", json_object_new_string(sh->first_failure));
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+    }
+cleanup:
+    kill_all(&s);
+    tt_unmap_store(c);
+    if (c->o.keep) fprintf(stderr, "splsuite torture: store kept at %s\n", c->path);
+    else spl_impl_store_remove(&c->im, c->store);
+    if (s.disk) {
+        if (c->o.keep) fprintf(stderr, "splsuite torture: --keep with a power-cut disk: the disk is torn down anyway\n");
+        tt_disk_teardown(s.disk);
+    }
+    json_object_put(s.cycles);
+    free(s.odd_since), free(s.odd_e), free(s.long_flag), free(s.need), free(s.killed), free(c->slot_of);
+    return code;
+}

@@ -1,0 +1,333 @@
+/*
+ * torture_store.c - the supervisor's own view of the store, and the store
+ * actions it delegates to short-lived children (populate, medic).
+ *
+ * The supervisor never opens the store through the implementation: it maps
+ * the bytes read-only (epochs for stuck-slot detection, fsck checkpoints,
+ * the post-crash audit) and forks a child for anything that must go through
+ * the implementation, so a crashing implementation costs a child, never the
+ * run, and the dlopen'ed library stays pristine for the workers.
+ */
+#include "fsck.h"
+#include "payload.h"
+#include "proc.h"
+#include "torture.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { HDR = 5440, SLOT = 128, S_EPOCH = 8, S_VOFF = 16, S_VLEN = 20, S_KEY = 64 };
+
+void tt_key_name(uint32_t k, char *buf, size_t len) { snprintf(buf, len, "tort.%u", k); }
+
+uint32_t tt_owner(const struct tt_ctx *c, uint32_t key) { return key % c->o.nkind[TT_WRITER]; }
+
+void tt_fail(struct tt_shared *sh, const char *fmt, ...)
+{
+    TT_INC(sh, failures);
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&sh->failed, &expected, 1)) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sh->first_failure, sizeof sh->first_failure, fmt, ap);
+    va_end(ap);
+    atomic_store(&sh->failed, 2); /* message complete */
+}
+
+int tt_map_store(struct tt_ctx *c, char *err, size_t errlen)
+{
+    int fd = open(c->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { snprintf(err, errlen, "%s: %s", c->path, strerror(errno)); return -1; }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || sb.st_size < HDR) {
+        snprintf(err, errlen, "%s: too small for a store (%lld bytes)", c->path, (long long)sb.st_size);
+        close(fd);
+        return -1;
+    }
+    void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) { snprintf(err, errlen, "mmap %s: %s", c->path, strerror(errno)); close(fd); return -1; }
+    c->map = p;
+    c->map_len = (size_t)sb.st_size;
+    c->map_fd = fd;
+    return 0;
+}
+
+void tt_unmap_store(struct tt_ctx *c)
+{
+    if (c->map) munmap((void *)c->map, c->map_len);
+    if (c->map_fd >= 0) close(c->map_fd);
+    c->map = NULL;
+    c->map_fd = -1;
+}
+
+static const uint8_t *slot_ptr(const struct tt_ctx *c, uint32_t idx) { return c->map + HDR + (size_t)idx * SLOT; }
+
+uint64_t tt_slot_epoch(const struct tt_ctx *c, uint32_t key)
+{
+    return __atomic_load_n((const uint64_t *)(slot_ptr(c, c->slot_of[key]) + S_EPOCH), __ATOMIC_ACQUIRE);
+}
+
+/* Locates each key's slot from the bytes (FNV-1a + linear probing), trusting
+ * the header only as far as the mapped length allows. */
+int tt_find_slots(struct tt_ctx *c, char *err, size_t errlen)
+{
+    uint32_t n, mv;
+    memcpy(&n, c->map + 8, 4);
+    memcpy(&mv, c->map + 12, 4);
+    if (n == 0 || (uint64_t)HDR + (uint64_t)n * (SLOT + (uint64_t)mv) != c->map_len) {
+        snprintf(err, errlen, "%s: geometry %u x %u does not match %zu bytes", c->path, n, mv, c->map_len);
+        return -1;
+    }
+    char key[32];
+    for (uint32_t k = 0; k < c->sh->nkeys; k++) {
+        tt_key_name(k, key, sizeof key);
+        uint64_t h = spl_fsck_fnv1a(key, 64);
+        uint32_t found = UINT32_MAX;
+        for (uint32_t i = 0; i < n && found == UINT32_MAX; i++) {
+            uint32_t idx = (uint32_t)((h % n + i) % n);
+            const uint8_t *s = slot_ptr(c, idx);
+            uint64_t sh;
+            memcpy(&sh, s, 8);
+            if (sh == h && strncmp((const char *)s + S_KEY, key, 63) == 0) found = idx;
+        }
+        if (found == UINT32_MAX) { snprintf(err, errlen, "key %s not found in the store's bytes", key); return -1; }
+        c->slot_of[k] = found;
+    }
+    return 0;
+}
+
+/* What the bytes hold for key k: epoch and a payload verdict. */
+struct tt_audit { uint64_t epoch, seq; enum spl_payload_verdict v; uint32_t writer; bool found; };
+
+static struct tt_audit audit_key(const struct tt_ctx *c, uint32_t k)
+{
+    struct tt_audit a = {.v = SPL_PAYLOAD_SHORT};
+    uint32_t n, mv;
+    memcpy(&n, c->map + 8, 4);
+    memcpy(&mv, c->map + 12, 4);
+    char key[32];
+    tt_key_name(k, key, sizeof key);
+    uint64_t h = spl_fsck_fnv1a(key, 64);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t idx = (uint32_t)((h % n + i) % n);
+        const uint8_t *s = slot_ptr(c, idx);
+        uint64_t sh, e;
+        memcpy(&sh, s, 8);
+        memcpy(&e, s + S_EPOCH, 8);
+        if (sh == 0 && e == 0) break;
+        if (sh != h || strncmp((const char *)s + S_KEY, key, 63) != 0) continue;
+        uint32_t off, len;
+        memcpy(&off, s + S_VOFF, 4);
+        memcpy(&len, s + S_VLEN, 4);
+        a.found = true;
+        a.epoch = e;
+        uint64_t arena = (uint64_t)n * mv;
+        if (len > mv || off > arena || len > arena - off) { a.v = SPL_PAYLOAD_SHORT; return a; }
+        struct spl_payload_info in;
+        a.v = spl_payload_check(c->map + HDR + (size_t)n * SLOT + off, len, k, &in);
+        a.seq = in.seq;
+        a.writer = in.writer;
+        return a;
+    }
+    return a;
+}
+
+/* ---- children ------------------------------------------------------------ */
+
+struct child_job { struct tt_ctx *c; const uint32_t *keys; size_t n; };
+
+static int populate_child(void *arg, char *msg)
+{
+    struct child_job *j = arg;
+    struct tt_ctx *c = j->c;
+    uint32_t slots = c->o.slots ? c->o.slots : 2 * c->o.keys;
+    if (c->im.create(c->store, slots, c->o.max_size) != 0) {
+        snprintf(msg, SPL_MSG_MAX, "splinter_create(%s, %u, %u): %s", c->store, slots, c->o.max_size, strerror(errno));
+        return 1;
+    }
+    uint8_t *buf = malloc(c->o.max_size);
+    char key[32];
+    for (uint32_t k = 0; k < c->o.keys; k++) {
+        tt_key_name(k, key, sizeof key);
+        uint32_t len = c->o.min_size;
+        spl_payload_make(buf, len, k, tt_owner(c, k), 1);
+        if (c->im.set(key, buf, len) != 0) {
+            snprintf(msg, SPL_MSG_MAX, "initial set(%s): %s", key, strerror(errno));
+            return 1;
+        }
+    }
+    if (c->durability && c->im.flush(c->o.flush_strategy) != 0) {
+        snprintf(msg, SPL_MSG_MAX, "initial flush: %s", strerror(errno));
+        return 1;
+    }
+    c->im.close();
+    return 0;
+}
+
+int tt_populate(struct tt_ctx *c, char *err, size_t errlen)
+{
+    struct child_job j = {.c = c};
+    struct spl_child_result r;
+    if (spl_child_run(populate_child, &j, 30ull * 1000000000ull, &r) != 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (!r.exited || r.code != 0) {
+        char d[64];
+        snprintf(err, errlen, "creating the store: %s%s%s", spl_child_describe(&r, d, sizeof d), r.msg[0] ? ": " : "", r.msg);
+        return -1;
+    }
+    for (uint32_t k = 0; k < c->o.keys; k++) {
+        atomic_store(&c->sh->keys[k].started, 1);
+        atomic_store(&c->sh->keys[k].done, 1);
+        if (c->durability) atomic_store(&c->sh->keys[k].durable, 1);
+    }
+    return 0;
+}
+
+static int medic_child(void *arg, char *msg)
+{
+    struct child_job *j = arg;
+    struct tt_ctx *c = j->c;
+    if (c->im.open(c->store) != 0) {
+        snprintf(msg, SPL_MSG_MAX, "splinter_open(%s): %s", c->store, strerror(errno));
+        return 1;
+    }
+    uint8_t *buf = malloc(c->o.max_size);
+    char key[32];
+    for (size_t i = 0; i < j->n; i++) {
+        uint32_t k = j->keys[i];
+        struct tt_key *K = &c->sh->keys[k];
+        tt_key_name(k, key, sizeof key);
+        if (c->im.retrain_slot(key) != 0) {
+            snprintf(msg, SPL_MSG_MAX, "retrain_slot(%s): %s", key, strerror(errno));
+            return 1;
+        }
+        uint64_t st = atomic_load(&K->started), dn = atomic_load(&K->done);
+        uint64_t seq = (st > dn ? st : dn) + 1;
+        uint32_t len = c->o.min_size;
+        spl_payload_make(buf, len, k, tt_owner(c, k), seq);
+        atomic_store(&K->started, seq);
+        int rc = -1;
+        for (int t = 0; t < 1000 && rc != 0; t++) {
+            rc = c->im.set(key, buf, len);
+            if (rc != 0 && errno != EAGAIN) break;
+        }
+        if (rc != 0) {
+            snprintf(msg, SPL_MSG_MAX, "set(%s) after retrain: %s", key, strerror(errno));
+            return 1;
+        }
+        atomic_store(&K->done, seq);
+        if (c->durability && c->im.flush(c->o.flush_strategy) == 0) {
+            uint64_t cur = atomic_load(&K->durable);
+            while (cur < seq && !atomic_compare_exchange_weak(&K->durable, &cur, seq)) {}
+        }
+    }
+    c->im.close();
+    return 0;
+}
+
+int tt_medic(struct tt_ctx *c, const uint32_t *keys, size_t n, char *err, size_t errlen)
+{
+    if (!c->im.retrain_slot) { snprintf(err, errlen, "implementation does not export splinter_retrain_slot"); return -1; }
+    struct child_job j = {.c = c, .keys = keys, .n = n};
+    struct spl_child_result r;
+    if (spl_child_run(medic_child, &j, 10ull * 1000000000ull, &r) != 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (!r.exited || r.code != 0) {
+        char d[64];
+        snprintf(err, errlen, "medic: %s%s%s", spl_child_describe(&r, d, sizeof d), r.msg[0] ? ": " : "", r.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- audits --------------------------------------------------------------- */
+
+/* After a crash: every value a completed flush covered must be there, intact.
+ * Keys whose slot is odd, or torn by a later unflushed write the disk got
+ * half of, are excused (that write was in flight) and handed to the medic.
+ * Returns the number of keys that need the medic, fills need[]. */
+size_t tt_audit_crash(struct tt_ctx *c, uint32_t *need, bool power_cut)
+{
+    struct tt_shared *sh = c->sh;
+    size_t nn = 0;
+    for (uint32_t k = 0; k < sh->nkeys; k++) {
+        struct tt_key *K = &sh->keys[k];
+        uint64_t durable = atomic_load(&K->durable), started = atomic_load(&K->started);
+        struct tt_audit a = audit_key(c, k);
+        char key[32];
+        tt_key_name(k, key, sizeof key);
+        if (!a.found) {
+            tt_fail(sh, "crash %llu: %s is missing after the %s; seq %llu was flushed", (unsigned long long)atomic_load(&sh->st.crashes),
+                    key, power_cut ? "power cut" : "crash", (unsigned long long)durable);
+            continue;
+        }
+        /* a power cut keeps what was flushed; a kill of every process keeps
+         * everything that completed (the page cache / shm outlives them) */
+        uint64_t must = power_cut ? durable : atomic_load(&K->done);
+        bool later_write = started > must;
+        if (a.epoch & 1) {
+            TT_INC(sh, crash_inflight);
+            need[nn++] = k;
+            if (!later_write && must)
+                tt_fail(sh, "crash: %s has odd epoch %llu but no write followed its %s seq %llu", key,
+                        (unsigned long long)a.epoch, power_cut ? "flushed" : "completed", (unsigned long long)must);
+            continue;
+        }
+        if (a.v != SPL_PAYLOAD_OK) {
+            need[nn++] = k;
+            if (power_cut && later_write) { TT_INC(sh, crash_inflight); continue; }
+            tt_fail(sh, "crash: %s (%s seq %llu) reads back %s", key, power_cut ? "flushed" : "completed",
+                    (unsigned long long)must, spl_payload_verdict_str(a.v));
+            continue;
+        }
+        TT_INC(sh, crash_verified);
+        if (a.seq < must)
+            tt_fail(sh, "crash: %s lost a %s value: seq %llu %s, the %s left seq %llu", key,
+                    power_cut ? "flushed" : "completed", (unsigned long long)must,
+                    power_cut ? "was made durable by a completed flush" : "had completed",
+                    power_cut ? "power cut" : "crash", (unsigned long long)a.seq);
+        else if (a.seq > started)
+            tt_fail(sh, "crash: %s holds seq %llu, never written (writer reached %llu)", key, (unsigned long long)a.seq,
+                    (unsigned long long)started);
+        /* the store is the truth from here on: writers continue after what survived */
+        atomic_store(&K->done, a.seq);
+        if (started < a.seq) atomic_store(&K->started, a.seq);
+    }
+    return nn;
+}
+
+/* End of run, everyone stopped: every key holds its newest completed value
+ * (or the one in flight when its writer was killed after the set returned). */
+void tt_audit_final(struct tt_ctx *c)
+{
+    struct tt_shared *sh = c->sh;
+    for (uint32_t k = 0; k < sh->nkeys; k++) {
+        struct tt_key *K = &sh->keys[k];
+        uint64_t done = atomic_load(&K->done), started = atomic_load(&K->started);
+        struct tt_audit a = audit_key(c, k);
+        char key[32];
+        tt_key_name(k, key, sizeof key);
+        TT_INC(sh, checks);
+        if (!a.found) tt_fail(sh, "final: %s is missing", key);
+        else if (a.epoch & 1) tt_fail(sh, "final: %s still odd (epoch %llu) after recovery", key, (unsigned long long)a.epoch);
+        else if (a.v != SPL_PAYLOAD_OK) tt_fail(sh, "final: %s holds a %s value", key, spl_payload_verdict_str(a.v));
+        else if (a.writer != tt_owner(c, k)) tt_fail(sh, "final: %s written by %u, owner %u", key, a.writer, tt_owner(c, k));
+        else if (a.seq < done)
+            tt_fail(sh, "final: %s lost a write: seq %llu completed, store holds %llu", key, (unsigned long long)done,
+                    (unsigned long long)a.seq);
+        else if (a.seq > started)
+            tt_fail(sh, "final: %s holds seq %llu, never written (writer at %llu)", key, (unsigned long long)a.seq,
+                    (unsigned long long)started);
+    }
+}
