@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#define WORD_K 0x9E3779B97F4A7C15ull
+
 uint64_t spl_fnv1a64(const void *buf, size_t len)
 {
     const uint8_t *p = buf;
@@ -14,34 +16,12 @@ uint64_t spl_fnv1a64(const void *buf, size_t len)
     return h;
 }
 
-static uint64_t body_seed(uint32_t key, uint32_t writer, uint64_t seq)
+static uint64_t body_word(uint32_t key, uint32_t writer, uint64_t seq, uint32_t len)
 {
-    uint64_t z = ((uint64_t)key << 32 | writer) ^ (seq * 0x9E3779B97F4A7C15ull);
+    uint64_t z = ((uint64_t)key << 32 | writer) ^ (seq * 0xD1B54A32D192ED03ull) ^ ((uint64_t)len << 17);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return (z ^ (z >> 31)) | 1;
-}
-
-static void fill_body(uint8_t *p, size_t n, uint64_t x)
-{
-    for (size_t i = 0; i < n; i++) {
-        if ((i & 7) == 0) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-        }
-        p[i] = (uint8_t)(x >> ((i & 7) * 8));
-    }
-}
-
-static uint64_t checksum(const uint8_t *p, size_t len)
-{
-    /* checksum field counted as zero */
-    uint64_t h = spl_fnv1a64(p, 24);
-    static const uint8_t zero[8];
-    for (size_t i = 0; i < 8; i++) h = (h ^ zero[i]) * 1099511628211ULL;
-    for (size_t i = 32; i < len; i++) h = (h ^ p[i]) * 1099511628211ULL;
-    return h;
+    return z ^ (z >> 31);
 }
 
 uint64_t spl_payload_make(void *buf, size_t len, uint32_t key, uint32_t writer, uint64_t seq)
@@ -54,9 +34,18 @@ uint64_t spl_payload_make(void *buf, size_t len, uint32_t key, uint32_t writer, 
     memcpy(p + 8, &key, 4);
     memcpy(p + 12, &writer, 4);
     memcpy(p + 16, &seq, 8);
-    fill_body(p + 32, len - 32, body_seed(key, writer, seq));
-    uint64_t c = checksum(p, len);
+    uint64_t c = spl_fnv1a64(p, 24);
     memcpy(p + 24, &c, 8);
+    uint64_t w = body_word(key, writer, seq, l32);
+    size_t n = len - 32, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x = w ^ ((i / 8) * WORD_K);
+        memcpy(p + 32 + i, &x, 8);
+    }
+    if (i < n) {
+        uint64_t x = w ^ ((i / 8) * WORD_K);
+        memcpy(p + 32 + i, &x, n - i);
+    }
     return c;
 }
 
@@ -77,26 +66,19 @@ enum spl_payload_verdict spl_payload_check(const void *buf, size_t len, uint32_t
     memcpy(&in.csum, p + 24, 8);
     if (info) *info = in;
     if (magic != SPL_PAYLOAD_MAGIC) return SPL_PAYLOAD_MAGIC_BAD;
+    if (spl_fnv1a64(p, 24) != in.csum) return SPL_PAYLOAD_CHECKSUM;
     if (in.len > len) return SPL_PAYLOAD_SHORT;
     if (in.len != len) return SPL_PAYLOAD_LEN;
-    if (checksum(p, len) != in.csum) return SPL_PAYLOAD_CHECKSUM;
-    /* regenerate the body in chunks, keeping the xorshift state continuous */
-    uint8_t body[256];
-    uint64_t st = body_seed(in.key, in.writer, in.seq);
-    size_t n = len - 32;
-    for (size_t done = 0; done < n;) {
-        size_t c = n - done < sizeof body ? n - done : sizeof body;
-        for (size_t i = 0; i < c; i++) {
-            size_t gi = done + i;
-            if ((gi & 7) == 0) {
-                st ^= st << 13;
-                st ^= st >> 7;
-                st ^= st << 17;
-            }
-            body[i] = (uint8_t)(st >> ((gi & 7) * 8));
-        }
-        if (memcmp(body, p + 32 + done, c) != 0) return SPL_PAYLOAD_BODY;
-        done += c;
+    uint64_t w = body_word(in.key, in.writer, in.seq, in.len);
+    size_t n = len - 32, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x = w ^ ((i / 8) * WORD_K), y;
+        memcpy(&y, p + 32 + i, 8);
+        if (x != y) return SPL_PAYLOAD_BODY;
+    }
+    if (i < n) {
+        uint64_t x = w ^ ((i / 8) * WORD_K);
+        if (memcmp(&x, p + 32 + i, n - i) != 0) return SPL_PAYLOAD_BODY;
     }
     if (key != UINT32_MAX && in.key != key) return SPL_PAYLOAD_FOREIGN;
     return SPL_PAYLOAD_OK;
@@ -107,11 +89,11 @@ const char *spl_payload_verdict_str(enum spl_payload_verdict v)
     switch (v) {
     case SPL_PAYLOAD_OK: return "intact";
     case SPL_PAYLOAD_SHORT: return "short";
-    case SPL_PAYLOAD_LEN: return "length mismatch";
-    case SPL_PAYLOAD_MAGIC_BAD: return "not a payload (zeroed or garbage)";
+    case SPL_PAYLOAD_LEN: return "length mismatch (torn)";
+    case SPL_PAYLOAD_MAGIC_BAD: return "not a payload (zeroed, scrubbed or garbage)";
     case SPL_PAYLOAD_FOREIGN: return "foreign (another key's value)";
-    case SPL_PAYLOAD_CHECKSUM: return "torn (checksum mismatch)";
-    case SPL_PAYLOAD_BODY: return "torn (body does not match header)";
+    case SPL_PAYLOAD_CHECKSUM: return "torn (header checksum mismatch)";
+    case SPL_PAYLOAD_BODY: return "torn (body is not the header's)";
     }
     return "?";
 }

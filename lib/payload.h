@@ -7,10 +7,14 @@
  * value is intact, torn (halves of two writes), foreign (another key's
  * value), truncated, or scrubbed, without asking the implementation.
  *
- * Layout (little-endian on the wire is not needed: both sides are this host):
+ * Layout (host byte order: writer and reader share the machine):
  *   0  u32 magic 'SPLP'   4  u32 len (whole payload)   8  u32 key   12 u32 writer
- *   16 u64 seq            24 u64 checksum (FNV-1a 64 of all bytes, this field as 0)
- *   32 body: bytes of a xorshift stream seeded from (key, writer, seq)
+ *   16 u64 seq            24 u64 checksum (FNV-1a 64 of bytes 0..23)
+ *   32 body: 64-bit words w ^ (i * K), w derived from (key, writer, seq, len),
+ *      i the word's index; a final partial word is the prefix of the next one.
+ * Checking costs about as much as a memcmp, so a checker spends its time in
+ * the implementation's copy, not in its own verification: that is what makes
+ * short race windows observable.
  */
 #ifndef SPLSUITE_PAYLOAD_H
 #define SPLSUITE_PAYLOAD_H
@@ -27,8 +31,8 @@ enum spl_payload_verdict {
     SPL_PAYLOAD_LEN,        /* claimed length differs from the length returned */
     SPL_PAYLOAD_MAGIC_BAD,  /* not a payload at all (zeroed, scrubbed, garbage) */
     SPL_PAYLOAD_FOREIGN,    /* an intact payload of another key */
-    SPL_PAYLOAD_CHECKSUM,   /* header plausible, bytes do not add up: torn */
-    SPL_PAYLOAD_BODY,       /* checksum fine but body not derived from the header (forged/mixed) */
+    SPL_PAYLOAD_CHECKSUM,   /* header bytes do not add up: torn inside the header */
+    SPL_PAYLOAD_BODY,       /* header intact, body not the one it implies: torn (two writes mixed) */
 };
 
 struct spl_payload_info {
