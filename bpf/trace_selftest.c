@@ -152,6 +152,7 @@ struct madv_work {
     struct spl_impl *im;
     char store[256];
     long nsplm;        /* per outcome */
+    struct splm_seen *seen;
     uint64_t tmo_ticks;
 };
 
@@ -172,8 +173,23 @@ static int madv_child(void *arg)
     return 0;
 }
 
+/* What the splinter_madvise caller itself saw, by the contract's outcome
+ * (0 sovereign, 2 EAGAIN, 3 ETIMEDOUT, 4 -2, 1 anything else): shared with
+ * the parent so the probe's classification is checked against it too. */
+struct splm_seen {
+    long n[5];
+};
+
+static void seen(struct splm_seen *s, int rc, int err)
+{
+    int k = rc == 0 ? 0 : rc == -2 ? 4 : rc == -1 && err == EAGAIN ? 2 : rc == -1 && err == ETIMEDOUT ? 3 : 1;
+    __atomic_fetch_add(&s->n[k], 1, __ATOMIC_RELAXED);
+}
+
 /* splinter_madvise outcomes: shard 1 bids at priority 9, shard 2 at 1, so
- * shard 1 is sovereign and shard 2 is deferred (timeout 0) or times out. */
+ * shard 1 is sovereign and shard 2 is deferred (timeout 0) or times out.
+ * The child does not judge the results: the probe and the parent do, so a
+ * broken implementation shows up as a count mismatch. */
 static int splm_child(void *arg)
 {
     struct madv_work *w = arg;
@@ -183,13 +199,21 @@ static int splm_child(void *arg)
     uint64_t now = im->now();
     if (im->shard_claim_ex(1, me, 1, 9, UINT64_MAX / 4, now) != 0) return 20;
     if (im->shard_claim_ex(2, me, 1, 1, UINT64_MAX / 4, now) != 0) return 21;
-    for (long i = 0; i < w->nsplm; i++)
-        if (im->madvise(1, NULL, 0, POSIX_MADV_WILLNEED, 0) != 0) return 22;
-    for (long i = 0; i < w->nsplm; i++)
-        if (im->madvise(2, NULL, 0, POSIX_MADV_WILLNEED, 0) != -1 || errno != EAGAIN) return 23;
-    for (int i = 0; i < 3; i++)
-        if (im->madvise(2, NULL, 0, POSIX_MADV_WILLNEED, w->tmo_ticks) != -1 || errno != ETIMEDOUT) return 24;
-    if (im->madvise(7, NULL, 0, POSIX_MADV_WILLNEED, 0) != -2) return 25; /* no bid on shard 7 */
+    int rc;
+    for (long i = 0; i < w->nsplm; i++) {
+        rc = im->madvise(1, NULL, 0, POSIX_MADV_WILLNEED, 0);
+        seen(w->seen, rc, errno);
+    }
+    for (long i = 0; i < w->nsplm; i++) {
+        rc = im->madvise(2, NULL, 0, POSIX_MADV_WILLNEED, 0);
+        seen(w->seen, rc, errno);
+    }
+    for (int i = 0; i < 3; i++) {
+        rc = im->madvise(2, NULL, 0, POSIX_MADV_WILLNEED, w->tmo_ticks);
+        seen(w->seen, rc, errno);
+    }
+    rc = im->madvise(7, NULL, 0, POSIX_MADV_WILLNEED, 0); /* no bid on shard 7 */
+    seen(w->seen, rc, errno);
     return 0;
 }
 
@@ -247,6 +271,11 @@ int trace_selftest_madvise(const struct trace_selftest_opts *o)
         uint64_t ticks_per_ms = (im.now() - a) * 1000000 / (spl_time_ns() - t0);
         w.tmo_ticks = ticks_per_ms ? 2 * ticks_per_ms : 2000000;
         w.im = &im;
+        w.seen = mmap(NULL, sizeof *w.seen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (w.seen == MAP_FAILED) {
+            fprintf(o->out, "self-test: mmap: %s\n", strerror(errno));
+            return SPL_EXIT_FAIL;
+        }
         w.nsplm = o->n < 200 ? o->n : 200;
         have_impl = true;
     }
@@ -292,7 +321,7 @@ int trace_selftest_madvise(const struct trace_selftest_opts *o)
         goto out;
     }
 
-    struct expect e[NADV * 2 + 12];
+    struct expect e[NADV * 2 + 20];
     size_t ne = 0;
     static char names[NADV * 2 + 12][96];
     long per_adv[NADV] = {0}, per_adv_node[NADV] = {0}, bad_calls = 0, bad_failed = 0, pm = 0, pm_node = 0, other = 0;
@@ -363,6 +392,11 @@ int trace_selftest_madvise(const struct trace_selftest_opts *o)
         e[ne++] = (struct expect){"splinter_madvise timed out (shard 2, ~2 ms)", 3, oc[3]};
         e[ne++] = (struct expect){"splinter_madvise rejected (-2, no bid on shard 7)", 1, oc[4]};
         e[ne++] = (struct expect){"splinter_madvise failed after issuing", 0, oc[1]};
+        /* the probe against the caller's own view of the same calls */
+        static const char *const vs[5] = {"probe sovereign = caller saw 0", "probe failed = caller saw other errors",
+                                          "probe deferred = caller saw EAGAIN", "probe timed out = caller saw ETIMEDOUT",
+                                          "probe rejected = caller saw -2"};
+        for (int k = 0; k < 5; k++) e[ne++] = (struct expect){vs[k], w.seen->n[k], oc[k]};
     }
     char title[128];
     snprintf(title, sizeof title, "madvise, %ld calls per advice on CPU %d (node %d)%s", o->n, w.cpu, node,
@@ -374,6 +408,7 @@ out:
     if (have_impl) {
         spl_impl_store_remove(&im, w.store);
         spl_impl_unload(&im);
+        munmap(w.seen, sizeof *w.seen);
     }
     munmap(w.region, w.len);
     return rc;
