@@ -123,7 +123,7 @@ void trace_print_log2(FILE *out, json_object *log2, const char *unit)
         if (v > vmax) vmax = v;
     }
     bool wide = n > 32;
-    fprintf(out, "%*s%-*s : count    distribution\n", wide ? 5 : 10, "", wide ? 19 : 13, unit);
+    fprintf(out, "%*s%-*s : count    distribution\n", wide ? 15 : 5, "", wide ? 29 : 19, unit);
     for (size_t i = 0; i < n; i++) {
         uint64_t low = (1ull << (i + 1)) >> 1, high = (1ull << (i + 1)) - 1;
         if (low == high) low -= 1;

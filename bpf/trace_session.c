@@ -332,7 +332,12 @@ static void add_madv(const void *kp, const struct trace_hist *h, void *arg)
     json_object *o = trace_hist_json(h);
     json_object_object_add(o, "syscall", json_object_new_string(k->syscall == MADV_SYS_MADVISE ? "madvise" : "process_madvise"));
     json_object_object_add(o, "advice", json_object_new_int(k->advice));
-    json_object_object_add(o, "advice_name", json_object_new_string(trace_advice_name(k->advice)));
+    char an[32];
+    if (strcmp(trace_advice_name(k->advice), "unknown") == 0)
+        snprintf(an, sizeof an, "advice_%d", k->advice);
+    else
+        snprintf(an, sizeof an, "%s", trace_advice_name(k->advice));
+    json_object_object_add(o, "advice_name", json_object_new_string(an));
     json_object_object_add(o, "failed", json_object_new_boolean(k->failed));
     json_object_object_add(o, "node", json_object_new_int(k->node));
     json_object_object_add(o, "pid", json_object_new_int((int)k->tgid));
@@ -394,6 +399,27 @@ static void add_evfd(const void *kp, const struct trace_hist *h, void *arg)
     json_object_object_add(o, k->what == EVFD_WAKE ? "wake" : "return", trace_hist_json(h));
 }
 
+/* Map order is hash order: sort entries so reports and diffs are stable. */
+static int cmp_entries(const void *a, const void *b)
+{
+    static const char *const keys[] = {"syscall", "advice", "failed", "shard", "outcome", "writer_node", "waiter_node",
+                                       "node", "pid", NULL};
+    json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b;
+    for (const char *const *k = keys; *k; k++) {
+        json_object *u, *v;
+        if (!json_object_object_get_ex(x, *k, &u) || !json_object_object_get_ex(y, *k, &v)) continue;
+        int c;
+        if (json_object_is_type(u, json_type_string))
+            c = strcmp(json_object_get_string(u), json_object_get_string(v));
+        else {
+            int64_t p = json_object_get_int64(u), q = json_object_get_int64(v);
+            c = p < q ? -1 : p > q;
+        }
+        if (c) return c;
+    }
+    return 0;
+}
+
 json_object *spl_trace_snapshot(struct spl_trace *t, bool reset)
 {
     json_object *root = json_object_new_object();
@@ -413,10 +439,12 @@ json_object *spl_trace_snapshot(struct spl_trace *t, bool reset)
     if (t->madv) {
         json_object *m = json_object_new_array();
         walk_hists(bpf_map__fd(t->madv->maps.hists), sizeof(struct madv_key), reset, add_madv, m);
+        json_object_array_sort(m, cmp_entries);
         json_object_object_add(root, "madvise", m);
         if (t->impl_path[0]) {
             json_object *s = json_object_new_array();
             walk_hists(bpf_map__fd(t->madv->maps.splm_hists), sizeof(struct splm_key), reset, add_splm, s);
+            json_object_array_sort(s, cmp_entries);
             json_object_object_add(root, "splinter_madvise", s);
             json_object_object_add(root, "impl", json_object_new_string(t->impl_path));
         }
@@ -441,6 +469,8 @@ json_object *spl_trace_snapshot(struct spl_trace *t, bool reset)
         if (reset)
             for (size_t i = 0; i < n; i++) bpf_map_delete_elem(fd, &keys[i]);
         walk_hists(bpf_map__fd(t->evfd->maps.hists), sizeof(struct evfd_key), reset, add_evfd, pairs);
+        json_object_array_sort(pairs, cmp_entries);
+        json_object_array_sort(writes, cmp_entries);
         json_object_object_add(e, "writes", writes);
         json_object_object_add(e, "pairs", pairs);
         json_object_object_add(root, "eventfd", e);
