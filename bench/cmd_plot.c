@@ -344,9 +344,12 @@ static void numa_matrix(struct plot_ctx *c)
     fprintf(gp, "set multiplot layout 1,2\nunset key\nset xlabel 'writer node'\nset ylabel 'reader node'\n"
                 "set xtics 1\nset ytics 1\nset palette rgbformulae 22,13,-31\nset offsets 0.5,0.5,0.5,0.5\n"
                 "set title 'reader get ns/op (writer setting the same keys)'\n"
-                "plot '%s' index 0 using 1:2:3 with image, '' index 0 using 1:2:(sprintf('%%.0f',$3)) with labels\n"
+                "set style fill solid 1.0 noborder\n"
+                "plot '%s' index 0 using 1:2:($1-0.5):($1+0.5):($2-0.5):($2+0.5):3 with boxxy fc palette, "
+                "'' index 0 using 1:2:(sprintf('%%.0f',$3)) with labels\n"
                 "set title 'event-bus wake p50 (ns)'\n"
-                "plot '%s' index 1 using 1:2:3 with image, '' index 1 using 1:2:(sprintf('%%.0f',$3)) with labels\n"
+                "plot '%s' index 1 using 1:2:($1-0.5):($1+0.5):($2-0.5):($2+0.5):3 with boxxy fc palette, "
+                "'' index 1 using 1:2:(sprintf('%%.0f',$3)) with labels\n"
                 "unset multiplot\n",
             dpath, dpath);
     fclose(gp);
