@@ -1,0 +1,61 @@
+#!/bin/sh
+# Bounded libFuzzer runs of both targets (fuzz-open, fuzz-fsck).
+#   ci/fuzz/run.sh [SECONDS_PER_TARGET]     default 60 (CI); hours for a long run
+# Configures a clang build with ASan+UBSan in $CI_BUILD_PREFIX-fuzz (default
+# ./build-fuzz), makes the seed corpus from real stores, replays every
+# regression input, then fuzzes each target. New interesting inputs are kept
+# in ci/fuzz/corpus-<target>/ (not committed), so later runs resume from them.
+# Crash inputs land in ci/fuzz/artifacts/. Exit 0 no crash, 1 crash/failure,
+# 77 clang's libFuzzer not available.
+set -eu
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+secs="${1:-60}"
+d="${CI_BUILD_PREFIX:-build}-fuzz"
+jobs="${CI_JOBS:-2}"
+command -v clang >/dev/null 2>&1 || { echo "fuzz: SKIP: clang not installed"; exit 77; }
+if [ ! -f "$d/build.ninja" ]; then
+  CC=clang meson setup "$d" -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dmutants=false -Dbpf=disabled -Dlab=disabled -Doptimization=1 -Ddebug=true \
+    -Dc_args=-fno-sanitize-recover=all >"$d.setup.log" 2>&1 ||
+    { tail -20 "$d.setup.log" >&2; echo "fuzz: meson setup $d failed" >&2; exit 1; }
+fi
+ninja -C "$d" -j "$jobs" ci/fuzz/fuzz-open ci/fuzz/fuzz-fsck ci/fuzz/mkseeds >"$d.build.log" 2>&1 ||
+  { tail -30 "$d.build.log" >&2; echo "fuzz: build failed" >&2; exit 1; }
+
+seeds="$d/ci/fuzz/seeds"
+rm -rf "$seeds"
+"$d/ci/fuzz/mkseeds" "$seeds" >/dev/null
+mkdir -p ci/fuzz/artifacts
+export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+rc=0
+for t in open fsck; do
+  bin="$d/ci/fuzz/fuzz-$t"
+  corpus="ci/fuzz/corpus-$t"
+  log="$d/fuzz-$t.log"
+  mkdir -p "$corpus"
+  if [ -d "ci/fuzz/regressions/$t" ] && [ -n "$(ls -A "ci/fuzz/regressions/$t")" ]; then
+    if ! "$bin" -runs=0 "ci/fuzz/regressions/$t"/* >"$log.regress" 2>&1; then
+      tail -30 "$log.regress"; echo "fuzz-$t: a regression input crashes again"; rc=1; continue
+    fi
+  fi
+  # -timeout: one input taking 10 s is a hang worth a report; rss 2 GiB
+  # keeps a runaway allocation from taking the machine down
+  if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+       -artifact_prefix="ci/fuzz/artifacts/$t-" "$corpus" "$seeds" >"$log" 2>&1; then
+    verdict="no crash"
+  else
+    verdict="CRASH (see $log; artifact in ci/fuzz/artifacts/)"
+    rc=1
+    grep -E "ERROR|SUMMARY|Test unit written" "$log" | head -5
+  fi
+  last="$(grep -E '^#[0-9]+' "$log" | tail -1)"
+  cov="$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')"
+  ft="$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')"
+  corp="$(echo "$last" | sed -n 's/.* corp: \([0-9]*\/[0-9a-zA-Z]*\).*/\1/p')"
+  execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")"
+  eps="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")"
+  echo "fuzz-$t: ${secs}s, ${execs:-?} execs, ${eps:-?} exec/s, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}: $verdict"
+done
+exit $rc
