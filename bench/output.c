@@ -312,13 +312,13 @@ void bench_table(const struct bench_opts *o, const struct bench_results *rs, FIL
         for (int i = 0; i < rs->n; i++) any |= rs->r[i].wl == (enum bench_wl)w;
         if (!any) continue;
         fprintf(out, "\n== %s ==\n", bench_wl_names[w]);
-        fprintf(out, "%-38s %-14s %10s %-9s %7s %10s %9s %9s %9s %7s\n", "case", "impl", "median", "unit", "spread",
+        fprintf(out, "%-38s %-20s %10s %-9s %7s %10s %9s %9s %9s %7s\n", "case", "impl", "median", "unit", "spread",
                 "rate/s", "p50", "p99", "max", "ratio");
         for (int i = 0; i < rs->n; i++) {
             const struct bres *r = &rs->r[i];
             if (r->wl != (enum bench_wl)w) continue;
             if (r->status[0]) {
-                fprintf(out, "%-38s %-14s %s\n", r->name, impl_label(o, r->impl), r->status);
+                fprintf(out, "%-38s %-20s %s\n", r->name, impl_label(o, r->impl), r->status);
                 continue;
             }
             char med[16], rate[16], p50[16] = "-", p99[16] = "-", mx[16] = "-", q[16] = "-";
@@ -332,7 +332,7 @@ void bench_table(const struct bench_opts *o, const struct bench_results *rs, FIL
             }
             double rq = ratio_vs_first(rs, r);
             if (isfinite(rq)) snprintf(q, sizeof q, "%.2fx", rq);
-            fprintf(out, "%-38s %-14s %10s %-9s %6.1f%% %10s %9s %9s %9s %7s\n", r->name, impl_label(o, r->impl), med,
+            fprintf(out, "%-38s %-20s %10s %-9s %6.1f%% %10s %9s %9s %9s %7s\n", r->name, impl_label(o, r->impl), med,
                     r->unit, r->spread_pct, rate, p50, p99, mx, q);
         }
         if (w == WL_NUMA && o->topo.nnodes == 1)
