@@ -230,9 +230,9 @@ int spl_fsck_image(const void *buf, size_t len, const struct spl_fsck_opts *opts
     out->max_val_sz = mv;
     uint64_t arena, t128, t3200;
     if (n == 0 || mv == 0 || __builtin_mul_overflow((uint64_t)n, (uint64_t)mv, &arena) ||
-        __builtin_mul_overflow((uint64_t)n, (uint64_t)(SLOT_SIZE + mv), &t128) ||
+        __builtin_mul_overflow((uint64_t)n, ((uint64_t)SLOT_SIZE + mv), &t128) ||
         __builtin_add_overflow(t128, (uint64_t)HDR_SIZE, &t128) ||
-        __builtin_mul_overflow((uint64_t)n, (uint64_t)(SLOT_SIZE_EMB + mv), &t3200) ||
+        __builtin_mul_overflow((uint64_t)n, ((uint64_t)SLOT_SIZE_EMB + mv), &t3200) ||
         __builtin_add_overflow(t3200, (uint64_t)HDR_SIZE, &t3200)) {
         add(&c, SPL_FSCK_BAD_GEOMETRY, -1, "slots %u, max_val_sz %u: not a usable geometry", n, mv);
         goto done;
