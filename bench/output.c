@@ -53,6 +53,10 @@ static json_object *targets_json(const struct bench_opts *o, const struct bench_
             const struct bres *c = find(rs, WL_OPS, b->name, ii);
             if (!c || c->status[0] || b->median <= 0) continue;
             double speedup = c->median / b->median; /* other ns/op over first ns/op */
+            json_object *bc, *cc;
+            double cpu_q = json_object_object_get_ex(b->extra, "cpu_ns_per_op", &bc) &&
+                                   json_object_object_get_ex(c->extra, "cpu_ns_per_op", &cc) && json_object_get_double(bc) > 0
+                               ? json_object_get_double(cc) / json_object_get_double(bc) : NAN;
             json_object *t = json_object_new_object();
             json_object_object_add(t, "target", json_object_new_string("first implementation at least as fast as the other on single-process set/get"));
             json_object_object_add(t, "case", json_object_new_string(b->name));
@@ -60,11 +64,12 @@ static json_object *targets_json(const struct bench_opts *o, const struct bench_
             json_object_object_add(t, "other", json_object_new_string(impl_label(o, ii)));
             json_object_object_add(t, "measured", jd(speedup));
             json_object_object_add(t, "figure", json_object_new_string("other ns/op / baseline ns/op (>= 1: baseline as fast or faster)"));
+            json_object_object_add(t, "measured_cpu", jd(cpu_q));
             json_object_object_add(t, "goal", json_object_new_double(1.0));
             json_object_object_add(t, "met", json_object_new_boolean(speedup >= 1.0));
             json_object_array_add(arr, t);
-            snprintf(line, sizeof line, "  %-40s %s/%s ns/op = %.2f (goal >= 1.00) %s", b->name, impl_label(o, ii),
-                     impl_label(o, 0), speedup, speedup >= 1.0 ? "met" : "NOT met");
+            snprintf(line, sizeof line, "  %-28s %s/%s ns/op = %.2f wall, %.2f cpu (goal >= 1.00) %s", b->name,
+                     impl_label(o, ii), impl_label(o, 0), speedup, cpu_q, speedup >= 1.0 ? "met" : "NOT met");
             if (human) fprintf(human, "%s\n", line);
         }
     }
@@ -312,8 +317,8 @@ void bench_table(const struct bench_opts *o, const struct bench_results *rs, FIL
         for (int i = 0; i < rs->n; i++) any |= rs->r[i].wl == (enum bench_wl)w;
         if (!any) continue;
         fprintf(out, "\n== %s ==\n", bench_wl_names[w]);
-        fprintf(out, "%-38s %-20s %10s %-9s %7s %10s %9s %9s %9s %7s\n", "case", "impl", "median", "unit", "spread",
-                "rate/s", "p50", "p99", "max", "ratio");
+        fprintf(out, "%-38s %-20s %10s %-9s %7s %10s %8s %9s %9s %9s %7s\n", "case", "impl", "median", "unit", "spread",
+                "rate/s", "cpu/op", "p50", "p99", "max", "ratio");
         for (int i = 0; i < rs->n; i++) {
             const struct bres *r = &rs->r[i];
             if (r->wl != (enum bench_wl)w) continue;
@@ -321,7 +326,9 @@ void bench_table(const struct bench_opts *o, const struct bench_results *rs, FIL
                 fprintf(out, "%-38s %-20s %s\n", r->name, impl_label(o, r->impl), r->status);
                 continue;
             }
-            char med[16], rate[16], p50[16] = "-", p99[16] = "-", mx[16] = "-", q[16] = "-";
+            char med[16], rate[16], p50[16] = "-", p99[16] = "-", mx[16] = "-", q[16] = "-", cpu[16] = "-";
+            json_object *cj;
+            if (json_object_object_get_ex(r->extra, "cpu_ns_per_op", &cj)) fmt_num(cpu, sizeof cpu, json_object_get_double(cj));
             fmt_num(med, sizeof med, r->median);
             fmt_num(rate, sizeof rate, r->rate_median > 0 ? r->rate_median : NAN);
             const struct spl_hist *h = r->has_sync_hist ? &r->sync_hist : r->has_hist ? &r->hist : NULL;
@@ -332,8 +339,8 @@ void bench_table(const struct bench_opts *o, const struct bench_results *rs, FIL
             }
             double rq = ratio_vs_first(rs, r);
             if (isfinite(rq)) snprintf(q, sizeof q, "%.2fx", rq);
-            fprintf(out, "%-38s %-20s %10s %-9s %6.1f%% %10s %9s %9s %9s %7s\n", r->name, impl_label(o, r->impl), med,
-                    r->unit, r->spread_pct, rate, p50, p99, mx, q);
+            fprintf(out, "%-38s %-20s %10s %-9s %6.1f%% %10s %8s %9s %9s %9s %7s\n", r->name, impl_label(o, r->impl), med,
+                    r->unit, r->spread_pct, rate, cpu, p50, p99, mx, q);
         }
         if (w == WL_NUMA && o->topo.nnodes == 1)
             fprintf(out, "(this machine has one NUMA node (node %d): the matrix is the 1x1 case)\n", o->topo.node_ids[0]);
