@@ -3,6 +3,7 @@
  * itself (format-v4.md), and stores passed between two implementations.
  */
 #include "conform.h"
+#include "fsck.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -182,7 +183,82 @@ static void rule_fmt004(struct conform *c, struct rule_out *o)
     r_pass(o, "%s and %s read and extend each other's stores, both directions (16 self-checking values each way)", c->im.label, c->peer.label);
 }
 
+/* FMT-005: after a multi-process workload, the independent checker (lib/fsck,
+ * which never calls an implementation) finds no error in the image. */
+struct mix_arg {
+    struct conform *c;
+    char store[512];
+    uint64_t end_ns;
+};
+
+static int mix_worker(struct spl_worker *w, void *arg)
+{
+    struct mix_arg *a = arg;
+    struct spl_impl *im = &a->c->im;
+    if (im->open(a->store) != 0) { spl_worker_msg(w, "open: %s", strerror(errno)); spl_barrier_break(w->bar); return 1; }
+    struct spl_rng rng;
+    spl_rng_seed(&rng, w->seed);
+    uint8_t val[200];
+    if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
+    for (uint64_t i = 0; spl_time_ns() < a->end_ns; i++) {
+        char key[32];
+        unsigned k = (unsigned)spl_rng_below(&rng, 24);
+        snprintf(key, sizeof key, "mix-%u", k);
+        size_t len = SPL_PAYLOAD_MIN + (size_t)spl_rng_below(&rng, 150);
+        switch (spl_rng_below(&rng, 8)) {
+        case 0: im->unset(key); break;
+        case 1: if (im->append) { size_t nl; im->append(key, "++", 2, &nl); } break;
+        case 2: if (im->set_label) im->set_label(key, 1ull << spl_rng_below(&rng, 64)); break;
+        default: spl_payload_make(val, len, k, w->id, i); im->set(key, val, len); break;
+        }
+    }
+    spl_worker_sync(w);
+    im->close();
+    return 0;
+}
+
+static void rule_fmt005(struct conform *c, struct rule_out *o)
+{
+    if (store_create(c, o, "fmt5", 48, 256) != 0) return;
+    c->im.close();
+    struct mix_arg a = {.c = c};
+    snprintf(a.store, sizeof a.store, "%s", o->store);
+    struct spl_team_opts to = {.workers = c->workers, .seed = c->seed, .log_cap = 1, .deadline_ns = 30000000000ull};
+    struct spl_team *t = spl_team_new(&to);
+    if (!t) { r_error(o, "team: %s", strerror(errno)); return; }
+    a.end_ns = spl_time_ns() + c->duration_ns / 2 + 100000000ull;
+    if (spl_team_run(t, mix_worker, &a) != 0) {
+        char why[700];
+        r_fail(o, "%s", spl_team_describe(t, why, sizeof why));
+        spl_team_free(t);
+        return;
+    }
+    spl_team_free(t);
+    char path[512];
+    store_path(c, o->store, path, sizeof path);
+    struct view v;
+    if (view_open(&v, path, false) != 0) { r_fail(o, "cannot map the store after the workload: %s", strerror(errno)); return; }
+    struct spl_fsck_opts fo = SPL_FSCK_OPTS_INIT;
+    fo.stuck = true; /* every writer has returned: an odd epoch is stuck */
+    struct spl_fsck_result fr;
+    int rc = spl_fsck_image(v.base, v.size, &fo, &fr);
+    if (rc < 0) r_error(o, "fsck: %s", strerror(errno));
+    else if (fr.errors) {
+        r_fail(o, "lib/fsck found %llu errors in the image after %u processes mixed set/unset/append/label", (unsigned long long)fr.errors,
+               c->workers);
+        for (size_t i = 0; i < fr.nfindings; i++)
+            if (fr.findings[i].severity == SPL_FSCK_ERROR)
+                r_cex(o, "fsck %s (slot %ld): %s", spl_fsck_code_name(fr.findings[i].code), fr.findings[i].slot, fr.findings[i].msg);
+    } else {
+        r_pass(o, "lib/fsck: no error after %u processes mixed set/unset/append/label (%llu live, %llu tombstones, %llu warnings)",
+               c->workers, (unsigned long long)fr.live, (unsigned long long)fr.tombstones, (unsigned long long)fr.warnings);
+    }
+    if (rc >= 0) spl_fsck_result_free(&fr);
+    view_close(&v);
+}
+
 static const char *const needs_basic[] = {"set", "get", NULL};
+static const char *const needs_unset_fmt[] = {"set", "get", "unset", NULL};
 
 const struct rule fmt_rules[] = {
     {"FMT-001", "critical", "a fresh store's header: size, magic, version, geometry, epoch 1, flags, bloom_watches, bus, bids",
@@ -193,5 +269,7 @@ const struct rule fmt_rules[] = {
      needs_basic, rule_fmt003, 20},
     {"FMT-004", "critical", "interop: stores made by the implementation are read and extended by the peer, and vice versa",
      needs_basic, rule_fmt004, 30},
+    {"FMT-005", "critical", "after a multi-process workload the independent checker (lib/fsck) finds no error in the image",
+     needs_unset_fmt, rule_fmt005, 40},
 };
 const size_t fmt_nrules = sizeof fmt_rules / sizeof fmt_rules[0];
