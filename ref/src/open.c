@@ -152,7 +152,8 @@ splref_store *splref_open(enum splref_backend be, const char *name)
     size_t size = 0;
     int saved;
     if (fstat(fd, &sb) != 0) goto fail;
-    if (be == SPLREF_BACKEND_FILE && !S_ISREG(sb.st_mode)) { errno = EINVAL; goto fail; }
+    /* devices, FIFOs and the like: never a store (a shm name can be planted too) */
+    if (!S_ISREG(sb.st_mode)) { errno = EINVAL; goto fail; }
     if (sb.st_size < (off_t)SPLINTER_HEADER_SIZE) { errno = EBADMSG; goto fail; }
     size = (size_t)sb.st_size;
     base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
