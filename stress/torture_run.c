@@ -106,7 +106,7 @@ static void killer(struct sup *s, uint64_t now)
     for (uint32_t j = 0; j < n; j++) {
         uint32_t i = (start + j) % n;
         pid_t p = atomic_load(&c->sh->workers[i].pid);
-        if (p <= 0) continue;
+        if (p <= 0 || s->killed[i]) continue; /* already killed, not yet reaped */
         s->killed[i] = true;
         kill(p, SIGKILL);
         TT_INC(c->sh, kills);

@@ -11,7 +11,7 @@ out=$(mktemp "${TMPDIR:-/tmp}/torture-test.XXXXXX")
 trap 'rm -f "$out"' EXIT
 "$splsuite" torture "$@" >"$out" 2>&1
 rc=$?
-grep -E '^(splsuite-torture:---|!!!|splsuite torture:)|Reader|\?\?\?' "$out" | tail -n 30
+grep -E '^(splsuite-torture:---|!!!|splsuite torture:|\[)|Reader' "$out" | tail -n 30
 if [ $rc -eq 77 ]; then echo "SKIP: $(grep -m1 'torture:' "$out")"; exit 77; fi
 if [ $rc -eq 2 ] && grep -q 'not built' "$out"; then echo "SKIP: $(grep -m1 'not built' "$out")"; exit 77; fi
 case $want in
