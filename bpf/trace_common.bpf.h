@@ -11,6 +11,9 @@
 const volatile bool filter_tgid = false; /* only tgids present in `tgids` */
 const volatile bool filter_cg = false;   /* only tasks under cgroup_map[0] */
 const volatile bool targ_ms = false;     /* log2 slots in msecs instead of usecs */
+const volatile bool filter_children = false; /* tgids also match their descendants */
+
+#define FILTER_ANCESTORS 8
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
@@ -34,11 +37,27 @@ static __always_inline bool tgid_allowed(__u32 tgid)
     return bpf_map_lookup_elem(&tgids, &tgid) != NULL;
 }
 
+/* A process started by a traced one (bench and torture workers, forked
+ * after the probes attached): walk real_parent a few levels up. */
+static __always_inline bool ancestor_allowed(void)
+{
+    struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+    for (int i = 0; i < FILTER_ANCESTORS; i++) {
+        t = BPF_CORE_READ(t, real_parent);
+        if (!t) return false;
+        __u32 tgid = BPF_CORE_READ(t, tgid);
+        if (tgid <= 1) return false;
+        if (tgid_allowed(tgid)) return true;
+    }
+    return false;
+}
+
 /* Whether the current task is one we trace. */
 static __always_inline bool trace_current(void)
 {
     if (filter_cg && !bpf_current_task_under_cgroup(&cgroup_map, 0)) return false;
-    if (filter_tgid && !tgid_allowed(bpf_get_current_pid_tgid() >> 32)) return false;
+    if (filter_tgid && !tgid_allowed(bpf_get_current_pid_tgid() >> 32) && !(filter_children && ancestor_allowed()))
+        return false;
     return true;
 }
 

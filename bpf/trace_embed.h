@@ -32,7 +32,10 @@ struct spl_trace_opts {
     size_t npids;
     bool filter_pids;         /* filter by pid even when npids is 0 (add them later) */
     const char *cgroup;       /* cgroup v2 directory to trace, or NULL */
+    bool children;            /* the pid filter also matches descendants (forked workers) */
     const char *impl_path;    /* library whose splinter_madvise gets the uprobe, or NULL */
+    const char *const *more_impls; /* further libraries to uprobe (bench --impl A --impl B) */
+    size_t nmore_impls;
     bool millis;              /* log2 slots in msecs instead of usecs */
     bool events;              /* stream per-call records (spl_trace_poll) */
     bool verbose;             /* libbpf debug output on stderr */
@@ -56,6 +59,18 @@ json_object *spl_trace_snapshot(struct spl_trace *t, bool reset);
 struct trace_rec;
 int spl_trace_poll(struct spl_trace *t, int timeout_ms, void (*fn)(const struct trace_rec *r, void *arg), void *arg);
 void spl_trace_close(struct spl_trace *t);
+
+/*
+ * For a command's --trace (bench, torture): the madvise and eventfd probes on
+ * this process and every process it forks afterwards, plus the
+ * splinter_madvise uprobe on each library given (NULL entries skipped).
+ * NULL when BPF cannot run, with the reason on stderr prefixed by cmd:
+ * the command then goes on without kernel figures.
+ */
+struct spl_trace *spl_trace_start_self(const char *cmd, const char *const *impl_paths, size_t n);
+/* Stops t: adds the snapshot under "kernel_trace" to json_root when it is
+ * not NULL, and prints the text under a heading to out when out is not NULL. */
+void spl_trace_finish(struct spl_trace *t, FILE *out, json_object *json_root);
 
 /* The snapshot as libbpf-tools text: log2 histograms per advice and per
  * writer-node x waiter-node pair, tables by node, process and shard. */

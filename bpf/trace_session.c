@@ -35,7 +35,9 @@ struct spl_trace {
     struct trace_feat feat;
     struct madvlat *madv;
     struct evfdlat *evfd;
-    struct bpf_link *up_enter, *up_exit;
+    struct bpf_link *up[16][2]; /* uprobe, uretprobe per library */
+    size_t nup;
+    char impls[1024];           /* the uprobed libraries, for reports */
     struct ring_buffer *rb;
     struct perf_buffer *pb[2];
     int cgfd;
@@ -111,6 +113,7 @@ static int open_madvise(struct spl_trace *t, char *err, size_t errlen)
     }
     t->madv = s;
     s->rodata->filter_tgid = t->o.npids > 0 || t->o.filter_pids;
+    s->rodata->filter_children = t->o.children;
     s->rodata->filter_cg = t->cgfd >= 0;
     s->rodata->targ_ms = t->o.millis;
     s->rodata->emit_events = t->o.events;
@@ -135,19 +138,33 @@ static int open_madvise(struct spl_trace *t, char *err, size_t errlen)
         return SPL_EXIT_FAIL;
     }
     if (t->impl_path[0]) {
-        LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "splinter_madvise", .retprobe = false);
-        t->up_enter = bpf_program__attach_uprobe_opts(s->progs.splm_enter, -1, t->impl_path, 0, &uo);
-        if (!t->up_enter) {
-            snprintf(err, errlen, "cannot attach a uprobe to splinter_madvise in %s: %s", t->impl_path,
-                     strerror(errno));
-            return SPL_EXIT_FAIL;
-        }
-        uo.retprobe = true;
-        t->up_exit = bpf_program__attach_uprobe_opts(s->progs.splm_exit, -1, t->impl_path, 0, &uo);
-        if (!t->up_exit) {
-            snprintf(err, errlen, "cannot attach a uretprobe to splinter_madvise in %s: %s", t->impl_path,
-                     strerror(errno));
-            return SPL_EXIT_FAIL;
+        /* the main library must take the probe; further ones (bench's
+         * other --impl) are skipped with a warning when they cannot */
+        const char *paths[17] = {t->impl_path};
+        size_t np = 1;
+        for (size_t i = 0; i < t->o.nmore_impls && np < 16; i++)
+            if (t->o.more_impls[i]) paths[np++] = t->o.more_impls[i];
+        for (size_t i = 0; i < np; i++) {
+            LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "splinter_madvise", .retprobe = false);
+            struct bpf_link *a = bpf_program__attach_uprobe_opts(s->progs.splm_enter, -1, paths[i], 0, &uo);
+            int e = errno;
+            uo.retprobe = true;
+            struct bpf_link *b = a ? bpf_program__attach_uprobe_opts(s->progs.splm_exit, -1, paths[i], 0, &uo) : NULL;
+            if (!b) e = errno;
+            if (!a || !b) {
+                bpf_link__destroy(a);
+                if (i == 0) {
+                    snprintf(err, errlen, "cannot attach a uprobe to splinter_madvise in %s: %s", paths[i], strerror(e));
+                    return SPL_EXIT_FAIL;
+                }
+                fprintf(stderr, "splsuite trace: no uprobe on splinter_madvise in %s: %s\n", paths[i], strerror(e));
+                continue;
+            }
+            t->up[t->nup][0] = a;
+            t->up[t->nup][1] = b;
+            t->nup++;
+            size_t l = strlen(t->impls);
+            snprintf(t->impls + l, sizeof t->impls - l, "%s%s", l ? "," : "", paths[i]);
         }
     }
     return 0;
@@ -162,6 +179,7 @@ static int open_eventfd(struct spl_trace *t, char *err, size_t errlen)
     }
     t->evfd = s;
     s->rodata->filter_tgid = t->o.npids > 0 || t->o.filter_pids;
+    s->rodata->filter_children = t->o.children;
     s->rodata->filter_cg = t->cgfd >= 0;
     s->rodata->targ_ms = t->o.millis;
     s->rodata->emit_events = t->o.events;
@@ -446,7 +464,7 @@ json_object *spl_trace_snapshot(struct spl_trace *t, bool reset)
             walk_hists(bpf_map__fd(t->madv->maps.splm_hists), sizeof(struct splm_key), reset, add_splm, s);
             json_object_array_sort(s, cmp_entries);
             json_object_object_add(root, "splinter_madvise", s);
-            json_object_object_add(root, "impl", json_object_new_string(t->impl_path));
+            json_object_object_add(root, "impl", json_object_new_string(t->impls));
         }
     }
     if (t->evfd) {
@@ -485,10 +503,47 @@ void spl_trace_close(struct spl_trace *t)
     ring_buffer__free(t->rb);
     perf_buffer__free(t->pb[0]);
     perf_buffer__free(t->pb[1]);
-    bpf_link__destroy(t->up_enter);
-    bpf_link__destroy(t->up_exit);
+    for (size_t i = 0; i < t->nup; i++) {
+        bpf_link__destroy(t->up[i][0]);
+        bpf_link__destroy(t->up[i][1]);
+    }
     madvlat__destroy(t->madv);
     evfdlat__destroy(t->evfd);
     if (t->cgfd >= 0) close(t->cgfd);
     free(t);
+}
+
+struct spl_trace *spl_trace_start_self(const char *cmd, const char *const *impl_paths, size_t n)
+{
+    pid_t self = getpid();
+    const char *first = NULL;
+    size_t i = 0;
+    for (; i < n && !first; i++) first = impl_paths[i];
+    struct spl_trace_opts o = {.probes = SPL_TRACE_MADVISE | SPL_TRACE_EVENTFD, .pids = &self, .npids = 1,
+                               .children = true, .impl_path = first, .more_impls = impl_paths + i,
+                               .nmore_impls = n - i};
+    struct spl_trace *t;
+    char err[512];
+    int rc = spl_trace_open(&o, &t, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "splsuite %s: --trace: %s%s\n", cmd, err,
+                rc == SPL_EXIT_SKIP ? " (kernel-side figures left out)" : "");
+        return NULL;
+    }
+    return t;
+}
+
+void spl_trace_finish(struct spl_trace *t, FILE *out, json_object *json_root)
+{
+    if (!t) return;
+    json_object *snap = spl_trace_snapshot(t, false);
+    spl_trace_close(t);
+    if (out) {
+        fprintf(out, "\n== kernel side (eBPF: splsuite trace) ==\n");
+        spl_trace_render(snap, out);
+    }
+    if (json_root)
+        json_object_object_add(json_root, "kernel_trace", snap);
+    else
+        json_object_put(snap);
 }
