@@ -132,7 +132,9 @@ static void run_rule(struct conform *c, const struct rule *r, struct spl_case *k
     struct spl_child_result cr;
     uint64_t t0 = spl_time_ns();
     if (progress) fprintf(stderr, "  %-8s ...\r", r->id);
-    int rc = spl_child_run(rule_child, &a, (uint64_t)(r->timeout_s ? r->timeout_s : 30) * 1000000000ull, &cr);
+    /* the rule's own budget, plus room for its hammering time (--duration) */
+    uint64_t deadline = (uint64_t)(r->timeout_s ? r->timeout_s : 30) * 1000000000ull + 3 * c->duration_ns;
+    int rc = spl_child_run(rule_child, &a, deadline, &cr);
     k->secs = (double)(spl_time_ns() - t0) / 1e9;
     if (rc != 0) {
         spl_case_set(k, SPL_ERROR, "fork: %s", strerror(errno));
