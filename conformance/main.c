@@ -85,14 +85,14 @@ static const char *mutant_impl_spec(const struct spl_mutant *m, char *buf, size_
 
 static void list_mutants(void)
 {
-    printf("%-3s %-22s %-10s %-22s %s\n", "ID", "MUTANT", "CAUGHT BY", "RUN AS", "FAULT");
+    printf("%-3s %-22s %-10s %-27s %s\n", "ID", "MUTANT", "CAUGHT BY", "RUN AS", "FAULT");
     for (size_t i = 0; i < spl_nmutants; i++) {
         const struct spl_mutant *m = &spl_mutants[i];
         char spec[96], path[PATH_MAX], err[256];
         mutant_impl_spec(m, spec, sizeof spec);
         bool conf = strncmp(m->catcher, "perf", 4) != 0;
         bool built = spl_impl_resolve(spec, path, sizeof path, err, sizeof err) == 0;
-        printf("%-3d %-22s %-10s %-22s %s%s\n", m->id, m->name, m->catcher, conf ? spec : "(splsuite bench gate)", m->what,
+        printf("%-3d %-22s %-10s %-27s %s%s\n", m->id, m->name, m->catcher, conf ? spec : "(splsuite bench gate)", m->what,
                built ? "" : " [not built]");
     }
 }

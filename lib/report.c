@@ -160,16 +160,22 @@ static void print_indented(FILE *out, const char *s, const char *indent)
 
 void spl_report_print_text(const struct spl_report *r, FILE *out, bool color, bool verbose)
 {
-    fprintf(out, "%-8s %-5s %7s  %s\n", "RULE", "RESULT", "TIME", "DETAIL");
+    int w = 8; /* the id column fits the longest id */
+    for (size_t i = 0; i < r->n; i++)
+        if ((int)strlen(r->cases[i].id) > w) w = (int)strlen(r->cases[i].id);
+    int pad = w + 16;
+    char bar[96];
+    snprintf(bar, sizeof bar, "%*s| ", pad + 1, "");
+    fprintf(out, "%-*s %-5s %7s  %s\n", w, "RULE", "RESULT", "TIME", "DETAIL");
     for (size_t i = 0; i < r->n; i++) {
         const struct spl_case *c = &r->cases[i];
-        fprintf(out, "%-8s %s%-5s%s %6.2fs  %s\n", c->id, color ? color_of(c->result) : "", spl_result_str(c->result),
+        fprintf(out, "%-*s %s%-5s%s %6.2fs  %s\n", w, c->id, color ? color_of(c->result) : "", spl_result_str(c->result),
                 color ? "\033[0m" : "", c->secs, c->detail ? c->detail : "");
         if ((c->result == SPL_FAIL || c->result == SPL_ERROR || verbose) && c->title[0] && c->result != SPL_PASS)
-            fprintf(out, "%24s rule: %s\n", "", c->title);
+            fprintf(out, "%*s rule: %s\n", pad, "", c->title);
         if (c->counterexample && (c->result == SPL_FAIL || c->result == SPL_ERROR || verbose))
-            print_indented(out, c->counterexample, "                         | ");
-        if (c->repro && (c->result == SPL_FAIL || verbose)) fprintf(out, "%24s repro: %s\n", "", c->repro);
+            print_indented(out, c->counterexample, bar);
+        if (c->repro && (c->result == SPL_FAIL || verbose)) fprintf(out, "%*s repro: %s\n", pad, "", c->repro);
     }
     size_t k[4];
     spl_report_counts(r, k);
