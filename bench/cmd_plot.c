@@ -342,7 +342,7 @@ static void numa_matrix(struct plot_ctx *c)
     snprintf(title, sizeof title, "NUMA: writer node x reader node [%s]", first);
     term(c, gp, "numa-matrix", title);
     fprintf(gp, "set multiplot layout 1,2\nunset key\nset xlabel 'writer node'\nset ylabel 'reader node'\n"
-                "set xtics 1\nset ytics 1\nset palette rgbformulae 22,13,-31\nset offsets 0.5,0.5,0.5,0.5\n"
+                "set xtics 1\nset ytics 1\nset palette rgbformulae 22,13,-31\nset offsets 0.5,0.5,0.5,0.5\nset cbrange [0:*]\n"
                 "set title 'reader get ns/op (writer setting the same keys)'\n"
                 "set style fill solid 1.0 noborder\n"
                 "plot '%s' index 0 using 1:2:($1-0.5):($1+0.5):($2-0.5):($2+0.5):3 with boxxy fc palette, "

@@ -363,6 +363,16 @@ static void run_one(struct bench_opts *o, int ii, struct flush_case *c, struct b
         bench_status(r, "error: store setup: %s", why);
         return;
     }
+    /* start every case from a clean file: the fill's dirty pages must not be
+     * written back inside the first measured flushes of one strategy only */
+    int sfd = open(st.path, O_RDWR | O_CLOEXEC);
+    if (sfd < 0 || fsync(sfd) != 0) {
+        bench_status(r, "error: fsync of the new store %s: %s", st.path, strerror(errno));
+        if (sfd >= 0) close(sfd);
+        bench_store_remove(im, &st);
+        return;
+    }
+    close(sfd);
     c->im = im;
     c->st = &st;
     c->nkeys = nkeys;
