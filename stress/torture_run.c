@@ -425,6 +425,9 @@ verdict:
     bool failed = atomic_load(&sh->failed) != 0;
     if (!failed && (V(sets) == 0 || V(gets) == 0)) tt_fail(sh, "no forward progress: %llu sets, %llu gets", V(sets), V(gets));
     failed = atomic_load(&sh->failed) != 0;
+    if (*tt_interrupted)
+        fprintf(s.out, "splsuite-torture: interrupted after %.1f s of %.1f s\n", secs(&s, spl_time_ns()),
+                (double)c->o.duration_ns / 1e9);
     if (failed)
         fprintf(s.out, "!!! splsuite-torture: first failure: %s\n", sh->first_failure);
     fprintf(s.out, "splsuite-torture:--- End of test: %s: impl=%s backend=%s seed=%llu\n", failed ? "FAILURE" : "SUCCESS",
@@ -458,6 +461,7 @@ verdict:
         json_object_object_add(o, "reader_retries", hist_json(sh->st.retries));
         json_object_object_add(o, "crash_cycles", json_object_get(s.cycles));
         json_object_object_add(o, "elapsed_s", json_object_new_double((double)(spl_time_ns() - c->t0) / 1e9));
+        json_object_object_add(o, "interrupted", json_object_new_boolean(*tt_interrupted != 0));
         json_object_object_add(o, "verdict", json_object_new_string(failed ? "FAILURE" : "SUCCESS"));
         if (failed) json_object_object_add(o, "first_failure", json_object_new_string(sh->first_failure));
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
