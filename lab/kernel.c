@@ -90,20 +90,29 @@ static int extract_vmlinux(const char *vmlinuz, const char *out)
     return 0;
 }
 
-/* "Depends: linux-image-6.1.0-56-amd64" of the metapackage, and its version. */
+/* "Depends: linux-image-6.1.0-56-amd64 (= 6.1.192-2)" of the metapackage: one
+ * apt-cache call (each costs a second or more loading the package cache). */
 static int debian_current(char *pkg, size_t psz, char *ver, size_t vsz)
 {
-    char out[8192];
-    char *a1[] = {"apt-cache", "depends", "--no-recommends", "--no-suggests", DEBIAN_META, NULL};
+    char out[16384];
+    char *a1[] = {"apt-cache", "show", "--no-all-versions", DEBIAN_META, NULL};
     if (lab_spawn_capture(a1, out, sizeof out) != 0) return -1;
-    char *p = strstr(out, "Depends: linux-image-");
+    char *p = strstr(out, "\nDepends: linux-image-");
     if (!p) return -1;
-    p += strlen("Depends: ");
-    size_t n = strcspn(p, " \n<>");
+    p += strlen("\nDepends: ");
+    size_t n = strcspn(p, " ,\n");
     snprintf(pkg, psz, "%.*s", (int)n, p);
+    p += n;
+    if (strncmp(p, " (= ", 4) == 0) {
+        p += 4;
+        n = strcspn(p, ")\n");
+        snprintf(ver, vsz, "%.*s", (int)n, p);
+        return 0;
+    }
     char *a2[] = {"apt-cache", "show", "--no-all-versions", pkg, NULL};
     if (lab_spawn_capture(a2, out, sizeof out) != 0) return -1;
     char *v = strstr(out, "\nVersion: ");
+    if (!v) v = strncmp(out, "Version: ", 9) == 0 ? out - 1 : NULL;
     if (!v) return -1;
     v += strlen("\nVersion: ");
     n = strcspn(v, "\n");
@@ -232,7 +241,25 @@ static int resolve_debian(const char *cache_dir, bool verbose, struct lab_kernel
 
     char pkg[160] = "", ver[96] = "", entry[300];
     int rc = SPL_EXIT_OK;
-    bool asked = debian_current(pkg, sizeof pkg, ver, sizeof ver) == 0;
+    /* apt's answer can only change with its package lists: remembered until they do. */
+    char memo[PATH_MAX];
+    snprintf(memo, sizeof memo, "%s/current", base);
+    struct stat ms, ls;
+    bool fresh = stat(memo, &ms) == 0 && stat("/var/lib/apt/lists", &ls) == 0 && ls.st_mtime < ms.st_mtime;
+    FILE *mf = fresh ? fopen(memo, "r") : NULL;
+    bool asked = false;
+    if (mf) {
+        asked = fscanf(mf, "%159s %95s", pkg, ver) == 2;
+        fclose(mf);
+    }
+    if (!asked && debian_current(pkg, sizeof pkg, ver, sizeof ver) == 0) {
+        asked = true;
+        mf = fopen(memo, "w");
+        if (mf) {
+            fprintf(mf, "%s %s\n", pkg, ver);
+            fclose(mf);
+        }
+    }
     if (asked) {
         snprintf(entry, sizeof entry, "%s_%s", pkg, ver);
         sanitize(entry);

@@ -409,6 +409,20 @@ int cmd_lab(int argc, char **argv)
     char **cmd = NULL;
     if (!o.prepare_only && (rc = build_cmd(&o, argc - optind, argv + optind, &cmd)) != SPL_EXIT_OK) return rc;
 
+    /* Every topology asked for is checked before anything is fetched or booted. */
+    for (int i = 0; i < (o.nmatrix ? o.nmatrix : 1); i++) {
+        struct lab_topology t;
+        int nodes = o.nmatrix ? o.matrix[i] : o.nodes;
+        char err[200];
+        if (lab_topology_init(&t, nodes, o.cpus, o.mem_per_node) != 0) {
+            spl_err("lab", "bad topology: %d nodes, %d vCPUs", nodes, o.cpus);
+            return SPL_EXIT_USAGE;
+        }
+        if (o.distance && lab_topology_parse_distance(&t, o.distance, err, sizeof err) != 0) {
+            spl_err("lab", "--distance: %s", err);
+            return SPL_EXIT_USAGE;
+        }
+    }
     if (!lab_in_path("qemu-system-x86_64", NULL, 0)) {
         spl_err("lab", "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86): skipped");
         return SPL_EXIT_SKIP;
@@ -459,8 +473,8 @@ int cmd_lab(int argc, char **argv)
     }
     double times[LAB_MAX_NODES][3];
     int status[LAB_MAX_NODES];
-    int final = SPL_EXIT_OK;
-    for (int i = 0; i < ncounts; i++) {
+    int final = SPL_EXIT_OK, done = 0;
+    for (int i = 0; i < ncounts; i++, done++) {
         char dir[PATH_MAX];
         if (o.nmatrix) snprintf(dir, sizeof dir, "%s/nodes-%d", run_dir, counts[i]);
         else snprintf(dir, sizeof dir, "%s", run_dir);
@@ -487,7 +501,7 @@ int cmd_lab(int argc, char **argv)
     } else if (o.nmatrix) {
         printf("\nlab matrix (%s, %s; guest timings are not performance figures)\n", k.origin, accel_name(accel));
         printf("%-6s %-5s %9s %9s %9s  %s\n", "nodes", "cpus", "boot_s", "run_s", "total_s", "status");
-        for (int i = 0; i < ncounts; i++)
+        for (int i = 0; i < done; i++)
             printf("%-6d %-5d %9.1f %9.1f %9.1f  %d\n", counts[i], o.cpus ? o.cpus : counts[i], times[i][0],
                    times[i][1], times[i][2], status[i]);
         printf("results in %s\n", run_dir);

@@ -1,0 +1,184 @@
+#!/bin/sh
+# guest-checks.sh BUILD_DIR - run INSIDE a lab guest (splsuite lab --exec):
+# does the suite see and use the guest's NUMA topology? Prints TAP, one case
+# per check; a check whose part of the suite is not built is a TAP SKIP with
+# the reason, never a pass. Exit 0 when nothing failed.
+#
+#   splsuite lab --nodes 2 --exec -- lab/tests/guest-checks.sh build
+#
+# Env (set by the lab): SPLSUITE_LAB_NODES, SPLSUITE_LAB_DISTANCES.
+# GUEST_CHECKS_CONFORM overrides the conformance arguments (see docs/lab.md).
+set -u
+B=${1:?usage: guest-checks.sh BUILD_DIR}
+S="$B/cli/splsuite"
+PLACE="$B/lab/tests/numa-place"
+NODES=${SPLSUITE_LAB_NODES:?not inside a splsuite lab guest (SPLSUITE_LAB_NODES unset)}
+# Reduced but real: every rule, fewer worker processes and a short hammering
+# time per concurrency rule, because the guest runs 15-100x slower than a host.
+CONFORM_ARGS=${GUEST_CHECKS_CONFORM:-"--workers 3 --duration 300ms"}
+n=0
+fails=0
+LOG=$(mktemp -d /tmp/guest-checks.XXXXXX)
+
+now() { cut -d' ' -f1 /proc/uptime; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+# Indented output of a failed step, as TAP diagnostics.
+diag() { sed 's/^/# /' "$1" | tail -n "${2:-25}"; }
+# The first CPU of node $1, from sysfs (not from the suite under test).
+cpu_of_node() {
+    l=$(cat "/sys/devices/system/node/node$1/cpulist" 2>/dev/null)
+    [ -n "$l" ] && echo "${l%%[-,]*}"
+}
+# Runs a step with a time bound: one hung step is a failed case, not a lost run.
+bounded() { secs=$1; shift; timeout -k 5 "$secs" "$@"; }
+# 0 when `splsuite $1` was built (the front door exits 77 for a part left out).
+built() { "$S" "$1" --help > /dev/null 2>&1; }
+
+echo "# guest: kernel $(uname -r), $NODES node(s), $(nproc) CPU(s), distances ${SPLSUITE_LAB_DISTANCES:-?}"
+
+# -- topology ---------------------------------------------------------------
+t0=$(now)
+sys_nodes=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
+bounded 60 "$S" info --json > "$LOG/info.json" 2> "$LOG/info.err"
+info_nodes=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["numa"]["nodes"]))' "$LOG/info.json" 2> /dev/null)
+if [ "$info_nodes" = "$NODES" ] && [ "$sys_nodes" = "$NODES" ]; then
+    ok "topology: splsuite info reports $NODES NUMA nodes (sysfs agrees)"
+else
+    notok "topology: splsuite info reports '${info_nodes:-?}' nodes, sysfs $sys_nodes, asked for $NODES"
+    diag "$LOG/info.err"
+fi
+
+want=$(echo "${SPLSUITE_LAB_DISTANCES:-}" | tr ';' ' ')
+got=""
+i=0
+while [ "$i" -lt "$NODES" ]; do
+    row=$(tr -s ' ' ',' < "/sys/devices/system/node/node$i/distance" 2> /dev/null)
+    got="$got${got:+ }$row"
+    i=$((i + 1))
+done
+if [ -n "$want" ] && [ "$got" = "$want" ]; then
+    ok "topology: SLIT distances as asked ($got)"
+else
+    notok "topology: SLIT distances '$got', asked for '$want'"
+fi
+
+# -- placement with the reference library alone ----------------------------
+if [ ! -x "$PLACE" ]; then
+    skip "placement: stores bound to each node have their pages there" "numa-place not built (no libnuma at configure time)"
+elif bounded 120 "$PLACE" --all > "$LOG/place" 2>&1; then
+    ok "placement: a store bound to each of the $NODES nodes has all its pages there (move_pages, get_mempolicy)"
+    diag "$LOG/place"
+else
+    notok "placement: stores bound with splref_bind_node are not (all) on their node"
+    diag "$LOG/place"
+fi
+if [ "$NODES" -lt 2 ]; then
+    skip "placement control: an unbound store is caught off node 1" "one node: nothing is remote"
+elif [ -x "$PLACE" ]; then
+    bounded 60 "$PLACE" --node 1 --no-bind > "$LOG/control" 2>&1
+    rc=$?
+    if [ "$rc" = 1 ]; then
+        ok "placement control: without the bind, pages land off node 1 and the check says FAIL (it can fail)"
+    else
+        notok "placement control: the unbound store passed (status $rc): the placement check proves nothing"
+        diag "$LOG/control"
+    fi
+fi
+echo "# topology + placement: $(elapsed "$t0") s"
+
+# -- bench: placement and the NUMA matrix ---------------------------------
+HERE=$(cd "$(dirname "$0")" && pwd)
+if ! built bench; then
+    skip "bench --membind 1 --cpunodebind 0: store pages verified on node 1" "splsuite bench not built"
+    skip "bench numa: the matrix has $NODES x $NODES cells" "splsuite bench not built"
+else
+    t0=$(now)
+    if [ "$NODES" -lt 2 ]; then
+        skip "bench --membind 1 --cpunodebind 0: store pages verified on node 1" "one node"
+    else
+        bounded 90 "$S" bench ops --quick --impl ref --ops set,get --membind 1 --cpunodebind 0 --no-progress --json \
+            > "$LOG/bench-ops.json" 2> "$LOG/bench-ops.err"
+        rc=$?
+        verdict=$(python3 "$HERE/bench-check.py" membind "$LOG/bench-ops.json" 1 2>&1)
+        if [ "$rc" = 0 ] && [ "$verdict" = ok ]; then
+            ok "bench ops --membind 1 --cpunodebind 0: every store's pages verified on node 1"
+        else
+            notok "bench ops --membind 1 --cpunodebind 0: status $rc, placement: $verdict"
+            diag "$LOG/bench-ops.err"
+        fi
+    fi
+    bounded 120 "$S" bench numa --quick --impl ref --no-progress --json > "$LOG/bench-numa.json" 2> "$LOG/bench-numa.err"
+    rc=$?
+    verdict=$(python3 "$HERE/bench-check.py" matrix "$LOG/bench-numa.json" "$NODES" 2>&1)
+    if [ "$verdict" = ok ]; then
+        ok "bench numa: the matrix has all $NODES x $NODES (writer node, reader node) cells"
+    else
+        notok "bench numa: status $rc, matrix: $verdict"
+    fi
+    verdict=$(python3 "$HERE/bench-check.py" cells "$LOG/bench-numa.json" "$NODES" 2>&1)
+    if [ "$rc" = 0 ] && [ "$verdict" = ok ]; then
+        ok "bench numa: every cell ran with its store verified on the asked node"
+    else
+        notok "bench numa: status $rc, cells: $verdict"
+        diag "$LOG/bench-numa.err"
+    fi
+    echo "# bench: $(elapsed "$t0") s"
+fi
+
+# -- conformance -----------------------------------------------------------
+if ! built conform; then
+    skip "conform: the conformance suite passes in the guest" "splsuite conform not built"
+else
+    t0=$(now)
+    # shellcheck disable=SC2086
+    bounded 150 "$S" conform $CONFORM_ARGS > "$LOG/conform" 2>&1
+    rc=$?
+    if [ "$rc" = 0 ]; then
+        ok "conform $CONFORM_ARGS: passes ($(grep -ciE '\bpass\b' "$LOG/conform") PASS lines)"
+    else
+        notok "conform $CONFORM_ARGS: status $rc"
+    fi
+    diag "$LOG/conform" 40
+    echo "# conform: $(elapsed "$t0") s"
+fi
+
+# -- eBPF per-node attribution ---------------------------------------------
+c0=$(cpu_of_node 0)
+c1=$(cpu_of_node 1)
+if [ "$NODES" -lt 2 ] || [ -z "$c1" ]; then
+    skip "trace madvise: calls on a CPU of node 1 attributed to node 1" "no CPU on node 1"
+    skip "trace eventfd: wakes node 0 -> node 1 attributed to that pair" "no CPU on node 1"
+elif ! built trace; then
+    skip "trace madvise: calls on a CPU of node 1 attributed to node 1" "splsuite trace not built (libbpf/bpftool/clang missing at configure time)"
+    skip "trace eventfd: wakes node 0 -> node 1 attributed to that pair" "splsuite trace not built"
+else
+    t0=$(now)
+    bounded 90 "$S" trace madvise --self-test 50 --cpu "$c1" > "$LOG/madv" 2>&1
+    rc=$?
+    if [ "$rc" = 0 ] && grep -q "attributed to node 1" "$LOG/madv"; then
+        ok "trace madvise --self-test 50 --cpu $c1: exact counts, all attributed to node 1"
+    elif [ "$rc" = 77 ]; then
+        skip "trace madvise: calls on a CPU of node 1 attributed to node 1" "$(tail -n 1 "$LOG/madv")"
+    else
+        notok "trace madvise --self-test 50 --cpu $c1: status $rc"
+    fi
+    diag "$LOG/madv" 20
+    bounded 90 "$S" trace eventfd --self-test 50 --writer-cpu "$c0" --waiter-cpu "$c1" > "$LOG/evfd" 2>&1
+    rc=$?
+    if [ "$rc" = 0 ] && grep -q "writer node 0 -> waiter node 1" "$LOG/evfd"; then
+        ok "trace eventfd --self-test 50 --writer-cpu $c0 --waiter-cpu $c1: wakes attributed to node 0 -> node 1"
+    elif [ "$rc" = 77 ]; then
+        skip "trace eventfd: wakes node 0 -> node 1 attributed to that pair" "$(tail -n 1 "$LOG/evfd")"
+    else
+        notok "trace eventfd --self-test 50 --writer-cpu $c0 --waiter-cpu $c1: status $rc"
+    fi
+    diag "$LOG/evfd" 20
+    echo "# trace: $(elapsed "$t0") s"
+fi
+
+echo "1..$n"
+rm -rf "$LOG"
+[ "$fails" = 0 ]
