@@ -5,7 +5,7 @@ set -eu
 PKGS="
   build-essential meson ninja-build pkg-config python3
   libjson-c-dev libcriterion-dev liburing-dev libnuma-dev numactl
-  libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libclang-rt-14-dev
+  libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libclang-rt-14-dev jq
   linux-perf valgrind cppcheck clang-tidy gnuplot-nox fio
   qemu-system-x86 busybox-static cpio kmod xz-utils
 "
