@@ -134,6 +134,12 @@ int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size
     struct splinter_slot *s = &st->S[idx];
     uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
     if (start & 1) { errno = EAGAIN; return -1; }
+    /* the key may have been unset (or its slot reused) since the lookup:
+     * check it inside the read window, which the final epoch check closes */
+    if (atomic_load_explicit(&s->hash, memory_order_acquire) != h || !spl_key_eq(s, key)) {
+        errno = ENOENT;
+        return -1;
+    }
     size_t len = atomic_load_explicit(&s->val_len, memory_order_acquire);
     uint32_t off = s->val_off;
     if (len > st->max_val || !spl_in_arena(st, off, len)) {
@@ -202,7 +208,7 @@ int splref_append(splref_store *st, const char *key, const void *data, size_t da
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     uint64_t e;
-    if (spl_lock(s, &e) != 0) return -1;
+    if (spl_lock_key(s, h, key, &e) != 0) return -1;
     size_t cur = atomic_load_explicit(&s->val_len, memory_order_relaxed);
     if (cur > st->max_val || data_len > st->max_val - cur) {
         atomic_store_explicit(&s->epoch, e, memory_order_release);
@@ -279,11 +285,12 @@ const void *splref_get_raw_ptr(splref_store *st, const char *key, size_t *out_sz
 int splref_set_as_system(splref_store *st, const char *key)
 {
     if (!st || !key) return -2;
-    long idx = spl_find(st, key, spl_fnv1a(key));
+    uint64_t h = spl_fnv1a(key);
+    long idx = spl_find(st, key, h);
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     uint64_t e;
-    if (spl_lock(s, &e) != 0) return -1;
+    if (spl_lock_key(s, h, key, &e) != 0) return -1;
     if (!spl_in_arena(st, s->val_off, st->max_val)) { spl_abort(s, e); errno = EUCLEAN; return -1; }
     atomic_store_explicit(&s->type_flag, SPL_SLOT_TYPE_BINARY, memory_order_release);
     atomic_store_explicit(&s->val_len, st->max_val, memory_order_release);

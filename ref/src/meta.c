@@ -67,11 +67,12 @@ uint16_t splinter_slot_usr_snapshot(struct splinter_slot *slot) { return slot ? 
 int splref_set_named_type(splref_store *st, const char *key, uint16_t mask)
 {
     if (!st || !key) return -2;
-    long idx = spl_find(st, key, spl_fnv1a(key));
+    uint64_t h = spl_fnv1a(key);
+    long idx = spl_find(st, key, h);
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     uint64_t e;
-    if (spl_lock(s, &e) != 0) return -1;
+    if (spl_lock_key(s, h, key, &e) != 0) return -1;
     uint32_t cur = atomic_load(&s->val_len);
     if ((mask & SPL_SLOT_TYPE_BIGUINT) && cur < 8) {
         /* Promote in place: the slot's own value area always has room for 8
@@ -117,7 +118,8 @@ int splref_integer_op(splref_store *st, const char *key, splinter_integer_op_t o
     if ((unsigned)op > SPL_OP_DEC) { errno = ENOTSUP; return -1; }
     uint64_t m = 0;
     if (mask) memcpy(&m, mask, sizeof m);
-    long idx = spl_find(st, key, spl_fnv1a(key));
+    uint64_t h = spl_fnv1a(key);
+    long idx = spl_find(st, key, h);
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     if (!(atomic_load_explicit(&s->type_flag, memory_order_relaxed) & SPL_SLOT_TYPE_BIGUINT)) {
@@ -125,7 +127,7 @@ int splref_integer_op(splref_store *st, const char *key, splinter_integer_op_t o
         return -1;
     }
     uint64_t e;
-    if (spl_lock(s, &e) != 0) return -1;
+    if (spl_lock_key(s, h, key, &e) != 0) return -1;
     /* the type may have changed between the check and the lock */
     if (!(atomic_load_explicit(&s->type_flag, memory_order_relaxed) & SPL_SLOT_TYPE_BIGUINT)) {
         atomic_store_explicit(&s->epoch, e, memory_order_release);
@@ -166,11 +168,12 @@ uint64_t splref_get_epoch(splref_store *st, const char *key)
 int splref_bump_slot(splref_store *st, const char *key)
 {
     if (!st || !key) return -2;
-    long idx = spl_find(st, key, spl_fnv1a(key));
+    uint64_t h = spl_fnv1a(key);
+    long idx = spl_find(st, key, h);
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     uint64_t e;
-    if (spl_lock(s, &e) != 0) return -1;
+    if (spl_lock_key(s, h, key, &e) != 0) return -1;
     spl_pulse(st, s);
     spl_unlock(s, e);
     return 0;
@@ -201,11 +204,12 @@ int splref_retrain_slot(splref_store *st, const char *key)
 int splref_set_embedding(splref_store *st, const char *key, const float *vec)
 {
     if (!st || !key || !vec) return -2;
-    long idx = spl_find(st, key, spl_fnv1a(key));
+    uint64_t h = spl_fnv1a(key);
+    long idx = spl_find(st, key, h);
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     uint64_t e;
-    if (spl_lock(s, &e) != 0) return -1;
+    if (spl_lock_key(s, h, key, &e) != 0) return -1;
     memcpy(s->embedding, vec, sizeof(s->embedding));
     spl_unlock(s, e);
     spl_global_bump(st);

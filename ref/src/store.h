@@ -82,6 +82,19 @@ static inline int spl_lock(struct splinter_slot *s, uint64_t *out_e)
     return 0;
 }
 
+/* Lock a slot found by key and check it still holds that key: an unset (or
+ * unset + reuse) may land between the lookup and the lock. ENOENT if it did. */
+static inline int spl_lock_key(struct splinter_slot *s, uint64_t h, const char *key, uint64_t *out_e)
+{
+    if (spl_lock(s, out_e) != 0) return -1;
+    if (atomic_load_explicit(&s->hash, memory_order_acquire) != h || !spl_key_eq(s, key)) {
+        atomic_store_explicit(&s->epoch, *out_e, memory_order_release);
+        errno = ENOENT;
+        return -1;
+    }
+    return 0;
+}
+
 static inline void spl_unlock(struct splinter_slot *s, uint64_t e)
 {
     atomic_thread_fence(memory_order_release);

@@ -404,3 +404,27 @@ Test(lifecycle, now_and_version)
     cr_assert_not_null(strstr(v, "shm"));
 #endif
 }
+
+/* splinter_open_numa opens the store, binds its pages to a node and makes it
+ * the default store; a bad node is refused, and nothing is installed. */
+Test(lifecycle, open_numa, .init = t_setup, .fini = t_teardown)
+{
+    t_set_str("numa", "1");
+    splinter_close();
+#ifdef SPLREF_HAVE_NUMA
+    errno = 0;
+    cr_assert_null(splinter_open_numa(t_store, 4096));
+    cr_assert_eq(errno, EINVAL);
+    cr_assert_eq(splinter_get("numa", NULL, 0, NULL), -2, "a refused open installs nothing");
+    void *base = splinter_open_numa(t_store, 0);
+    cr_assert_not_null(base, "%s", strerror(errno));
+    cr_assert_eq(((struct splinter_header *)base)->magic, SPLINTER_MAGIC);
+    size_t n;
+    cr_assert_eq(splinter_get("numa", NULL, 0, &n), 0);
+    cr_assert_eq(n, 1);
+#else
+    errno = 0;
+    cr_assert_null(splinter_open_numa(t_store, 0));
+    cr_assert_eq(errno, ENOSYS, "built without libnuma");
+#endif
+}
