@@ -61,12 +61,16 @@ struct {
     __type(value, struct trace_hist);
 } splm_hists SEC(".maps");
 
+const volatile bool splm_attached = false; /* the uprobe pair is in use */
+
 static __always_inline int on_enter(__s32 advice, __u8 sys)
 {
     __u32 tid = (__u32)bpf_get_current_pid_tgid();
     __u64 now = bpf_ktime_get_ns();
-    struct splm_call *c = bpf_map_lookup_elem(&splm_calls, &tid);
-    if (c && c->sys_ts == 0) c->sys_ts = now;
+    if (splm_attached) {
+        struct splm_call *c = bpf_map_lookup_elem(&splm_calls, &tid);
+        if (c && c->sys_ts == 0) c->sys_ts = now;
+    }
     if (!trace_current()) return 0;
     struct start s = {.ts = now, .advice = advice, .node = bpf_get_numa_node_id(), .syscall = sys};
     bpf_map_update_elem(&starts, &tid, &s, BPF_ANY);

@@ -5,7 +5,7 @@
 # sides alike. Prints, per benchmark case, the median over rounds of the
 # bench's own median with the probes off and on, and their ratio.
 #
-# usage: bpf/measure-overhead.sh SPLSUITE [ROUNDS] [BENCH-ARGS...]
+# usage: [PROBES="madvise madvise+uprobe eventfd"] bpf/measure-overhead.sh SPLSUITE [ROUNDS] [BENCH-ARGS...]
 # needs root (the probes) and jq. Example:
 #   nice bpf/measure-overhead.sh build/cli/splsuite 5
 set -eu
@@ -33,7 +33,7 @@ with_probe() { # probe-args... -- bench-args...
         fi
         sleep 0.1
     done
-    "$splsuite" bench "$@"
+    "$splsuite" bench "$@" || echo "measure-overhead: bench failed with the probe on (rows with errors are left out)" >&2
     kill -INT $ppid
     wait $ppid || true
 }
@@ -41,7 +41,8 @@ with_probe() { # probe-args... -- bench-args...
 run() { # label bench-args... (probe: $probe_args)
     label=$1; shift
     for r in $(seq 1 "$rounds"); do
-        "$splsuite" bench "$@" --json --no-progress -o "$tmp/$label.off.$r.json" >/dev/null
+        "$splsuite" bench "$@" --json --no-progress -o "$tmp/$label.off.$r.json" >/dev/null ||
+            echo "measure-overhead: bench failed with the probe off (rows with errors are left out)" >&2
         with_probe $probe_args -- "$@" --json --no-progress -o "$tmp/$label.on.$r.json" >/dev/null
         echo "round $r/$rounds of $label done" >&2
     done
@@ -57,13 +58,20 @@ summarize() { # label
           on:  ([ .[] | select(.side == "on") | .v ] | med) }
       | "\($lbl)\t\(.case)\t\(.off)\t\(.on)\t\((.on / .off * 1000 | round) / 1000)"' \
       $(for f in "$tmp/$1".*.json; do
+            [ -s "$f" ] || continue
             side=$(basename "$f" .json | awk -F. "{print \$(NF-1)}")
             jq -c --arg s "$side" '{side: $s, doc: .}' "$f" > "$f.tagged"
             echo "$f.tagged"
         done)
 }
 
+# PROBES selects what to measure (default: all three)
 printf 'probe\tcase\tmedian off (ns)\tmedian on (ns)\ton/off\n'
-probe_args="madvise"; run madvise madvise --impl ref -r 3 "$@"; summarize madvise
-probe_args="madvise --impl ref"; run madvise+uprobe madvise --impl ref -r 3 "$@"; summarize madvise+uprobe
-probe_args="eventfd"; run eventfd wake --impl ref --pin -r 3 "$@"; summarize eventfd
+for p in ${PROBES:-madvise madvise+uprobe eventfd}; do
+    case $p in
+    madvise) probe_args="madvise"; run madvise madvise --impl ref -r 3 "$@"; summarize madvise ;;
+    madvise+uprobe) probe_args="madvise --impl ref"; run madvise+uprobe madvise --impl ref -r 3 "$@"; summarize madvise+uprobe ;;
+    eventfd) probe_args="eventfd"; run eventfd wake --impl ref --pin -r 3 "$@"; summarize eventfd ;;
+    *) echo "measure-overhead: unknown probe '$p' in PROBES" >&2; exit 2 ;;
+    esac
+done

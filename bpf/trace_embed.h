@@ -36,6 +36,7 @@ struct spl_trace_opts {
     const char *impl_path;    /* library whose splinter_madvise gets the uprobe, or NULL */
     const char *const *more_impls; /* further libraries to uprobe (bench --impl A --impl B) */
     size_t nmore_impls;
+    bool impls_optional;      /* a library that cannot take the uprobe is skipped with a warning */
     bool millis;              /* log2 slots in msecs instead of usecs */
     bool events;              /* stream per-call records (spl_trace_poll) */
     bool verbose;             /* libbpf debug output on stderr */
@@ -63,14 +64,17 @@ void spl_trace_close(struct spl_trace *t);
 /*
  * For a command's --trace (bench, torture): the madvise and eventfd probes on
  * this process and every process it forks afterwards, plus the
- * splinter_madvise uprobe on each library given (NULL entries skipped).
- * NULL when BPF cannot run, with the reason on stderr prefixed by cmd:
- * the command then goes on without kernel figures.
+ * splinter_madvise uprobe on each library given (NULL entries and libraries
+ * that cannot take it are skipped with a warning). NULL when BPF cannot
+ * run, with the reason on stderr prefixed by "splsuite CMD: --trace:": the
+ * command then goes on without kernel-side figures.
  */
 struct spl_trace *spl_trace_start_self(const char *cmd, const char *const *impl_paths, size_t n);
-/* Stops t: adds the snapshot under "kernel_trace" to json_root when it is
- * not NULL, and prints the text under a heading to out when out is not NULL. */
-void spl_trace_finish(struct spl_trace *t, FILE *out, json_object *json_root);
+/* Detaches t and returns everything it counted (the caller owns the JSON,
+ * e.g. adds it as "kernel_trace" to its report); NULL for t NULL. */
+json_object *spl_trace_stop(struct spl_trace *t);
+/* The stopped snapshot as text under a "kernel side" heading; nothing for NULL. */
+void spl_trace_print_kernel(json_object *snap, FILE *out);
 
 /* The snapshot as libbpf-tools text: log2 histograms per advice and per
  * writer-node x waiter-node pair, tables by node, process and shard. */

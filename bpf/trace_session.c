@@ -120,6 +120,7 @@ static int open_madvise(struct spl_trace *t, char *err, size_t errlen)
     static const char *const req[] = {"sys_enter_madvise", "sys_exit_madvise", NULL};
     int rc = prune_tracepoints(t, s->obj, req, err, errlen);
     if (rc) return rc;
+    s->rodata->splm_attached = t->impl_path[0] != 0;
     if (!t->impl_path[0]) {
         bpf_program__set_autoload(s->progs.splm_enter, false);
         bpf_program__set_autoload(s->progs.splm_exit, false);
@@ -153,8 +154,11 @@ static int open_madvise(struct spl_trace *t, char *err, size_t errlen)
             if (!b) e = errno;
             if (!a || !b) {
                 bpf_link__destroy(a);
-                if (i == 0) {
-                    snprintf(err, errlen, "cannot attach a uprobe to splinter_madvise in %s: %s", paths[i], strerror(e));
+                if (i == 0 && !t->o.impls_optional) {
+                    if (e == ENOENT)
+                        snprintf(err, errlen, "%s exports no splinter_madvise (is it a Splinter implementation?)", paths[i]);
+                    else
+                        snprintf(err, errlen, "cannot attach a uprobe to splinter_madvise in %s: %s", paths[i], strerror(e));
                     return SPL_EXIT_FAIL;
                 }
                 fprintf(stderr, "splsuite trace: no uprobe on splinter_madvise in %s: %s\n", paths[i], strerror(e));
@@ -521,29 +525,28 @@ struct spl_trace *spl_trace_start_self(const char *cmd, const char *const *impl_
     for (; i < n && !first; i++) first = impl_paths[i];
     struct spl_trace_opts o = {.probes = SPL_TRACE_MADVISE | SPL_TRACE_EVENTFD, .pids = &self, .npids = 1,
                                .children = true, .impl_path = first, .more_impls = impl_paths + i,
-                               .nmore_impls = n - i};
+                               .nmore_impls = n - i, .impls_optional = true};
     struct spl_trace *t;
     char err[512];
     int rc = spl_trace_open(&o, &t, err, sizeof err);
     if (rc) {
-        fprintf(stderr, "splsuite %s: --trace: %s%s\n", cmd, err,
-                rc == SPL_EXIT_SKIP ? " (kernel-side figures left out)" : "");
+        fprintf(stderr, "splsuite %s: --trace: %s (kernel-side figures left out)\n", cmd, err);
         return NULL;
     }
     return t;
 }
 
-void spl_trace_finish(struct spl_trace *t, FILE *out, json_object *json_root)
+json_object *spl_trace_stop(struct spl_trace *t)
 {
-    if (!t) return;
+    if (!t) return NULL;
     json_object *snap = spl_trace_snapshot(t, false);
     spl_trace_close(t);
-    if (out) {
-        fprintf(out, "\n== kernel side (eBPF: splsuite trace) ==\n");
-        spl_trace_render(snap, out);
-    }
-    if (json_root)
-        json_object_object_add(json_root, "kernel_trace", snap);
-    else
-        json_object_put(snap);
+    return snap;
+}
+
+void spl_trace_print_kernel(json_object *snap, FILE *out)
+{
+    if (!snap) return;
+    fprintf(out, "\n== kernel side (eBPF, as splsuite trace measures it) ==\n");
+    spl_trace_render(snap, out);
 }

@@ -1,6 +1,6 @@
 /*
  * embed_children.c - the API bench and torture use for --trace
- * (spl_trace_start_self / spl_trace_finish) must count what this process's
+ * (spl_trace_start_self / spl_trace_stop) must count what this process's
  * descendants do, forked after the probes attached, and nothing else: a
  * grandchild makes exactly N madvise(MADV_RANDOM) calls, and the
  * "kernel_trace" member must hold exactly those (no other process of the
@@ -49,7 +49,7 @@ int main(void)
     int st;
     waitpid(kid, &st, 0);
     json_object *root = json_object_new_object();
-    spl_trace_finish(t, NULL, root);
+    json_object_object_add(root, "kernel_trace", spl_trace_stop(t));
     long random_calls = 0, other = 0;
     json_object *m = get(get(root, "kernel_trace"), "madvise");
     for (size_t i = 0; m && i < json_object_array_length(m); i++) {
