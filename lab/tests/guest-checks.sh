@@ -18,7 +18,9 @@ NODES=${SPLSUITE_LAB_NODES:?not inside a splsuite lab guest (SPLSUITE_LAB_NODES 
 CONFORM_ARGS=${GUEST_CHECKS_CONFORM:-"--workers 3 --duration 300ms"}
 n=0
 fails=0
-LOG=$(mktemp -d /tmp/guest-checks.XXXXXX)
+# Every step's full output goes to the results share: it is on the host afterwards.
+LOG="${SPLSUITE_LAB_OUT:-/tmp}/guest-checks"
+rm -rf "$LOG" && mkdir -p "$LOG" || exit 1
 
 now() { cut -d' ' -f1 /proc/uptime; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -76,12 +78,12 @@ else
     diag "$LOG/place"
 fi
 if [ "$NODES" -lt 2 ]; then
-    skip "placement control: an unbound store is caught off node 1" "one node: nothing is remote"
+    skip "placement control: an unbound store is caught off node N-1" "one node: nothing is remote"
 elif [ -x "$PLACE" ]; then
-    bounded 60 "$PLACE" --node 1 --no-bind > "$LOG/control" 2>&1
+    bounded 60 "$PLACE" --node "$((NODES - 1))" --no-bind > "$LOG/control" 2>&1
     rc=$?
     if [ "$rc" = 1 ]; then
-        ok "placement control: without the bind, pages land off node 1 and the check says FAIL (it can fail)"
+        ok "placement control: without the bind, pages land off node $((NODES - 1)) and the check says FAIL (it can fail)"
     else
         notok "placement control: the unbound store passed (status $rc): the placement check proves nothing"
         diag "$LOG/control"
@@ -92,21 +94,21 @@ echo "# topology + placement: $(elapsed "$t0") s"
 # -- bench: placement and the NUMA matrix ---------------------------------
 HERE=$(cd "$(dirname "$0")" && pwd)
 if ! built bench; then
-    skip "bench --membind 1 --cpunodebind 0: store pages verified on node 1" "splsuite bench not built"
+    skip "bench ops --membind N-1 --cpunodebind 0: store pages verified there" "splsuite bench not built"
     skip "bench numa: the matrix has $NODES x $NODES cells" "splsuite bench not built"
 else
     t0=$(now)
     if [ "$NODES" -lt 2 ]; then
-        skip "bench --membind 1 --cpunodebind 0: store pages verified on node 1" "one node"
+        skip "bench ops --membind N-1 --cpunodebind 0: store pages verified there" "one node"
     else
-        bounded 90 "$S" bench ops --quick --impl ref --ops set,get --membind 1 --cpunodebind 0 --no-progress --json \
+        bounded 90 "$S" bench ops --quick --impl ref --ops set,get --membind "$((NODES - 1))" --cpunodebind 0 --no-progress --json \
             > "$LOG/bench-ops.json" 2> "$LOG/bench-ops.err"
         rc=$?
-        verdict=$(python3 "$HERE/bench-check.py" membind "$LOG/bench-ops.json" 1 2>&1)
+        verdict=$(python3 "$HERE/bench-check.py" membind "$LOG/bench-ops.json" "$((NODES - 1))" 2>&1)
         if [ "$rc" = 0 ] && [ "$verdict" = ok ]; then
-            ok "bench ops --membind 1 --cpunodebind 0: every store's pages verified on node 1"
+            ok "bench ops --membind $((NODES - 1)) --cpunodebind 0: every store's pages verified on node $((NODES - 1))"
         else
-            notok "bench ops --membind 1 --cpunodebind 0: status $rc, placement: $verdict"
+            notok "bench ops --membind $((NODES - 1)) --cpunodebind 0: status $rc, placement: $verdict"
             diag "$LOG/bench-ops.err"
         fi
     fi
@@ -140,45 +142,48 @@ else
         ok "conform $CONFORM_ARGS: passes ($(grep -ciE '\bpass\b' "$LOG/conform") PASS lines)"
     else
         notok "conform $CONFORM_ARGS: status $rc"
+        grep -vE '^[A-Z]+-[0-9]+ +PASS ' "$LOG/conform" | diag /dev/stdin 60
     fi
-    diag "$LOG/conform" 40
+    tail -n 1 "$LOG/conform" | diag /dev/stdin
     echo "# conform: $(elapsed "$t0") s"
 fi
 
 # -- eBPF per-node attribution ---------------------------------------------
+# The farthest node from node 0 in numbering: node 1 of 2, node 3 of 4.
+L=$((NODES - 1))
 c0=$(cpu_of_node 0)
-c1=$(cpu_of_node 1)
-if [ "$NODES" -lt 2 ] || [ -z "$c1" ]; then
-    skip "trace madvise: calls on a CPU of node 1 attributed to node 1" "no CPU on node 1"
-    skip "trace eventfd: wakes node 0 -> node 1 attributed to that pair" "no CPU on node 1"
+cL=$(cpu_of_node "$L")
+if [ "$NODES" -lt 2 ] || [ -z "$cL" ]; then
+    skip "trace madvise: calls on a CPU of node $L attributed to node $L" "no second node with a CPU"
+    skip "trace eventfd: wakes node 0 -> node $L attributed to that pair" "no second node with a CPU"
 elif ! built trace; then
-    skip "trace madvise: calls on a CPU of node 1 attributed to node 1" "splsuite trace not built (libbpf/bpftool/clang missing at configure time)"
-    skip "trace eventfd: wakes node 0 -> node 1 attributed to that pair" "splsuite trace not built"
+    skip "trace madvise: calls on a CPU of node $L attributed to node $L" "splsuite trace not built (libbpf/bpftool/clang missing at configure time)"
+    skip "trace eventfd: wakes node 0 -> node $L attributed to that pair" "splsuite trace not built"
 else
     t0=$(now)
-    bounded 90 "$S" trace madvise --self-test 50 --cpu "$c1" > "$LOG/madv" 2>&1
+    bounded 90 "$S" trace madvise --self-test 50 --cpu "$cL" > "$LOG/madv" 2>&1
     rc=$?
-    if [ "$rc" = 0 ] && grep -q "attributed to node 1" "$LOG/madv"; then
-        ok "trace madvise --self-test 50 --cpu $c1: exact counts, all attributed to node 1"
+    if [ "$rc" = 0 ] && grep -q "attributed to node $L (CPU $cL)" "$LOG/madv"; then
+        ok "trace madvise --self-test 50 --cpu $cL: exact counts, all attributed to node $L"
     elif [ "$rc" = 77 ]; then
-        skip "trace madvise: calls on a CPU of node 1 attributed to node 1" "$(tail -n 1 "$LOG/madv")"
+        skip "trace madvise: calls on a CPU of node $L attributed to node $L" "$(tail -n 1 "$LOG/madv")"
     else
-        notok "trace madvise --self-test 50 --cpu $c1: status $rc"
+        notok "trace madvise --self-test 50 --cpu $cL: status $rc"
     fi
     diag "$LOG/madv" 20
-    bounded 90 "$S" trace eventfd --self-test 50 --writer-cpu "$c0" --waiter-cpu "$c1" > "$LOG/evfd" 2>&1
+    bounded 90 "$S" trace eventfd --self-test 50 --writer-cpu "$c0" --waiter-cpu "$cL" > "$LOG/evfd" 2>&1
     rc=$?
-    if [ "$rc" = 0 ] && grep -q "writer node 0 -> waiter node 1" "$LOG/evfd"; then
-        ok "trace eventfd --self-test 50 --writer-cpu $c0 --waiter-cpu $c1: wakes attributed to node 0 -> node 1"
+    if [ "$rc" = 0 ] && grep -q "writer node 0 -> waiter node $L (CPU $cL)" "$LOG/evfd"; then
+        ok "trace eventfd --self-test 50 --writer-cpu $c0 --waiter-cpu $cL: wakes attributed to node 0 -> node $L"
     elif [ "$rc" = 77 ]; then
-        skip "trace eventfd: wakes node 0 -> node 1 attributed to that pair" "$(tail -n 1 "$LOG/evfd")"
+        skip "trace eventfd: wakes node 0 -> node $L attributed to that pair" "$(tail -n 1 "$LOG/evfd")"
     else
-        notok "trace eventfd --self-test 50 --writer-cpu $c0 --waiter-cpu $c1: status $rc"
+        notok "trace eventfd --self-test 50 --writer-cpu $c0 --waiter-cpu $cL: status $rc"
     fi
     diag "$LOG/evfd" 20
     echo "# trace: $(elapsed "$t0") s"
 fi
 
 echo "1..$n"
-rm -rf "$LOG"
+echo "# full output of every step: $LOG"
 [ "$fails" = 0 ]
