@@ -64,6 +64,7 @@ struct bench_opts {
     const char *dir;        /* directory of file-backed stores */
     uint64_t seed;
     bool progress;
+    double load_start[3]; /* getloadavg() when the run began, -1 unknown */
 };
 
 /* One result row: a case measured on one implementation. */

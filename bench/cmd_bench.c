@@ -101,6 +101,12 @@ static int parse_sfr(const char *s, unsigned *flags)
     return *flags ? 0 : -1;
 }
 
+static int si_ncpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
 enum {
     O_WARMUP = 256, O_ITERS, O_FITERS, O_QUICK, O_PIN, O_SEED, O_SLOTS, O_VS, O_FILL, O_PROCS, O_OPS, O_DIRTY,
     O_FSYNC, O_SFR, O_STRAT, O_DIR, O_CPUNODE, O_MEMBIND, O_JSON, O_CSV, O_NOPROG
@@ -258,6 +264,9 @@ int cmd_bench(int argc, char **argv)
         o.nimpls++;
     }
 
+    if (getloadavg(o.load_start, 3) != 3) o.load_start[0] = -1;
+    if (o.load_start[0] > si_ncpus())
+        spl_err(CMD, "note: load average %.1f exceeds the %d CPUs: expect noisy figures", o.load_start[0], si_ncpus());
     struct bench_results rs = {0};
     typedef int (*wl_fn)(struct bench_opts *, struct bench_results *);
     static const wl_fn fns[WL__COUNT] = {wl_ops_run, wl_wake_run, wl_madvise_run, wl_flush_run, wl_numa_run};

@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -237,6 +238,18 @@ json_object *bench_json(const struct bench_opts *o, const struct bench_results *
     json_object_object_add(root, "date", json_object_new_string(date));
     struct spl_sysinfo si;
     spl_sysinfo_probe(&si);
+    /* how busy the machine was: figures from a loaded machine are noisy */
+    double la[3];
+    if (getloadavg(la, 3) == 3) {
+        json_object *l = json_object_new_array();
+        for (int i = 0; i < 3; i++) json_object_array_add(l, json_object_new_double(la[i]));
+        json_object_object_add(root, "load_average_at_end", l);
+    }
+    if (o->load_start[0] >= 0) {
+        json_object *l = json_object_new_array();
+        for (int i = 0; i < 3; i++) json_object_array_add(l, json_object_new_double(o->load_start[i]));
+        json_object_object_add(root, "load_average_at_start", l);
+    }
     json_object_object_add(root, "machine", spl_sysinfo_json(&si));
     json_object *numa = spl_numa_topo_json(&o->topo);
     json_object_object_add(numa, "cpunodebind", o->numa.cpubind ? json_object_new_string(o->numa.cpuspec) : NULL);
