@@ -48,7 +48,9 @@ int splref_get_slot_snapshot(splref_store *st, const char *key, splinter_slot_sn
         memcpy(snap->embedding, s->embedding, sizeof(snap->embedding));
 #endif
         atomic_thread_fence(memory_order_acquire);
-        if (atomic_load_explicit(&s->epoch, memory_order_acquire) == start) return 0;
+        if (atomic_load_explicit(&s->epoch, memory_order_acquire) != start) continue;
+        if (snap->hash != h || !spl_key_eq(s, key)) { errno = ENOENT; return -1; } /* unset since the lookup */
+        return 0;
     }
     errno = EAGAIN;
     return -1;
@@ -176,6 +178,7 @@ int splref_bump_slot(splref_store *st, const char *key)
     if (spl_lock_key(s, h, key, &e) != 0) return -1;
     spl_pulse(st, s);
     spl_unlock(s, e);
+    spl_mark_dirty(st, (size_t)idx);
     return 0;
 }
 

@@ -123,6 +123,7 @@ void spl_bus_notify(splref_store *st, size_t idx);
 void spl_pulse(splref_store *st, struct splinter_slot *s);
 void spl_mark_dirty(splref_store *st, size_t idx); /* flush.c: remembers what this process wrote */
 void spl_flush_free(splref_store *st);
+int spl_flush_prepare(splref_store *st); /* 0, or -1 ENOMEM */
 uint64_t spl_now(void);
 int spl_bus_fd(splref_store *st); /* an unarmed descriptor for the store eventfd */
 
