@@ -64,6 +64,14 @@ static struct splref_flush_state *state(splref_store *st)
     return fs;
 }
 
+/* Persistent stores get their dirty set at open: a write must never go
+ * unrecorded because an allocation failed later. */
+int spl_flush_prepare(splref_store *st)
+{
+    if (st->backend != SPLREF_BACKEND_FILE) return 0;
+    return state(st) ? 0 : -1;
+}
+
 void spl_mark_dirty(splref_store *st, size_t idx)
 {
     if (st->backend != SPLREF_BACKEND_FILE) return;

@@ -69,6 +69,11 @@ static splref_store *wrap(int fd, void *base, size_t total, enum splref_backend 
     st->V = (uint8_t *)st->S + (size_t)st->nslots * SPLINTER_SLOT_SIZE;
     st->arena = (size_t)st->nslots * st->max_val;
     atomic_init(&st->bus_fd, -1);
+    if (spl_flush_prepare(st) != 0) {
+        free(st);
+        errno = ENOMEM;
+        return NULL;
+    }
     return st;
 }
 

@@ -96,6 +96,7 @@ static int watch_change(splref_store *st, const char *key, uint8_t group, bool r
     struct splinter_slot *s = &st->S[idx];
     if (reg) atomic_fetch_or_explicit(&s->watcher_mask, 1ULL << group, memory_order_release);
     else atomic_fetch_and_explicit(&s->watcher_mask, ~(1ULL << group), memory_order_release);
+    spl_mark_dirty(st, (size_t)idx);
     return 0;
 }
 

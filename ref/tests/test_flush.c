@@ -128,4 +128,31 @@ Test(flush, every_writer_marks_its_slot, .fini = t_teardown)
     cr_assert_eq(dirty_pages(fd, boff, 8), 0, "integer op not covered");
     cr_assert_eq(dirty_pages(fd, aoff, 1000), 0, "unset not covered");
 }
+/* Metadata-only writes (watch registration, bump) dirty the slot record
+ * page; the range strategies must cover it too. */
+Test(flush, metadata_writes_are_covered, .fini = t_teardown)
+{
+    t_make(256, 1000);
+    int fd = splref_fd(t_peek);
+    char key[16] = "";
+    /* a key whose slot record lies past the header's pages */
+    for (int i = 0; i < 200; i++) {
+        snprintf(key, sizeof key, "meta%d", i);
+        cr_assert_eq(splinter_set(key, "1", 1), 0);
+        if (t_slot_index(key) >= 64) break;
+        splinter_unset(key);
+    }
+    long idx = t_slot_index(key);
+    cr_assert_geq(idx, 64);
+    uint64_t rec = SPLINTER_HEADER_SIZE + (uint64_t)idx * SPLINTER_SLOT_SIZE;
+    cr_assert_eq(splinter_flush(SPLINTER_FLUSH_FDATASYNC), 0);
+    cr_assert_eq(splinter_watch_register(key, 3), 0);
+    cr_assert_gt(dirty_pages(fd, rec, SPLINTER_SLOT_SIZE), 0);
+    cr_assert_eq(splinter_flush(SPLINTER_FLUSH_MSYNC_RANGES), 0);
+    cr_assert_eq(dirty_pages(fd, rec, SPLINTER_SLOT_SIZE), 0, "watch registration not covered");
+    cr_assert_eq(splinter_bump_slot(key), 0);
+    cr_assert_gt(dirty_pages(fd, rec, SPLINTER_SLOT_SIZE), 0);
+    cr_assert_eq(splinter_flush(SPLINTER_FLUSH_MSYNC_RANGES), 0);
+    cr_assert_eq(dirty_pages(fd, rec, SPLINTER_SLOT_SIZE), 0, "bump not covered");
+}
 #endif
