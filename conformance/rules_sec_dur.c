@@ -266,6 +266,79 @@ static void rule_sec006(struct conform *c, struct rule_out *o)
     r_pass(o, "absurd geometries refused without a crash; keys are their first 63 bytes");
 }
 
+/* SEC-007: permissions. Creation honours the umask, and SPLINTER_DEFAULT_UMASK
+ * for the creation only; an unprivileged process is refused a store it may
+ * not write, cleanly. */
+struct perm_arg {
+    struct conform *c;
+    const char *name;
+};
+
+static int perm_child(void *arg, char *msg)
+{
+    struct perm_arg *a = arg;
+    /* become nobody: root would bypass every permission check */
+    if (setgid(65534) != 0 || setuid(65534) != 0) {
+        snprintf(msg, SPL_MSG_MAX, "cannot drop to uid 65534: %s", strerror(errno));
+        return 3;
+    }
+    errno = 0;
+    int rc = a->c->im.open(a->name);
+    int err = errno;
+    snprintf(msg, SPL_MSG_MAX, "open of a 0600 store owned by root as uid 65534: %d (%s)", rc, strerror(err));
+    if (rc == 0) { a->c->im.close(); return 10; }
+    return err == EACCES || err == EPERM ? 0 : 4;
+}
+
+static mode_t store_mode(struct conform *c, const char *name)
+{
+    char path[600];
+    struct stat sb;
+    store_path(c, name, path, sizeof path);
+    return stat(path, &sb) == 0 ? sb.st_mode & 0777 : (mode_t)-1;
+}
+
+static void rule_sec007(struct conform *c, struct rule_out *o)
+{
+    /* the process umask */
+    mode_t old = umask(027);
+    unsetenv("SPLINTER_DEFAULT_UMASK");
+    int rc = store_create(c, o, "sec7", 8, 64);
+    umask(old);
+    if (rc != 0) return;
+    c->im.close();
+    mode_t m = store_mode(c, o->store);
+    r_check(o, m == 0640, "created under umask 027: mode %03o, want 0640 (0666 masked)", (unsigned)m);
+    store_remove(c, o);
+    /* SPLINTER_DEFAULT_UMASK applies to the creation, and only to it */
+    old = umask(022);
+    setenv("SPLINTER_DEFAULT_UMASK", "077", 1);
+    rc = store_create(c, o, "sec7", 8, 64);
+    unsetenv("SPLINTER_DEFAULT_UMASK");
+    mode_t after = umask(022);
+    umask(old);
+    if (rc != 0) return;
+    c->im.close();
+    m = store_mode(c, o->store);
+    r_check(o, m == 0600, "created with SPLINTER_DEFAULT_UMASK=077: mode %03o, want 0600", (unsigned)m);
+    r_check(o, after == 022, "the process umask is %03o after creation, want the caller's 022 restored", (unsigned)after);
+    /* an unprivileged opener of a root-owned 0600 store */
+    char how[200] = "unprivileged open not checked: harness not root";
+    if (geteuid() == 0) {
+        struct perm_arg pa = {c, o->store};
+        struct spl_child_result cr;
+        spl_child_run(perm_child, &pa, 5000000000ull, &cr);
+        char why[128];
+        if (cr.signal || cr.timed_out) r_fail(o, "open without permission: the implementation %s", spl_child_describe(&cr, why, sizeof why));
+        else if (cr.code == 10) r_fail(o, "uid 65534 opened a 0600 store owned by root");
+        else if (cr.code == 4) r_fail(o, "open without permission failed with the wrong errno");
+        if (cr.code == 3) snprintf(how, sizeof how, "unprivileged open not checked: %s", cr.msg);
+        else snprintf(how, sizeof how, "uid 65534 refused with EACCES");
+        r_cex(o, "%s", cr.msg);
+    }
+    r_pass(o, "umask 027 -> 0640; SPLINTER_DEFAULT_UMASK=077 -> 0600 with the umask restored; %s", how);
+}
+
 /* ---- DUR ----------------------------------------------------------------- */
 
 struct cachestat_range { uint64_t off, len; };
@@ -405,6 +478,8 @@ const struct rule sec_rules[] = {
      rule_sec004, 30},
     {"SEC-005", "major", "open and create do not follow symlinks planted at the store's name", needs_basic, rule_sec005, 30},
     {"SEC-006", "major", "absurd geometries are refused without a crash (1 GiB address-space cap); keys are their first 63 bytes", needs_basic, rule_sec006, 60},
+    {"SEC-007", "major", "creation honours the umask and SPLINTER_DEFAULT_UMASK (creation only); no access without permission",
+     needs_basic, rule_sec007, 30},
 };
 const size_t sec_nrules = sizeof sec_rules / sizeof sec_rules[0];
 
