@@ -68,7 +68,7 @@ struct tt_worker {
     X(claim_enospc) X(rebids) X(releases) X(madvises) X(madv_eagain) X(dontneeds)    \
     X(flushes) X(flush_fail) X(checks) X(kills) X(respawns) X(stuck_found)           \
     X(stuck_recovered) X(stuck_eagain) X(long_odd) X(fsck_runs) X(failures)          \
-    X(crashes) X(crash_verified) X(crash_inflight) X(no_progress)
+    X(crashes) X(crash_verified) X(crash_inflight) X(crash_unflushed_lost) X(no_progress)
 
 struct tt_stats {
 #define TT_STAT_FIELD(n) _Atomic uint64_t n;

@@ -300,6 +300,8 @@ size_t tt_audit_crash(struct tt_ctx *c, uint32_t *need, bool power_cut)
         else if (a.seq > started)
             tt_fail(sh, "crash: %s holds seq %llu, never written (writer reached %llu)", key, (unsigned long long)a.seq,
                     (unsigned long long)started);
+        /* completed but never flushed: a power cut may take it, and that is legal */
+        if (power_cut && a.seq < atomic_load(&K->done)) TT_INC(sh, crash_unflushed_lost);
         /* the store is the truth from here on: writers continue after what survived */
         atomic_store(&K->done, a.seq);
         if (started < a.seq) atomic_store(&K->started, a.seq);
