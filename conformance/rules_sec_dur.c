@@ -224,7 +224,8 @@ static int geo_child(void *arg, char *msg)
     setrlimit(RLIMIT_AS, &rl);
     errno = 0;
     int rc = g->c->im.create(g->name, g->slots, g->max);
-    snprintf(msg, SPL_MSG_MAX, "create(%zu slots, %zu bytes) = %d (%s)", g->slots, g->max, rc, strerror(errno));
+    snprintf(msg, SPL_MSG_MAX, "create(%s%s%s, %zu slots, %zu bytes) = %d (%s)", g->name ? "\"" : "", g->name ? g->name : "NULL",
+             g->name ? "\"" : "", g->slots, g->max, rc, strerror(errno));
     if (rc == 0) g->c->im.close();
     return rc == 0 ? 10 : 0;
 }
@@ -247,6 +248,18 @@ static void rule_sec006(struct conform *c, struct rule_out *o)
         r_cex(o, "%s: %s", cases[i].what, cr.msg);
     }
     spl_impl_store_remove(&c->im, o->store);
+    /* store names that name nothing creatable */
+    const char *names[] = {NULL, "", c->im.backend == SPL_BACKEND_FILE ? "/nonexistent-dir-splsuite/x.spl" : "/splsuite/inner/slash"};
+    const char *nwhat[] = {"a NULL name", "an empty name", c->im.backend == SPL_BACKEND_FILE ? "a path in a missing directory" : "a shm name with inner slashes"};
+    for (size_t i = 0; i < 3; i++) {
+        struct geo g = {c, names[i], 8, 64};
+        struct spl_child_result cr;
+        spl_child_run(geo_child, &g, 10000000000ull, &cr);
+        char why[128];
+        if (cr.signal || cr.timed_out) r_fail(o, "create with %s: the implementation %s", nwhat[i], spl_child_describe(&cr, why, sizeof why));
+        else if (cr.code == 10) r_fail(o, "create with %s succeeded", nwhat[i]);
+        r_cex(o, "%s: %s", nwhat[i], cr.msg);
+    }
     /* names: keys longer than 63 bytes are truncated consistently */
     if (store_create(c, o, "sec6k", 16, 64) != 0) return;
     char k1[200], k2[200];
@@ -263,7 +276,7 @@ static void rule_sec006(struct conform *c, struct rule_out *o)
             rc ? strerror(errno) : "wrong value");
     rc = c->im.get(k2, buf, sizeof buf, &got);
     r_check(o, rc == 0 && got == 3 && !memcmp(buf, "one", 3), "a 150-byte key is not the same key as one differing only after byte 63 (get = %d)", rc);
-    r_pass(o, "absurd geometries refused without a crash; keys are their first 63 bytes");
+    r_pass(o, "absurd geometries and unusable names refused without a crash; keys are their first 63 bytes");
 }
 
 /* SEC-007: permissions. Creation honours the umask, and SPLINTER_DEFAULT_UMASK
@@ -477,7 +490,7 @@ const struct rule sec_rules[] = {
     {"SEC-004", "critical", "slot offsets/lengths outside the value arena are refused or contained, never followed", needs_basic,
      rule_sec004, 30},
     {"SEC-005", "major", "open and create do not follow symlinks planted at the store's name", needs_basic, rule_sec005, 30},
-    {"SEC-006", "major", "absurd geometries are refused without a crash (1 GiB address-space cap); keys are their first 63 bytes", needs_basic, rule_sec006, 60},
+    {"SEC-006", "major", "absurd geometries and names are refused without a crash (1 GiB address-space cap); keys are their first 63 bytes", needs_basic, rule_sec006, 60},
     {"SEC-007", "major", "creation honours the umask and SPLINTER_DEFAULT_UMASK (creation only); no access without permission",
      needs_basic, rule_sec007, 30},
 };
