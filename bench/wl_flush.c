@@ -353,23 +353,19 @@ static const char *fs_name(long t)
     }
 }
 
-static void run_one(struct bench_opts *o, int ii, struct flush_case *c, struct bres *r)
+/* One store per (repetition, value size, implementation), shared by every
+ * strategy and dirty-set size of that group: creating and filling it is the
+ * slow part. Before each case it is written back (fsync) so every strategy
+ * starts from a clean file and never pays for another's dirty pages. */
+static void run_one(struct bench_opts *o, int ii, struct flush_case *c, struct bres *r, struct bench_store *shared)
 {
     struct spl_impl *im = &o->impls[ii];
-    char why[256];
-    struct bench_store st;
+    struct bench_store st = *shared;
     uint64_t nkeys = o->slots;
-    if (bench_store_create(o, im, "bench-flush", o->slots, c->vsize, nkeys, c->vsize, &st, r->extra, why, sizeof why) != 0) {
-        bench_status(r, "error: store setup: %s", why);
-        return;
-    }
-    /* start every case from a clean file: the fill's dirty pages must not be
-     * written back inside the first measured flushes of one strategy only */
     int sfd = open(st.path, O_RDWR | O_CLOEXEC);
     if (sfd < 0 || fsync(sfd) != 0) {
-        bench_status(r, "error: fsync of the new store %s: %s", st.path, strerror(errno));
+        bench_status(r, "error: fsync of the store %s: %s", st.path, strerror(errno));
         if (sfd >= 0) close(sfd);
-        bench_store_remove(im, &st);
         return;
     }
     close(sfd);
@@ -416,7 +412,6 @@ static void run_one(struct bench_opts *o, int ii, struct flush_case *c, struct b
         r->perf_ops += w->ops;
     }
     bench_shared_free(sh);
-    bench_store_remove(im, &st);
 }
 
 static bool strat_wanted(const struct bench_opts *o, const char *name)
@@ -468,20 +463,35 @@ int wl_flush_run(struct bench_opts *o, struct bench_results *rs)
                 }
     for (int rep = 0; rep < o->reps; rep++)
         for (int vi = 0; vi < o->vsizes.n; vi++)
-            for (int di = -1; di < o->dirty.n; di++)
-                for (size_t si = 0; si < (di < 0 ? 1 : NSTRAT); si++)
-                    for (int ii = 0; ii < o->nimpls; ii++) {
+            for (int ii = 0; ii < o->nimpls; ii++) {
+                if (o->impls[ii].backend != SPL_BACKEND_FILE) continue;
+                uint64_t vs = o->vsizes.v[vi];
+                struct bench_store st;
+                char why[256];
+                bool have = false;
+                for (int di = -1; di < o->dirty.n; di++)
+                    for (size_t si = 0; si < (di < 0 ? 1 : NSTRAT); si++) {
                         const struct strat *s = di < 0 ? &floor_s : &strats[si];
                         if (di >= 0 && !strat_wanted(o, s->name)) continue;
-                        uint64_t vs = o->vsizes.v[vi], d = di < 0 ? 1 : o->dirty.v[di];
+                        uint64_t d = di < 0 ? 1 : o->dirty.v[di];
                         if (di < 0) snprintf(name, sizeof name, "floor/v:%llu", (unsigned long long)vs);
                         else snprintf(name, sizeof name, "%s/d:%llu/v:%llu", s->name, (unsigned long long)d, (unsigned long long)vs);
                         struct bres *r = bench_result_find(rs, WL_FLUSH, name, ii);
                         if (r->status[0]) continue;
+                        if (!have) {
+                            if (bench_store_create(o, &o->impls[ii], "bench-flush", o->slots, vs, o->slots, vs, &st,
+                                                   r->extra, why, sizeof why) != 0) {
+                                bench_status(r, "error: store setup: %s", why);
+                                continue;
+                            }
+                            have = true;
+                        }
                         bench_progress(o, "flush %s [%s] rep %d/%d", name, o->impls[ii].label, rep + 1, o->reps);
                         struct flush_case c = {.o = o, .s = s, .dirty = d, .vsize = vs};
-                        run_one(o, ii, &c, r);
+                        run_one(o, ii, &c, r, &st);
                     }
+                if (have) bench_store_remove(&o->impls[ii], &st);
+            }
     for (int i = 0; i < rs->n; i++)
         if (rs->r[i].wl == WL_FLUSH) {
             bench_result_finish(&rs->r[i]);
