@@ -15,7 +15,7 @@ mount -t devtmpfs devtmpfs /dev
 
 fail() {
     echo "SPLSUITE-LAB-ERROR: $*"
-    if [ -d /res/. ] && mountpoint -q /res; then echo "$*" > /res/lab-error; fi
+    if grep -q ' /res 9p ' /proc/mounts; then echo "$*" > /res/lab-error; fi
     sync
     poweroff -f
     sleep 60
@@ -52,6 +52,11 @@ mount -t proc proc /newroot/proc
 mount -t sysfs sysfs /newroot/sys
 mount -t devtmpfs devtmpfs /newroot/dev
 mkdir -p /newroot/dev/shm /newroot/dev/pts 2>/dev/null
+# devtmpfs has no /dev/fd family (udev makes them on a normal boot); shells want them.
+ln -sf /proc/self/fd /newroot/dev/fd
+ln -sf /proc/self/fd/0 /newroot/dev/stdin
+ln -sf /proc/self/fd/1 /newroot/dev/stdout
+ln -sf /proc/self/fd/2 /newroot/dev/stderr
 mount -t tmpfs -o mode=1777 tmpfs /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts 2>/dev/null
 mount -t tracefs tracefs /newroot/sys/kernel/tracing 2>/dev/null

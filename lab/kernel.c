@@ -312,7 +312,7 @@ static int resolve_user(const char *path, const char *modules_dir, struct lab_ke
         return SPL_EXIT_USAGE;
     }
     int fd = open(k->image, O_RDONLY | O_CLOEXEC);
-    unsigned char h[0x4000];
+    static unsigned char h[0x10000];
     ssize_t n = fd >= 0 ? read(fd, h, sizeof h) : -1;
     if (fd >= 0) close(fd);
     bool elf = n >= 4 && memcmp(h, "\177ELF", 4) == 0;

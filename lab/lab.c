@@ -229,6 +229,16 @@ static int run_one(const struct lab_opts *o, int nodes, const struct lab_kernel 
             if (!fgets(why, sizeof why, ef)) why[0] = '\0';
             why[strcspn(why, "\n")] = '\0';
             fclose(ef);
+        } else if ((ef = fopen(r.console, "r"))) {
+            /* Before the results share is mounted, /init can only say it on the console. */
+            char line[1024];
+            while (fgets(line, sizeof line, ef)) {
+                char *m = strstr(line, "SPLSUITE-LAB-ERROR: ");
+                if (!m) continue;
+                snprintf(why, sizeof why, "%s", m + strlen("SPLSUITE-LAB-ERROR: "));
+                why[strcspn(why, "\r\n")] = '\0';
+            }
+            fclose(ef);
         }
         if (r.timed_out)
             spl_err("lab", "timed out after %.0f s (%s); QEMU killed", r.total_s,

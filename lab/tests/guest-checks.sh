@@ -142,9 +142,9 @@ else
         ok "conform $CONFORM_ARGS: passes ($(grep -ciE '\bpass\b' "$LOG/conform") PASS lines)"
     else
         notok "conform $CONFORM_ARGS: status $rc"
-        grep -vE '^[A-Z]+-[0-9]+ +PASS ' "$LOG/conform" | diag /dev/stdin 60
+        grep -vE '^[A-Z]+-[0-9]+ +PASS ' "$LOG/conform" | diag - 60
     fi
-    tail -n 1 "$LOG/conform" | diag /dev/stdin
+    tail -n 1 "$LOG/conform" | diag -
     echo "# conform: $(elapsed "$t0") s"
 fi
 
