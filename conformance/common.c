@@ -116,9 +116,20 @@ uint64_t fnv1a_key(const char *key)
     return h;
 }
 
+static const char *view_unsupported;
+static bool view_was_refused;
+
+void view_set_unsupported(const char *why) { view_unsupported = why; }
+const char *view_refused(void) { return view_was_refused ? view_unsupported : NULL; }
+
 int view_open(struct view *v, const char *path, bool writable)
 {
     memset(v, 0, sizeof *v);
+    if (view_unsupported) {
+        view_was_refused = true;
+        errno = ENOTSUP;
+        return -1;
+    }
     int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
     if (fd < 0) return -1;
     struct stat sb;

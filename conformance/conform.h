@@ -28,6 +28,7 @@ struct conform {
     uint64_t duration_ns;  /* per hammering rule */
     bool verbose;
     uint64_t tps;          /* splinter_now() ticks per second, calibrated once */
+    size_t slot_size;      /* bytes per slot in the implementation's stores (128, or 3200 with embeddings) */
     char repro[1024];      /* base command line to reproduce a rule */
 };
 
@@ -82,6 +83,10 @@ struct view {
     uint32_t slots, max_val;
 };
 int view_open(struct view *v, const char *path, bool writable);
+/* The view reads 128-byte slots. For an implementation whose slots differ
+ * (an embeddings build), view_open refuses and the rule becomes a SKIP. */
+void view_set_unsupported(const char *why);
+const char *view_refused(void); /* the reason, once view_open has refused */
 void view_close(struct view *v);
 /* Index of key's live slot by FNV-1a probing as format-v4.md says, or -1. */
 long view_find(const struct view *v, const char *key);

@@ -215,12 +215,40 @@ static void rule_api007(struct conform *c, struct rule_out *o)
     r_pass(o, "append concatenates and reports the new length; overflow refused with EMSGSIZE, value unchanged");
 }
 
+/* API-008: embeddings (embeddings builds only): 768 floats round-trip
+ * exactly, and setting them is a data write (global epoch advances). */
+static void rule_api008(struct conform *c, struct rule_out *o)
+{
+    if (store_create(c, o, "api8", 8, 64) != 0) return;
+    float *v = calloc(SPLINTER_EMBED_DIM, sizeof *v), *back = calloc(SPLINTER_EMBED_DIM, sizeof *back);
+    if (!v || !back) { free(v); free(back); r_error(o, "out of memory"); return; }
+    struct spl_rng rng;
+    spl_rng_seed(&rng, c->seed ^ 0xE8ull);
+    for (int i = 0; i < SPLINTER_EMBED_DIM; i++) v[i] = (float)((double)(int64_t)spl_rng_next(&rng) / 9.2e18);
+    c->im.set("emb", "x", 1);
+    splinter_header_snapshot_t h0, h1;
+    bool snap = c->im.get_header_snapshot && c->im.get_header_snapshot(&h0) == 0;
+    int rc = c->im.set_embedding("emb", v);
+    r_check(o, rc == 0, "set_embedding returned %d (%s)", rc, strerror(errno));
+    if (snap && c->im.get_header_snapshot(&h1) == 0)
+        r_check(o, h1.epoch > h0.epoch, "set_embedding left the global epoch at %llu", (unsigned long long)h0.epoch);
+    rc = c->im.get_embedding("emb", back);
+    r_check(o, rc == 0 && !memcmp(v, back, SPLINTER_EMBED_DIM * sizeof *v), "get_embedding returned %d and %s", rc,
+            rc ? strerror(errno) : "different floats");
+    rc = c->im.get_embedding("no-such-key", back);
+    r_check(o, rc != 0, "get_embedding of a missing key returned 0");
+    free(v);
+    free(back);
+    r_pass(o, "768 floats round-trip bit-exactly; set_embedding advances the global epoch");
+}
+
 static const char *const needs_basic[] = {"set", "get", NULL};
 static const char *const needs_unset[] = {"set", "get", "unset", NULL};
 static const char *const needs_mop[] = {"set", "set_mop", NULL};
 static const char *const needs_int[] = {"set", "get", "set_named_type", "integer_op", NULL};
 static const char *const needs_tandem[] = {"client_set_tandem", "client_unset_tandem", "get", NULL};
 static const char *const needs_append[] = {"set", "get", "append", NULL};
+static const char *const needs_emb[] = {"set", "set_embedding", "get_embedding", NULL};
 
 const struct rule api_rules[] = {
     {"API-001", "critical", "values larger than max_val_sz are refused with EMSGSIZE; a small get buffer gives EMSGSIZE", needs_basic,
@@ -233,5 +261,7 @@ const struct rule api_rules[] = {
     {"API-005", "major", "integer ops AND/OR/XOR/NOT/INC/DEC on BIGUINT slots match 64-bit arithmetic", needs_int, rule_api005, 20},
     {"API-006", "minor", "tandem keys base, base.1, base.2 are set and unset together", needs_tandem, rule_api006, 20},
     {"API-007", "minor", "append concatenates, returns the new length, refuses overflow with EMSGSIZE", needs_append, rule_api007, 20},
+    {"API-008", "minor", "embeddings builds: 768 floats per slot round-trip bit-exactly; setting them is a data write", needs_emb,
+     rule_api008, 20},
 };
 const size_t api_nrules = sizeof api_rules / sizeof api_rules[0];

@@ -143,6 +143,14 @@ static struct spl_team *hammer_run(struct conform *c, struct rule_out *o, struct
     if (store_create(c, o, tag, 64, HMAXVAL) != 0) return NULL;
     snprintf(h->store, sizeof h->store, "%s", o->store);
     store_path(c, o->store, h->path, sizeof h->path);
+    if (h->observer) { /* the observer maps the bytes: find out here, not in a worker */
+        struct view v;
+        if (view_open(&v, h->path, false) != 0) {
+            r_error(o, "cannot map %s: %s", h->path, strerror(errno));
+            return NULL;
+        }
+        view_close(&v);
+    }
     uint8_t *buf = malloc(HMAXVAL);
     char key[64];
     for (unsigned k = 0; k < HKEYS; k++) {
