@@ -167,7 +167,9 @@ static struct spl_team *hammer_run(struct conform *c, struct rule_out *o, struct
     free(buf);
     c->im.close();
     uint32_t n = c->workers + (h->observer ? 1 : 0);
-    struct spl_team_opts to = {.workers = n, .seed = c->seed, .log_cap = 200000,
+    /* about 80k calls per second per worker fit; a worker whose log fills stops early */
+    uint64_t cap = 100000 + 80000 * (c->duration_ns / 1000000000ull);
+    struct spl_team_opts to = {.workers = n, .seed = c->seed, .log_cap = cap > 1000000 ? 1000000 : cap,
                                .deadline_ns = c->duration_ns + 20000000000ull, .barrier_ns = 15000000000ull};
     struct spl_team *t = spl_team_new(&to);
     if (!t) { r_error(o, "cannot allocate the team: %s", strerror(errno)); return NULL; }
