@@ -123,6 +123,7 @@ struct wshared {
     _Atomic uint64_t t0;   /* wake: timestamp of the write being measured */
     _Atomic uint64_t seq;
     int nworkers;
+    char case_name[200]; /* for the tracer hook */
     struct wres w[BENCH_MAX_WORKERS];
 };
 

@@ -105,6 +105,7 @@ void bench_pin_plan(const struct bench_opts *o, int nworkers, cpu_set_t *cpus_of
 int bench_spawn(struct wshared *sh, bench_worker_fn fn, void *arg, const cpu_set_t *cpus_of, pid_t *pids,
                 const char *case_name)
 {
+    snprintf(sh->case_name, sizeof sh->case_name, "%s", case_name ? case_name : "");
     atomic_store(&sh->ready, 0);
     atomic_store(&sh->go, 0);
     atomic_store(&sh->stop, 0);
@@ -177,7 +178,7 @@ int bench_run_wait(struct wshared *sh, pid_t *pids, uint64_t run_ns, uint64_t ti
         }
         if (sh->w[i].failed) bad++;
     }
-    if (bench_trace.workers_done) bench_trace.workers_done("", pids, sh->nworkers, bench_trace.arg);
+    if (bench_trace.workers_done) bench_trace.workers_done(sh->case_name, pids, sh->nworkers, bench_trace.arg);
     return bad ? -1 : 0;
 }
 
