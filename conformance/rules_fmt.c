@@ -109,10 +109,16 @@ static void rule_fmt003(struct conform *c, struct rule_out *o)
             long any = -1;
             for (uint32_t i = 0; i < NS; i++)
                 if (v.S[i].hash && !strncmp(v.S[i].key, key, 63)) any = i;
-            r_fail(o, "key '%.40s' is not on its FNV-1a probe chain", key);
-            r_cex(o, "key '%.40s': FNV-1a 64 = %#llx, home slot %llu; %s", key, (unsigned long long)h, (unsigned long long)(h % NS),
-                  any >= 0 ? "found instead in slot" : "not found in any slot");
-            if (any >= 0) r_cex(o, "  slot %ld holds hash %#llx for that key", any, (unsigned long long)v.S[any].hash);
+            r_fail(o, "key '%.40s%s' (%zu bytes) is not on its FNV-1a probe chain", key, strlen(key) > 40 ? "..." : "", strlen(key));
+            if (any < 0) {
+                r_cex(o, "FNV-1a 64 of the key's first 63 bytes = %#llx, home slot %llu; the key is in no slot", (unsigned long long)h,
+                      (unsigned long long)(h % NS));
+            } else {
+                uint64_t whole = spl_fnv1a64(key, strlen(key)), held = v.S[any].hash;
+                r_cex(o, "FNV-1a 64 of the key's first 63 bytes = %#llx (home slot %llu), but the key sits in slot %ld under hash %#llx%s",
+                      (unsigned long long)h, (unsigned long long)(h % NS), any, (unsigned long long)held,
+                      held == whole && strlen(key) > 63 ? ": the hash of all its bytes, not of the 63 stored" : "");
+            }
             break;
         }
         struct splinter_slot *s = &v.S[found];
@@ -246,6 +252,13 @@ static void rule_fmt005(struct conform *c, struct rule_out *o)
     else if (fr.errors) {
         r_fail(o, "lib/fsck found %llu errors in the image after %u processes mixed set/unset/append/label", (unsigned long long)fr.errors,
                c->workers);
+        char codes[512] = "";
+        size_t cl = 0;
+        for (int k = 0; k < SPL_FSCK__NCODES; k++)
+            if (fr.by_code[k])
+                cl += (size_t)snprintf(codes + cl, cl < sizeof codes ? sizeof codes - cl : 0, "%s%s %llu", cl ? ", " : "",
+                                       spl_fsck_code_name((enum spl_fsck_code)k), (unsigned long long)fr.by_code[k]);
+        r_cex(o, "findings by code: %s", codes);
         for (size_t i = 0; i < fr.nfindings; i++)
             if (fr.findings[i].severity == SPL_FSCK_ERROR)
                 r_cex(o, "fsck %s (slot %ld): %s", spl_fsck_code_name(fr.findings[i].code), fr.findings[i].slot, fr.findings[i].msg);
