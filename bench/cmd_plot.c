@@ -221,49 +221,80 @@ static void bars(struct plot_ctx *c, const char *name, const char *title, const 
     run_gnuplot(c, gpath, name);
 }
 
-/* ops/s of the multi-process shapes against the number of processes */
+/* ops/s of the multi-process shapes against the number of processes, at
+ * the smallest value size; one colour per shape, dashes per implementation */
 static void scaling(struct plot_ctx *c)
 {
     char dpath[4200], gpath[4200];
+    size_t nr = json_object_array_length(c->results);
+    double vs = -1;
+    for (size_t i = 0; i < nr; i++) {
+        json_object *r = json_object_array_get_idx(c->results, i), *p;
+        if (!row_ok(r, "ops") || strncmp(jstr(r, "name"), "mp/", 3) || !json_object_object_get_ex(r, "params", &p)) continue;
+        if (vs < 0 || jnum(p, "value_size") < vs) vs = jnum(p, "value_size");
+    }
+    if (vs < 0) return;
     FILE *d = open_in(c, "ops-scaling.dat", dpath, sizeof dpath);
     if (!d) { c->failed++; return; }
     char series[32][160];
-    int ns = 0;
-    size_t nr = json_object_array_length(c->results);
-    /* a series = shape (same/disjoint, readers-only/writers-only/both) x value size x implementation */
-    for (size_t i = 0; i < nr && ns < 32; i++) {
-        json_object *r = json_object_array_get_idx(c->results, i), *p;
-        if (!row_ok(r, "ops") || strncmp(jstr(r, "name"), "mp/", 3) || !json_object_object_get_ex(r, "params", &p)) continue;
-        int rd = (int)jnum(p, "readers"), wr = (int)jnum(p, "writers");
-        char s[160];
-        snprintf(s, sizeof s, "%s %s v:%d [%s]", rd && wr ? "readers+writers" : rd ? "readers" : "writers",
-                 jstr(p, "keys_mode"), (int)jnum(p, "value_size"), jstr(r, "implementation"));
-        int k;
-        for (k = 0; k < ns; k++)
-            if (!strcmp(series[k], s)) break;
-        if (k == ns) snprintf(series[ns++], sizeof series[0], "%s", s);
-    }
-    for (int k = 0; k < ns; k++) {
-        for (size_t i = 0; i < nr; i++) {
-            json_object *r = json_object_array_get_idx(c->results, i), *p;
-            if (!row_ok(r, "ops") || strncmp(jstr(r, "name"), "mp/", 3) || !json_object_object_get_ex(r, "params", &p)) continue;
-            int rd = (int)jnum(p, "readers"), wr = (int)jnum(p, "writers");
-            char s[160];
-            snprintf(s, sizeof s, "%s %s v:%d [%s]", rd && wr ? "readers+writers" : rd ? "readers" : "writers",
-                     jstr(p, "keys_mode"), (int)jnum(p, "value_size"), jstr(r, "implementation"));
-            if (strcmp(s, series[k])) continue;
-            fprintf(d, "%d %g\n", rd + wr, jnum(r, "rate_per_s"));
+    int shape_of[32], impl_of[32], ns = 0;
+    const char *impls[8];
+    int ni = 0;
+    static const char *const shapes[] = {"readers", "writers same keys", "writers disjoint keys",
+                                         "readers+writers same keys", "readers+writers disjoint keys"};
+    for (int pass = 0; pass < 2; pass++) {
+        for (int k = 0; pass == 1 && k < ns; k++) {
+            for (size_t i = 0; i < nr; i++) {
+                json_object *r = json_object_array_get_idx(c->results, i), *p;
+                if (!row_ok(r, "ops") || strncmp(jstr(r, "name"), "mp/", 3) || !json_object_object_get_ex(r, "params", &p) ||
+                    jnum(p, "value_size") != vs)
+                    continue;
+                int rd = (int)jnum(p, "readers"), wr = (int)jnum(p, "writers");
+                bool dj = !strcmp(jstr(p, "keys_mode"), "disjoint");
+                int sh = !wr ? 0 : !rd ? (dj ? 2 : 1) : (dj ? 4 : 3);
+                if (sh != shape_of[k] || strcmp(jstr(r, "implementation"), impls[impl_of[k]])) continue;
+                fprintf(d, "%d %g\n", rd + wr, jnum(r, "rate_per_s"));
+            }
+            fprintf(d, "\n\n");
         }
-        fprintf(d, "\n\n");
+        if (pass == 1) break;
+        for (size_t i = 0; i < nr && ns < 32; i++) {
+            json_object *r = json_object_array_get_idx(c->results, i), *p;
+            if (!row_ok(r, "ops") || strncmp(jstr(r, "name"), "mp/", 3) || !json_object_object_get_ex(r, "params", &p) ||
+                jnum(p, "value_size") != vs)
+                continue;
+            int rd = (int)jnum(p, "readers"), wr = (int)jnum(p, "writers");
+            bool dj = !strcmp(jstr(p, "keys_mode"), "disjoint");
+            int sh = !wr ? 0 : !rd ? (dj ? 2 : 1) : (dj ? 4 : 3);
+            const char *im = jstr(r, "implementation");
+            int ix;
+            for (ix = 0; ix < ni; ix++)
+                if (!strcmp(impls[ix], im)) break;
+            if (ix == ni) {
+                if (ni == 8) continue;
+                impls[ni++] = im;
+            }
+            int k;
+            for (k = 0; k < ns; k++)
+                if (shape_of[k] == sh && impl_of[k] == ix) break;
+            if (k == ns) {
+                shape_of[ns] = sh;
+                impl_of[ns] = ix;
+                snprintf(series[ns++], sizeof series[0], "%s [%s]", shapes[sh], im);
+            }
+        }
     }
     fclose(d);
     if (!ns) { unlink(dpath); return; }
     FILE *gp = open_in(c, "ops-scaling.gp", gpath, sizeof gpath);
     if (!gp) { c->failed++; return; }
-    term(c, gp, "ops-scaling", "ops: aggregate throughput against processes");
+    char title[128];
+    snprintf(title, sizeof title, "ops: aggregate throughput against processes (value size %g)", vs);
+    term(c, gp, "ops-scaling", title);
     fprintf(gp, "set xlabel 'processes'\nset ylabel 'ops/s (all processes)'\nset xtics 1\nset logscale y\nplot ");
     for (int k = 0; k < ns; k++)
-        fprintf(gp, "%s'%s' index %d using 1:2 with linespoints lw 2 title \"%s\"", k ? ", \\\n     " : "", dpath, k, series[k]);
+        fprintf(gp, "%s'%s' index %d using 1:2 with linespoints lw 2 lc %d dt %d pt %d title \"%s\"", k ? ", \\\n     " : "",
+                dpath, k, shape_of[k] + 1, impl_of[k] + 1, shape_of[k] + 4, series[k]);
     fprintf(gp, "\n");
     fclose(gp);
     run_gnuplot(c, gpath, "ops-scaling");
