@@ -135,10 +135,62 @@ static void rule_api004(struct conform *c, struct rule_out *o)
     r_pass(o, "%d caller-error cases return -2 / -1 with the documented errno", n);
 }
 
+/* Promoting a short text value to BIGUINT parses it and must not touch any
+ * other key's value (the original's val_brk allocation starts at offset 0,
+ * inside slot 0's value). Fills every slot, promotes a key not in slot 0. */
+static void promote_check(struct conform *c, struct rule_out *o)
+{
+    char path[512], key[16];
+    store_path(c, o->store, path, sizeof path);
+    for (unsigned k = 0; k < 15; k++) {
+        snprintf(key, sizeof key, "pr-%u", k);
+        c->im.set(key, "42", 2);
+    }
+    struct view v;
+    if (view_open(&v, path, false) != 0) return; /* judged through the API only below */
+    long target = -1;
+    for (unsigned k = 0; k < 15 && target < 0; k++) {
+        snprintf(key, sizeof key, "pr-%u", k);
+        long idx = view_find(&v, key);
+        if (idx > 0) target = k;
+    }
+    view_close(&v);
+    if (target < 0) return;
+    uint8_t val[40];
+    for (unsigned k = 0; k < 15; k++) {
+        if ((long)k == target) continue;
+        snprintf(key, sizeof key, "pr-%u", k);
+        spl_payload_make(val, sizeof val, k, 0, 1);
+        c->im.set(key, val, sizeof val);
+    }
+    snprintf(key, sizeof key, "pr-%ld", target);
+    if (c->im.set_named_type(key, SPL_SLOT_TYPE_BIGUINT) != 0) {
+        r_fail(o, "set_named_type(BIGUINT) on the 2-byte text \"42\" failed: %s", strerror(errno));
+        return;
+    }
+    uint64_t n = 0;
+    size_t len = 0;
+    c->im.get(key, &n, sizeof n, &len);
+    r_check(o, len == 8 && n == 42, "promoting the text \"42\" to BIGUINT gave %zu bytes = %llu, want 8 bytes = 42", len, (unsigned long long)n);
+    for (unsigned k = 0; k < 15; k++) {
+        if ((long)k == target) continue;
+        char other[16];
+        uint8_t buf[64];
+        snprintf(other, sizeof other, "pr-%u", k);
+        len = 0;
+        int rc = c->im.get(other, buf, sizeof buf, &len);
+        enum spl_payload_verdict pv = rc == 0 ? spl_payload_check(buf, len, k, NULL) : SPL_PAYLOAD_SHORT;
+        if (!r_check(o, pv == SPL_PAYLOAD_OK, "promoting %s to BIGUINT damaged key %s: %s", key, other,
+                     rc ? strerror(errno) : spl_payload_verdict_str(pv)))
+            break;
+    }
+}
+
 /* API-005: integer ops on BIGUINT slots match 64-bit arithmetic. */
 static void rule_api005(struct conform *c, struct rule_out *o)
 {
     if (store_create(c, o, "api5", 16, 64) != 0) return;
+    promote_check(c, o);
     struct spl_rng rng;
     spl_rng_seed(&rng, c->seed ^ 0xA5ull);
     uint64_t model = 0x100; /* borrow out of the low byte on the first DEC by > 0 */
@@ -166,7 +218,7 @@ static void rule_api005(struct conform *c, struct rule_out *o)
                 (unsigned long long)m, (unsigned long long)got, (unsigned long long)model);
         n++;
     }
-    r_pass(o, "%d random integer ops (AND OR XOR NOT INC DEC, seed %llu) matched 64-bit arithmetic", n, (unsigned long long)c->seed);
+    r_pass(o, "text \"42\" promoted to BIGUINT 42 leaving 14 other values intact; %d random integer ops (AND OR XOR NOT INC DEC, seed %llu) matched 64-bit arithmetic", n, (unsigned long long)c->seed);
 }
 
 /* API-006: tandem keys: base, base.1, base.2 ... set and removed together. */
@@ -258,7 +310,7 @@ const struct rule api_rules[] = {
      rule_api003, 20},
     {"API-004", "major", "caller errors return -2; failures -1 with the documented errno (EPROTOTYPE, EEXIST)", needs_basic,
      rule_api004, 20},
-    {"API-005", "major", "integer ops AND/OR/XOR/NOT/INC/DEC on BIGUINT slots match 64-bit arithmetic", needs_int, rule_api005, 20},
+    {"API-005", "major", "BIGUINT promotion parses the text and touches no other value; integer ops match 64-bit arithmetic", needs_int, rule_api005, 20},
     {"API-006", "minor", "tandem keys base, base.1, base.2 are set and unset together", needs_tandem, rule_api006, 20},
     {"API-007", "minor", "append concatenates, returns the new length, refuses overflow with EMSGSIZE", needs_append, rule_api007, 20},
     {"API-008", "minor", "embeddings builds: 768 floats per slot round-trip bit-exactly; setting them is a data write", needs_emb,
