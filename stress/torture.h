@@ -131,6 +131,8 @@ int tt_map_store(struct tt_ctx *c, char *err, size_t errlen);
 void tt_unmap_store(struct tt_ctx *c);
 uint64_t tt_slot_epoch(const struct tt_ctx *c, uint32_t key);
 int tt_find_slots(struct tt_ctx *c, char *err, size_t errlen);
+/* The header still describes the store the run created, and fits the map. */
+int tt_check_geometry(struct tt_ctx *c, char *err, size_t errlen);
 
 /* Set by SIGINT/SIGTERM: the run ends early and cleans up. */
 extern volatile sig_atomic_t *tt_interrupted;

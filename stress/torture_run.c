@@ -268,6 +268,11 @@ static int crash_cycle(struct sup *s)
         tt_fail(sh, "after crash %llu the store is gone: %s", V(crashes), err);
         return -1;
     }
+    if (tt_check_geometry(c, err, sizeof err) != 0) {
+        tt_fail(sh, "after crash %llu: %s", V(crashes), err);
+        tt_unmap_store(c);
+        return -1;
+    }
     checkpoint(s, false, "after crash");
     size_t nn = tt_audit_crash(c, s->need, s->power_cut);
     uint64_t odd = 0, fresh = 0;
@@ -278,6 +283,11 @@ static int crash_cycle(struct sup *s)
     }
     tt_add(&sh->st.stuck_found, fresh);
     if (recover(s, s->need, nn, false) == 0) tt_add(&sh->st.stuck_recovered, odd);
+    if (tt_find_slots(c, err, sizeof err) != 0) { /* slots do not move, but a crash may have lost a key */
+        tt_fail(sh, "after crash %llu: %s", V(crashes), err);
+        tt_unmap_store(c);
+        return -1;
+    }
     memset(s->odd_since, 0, sizeof(uint64_t) * sh->nkeys);
     json_object *cy = json_object_new_object();
     json_object_object_add(cy, "at_s", json_object_new_double(secs(s, t)));

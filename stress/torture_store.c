@@ -74,6 +74,20 @@ uint64_t tt_slot_epoch(const struct tt_ctx *c, uint32_t key)
     return __atomic_load_n((const uint64_t *)(slot_ptr(c, c->slot_of[key]) + S_EPOCH), __ATOMIC_ACQUIRE);
 }
 
+int tt_check_geometry(struct tt_ctx *c, char *err, size_t errlen)
+{
+    uint32_t n, mv;
+    memcpy(&n, c->map + 8, 4);
+    memcpy(&mv, c->map + 12, 4);
+    uint32_t want = c->o.slots ? c->o.slots : 2 * c->o.keys;
+    if (n != want || mv != c->o.max_size || (uint64_t)HDR + (uint64_t)n * (SLOT + (uint64_t)mv) > c->map_len) {
+        snprintf(err, errlen, "%s: header says %u slots x %u bytes in %zu bytes, the store was made %u x %u", c->path, n, mv,
+                 c->map_len, want, c->o.max_size);
+        return -1;
+    }
+    return 0;
+}
+
 /* Locates each key's slot from the bytes (FNV-1a + linear probing), trusting
  * the header only as far as the mapped length allows. */
 int tt_find_slots(struct tt_ctx *c, char *err, size_t errlen)
@@ -81,8 +95,8 @@ int tt_find_slots(struct tt_ctx *c, char *err, size_t errlen)
     uint32_t n, mv;
     memcpy(&n, c->map + 8, 4);
     memcpy(&mv, c->map + 12, 4);
-    if (n == 0 || (uint64_t)HDR + (uint64_t)n * (SLOT + (uint64_t)mv) != c->map_len) {
-        snprintf(err, errlen, "%s: geometry %u x %u does not match %zu bytes", c->path, n, mv, c->map_len);
+    if (n == 0 || (uint64_t)HDR + (uint64_t)n * (SLOT + (uint64_t)mv) > c->map_len) {
+        snprintf(err, errlen, "%s: geometry %u x %u needs more than its %zu bytes", c->path, n, mv, c->map_len);
         return -1;
     }
     char key[32];
