@@ -156,7 +156,7 @@ static _Atomic uint64_t *floor_epoch;
 static inline uint64_t floor_hash(const char *s)
 {
     uint64_t x = 14695981039346656037ULL;
-    for (size_t i = 0; s[i] && i < SPLINTER_KEY_MAX - 1; ++i) x = (x ^ (unsigned char)s[i]) * 1099511628211ULL;
+    for (size_t i = 0; i < SPLINTER_KEY_MAX - 1 && s[i]; ++i) x = (x ^ (unsigned char)s[i]) * 1099511628211ULL;
     return x;
 }
 

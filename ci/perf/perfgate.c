@@ -116,15 +116,19 @@ static bool have_program(const char *name)
     return false;
 }
 
-static void tool_version(const char *prog, char *buf, size_t len)
+/* First line of `prog --version`, through a file in work (no shell involved). */
+static void tool_version(const char *prog, const char *work, char *buf, size_t len)
 {
+    char path[PATH_MAX];
     snprintf(buf, len, "unknown");
-    char cmd[PATH_MAX + 32];
-    snprintf(cmd, sizeof cmd, "'%s' --version 2>/dev/null", prog);
-    FILE *f = popen(cmd, "r");
+    snprintf(path, sizeof path, "%s/version.txt", work);
+    char *argv[] = {(char *)prog, "--version", NULL};
+    if (run(argv, path) != 0) return;
+    FILE *f = fopen(path, "r");
     if (!f) return;
     if (fgets(buf, (int)len, f)) buf[strcspn(buf, "\n")] = 0;
-    pclose(f);
+    fclose(f);
+    unlink(path);
 }
 
 /* ---- measuring ----------------------------------------------------------- */
@@ -152,7 +156,7 @@ static json_object *measure_callgrind(const struct opts *o, const char *work, ch
     if (rc != 0) { snprintf(err, errlen, "valgrind hotpaths --callgrind exited %d", rc); return NULL; }
 
     json_object *res = json_object_new_object(), *m = json_object_new_object();
-    tool_version(o->valgrind, vg, sizeof vg);
+    tool_version(o->valgrind, dir, vg, sizeof vg);
     json_object_object_add(res, "schema", json_object_new_string("splsuite-ci-baseline/1"));
     json_object_object_add(res, "lane", json_object_new_string("deterministic"));
     json_object_object_add(res, "tool", json_object_new_string(vg));
