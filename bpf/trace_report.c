@@ -235,6 +235,15 @@ static json_object *group_by(json_object *arr, const char *const *keys, const ch
     return groups;
 }
 
+#define MAX_PROC_ROWS 20
+
+static int by_calls_desc(const void *a, const void *b)
+{
+    uint64_t x = get_u64(obj_of(*(json_object *const *)a, "hist"), "count");
+    uint64_t y = get_u64(obj_of(*(json_object *const *)b, "hist"), "count");
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
 static void row(FILE *out, json_object *h, const char *unit)
 {
     uint64_t n = get_u64(h, "count");
@@ -284,14 +293,17 @@ static void render_madvise(json_object *snap, FILE *out, const char *unit)
         json_object_put(g);
         static const char *const by_pid[] = {"pid", "comm", "syscall", "advice_name", NULL};
         g = group_by(wrapped, by_pid, "h");
-        fprintf(out, "\nby process:\n%7s %-16s %-16s %-20s %9s %10s %10s %10s %10s\n", "PID", "COMM", "SYSCALL", "ADVICE",
+        json_object_array_sort(g, by_calls_desc);
+        fprintf(out, "\nby process (busiest %d):\n%7s %-16s %-16s %-20s %9s %10s %10s %10s %10s\n", MAX_PROC_ROWS, "PID", "COMM", "SYSCALL", "ADVICE",
                 "CALLS", "AVG", "P50", "P99", "MAX");
-        for (size_t i = 0; i < json_object_array_length(g); i++) {
+        size_t np = json_object_array_length(g);
+        for (size_t i = 0; i < np && i < MAX_PROC_ROWS; i++) {
             json_object *e = json_object_array_get_idx(g, i);
             fprintf(out, "%7lld %-16s %-16s %-20s", (long long)int_of(e, "pid"), str_of(e, "comm"), str_of(e, "syscall"),
                     str_of(e, "advice_name"));
             row(out, obj_of(e, "hist"), unit);
         }
+        if (np > MAX_PROC_ROWS) fprintf(out, "... %zu more rows (all of them with --json)\n", np - MAX_PROC_ROWS);
         json_object_put(g);
         json_object_put(wrapped);
         fprintf(out, "(latencies in %s)\n", u);
@@ -303,14 +315,16 @@ static void render_madvise(json_object *snap, FILE *out, const char *unit)
         fprintf(out, "  no calls traced\n");
         return;
     }
-    fprintf(out, "%7s %-16s %6s %4s %-10s %9s %10s %10s %10s %10s\n", "PID", "COMM", "SHARD", "NODE", "OUTCOME", "CALLS",
-            "AVG", "P50", "P99", "MAX");
-    for (size_t i = 0; i < json_object_array_length(s); i++) {
-        json_object *e = json_object_array_get_idx(s, i);
-        fprintf(out, "%7lld %-16s %6lld %4lld %-10s", (long long)int_of(e, "pid"), str_of(e, "comm"),
-                (long long)int_of(e, "shard"), (long long)int_of(e, "node"), str_of(e, "outcome"));
-        row(out, obj_of(e, "call"), unit);
+    /* per shard, node and outcome over all processes (per process: --json) */
+    static const char *const by_shard[] = {"shard", "node", "outcome", NULL};
+    json_object *gs = group_by(s, by_shard, "call");
+    fprintf(out, "%6s %4s %-10s %9s %10s %10s %10s %10s\n", "SHARD", "NODE", "OUTCOME", "CALLS", "AVG", "P50", "P99", "MAX");
+    for (size_t i = 0; i < json_object_array_length(gs); i++) {
+        json_object *e = json_object_array_get_idx(gs, i);
+        fprintf(out, "%6lld %4lld %-10s", (long long)int_of(e, "shard"), (long long)int_of(e, "node"), str_of(e, "outcome"));
+        row(out, obj_of(e, "hist"), unit);
     }
+    json_object_put(gs);
     static const char *const none[] = {NULL};
     json_object *g = group_by(s, none, "wait");
     if (json_object_array_length(g)) {
