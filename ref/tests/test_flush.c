@@ -27,6 +27,13 @@ static long dirty_pages(int fd, uint64_t off, uint64_t len)
     if (syscall(__NR_cachestat, fd, &r, &cs, 0) != 0) return -1;
     return (long)cs.nr_dirty;
 }
+
+/* Without cachestat (kernel < 6.5, or valgrind, which does not know the
+ * syscall) the flushes still run and must succeed; the page checks are
+ * skipped, and the test says so. */
+static int cs_ok(int fd) { return dirty_pages(fd, 0, 0) >= 0; }
+#define DIRTY_CHECK(fd, cond, ...) do { if (cs_ok(fd)) cr_assert(cond, __VA_ARGS__); } while (0)
+#define DIRTY_DONE(fd) do { if (!cs_ok(fd)) cr_skip_test("cachestat(2) unavailable: flushed, page state not verified"); } while (0)
 #endif
 
 Test(flush, names_roundtrip)
@@ -72,14 +79,13 @@ static void check_strategy(int s)
     int fd = splref_fd(t_peek);
     long pg = sysconf(_SC_PAGESIZE);
     cr_assert_eq(splinter_flush(SPLINTER_FLUSH_FDATASYNC), 0, "start clean");
-    if (dirty_pages(fd, 0, 0) < 0) cr_skip_test("cachestat(2) unavailable: %s", strerror(errno));
-    cr_assert_eq(dirty_pages(fd, 0, 0), 0);
+    DIRTY_CHECK(fd, dirty_pages(fd, 0, 0) == 0, "clean after fdatasync");
 
     const char *keys[] = {"alpha", "beta", "gamma", "delta", "epsilon"};
     char val[900];
     memset(val, 'q', sizeof val);
     for (size_t i = 0; i < 5; i++) cr_assert_eq(splinter_set(keys[i], val, sizeof val), 0);
-    cr_assert_gt(dirty_pages(fd, 0, 0), 0, "writes through the mapping dirty the page cache");
+    DIRTY_CHECK(fd, dirty_pages(fd, 0, 0) > 0, "writes through the mapping dirty the page cache");
 
     int rc = splinter_flush(s);
 #ifndef SPLREF_HAVE_URING
@@ -90,16 +96,17 @@ static void check_strategy(int s)
     }
 #endif
     cr_assert_eq(rc, 0, "%s: %s", splinter_flush_strategy_name(s), strerror(errno));
-    cr_assert_eq(dirty_pages(fd, 0, pg), 0, "header page still dirty");
+    DIRTY_CHECK(fd, dirty_pages(fd, 0, pg) == 0, "header page still dirty");
     for (size_t i = 0; i < 5; i++) {
         long idx = t_slot_index(keys[i]);
         uint64_t slot_off = SPLINTER_HEADER_SIZE + (uint64_t)idx * SPLINTER_SLOT_SIZE;
         uint64_t val_off = SPLINTER_HEADER_SIZE + 256 * SPLINTER_SLOT_SIZE + t_slot(keys[i])->val_off;
-        cr_assert_eq(dirty_pages(fd, slot_off, SPLINTER_SLOT_SIZE), 0, "%s slot record dirty", keys[i]);
-        cr_assert_eq(dirty_pages(fd, val_off, 1000), 0, "%s value dirty", keys[i]);
+        DIRTY_CHECK(fd, dirty_pages(fd, slot_off, SPLINTER_SLOT_SIZE) == 0, "%s slot record dirty", keys[i]);
+        DIRTY_CHECK(fd, dirty_pages(fd, val_off, 1000) == 0, "%s value dirty", keys[i]);
     }
     /* nothing written since: a second flush is a cheap success */
     cr_assert_eq(splinter_flush(s), 0);
+    DIRTY_DONE(fd);
 }
 
 Test(flush, msync, .fini = t_teardown) { check_strategy(SPLINTER_FLUSH_MSYNC); }
@@ -123,10 +130,11 @@ Test(flush, every_writer_marks_its_slot, .fini = t_teardown)
     uint64_t aoff = val_base + t_slot("a")->val_off;
     cr_assert_eq(splinter_integer_op("b", SPL_OP_INC, &one), 0);
     cr_assert_eq(splinter_unset("a"), 1);
-    cr_assert_gt(dirty_pages(fd, boff, 8) + dirty_pages(fd, aoff, 1000), 0);
+    DIRTY_CHECK(fd, dirty_pages(fd, boff, 8) > 0 && dirty_pages(fd, aoff, 1000) > 0, "writes left no dirty page");
     cr_assert_eq(splinter_flush(SPLINTER_FLUSH_MSYNC_RANGES), 0);
-    cr_assert_eq(dirty_pages(fd, boff, 8), 0, "integer op not covered");
-    cr_assert_eq(dirty_pages(fd, aoff, 1000), 0, "unset not covered");
+    DIRTY_CHECK(fd, dirty_pages(fd, boff, 8) == 0, "integer op not covered");
+    DIRTY_CHECK(fd, dirty_pages(fd, aoff, 1000) == 0, "unset not covered");
+    DIRTY_DONE(fd);
 }
 /* Metadata-only writes (watch registration, bump) dirty the slot record
  * page; the range strategies must cover it too. */
@@ -147,12 +155,13 @@ Test(flush, metadata_writes_are_covered, .fini = t_teardown)
     uint64_t rec = SPLINTER_HEADER_SIZE + (uint64_t)idx * SPLINTER_SLOT_SIZE;
     cr_assert_eq(splinter_flush(SPLINTER_FLUSH_FDATASYNC), 0);
     cr_assert_eq(splinter_watch_register(key, 3), 0);
-    cr_assert_gt(dirty_pages(fd, rec, SPLINTER_SLOT_SIZE), 0);
+    DIRTY_CHECK(fd, dirty_pages(fd, rec, SPLINTER_SLOT_SIZE) > 0, "no dirty page");
     cr_assert_eq(splinter_flush(SPLINTER_FLUSH_MSYNC_RANGES), 0);
-    cr_assert_eq(dirty_pages(fd, rec, SPLINTER_SLOT_SIZE), 0, "watch registration not covered");
+    DIRTY_CHECK(fd, dirty_pages(fd, rec, SPLINTER_SLOT_SIZE) == 0, "watch registration not covered");
     cr_assert_eq(splinter_bump_slot(key), 0);
-    cr_assert_gt(dirty_pages(fd, rec, SPLINTER_SLOT_SIZE), 0);
+    DIRTY_CHECK(fd, dirty_pages(fd, rec, SPLINTER_SLOT_SIZE) > 0, "no dirty page");
     cr_assert_eq(splinter_flush(SPLINTER_FLUSH_MSYNC_RANGES), 0);
-    cr_assert_eq(dirty_pages(fd, rec, SPLINTER_SLOT_SIZE), 0, "bump not covered");
+    DIRTY_CHECK(fd, dirty_pages(fd, rec, SPLINTER_SLOT_SIZE) == 0, "bump not covered");
+    DIRTY_DONE(fd);
 }
 #endif
