@@ -260,8 +260,9 @@ int splref_poll(splref_store *st, const char *key, uint64_t timeout_ms)
         if (!(cur & 1) && cur != start) return 0;
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        uint64_t el = (uint64_t)(now.tv_sec - t0.tv_sec) * 1000u + (uint64_t)((now.tv_nsec - t0.tv_nsec) / 1000000);
-        if (timeout_ms != UINT64_MAX && el >= timeout_ms) { errno = ETIMEDOUT; return -1; }
+        /* whole nanoseconds first: truncating each part to ms could time out early */
+        int64_t el_ns = (int64_t)(now.tv_sec - t0.tv_sec) * 1000000000 + (now.tv_nsec - t0.tv_nsec);
+        if (timeout_ms != UINT64_MAX && (uint64_t)el_ns / 1000000u >= timeout_ms) { errno = ETIMEDOUT; return -1; }
         struct timespec nap = {0, nap_ns};
         nanosleep(&nap, NULL);
         if (nap_ns < 2000000) nap_ns *= 2;
