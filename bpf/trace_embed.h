@@ -49,6 +49,8 @@ struct spl_trace;
 int spl_trace_open(const struct spl_trace_opts *o, struct spl_trace **out, char *err, size_t errlen);
 /* Adds a process to the pid filter (the opts must have set filter_pids or pids). */
 int spl_trace_add_pid(struct spl_trace *t, pid_t pid);
+/* Takes it out again (a reaped worker, before its pid can be reused). */
+int spl_trace_del_pid(struct spl_trace *t, pid_t pid);
 /*
  * Everything counted so far as one JSON object (schema in docs/trace.md):
  * {"schema":"splsuite-trace/1","unit","features",
@@ -75,6 +77,22 @@ struct spl_trace *spl_trace_start_self(const char *cmd, const char *const *impl_
 json_object *spl_trace_stop(struct spl_trace *t);
 /* The stopped snapshot as text under a "kernel side" heading; nothing for NULL. */
 void spl_trace_print_kernel(json_object *snap, FILE *out);
+
+/*
+ * Per case, for a driver that knows its workers' pids (bench's worker hook):
+ * the probes trace only the workers between begin and end, and each case's
+ * snapshot is kept under its name (repetitions merged). begin/end have the
+ * shape of bench's struct bench_trace_hook, with the cases as arg.
+ */
+struct spl_trace_cases;
+struct spl_trace_cases *spl_trace_cases_start(const char *cmd, const char *const *impl_paths, size_t n);
+void spl_trace_case_begin(const char *case_name, const pid_t *pids, int n, void *cases);
+void spl_trace_case_end(const char *case_name, const pid_t *pids, int n, void *cases);
+/* {"schema": "splsuite-trace-cases/1", "cases": {NAME: snapshot}}; NULL for NULL. */
+json_object *spl_trace_cases_stop(struct spl_trace_cases *c);
+/* One line per case: madvise calls and p50/p99, splinter_madvise outcomes,
+ * eventfd wakes and write->wake / write->return p50/p99. */
+void spl_trace_cases_print(json_object *cases, FILE *out);
 
 /* The snapshot as libbpf-tools text: log2 histograms per advice and per
  * writer-node x waiter-node pair, tables by node, process and shard. */

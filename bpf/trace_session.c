@@ -298,6 +298,14 @@ int spl_trace_add_pid(struct spl_trace *t, pid_t pid)
     return 0;
 }
 
+int spl_trace_del_pid(struct spl_trace *t, pid_t pid)
+{
+    uint32_t p = (uint32_t)pid;
+    if (t->madv) bpf_map_delete_elem(bpf_map__fd(t->madv->maps.tgids), &p);
+    if (t->evfd) bpf_map_delete_elem(bpf_map__fd(t->evfd->maps.tgids), &p);
+    return 0;
+}
+
 int spl_trace_poll(struct spl_trace *t, int timeout_ms, void (*fn)(const struct trace_rec *, void *), void *arg)
 {
     t->ev_fn = fn;
