@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 enum tt_kind { TT_WRITER = 0, TT_READER, TT_BIDDER, TT_NKINDS };
@@ -38,7 +39,7 @@ struct tt_opts {
     uint32_t flush_every;       /* sets between flushes (file backend) */
     int flush_strategy;
     uint32_t bid_mix[5];        /* claim, rebid, release, madvise, dontneed storm */
-    bool json, keep, quiet;
+    bool json, keep, quiet, trace;
 };
 
 #define TT_PIPE_LEN 11 /* 0..9 and 10+ */
@@ -136,6 +137,14 @@ int tt_check_geometry(struct tt_ctx *c, char *err, size_t errlen);
 
 /* Set by SIGINT/SIGTERM: the run ends early and cleans up. */
 extern volatile sig_atomic_t *tt_interrupted;
+
+/* --trace (torture_trace.c): NULL when the bpf part is missing or BPF cannot
+ * run (the reason is on stderr); stop prints the text report to text (if
+ * non-NULL) and returns the snapshot for the JSON summary. */
+struct spl_trace;
+struct json_object;
+struct spl_trace *tt_trace_start(const struct tt_ctx *c);
+struct json_object *tt_trace_stop(struct spl_trace *t, FILE *text);
 
 /* Runs the whole torture; returns the exit code. */
 int tt_run(struct tt_ctx *c);

@@ -50,6 +50,8 @@ static void usage(FILE *f)
             "  --check-interval T     fsck checkpoint period (default 1s)\n"
             "  --json                 JSON summary on stdout (stat lines go to stderr)\n"
             "  --keep                 keep the store afterwards (not with a power-cut disk)\n"
+            "  --trace                eBPF madvise/eventfd/splinter_madvise figures of all workers after the\n"
+            "                         verdict (\"kernel_trace\" in --json); needs root and the bpf part\n"
             "  -h, --help\n"
             "\n"
             "Output follows rcutorture: a banner with every parameter, periodic stat lines\n"
@@ -105,7 +107,7 @@ volatile sig_atomic_t *tt_interrupted = &interrupted;
 int cmd_torture(int argc, char **argv)
 {
     enum { O_IMPL = 256, O_W, O_R, O_B, O_KEYS, O_SLOTS, O_MIN, O_MAX, O_DUR, O_KILL, O_STUCK, O_STAT, O_CHECK,
-           O_SEED, O_CYCLES, O_CMODE, O_FEVERY, O_FLUSH, O_MIX, O_JSON, O_KEEP };
+           O_SEED, O_CYCLES, O_CMODE, O_FEVERY, O_FLUSH, O_MIX, O_JSON, O_KEEP, O_TRACE };
     static const struct option lo[] = {
         {"impl", required_argument, 0, O_IMPL},        {"writers", required_argument, 0, O_W},
         {"readers", required_argument, 0, O_R},        {"bidders", required_argument, 0, O_B},
@@ -117,7 +119,8 @@ int cmd_torture(int argc, char **argv)
         {"crash-cycles", required_argument, 0, O_CYCLES}, {"crash-mode", required_argument, 0, O_CMODE},
         {"flush-every", required_argument, 0, O_FEVERY}, {"flush", required_argument, 0, O_FLUSH},
         {"bid-mix", required_argument, 0, O_MIX},      {"json", no_argument, 0, O_JSON},
-        {"keep", no_argument, 0, O_KEEP},              {"help", no_argument, 0, 'h'},
+        {"keep", no_argument, 0, O_KEEP},              {"trace", no_argument, 0, O_TRACE},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     static struct tt_ctx ctx;
@@ -178,6 +181,7 @@ int cmd_torture(int argc, char **argv)
         case O_MIX: bad = parse_mix(optarg, o->bid_mix); break;
         case O_JSON: o->json = true; break;
         case O_KEEP: o->keep = true; break;
+        case O_TRACE: o->trace = true; break;
         case 'h': usage(stdout); return SPL_EXIT_OK;
         default: usage(stderr); return SPL_EXIT_USAGE;
         }

@@ -357,6 +357,7 @@ int tt_run(struct tt_ctx *c)
     spl_rng_seed(&s.rng, c->o.seed);
     char err[600];
     int code = SPL_EXIT_OK;
+    struct spl_trace *kt = NULL;
 
     bool want_cut = c->o.crash_cycles > 0 && c->im.backend == SPL_BACKEND_FILE && c->o.crash_mode != TT_CRASH_KILL;
     if (want_cut) {
@@ -423,6 +424,7 @@ int tt_run(struct tt_ctx *c)
         close(fd);
         close(dfd);
     }
+    if (c->o.trace) kt = tt_trace_start(c); /* before the fork: the probes follow children */
     for (uint32_t i = 0; i < sh->nworkers; i++) spawn(&s, i);
     uint64_t now = spl_time_ns(), end = c->t0 + c->o.duration_ns;
     s.next_kill = now + c->o.kill_ns;
@@ -470,6 +472,8 @@ verdict:
             c->im.label, c->im.backend == SPL_BACKEND_FILE ? "file" : "shm", (unsigned long long)c->o.seed);
     fflush(s.out);
     code = failed ? SPL_EXIT_FAIL : SPL_EXIT_OK;
+    json_object *ktrace = tt_trace_stop(kt, c->o.json ? NULL : s.out);
+    kt = NULL;
     if (c->o.json) {
         json_object *o = json_object_new_object(), *p = json_object_new_object(), *t = json_object_new_object();
         json_object_object_add(p, "impl", json_object_new_string(c->im.label));
@@ -500,10 +504,13 @@ verdict:
         json_object_object_add(o, "interrupted", json_object_new_boolean(*tt_interrupted != 0));
         json_object_object_add(o, "verdict", json_object_new_string(failed ? "FAILURE" : "SUCCESS"));
         if (failed) json_object_object_add(o, "first_failure", json_object_new_string(sh->first_failure));
+        if (ktrace) json_object_object_add(o, "kernel_trace", json_object_get(ktrace));
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
     }
+    json_object_put(ktrace);
 cleanup:
+    json_object_put(tt_trace_stop(kt, NULL));
     kill_all(&s);
     tt_unmap_store(c);
     if (c->o.keep) fprintf(stderr, "splsuite torture: store kept at %s\n", c->path);
