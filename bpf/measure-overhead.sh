@@ -5,7 +5,7 @@
 # sides alike. Prints, per benchmark case, the median over rounds of the
 # bench's own median with the probes off and on, and their ratio.
 #
-# usage: [PROBES="madvise madvise+uprobe eventfd"] bpf/measure-overhead.sh SPLSUITE [ROUNDS] [BENCH-ARGS...]
+# usage: [PROBES="madvise madvise+uprobe eventfd bench-trace"] bpf/measure-overhead.sh SPLSUITE [ROUNDS] [BENCH-ARGS...]
 # needs root (the probes) and jq. Example:
 #   nice bpf/measure-overhead.sh build/cli/splsuite 5
 set -eu
@@ -48,6 +48,19 @@ run() { # label bench-args... (probe: $probe_args)
     done
 }
 
+# the embedded mode: the same bench with and without its own --trace (probes
+# filtered to the case's workers)
+run_embedded() { # label bench-args...
+    label=$1; shift
+    for r in $(seq 1 "$rounds"); do
+        "$splsuite" bench "$@" --json --no-progress -o "$tmp/$label.off.$r.json" >/dev/null ||
+            echo "measure-overhead: bench failed without --trace" >&2
+        "$splsuite" bench "$@" --trace --json --no-progress -o "$tmp/$label.on.$r.json" >/dev/null ||
+            echo "measure-overhead: bench failed with --trace" >&2
+        echo "round $r/$rounds of $label done" >&2
+    done
+}
+
 summarize() { # label
     jq -s -r --arg lbl "$1" '
       def med: sort | if length % 2 == 1 then .[length/2|floor] else (.[length/2-1] + .[length/2]) / 2 end;
@@ -65,13 +78,15 @@ summarize() { # label
         done)
 }
 
-# PROBES selects what to measure (default: all three)
+# PROBES selects what to measure (default: the three system-wide probes;
+# bench-trace = `splsuite bench --trace`, probes on the workers only)
 printf 'probe\tcase\tmedian off (ns)\tmedian on (ns)\ton/off\n'
 for p in ${PROBES:-madvise madvise+uprobe eventfd}; do
     case $p in
     madvise) probe_args="madvise"; run madvise madvise --impl ref -r 3 "$@"; summarize madvise ;;
     madvise+uprobe) probe_args="madvise --impl ref"; run madvise+uprobe madvise --impl ref -r 3 "$@"; summarize madvise+uprobe ;;
     eventfd) probe_args="eventfd"; run eventfd wake --impl ref --pin -r 3 "$@"; summarize eventfd ;;
+    bench-trace) run_embedded bench-trace madvise wake --impl ref --pin -r 3 "$@"; summarize bench-trace ;;
     *) echo "measure-overhead: unknown probe '$p' in PROBES" >&2; exit 2 ;;
     esac
 done
