@@ -135,8 +135,9 @@ int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size
     uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
     if (start & 1) { errno = EAGAIN; return -1; }
     /* the key may have been unset (or its slot reused) since the lookup:
-     * check it inside the read window, which the final epoch check closes */
-    if (atomic_load_explicit(&s->hash, memory_order_acquire) != h || !spl_key_eq(s, key)) {
+     * check it inside the read window, which the final epoch check closes.
+     * The lookup just compared the key; the 64-bit hash tells a reuse. */
+    if (atomic_load_explicit(&s->hash, memory_order_acquire) != h) {
         errno = ENOENT;
         return -1;
     }
