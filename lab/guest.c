@@ -90,8 +90,10 @@ static void build_argv(const struct lab_run *r, const char *append, struct lab_a
     lab_argv_add(a, "%s", r->kernel->image);
     lab_argv_add(a, "-initrd");
     lab_argv_add(a, "%s", r->initramfs);
+    /* loglevel=5: warnings and their backtraces (soft lockups, WARN_ON, oopses)
+     * reach console.log for diagnosis; the info-level boot chatter does not. */
     lab_argv_add(a, "-append");
-    lab_argv_add(a, "console=ttyS0 panic=-1 quiet mitigations=off%s%s", append && *append ? " " : "",
+    lab_argv_add(a, "console=ttyS0 panic=-1 loglevel=5 mitigations=off%s%s", append && *append ? " " : "",
                  append ? append : "");
     lab_argv_add(a, "-nodefaults");
     lab_argv_add(a, "-no-user-config");

@@ -123,9 +123,13 @@ void lab_argv_free(struct lab_argv *a)
 void lab_topology_qemu_args(const struct lab_topology *t, struct lab_argv *a)
 {
     unsigned long long mib = t->mem_per_node >> 20;
-    /* One socket of C cores: -numa cpu names each core, so the split is explicit. */
+    /* One socket per node, as on real machines: cores of one socket share an
+     * LLC, and an LLC spanning two nodes makes Linux warn at boot and ignore
+     * the scheduler's cache topology. Uneven splits get one socket per vCPU. */
+    bool even = t->cpus >= t->nodes && t->cpus % t->nodes == 0;
+    int cores = even ? t->cpus / t->nodes : 1;
     lab_argv_add(a, "-smp");
-    lab_argv_add(a, "%d,sockets=1,cores=%d,threads=1", t->cpus, t->cpus);
+    lab_argv_add(a, "%d,sockets=%d,cores=%d,threads=1", t->cpus, t->cpus / cores, cores);
     lab_argv_add(a, "-m");
     lab_argv_add(a, "%lluM", mib * (unsigned long long)t->nodes);
     for (int i = 0; i < t->nodes; i++) {
@@ -136,7 +140,7 @@ void lab_topology_qemu_args(const struct lab_topology *t, struct lab_argv *a)
     }
     for (int c = 0; c < t->cpus; c++) {
         lab_argv_add(a, "-numa");
-        lab_argv_add(a, "cpu,node-id=%d,socket-id=0,core-id=%d,thread-id=0", t->cpu_node[c], c);
+        lab_argv_add(a, "cpu,node-id=%d,socket-id=%d,core-id=%d,thread-id=0", t->cpu_node[c], c / cores, c % cores);
     }
     for (int s = 0; s < t->nodes; s++)
         for (int d = 0; d < t->nodes; d++) {
