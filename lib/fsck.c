@@ -509,16 +509,15 @@ static bool make_tombstone(uint8_t *s, uint32_t own_off)
 {
     uint64_t *ep = (uint64_t *)(s + S_EPOCH);
     uint64_t e = __atomic_load_n(ep, __ATOMIC_ACQUIRE);
-    if (e & 1) e++; /* a stuck writer: take over from the odd state */
-    else if (!__atomic_compare_exchange_n(ep, &e, e + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return false;
-    else e++;
-    __atomic_store_n(ep, e | 1, __ATOMIC_RELEASE);
+    /* even: lock it like a writer; odd: a stuck writer, take over its odd state */
+    if (!(e & 1) && !__atomic_compare_exchange_n(ep, &e, e + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return false;
+    uint64_t odd = e | 1;
     __atomic_store_n((uint64_t *)(s + S_HASH), 0, __ATOMIC_RELEASE);
     memset(s + S_KEY, 0, KEY_MAX);
     __atomic_store_n((uint32_t *)(s + S_VLEN), 0, __ATOMIC_RELEASE);
     memcpy(s + S_VOFF, &own_off, 4);
     __atomic_store_n(s + S_TYPE, 1, __ATOMIC_RELEASE);
-    __atomic_store_n(ep, (e | 1) + 1, __ATOMIC_RELEASE);
+    __atomic_store_n(ep, odd + 1, __ATOMIC_RELEASE);
     return true;
 }
 

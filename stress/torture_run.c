@@ -352,6 +352,8 @@ int tt_run(struct tt_ctx *c)
     c->slot_of = calloc(nk, sizeof(uint32_t));
     if (!s.odd_since || !s.odd_e || !s.long_flag || !s.need || !s.killed || !c->slot_of) {
         spl_err("torture", "out of memory");
+        free(s.odd_since), free(s.odd_e), free(s.long_flag), free(s.need), free(s.killed), free(c->slot_of);
+        json_object_put(s.cycles);
         return SPL_EXIT_FAIL;
     }
     spl_rng_seed(&s.rng, c->o.seed);
@@ -368,6 +370,8 @@ int tt_run(struct tt_ctx *c)
             snprintf(c->store, sizeof c->store, "%s/torture-%d.spl", tt_disk_dir(s.disk), (int)getpid());
         } else if (c->o.crash_mode == TT_CRASH_LOOP) {
             spl_err("torture", "--crash-mode loop: %s", err);
+            free(s.odd_since), free(s.odd_e), free(s.long_flag), free(s.need), free(s.killed), free(c->slot_of);
+            json_object_put(s.cycles);
             return SPL_EXIT_SKIP;
         } else {
             fprintf(stderr, "splsuite torture: no power-cut simulation (%s): crash cycles kill every process and reopen; "

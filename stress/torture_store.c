@@ -167,6 +167,7 @@ static int populate_child(void *arg, char *msg)
         return 1;
     }
     uint8_t *buf = malloc(c->o.max_size);
+    if (!buf) { snprintf(msg, SPL_MSG_MAX, "out of memory"); return 1; }
     char key[32];
     for (uint32_t k = 0; k < c->o.keys; k++) {
         tt_key_name(k, key, sizeof key);
@@ -174,9 +175,11 @@ static int populate_child(void *arg, char *msg)
         spl_payload_make(buf, len, k, tt_owner(c, k), 1);
         if (c->im.set(key, buf, len) != 0) {
             snprintf(msg, SPL_MSG_MAX, "initial set(%s): %s", key, strerror(errno));
+            free(buf);
             return 1;
         }
     }
+    free(buf);
     if (c->durability && c->im.flush(c->o.flush_strategy) != 0) {
         snprintf(msg, SPL_MSG_MAX, "initial flush: %s", strerror(errno));
         return 1;
@@ -215,6 +218,7 @@ static int medic_child(void *arg, char *msg)
         return 1;
     }
     uint8_t *buf = malloc(c->o.max_size);
+    if (!buf) { snprintf(msg, SPL_MSG_MAX, "out of memory"); return 1; }
     char key[32];
     for (size_t i = 0; i < j->n; i++) {
         uint32_t k = j->keys[i];
@@ -222,6 +226,7 @@ static int medic_child(void *arg, char *msg)
         tt_key_name(k, key, sizeof key);
         if (c->im.retrain_slot(key) != 0) {
             snprintf(msg, SPL_MSG_MAX, "retrain_slot(%s): %s", key, strerror(errno));
+            free(buf);
             return 1;
         }
         uint64_t st = atomic_load(&K->started), dn = atomic_load(&K->done);
@@ -236,6 +241,7 @@ static int medic_child(void *arg, char *msg)
         }
         if (rc != 0) {
             snprintf(msg, SPL_MSG_MAX, "set(%s) after retrain: %s", key, strerror(errno));
+            free(buf);
             return 1;
         }
         atomic_store(&K->done, seq);
@@ -244,6 +250,7 @@ static int medic_child(void *arg, char *msg)
             while (cur < seq && !atomic_compare_exchange_weak(&K->durable, &cur, seq)) {}
         }
     }
+    free(buf);
     c->im.close();
     return 0;
 }

@@ -46,7 +46,10 @@ static void writer(struct tt_ctx *c, struct tt_worker *w, struct spl_rng *r)
     uint32_t *own = malloc(sizeof(uint32_t) * (c->sh->nkeys / nw + 1));
     uint64_t *snap = malloc(sizeof(uint64_t) * (c->sh->nkeys / nw + 1));
     uint8_t *buf = malloc(o->max_size);
-    if (!own || !snap || !buf) _exit(1);
+    if (!own || !snap || !buf) {
+        tt_fail(sh, "writer %u: out of memory", w->index);
+        _exit(1);
+    }
     for (uint32_t k = w->index; k < sh->nkeys; k += nw) own[nown++] = k;
     uint32_t since_flush = 0;
     char key[32];
@@ -93,6 +96,7 @@ static void writer(struct tt_ctx *c, struct tt_worker *w, struct spl_rng *r)
             since_flush = 0;
         }
     }
+    free(own), free(snap), free(buf);
 }
 
 static void reader(struct tt_ctx *c, struct tt_worker *w, struct spl_rng *r)
@@ -102,7 +106,10 @@ static void reader(struct tt_ctx *c, struct tt_worker *w, struct spl_rng *r)
     uint64_t *last = calloc(sh->nkeys, sizeof *last);
     size_t cap = o->max_size + 64;
     uint8_t *buf = malloc(cap);
-    if (!last || !buf) _exit(1);
+    if (!last || !buf) {
+        tt_fail(sh, "reader %u: out of memory", w->index);
+        _exit(1);
+    }
     char key[32], hex[200];
     while (!stopping(c)) {
         uint32_t k = (uint32_t)spl_rng_below(r, sh->nkeys);
@@ -174,6 +181,7 @@ static void reader(struct tt_ctx *c, struct tt_worker *w, struct spl_rng *r)
         tt_add(&sh->st.pipe[pipe < TT_PIPE_LEN - 1 ? pipe : TT_PIPE_LEN - 1], 1);
         tt_add(&sh->st.retries[retries < TT_PIPE_LEN - 1 ? retries : TT_PIPE_LEN - 1], 1);
     }
+    free(last), free(buf);
 }
 
 enum { BID_CLAIM, BID_REBID, BID_RELEASE, BID_MADVISE, BID_DONTNEED };
