@@ -525,7 +525,7 @@ size_t spl_fsck_repair(void *buf, size_t len, const struct spl_fsck_result *r, u
                        void (*log)(const char *msg, void *arg), void *arg)
 {
     if (!buf || !r->header_ok || len < HDR_SIZE || len < r->expected_size) return 0;
-    if (((uintptr_t)buf & 63) != 0) return 0; /* a real map is page-aligned; atomics need alignment */
+    if (((uintptr_t)buf & 7) != 0) return 0; /* the 64-bit fields must be naturally aligned for atomics */
     uint8_t *b = buf, *S = b + HDR_SIZE;
     size_t changes = 0;
     for (size_t i = 0; i < r->nfindings; i++) {

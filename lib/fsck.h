@@ -154,8 +154,10 @@ enum spl_fsck_fix {
 /* Applies fixes for the findings in r to a WRITABLE image (the one r was
  * computed from; re-run spl_fsck_image afterwards). Each change is made
  * with atomics the way a writer would (slot changes under the seqlock), so
- * it is safe against well-behaved concurrent users. Describes each change
- * via log(msg, arg) when log is non-NULL. Returns the number of changes. */
+ * it is safe against well-behaved concurrent users. buf must be 8-byte
+ * aligned (any map or malloc is); otherwise nothing is changed. Writes stay
+ * inside [buf, buf + len). Describes each change via log(msg, arg) when log
+ * is non-NULL. Returns the number of changes. */
 size_t spl_fsck_repair(void *buf, size_t len, const struct spl_fsck_result *r, unsigned fixes,
                        void (*log)(const char *msg, void *arg), void *arg);
 
