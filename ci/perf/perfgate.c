@@ -131,6 +131,20 @@ static void tool_version(const char *prog, const char *work, char *buf, size_t l
     unlink(path);
 }
 
+/* mkdir -p: --out may name a directory whose parents do not exist yet */
+static int mkdir_p(const char *path)
+{
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 /* ---- measuring ----------------------------------------------------------- */
 
 /* Callgrind lane: one dump per path, "desc: Trigger: Client Request: hp:NAME"
@@ -542,7 +556,7 @@ int main(int argc, char **argv)
      * three times the samples, from three times the processes */
     if (o.update && !reps_set) o.reps *= 3;
     if (o.update && !procs_set) o.procs *= 3;
-    if (mkdir(o.out, 0755) != 0 && errno != EEXIST) {
+    if (mkdir_p(o.out) != 0) {
         fprintf(stderr, "perf-gate: %s: %s\n", o.out, strerror(errno));
         return SPL_EXIT_FAIL;
     }
