@@ -8,11 +8,20 @@
 # every traced process logs to its own file and this script reads the
 # ERROR SUMMARY lines itself. Used as the exe_wrapper of the 'valgrind' test
 # setup: meson test --setup valgrind --suite ref
-# System tools a test script runs (sh, mktemp, nm) are not traced: their
-# leaks are not ours.
+# System tools a traced program execs are not traced either.
 set -u
 vg=$1
 shift
+# A shell-script test runs system tools (whose leaks are not ours) and may
+# need the loader untouched (LD_TRACE_LOADED_OBJECTS): run the script as is
+# and let it put $SPLSUITE_VG in front of the project program it runs.
+case "$(basename "$1")" in
+sh | dash | bash)
+    SPLSUITE_VG="$0 $vg"
+    export SPLSUITE_VG
+    exec "$@"
+    ;;
+esac
 logs=$(mktemp -d "${TMPDIR:-/tmp}/splsuite-vg.XXXXXX")
 trap 'rm -rf "$logs"' EXIT INT TERM
 CRITERION_JOBS=${CRITERION_JOBS:-1} "$vg" --trace-children=yes --trace-children-skip='/usr/bin/*,/bin/*' --child-silent-after-fork=no \

@@ -15,4 +15,5 @@ if [ "$resolved" != "$dir/libsplinter.so" ]; then
     exit 1
 fi
 echo "run-dropin: libsplinter.so -> $(readlink -f "$lib") ($mode)"
-LD_LIBRARY_PATH="$dir" "$prog" "$mode"
+# SPLSUITE_VG: set by the valgrind test setup (ref/tests/vg-wrap.sh)
+LD_LIBRARY_PATH="$dir" ${SPLSUITE_VG:-} "$prog" "$mode"
