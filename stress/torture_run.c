@@ -299,10 +299,13 @@ static int crash_cycle(struct sup *s)
     json_object_object_add(cy, "failures", json_object_new_int64((int64_t)(V(failures) - fail0)));
     json_object_object_add(cy, "reopen_s", json_object_new_double((double)(spl_time_ns() - t) / 1e9));
     json_object_array_add(s->cycles, cy);
-    fprintf(stderr, "splsuite torture: crash %llu (%s): %llu keys intact (%llu of them back at their last flushed value:"
-                    " unflushed writes gone), %llu in flight and rewritten, %llu stuck recovered\n",
-            V(crashes), s->power_cut ? "power cut" : "kill all", V(crash_verified) - verified0,
-            V(crash_unflushed_lost) - unflushed0, V(crash_inflight) - inflight0, (unsigned long long)odd);
+    char back[96] = "";
+    if (s->power_cut)
+        snprintf(back, sizeof back, " (%llu of them back at their last flushed value: unflushed writes gone)",
+                 V(crash_unflushed_lost) - unflushed0);
+    fprintf(stderr, "splsuite torture: crash %llu (%s): %llu keys intact%s, %llu in flight and rewritten, %llu stuck recovered\n",
+            V(crashes), s->power_cut ? "power cut" : "kill all", V(crash_verified) - verified0, back,
+            V(crash_inflight) - inflight0, (unsigned long long)odd);
     for (uint32_t i = 0; i < sh->nworkers; i++) {
         spawn(s, i);
         TT_INC(sh, respawns);
@@ -380,7 +383,12 @@ int tt_run(struct tt_ctx *c)
     }
     if (c->im.backend == SPL_BACKEND_FILE) snprintf(c->path, sizeof c->path, "%s", c->store);
     else spl_impl_store_path(&c->im, c->store, c->path, sizeof c->path);
-    if (c->o.crash_cycles && !s.power_cut) c->durability_why = c->durability_why ? c->durability_why : "no power-cut simulation";
+    /* durability is tested only by a power cut after flushes the implementation made */
+    static const char *const fnames[] = {"msync", "msync-ranges", "fdatasync", "uring-fsync", "uring-ranges"};
+    bool dur_tested = c->durability && s.power_cut;
+    if (!dur_tested && !c->durability_why)
+        c->durability_why = !c->o.crash_cycles ? "no crash cycles (--crash-cycles N)" : "no power-cut simulation";
+    if (dur_tested) c->durability_why = NULL;
 
     fprintf(s.out,
             "splsuite-torture:--- Start of test: impl=%s backend=%s store=%s writers=%u readers=%u bidders=%u keys=%u"
@@ -392,11 +400,9 @@ int tt_run(struct tt_ctx *c)
             (double)c->o.duration_ns / 1e9, (double)c->o.kill_ns / 1e6, (double)c->o.stuck_ns / 1e6,
             (double)c->o.stat_ns / 1e9, (double)c->o.check_ns / 1e9, c->o.crash_cycles,
             !c->o.crash_cycles ? "none" : s.power_cut ? "power-cut" : "kill", c->o.flush_every,
-            c->durability ? (c->im.flush ? "requested" : "-") : "-",
-            c->durability && (!c->o.crash_cycles || s.power_cut) ? "tested" : "not-tested",
-            c->durability_why && !(c->durability && s.power_cut) ? "(" : "",
-            c->durability_why && !(c->durability && s.power_cut) ? c->durability_why : "",
-            c->durability_why && !(c->durability && s.power_cut) ? ")" : "", c->o.bid_mix[0], c->o.bid_mix[1],
+            c->durability ? fnames[c->o.flush_strategy] : "-", dur_tested ? "tested" : "not-tested",
+            c->durability_why ? "(" : "", c->durability_why ? c->durability_why : "", c->durability_why ? ")" : "",
+            c->o.bid_mix[0], c->o.bid_mix[1],
             c->o.bid_mix[2], c->o.bid_mix[3], c->o.bid_mix[4], (unsigned long long)c->o.seed);
     fflush(s.out);
 
@@ -493,7 +499,7 @@ verdict:
         json_object_object_add(p, "stuck_bound_ms", json_object_new_double((double)c->o.stuck_ns / 1e6));
         json_object_object_add(p, "crash_cycles", json_object_new_int((int)c->o.crash_cycles));
         json_object_object_add(p, "crash_mode", json_object_new_string(!c->o.crash_cycles ? "none" : s.power_cut ? "power-cut" : "kill"));
-        json_object_object_add(p, "durability_tested", json_object_new_boolean(c->durability && (!c->o.crash_cycles || s.power_cut)));
+        json_object_object_add(p, "durability_tested", json_object_new_boolean(dur_tested));
         if (c->durability_why) json_object_object_add(p, "durability_note", json_object_new_string(c->durability_why));
         json_object_object_add(p, "seed", json_object_new_uint64(c->o.seed));
         json_object_object_add(o, "params", p);
