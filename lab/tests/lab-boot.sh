@@ -22,5 +22,6 @@ if [ "$rc" = 77 ]; then
     echo "1..0 # SKIP no guest can run here: $(grep -m1 'splsuite lab:' "$OUT/lab.stderr" | grep -v '^splsuite lab: kernel' | tail -n 1)"
     exit 77
 fi
-echo "Bail out! the guest did not run the checks (lab status $rc); console log: $OUT/console.log"
+last=$(grep '^# running: ' "$OUT/stdout" 2> /dev/null | tail -n 1 | sed 's/^# running: //')
+echo "Bail out! the guest did not finish the checks (lab status $rc${last:+, stalled in: $last}); console log: $OUT/console.log"
 exit 1
