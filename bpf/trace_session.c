@@ -338,7 +338,11 @@ static void walk_hists(int fd, size_t ksz, bool reset, void (*fn)(const void *, 
     void *pk = NULL;
     size_t cap = 256, n = 0;
     unsigned char *keys = malloc(cap * ksz);
-    while (keys && bpf_map_get_next_key(fd, pk, key) == 0) {
+    if (!keys) {
+        free(h);
+        return;
+    }
+    while (bpf_map_get_next_key(fd, pk, key) == 0) {
         if (bpf_map_lookup_elem(fd, key, h) == 0) fn(key, h, arg);
         if (n == cap) {
             unsigned char *nk = realloc(keys, (cap *= 2) * ksz);
@@ -349,7 +353,7 @@ static void walk_hists(int fd, size_t ksz, bool reset, void (*fn)(const void *, 
         memcpy(prev, key, ksz);
         pk = prev;
     }
-    if (reset && keys)
+    if (reset)
         for (size_t i = 0; i < n; i++) bpf_map_delete_elem(fd, keys + i * ksz);
     free(keys);
     free(h);
