@@ -5,6 +5,15 @@
 #include "bench.h"
 #include "commands.h"
 #include "util.h"
+/* --trace: the eBPF probes of `splsuite trace` per case, through the worker
+ * hook. bench/ is configured before bpf/, so (as torture does) the entry
+ * points are weak: NULL when splsuite was built without the bpf part. */
+#include "../bpf/trace_embed.h"
+#pragma weak spl_trace_cases_start
+#pragma weak spl_trace_case_begin
+#pragma weak spl_trace_case_end
+#pragma weak spl_trace_cases_stop
+#pragma weak spl_trace_cases_print
 
 #include <errno.h>
 #include <getopt.h>
@@ -58,6 +67,8 @@ static void usage(FILE *f)
             "      --csv                CSV on stdout, or in -o FILE\n"
             "  -o, --output FILE        write the JSON/CSV there and print the table on stdout\n"
             "      --no-progress        no progress lines on stderr\n"
+            "      --trace              kernel-side madvise and eventfd latency of each case's workers (eBPF,\n"
+            "                           as splsuite trace; needs root and the bpf part)\n"
             "  -h, --help\n"
             "\n"
             "Exit status: 0 ran (targets are reported, never enforced), 1 a case failed or an\n"
@@ -109,7 +120,7 @@ static int si_ncpus(void)
 
 enum {
     O_WARMUP = 256, O_ITERS, O_FITERS, O_QUICK, O_PIN, O_SEED, O_SLOTS, O_VS, O_FILL, O_PROCS, O_OPS, O_DIRTY,
-    O_FSYNC, O_SFR, O_STRAT, O_DIR, O_CPUNODE, O_MEMBIND, O_JSON, O_CSV, O_NOPROG
+    O_FSYNC, O_SFR, O_STRAT, O_DIR, O_CPUNODE, O_MEMBIND, O_JSON, O_CSV, O_NOPROG, O_TRACE
 };
 
 int cmd_bench(int argc, char **argv)
@@ -127,7 +138,7 @@ int cmd_bench(int argc, char **argv)
         {"dir", required_argument, 0, O_DIR}, {"cpunodebind", required_argument, 0, O_CPUNODE},
         {"membind", required_argument, 0, O_MEMBIND}, {"json", no_argument, 0, O_JSON},
         {"csv", no_argument, 0, O_CSV}, {"output", required_argument, 0, 'o'},
-        {"no-progress", no_argument, 0, O_NOPROG}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"no-progress", no_argument, 0, O_NOPROG}, {"trace", no_argument, 0, O_TRACE}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     static struct bench_opts o; /* large (impls), keep it off the stack */
     memset(&o, 0, sizeof o);
     const char *impl_specs[BENCH_MAX_IMPLS];
@@ -135,7 +146,7 @@ int cmd_bench(int argc, char **argv)
     const char *vs = NULL, *fills = NULL, *procs = NULL, *dirty = NULL, *sfr = "write";
     int reps = -1;
     uint64_t run_ns = 0, warm_ns = 0, iters = 0, fiters = 0, slots = 1024;
-    bool seed_set = false;
+    bool seed_set = false, trace = false;
     o.progress = true;
     o.seed = 0x5eed;
     optind = 1;
@@ -189,6 +200,7 @@ int cmd_bench(int argc, char **argv)
         case O_CSV: o.csv = true; break;
         case 'o': o.out_path = optarg; break;
         case O_NOPROG: o.progress = false; break;
+        case O_TRACE: trace = true; break;
         case 'h': usage(stdout); return SPL_EXIT_OK;
         default: usage(stderr); return SPL_EXIT_USAGE;
         }
@@ -267,12 +279,28 @@ int cmd_bench(int argc, char **argv)
     if (getloadavg(o.load_start, 3) != 3) o.load_start[0] = -1;
     if (o.load_start[0] > si_ncpus())
         spl_err(CMD, "note: load average %.1f exceeds the %d CPUs: expect noisy figures", o.load_start[0], si_ncpus());
+    struct spl_trace_cases *kt = NULL; /* --trace */
+    json_object *ktrace = NULL;
+    if (trace && !(spl_trace_cases_start && spl_trace_case_begin && spl_trace_case_end && spl_trace_cases_stop &&
+                   spl_trace_cases_print)) {
+        spl_err(CMD, "--trace: this splsuite was built without the bpf part (splsuite trace); going on without "
+                     "kernel-side figures");
+    } else if (trace) {
+        const char *kpaths[BENCH_MAX_IMPLS];
+        for (int k = 0; k < o.nimpls; k++) kpaths[k] = o.impls[k].madvise ? o.impls[k].path : NULL;
+        if ((kt = spl_trace_cases_start(CMD, kpaths, (size_t)o.nimpls)))
+            bench_trace = (struct bench_trace_hook){spl_trace_case_begin, spl_trace_case_end, kt};
+    }
     struct bench_results rs = {0};
     typedef int (*wl_fn)(struct bench_opts *, struct bench_results *);
     static const wl_fn fns[WL__COUNT] = {wl_ops_run, wl_wake_run, wl_madvise_run, wl_flush_run, wl_numa_run};
     for (int w = 0; w < WL__COUNT; w++)
         if (o.wl[w]) fns[w](&o, &rs);
     bench_progress_done(&o);
+    if (kt) {
+        bench_trace = (struct bench_trace_hook){0};
+        ktrace = spl_trace_cases_stop(kt);
+    }
 
     int failed = 0, okrows = 0;
     for (int i = 0; i < rs.n; i++) {
@@ -286,6 +314,7 @@ int cmd_bench(int argc, char **argv)
     }
     if (mout && o.json) {
         json_object *j = bench_json(&o, &rs, argc, argv);
+        if (ktrace) json_object_object_add(j, "kernel_trace", json_object_get(ktrace));
         fprintf(mout, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(j);
     } else if (mout && o.csv) {
@@ -293,6 +322,8 @@ int cmd_bench(int argc, char **argv)
     }
     if (mout && mout != stdout) fclose(mout);
     if ((!o.json && !o.csv) || o.out_path) bench_table(&o, &rs, stdout);
+    if (ktrace && ((!o.json && !o.csv) || o.out_path)) spl_trace_cases_print(ktrace, stdout);
+    json_object_put(ktrace);
     for (int i = 0; i < rs.n; i++)
         if (strncmp(rs.r[i].status, "error", 5) == 0) spl_err(CMD, "%s %s [%s]: %s", bench_wl_names[rs.r[i].wl], rs.r[i].name, o.impls[rs.r[i].impl].label, rs.r[i].status);
     bench_results_free(&rs);
