@@ -89,11 +89,13 @@ int bench_store_place(struct bench_store *st, const struct spl_nodemask *nodes, 
     volatile uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     if (p == MAP_FAILED) { snprintf(why, whylen, "mmap %s: %s", st->path, strerror(errno)); return -1; }
-    int rc = spl_numa_mbind((void *)p, len, nodes, true);
-    int mb_errno = errno;
-    /* touch every page so it exists and the policy decides where */
+    /* Map every page first: MPOL_MF_MOVE migrates only pages present in this
+     * process's page tables, and the store was filled by a child that is gone,
+     * so untouched pages would stay wherever the filler put them. */
     long pg = sysconf(_SC_PAGESIZE);
     for (size_t off = 0; off < len; off += (size_t)pg) (void)p[off];
+    int rc = spl_numa_mbind((void *)p, len, nodes, true);
+    int mb_errno = errno;
     long per_node[SPL_NUMA_MAX_NODES], np = 0, oe = 0;
     long n = spl_numa_where((const void *)p, len, per_node, &np, &oe);
     char req[256];
