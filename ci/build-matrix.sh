@@ -34,16 +34,17 @@ for c in $configs; do
   command -v "$compiler" >/dev/null 2>&1 || { echo "matrix $c: SKIP: $compiler not installed"; continue; }
   t0="$(date +%s)"
   if [ ! -f "$d/build.ninja" ]; then
+    mkdir -p "$d"
     if ! CC="$compiler" meson setup "$d" -Dwerror=true -Dwarning_level=2 -Doptimization="$opt" -Ddebug=true \
-         -Dmutants=false >"$d.setup.log" 2>&1; then
-      tail -15 "$d.setup.log"; echo "matrix $c: FAIL (meson setup)"; rc=1; continue
+         -Dmutants=false >"$d/ci-setup.log" 2>&1; then
+      tail -15 "$d/ci-setup.log"; echo "matrix $c: FAIL (meson setup)"; rc=1; continue
     fi
   fi
-  if ninja -C "$d" -j "$jobs" -k 0 >"$d.build.log" 2>&1; then
+  if ninja -C "$d" -j "$jobs" -k 0 >"$d/ci-build.log" 2>&1; then
     echo "matrix $c: ok ($(($(date +%s) - t0)) s)"
   else
-    grep -E 'error:|warning:' "$d.build.log" | sort -u | head -40
-    echo "matrix $c: FAIL ($(($(date +%s) - t0)) s, full log $d.build.log)"
+    grep -E 'error:|warning:' "$d/ci-build.log" | sort -u | head -40
+    echo "matrix $c: FAIL ($(($(date +%s) - t0)) s, full log $d/ci-build.log)"
     rc=1
   fi
 done

@@ -23,8 +23,9 @@ common="-Dmutants=false -Dbpf=disabled -Dlab=disabled -Doptimization=1 -Ddebug=t
 setup() { # dir, sanitizer, extra c_args, jq filter selecting the tests to run
   if [ ! -f "$1/build.ninja" ]; then
     # shellcheck disable=SC2086
-    meson setup "$1" $common -Db_sanitize="$2" -Dc_args="$3" >"$1.setup.log" 2>&1 ||
-      { cat "$1.setup.log" >&2; echo "sanitize: meson setup $1 failed" >&2; exit 1; }
+    mkdir -p "$1"
+    meson setup "$1" $common -Db_sanitize="$2" -Dc_args="$3" >"$1/ci-setup.log" 2>&1 ||
+      { cat "$1/ci-setup.log" >&2; echo "sanitize: meson setup $1 failed" >&2; exit 1; }
   fi
   # Build only what the selected tests need: their executables, every shared
   # library (the implementations they dlopen) and the CLI some tests drive.
@@ -35,7 +36,7 @@ setup() { # dir, sanitizer, extra c_args, jq filter selecting the tests to run
     '.[] | select((.id as $i | $ids | index($i)) or .type == "shared library" or .name == "splsuite") | .filename[]' |
     sed "s|^$abs/||" | grep -v '^/' | sort -u)"
   # shellcheck disable=SC2086
-  ninja -C "$1" -j "$jobs" $targets >"$1.build.log" 2>&1 || { tail -40 "$1.build.log" >&2; echo "sanitize: build $1 failed" >&2; exit 1; }
+  ninja -C "$1" -j "$jobs" $targets >"$1/ci-build.log" 2>&1 || { tail -40 "$1/ci-build.log" >&2; echo "sanitize: build $1 failed" >&2; exit 1; }
 }
 
 run_tests() { # dir, then meson test selectors

@@ -15,13 +15,14 @@ d="${CI_BUILD_PREFIX:-build}-fuzz"
 jobs="${CI_JOBS:-2}"
 command -v clang >/dev/null 2>&1 || { echo "fuzz: SKIP: clang not installed"; exit 77; }
 if [ ! -f "$d/build.ninja" ]; then
+  mkdir -p "$d"
   CC=clang meson setup "$d" -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false \
     -Dmutants=false -Dbpf=disabled -Dlab=disabled -Doptimization=1 -Ddebug=true \
-    -Dc_args=-fno-sanitize-recover=all >"$d.setup.log" 2>&1 ||
-    { tail -20 "$d.setup.log" >&2; echo "fuzz: meson setup $d failed" >&2; exit 1; }
+    -Dc_args=-fno-sanitize-recover=all >"$d/ci-setup.log" 2>&1 ||
+    { tail -20 "$d/ci-setup.log" >&2; echo "fuzz: meson setup $d failed" >&2; exit 1; }
 fi
-ninja -C "$d" -j "$jobs" ci/fuzz/fuzz-open ci/fuzz/fuzz-fsck ci/fuzz/mkseeds >"$d.build.log" 2>&1 ||
-  { tail -30 "$d.build.log" >&2; echo "fuzz: build failed" >&2; exit 1; }
+ninja -C "$d" -j "$jobs" ci/fuzz/fuzz-open ci/fuzz/fuzz-fsck ci/fuzz/mkseeds >"$d/ci-build.log" 2>&1 ||
+  { tail -30 "$d/ci-build.log" >&2; echo "fuzz: build failed" >&2; exit 1; }
 
 seeds="$d/ci/fuzz/seeds"
 rm -rf "$seeds"
