@@ -65,8 +65,17 @@ if [ "$what" = all ] || [ "$what" = clang-tidy ]; then
     (cd "$build" && sed "s|^|$root/|" "$tmp/files" |
       xargs -P "$jobs" -n 4 clang-tidy -p "$tmp" --config-file="$root/ci/clang-tidy.yaml" --quiet) \
       >"$tmp/tidy.out" 2>"$tmp/tidy.err" || true
-    grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error): ' "$tmp/tidy.out" | sed "s|^$root/||; s|$build/\.\./||" |
-      sed 's/,-warnings-as-errors\]$/]/' | sort -u >"$tmp/tidy.findings" || true
+    # paths come relative to the build dir or absolute: make them relative to
+    # the root, and drop what is not project source (generated skeletons)
+    bname="$(basename "$build")"
+    grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error): ' "$tmp/tidy.out" | sed 's/,-warnings-as-errors\]$/]/' |
+      while IFS= read -r line; do
+        f="${line%%:*}"
+        case "$f" in /*) ;; *) f="$build/$f" ;; esac
+        rel="$(realpath -m --relative-to="$root" "$f")"
+        case "$rel" in ../* | "$bname"/*) continue ;; esac
+        printf '%s:%s\n' "$rel" "${line#*:}"
+      done | sort -u >"$tmp/tidy.findings" || true
     summarize clang-tidy "$tmp/tidy.findings"
   fi
 fi
