@@ -204,12 +204,10 @@ int splref_unset(splref_store *st, const char *key)
 int splref_append(splref_store *st, const char *key, const void *data, size_t data_len, size_t *new_len)
 {
     if (!st || !key || !data || data_len == 0) return -2;
-    uint64_t h = spl_fnv1a(key);
-    long idx = spl_find(st, key, h);
-    if (idx < 0) return -1;
-    struct splinter_slot *s = &st->S[idx];
+    long idx;
     uint64_t e;
-    if (spl_lock_key(s, h, key, &e) != 0) return -1;
+    struct splinter_slot *s = spl_find_locked(st, key, &idx, &e);
+    if (!s) return -1;
     size_t cur = atomic_load_explicit(&s->val_len, memory_order_relaxed);
     if (cur > st->max_val || data_len > st->max_val - cur) {
         atomic_store_explicit(&s->epoch, e, memory_order_release);
@@ -287,12 +285,10 @@ const void *splref_get_raw_ptr(splref_store *st, const char *key, size_t *out_sz
 int splref_set_as_system(splref_store *st, const char *key)
 {
     if (!st || !key) return -2;
-    uint64_t h = spl_fnv1a(key);
-    long idx = spl_find(st, key, h);
-    if (idx < 0) return -1;
-    struct splinter_slot *s = &st->S[idx];
+    long idx;
     uint64_t e;
-    if (spl_lock_key(s, h, key, &e) != 0) return -1;
+    struct splinter_slot *s = spl_find_locked(st, key, &idx, &e);
+    if (!s) return -1;
     if (!spl_in_arena(st, s->val_off, st->max_val)) { spl_abort(s, e); errno = EUCLEAN; return -1; }
     atomic_store_explicit(&s->type_flag, SPL_SLOT_TYPE_BINARY, memory_order_release);
     atomic_store_explicit(&s->val_len, st->max_val, memory_order_release);

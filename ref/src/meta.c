@@ -69,12 +69,10 @@ uint16_t splinter_slot_usr_snapshot(struct splinter_slot *slot) { return slot ? 
 int splref_set_named_type(splref_store *st, const char *key, uint16_t mask)
 {
     if (!st || !key) return -2;
-    uint64_t h = spl_fnv1a(key);
-    long idx = spl_find(st, key, h);
-    if (idx < 0) return -1;
-    struct splinter_slot *s = &st->S[idx];
+    long idx;
     uint64_t e;
-    if (spl_lock_key(s, h, key, &e) != 0) return -1;
+    struct splinter_slot *s = spl_find_locked(st, key, &idx, &e);
+    if (!s) return -1;
     uint32_t cur = atomic_load(&s->val_len);
     if ((mask & SPL_SLOT_TYPE_BIGUINT) && cur < 8) {
         /* Promote in place: the slot's own value area always has room for 8
@@ -170,12 +168,10 @@ uint64_t splref_get_epoch(splref_store *st, const char *key)
 int splref_bump_slot(splref_store *st, const char *key)
 {
     if (!st || !key) return -2;
-    uint64_t h = spl_fnv1a(key);
-    long idx = spl_find(st, key, h);
-    if (idx < 0) return -1;
-    struct splinter_slot *s = &st->S[idx];
+    long idx;
     uint64_t e;
-    if (spl_lock_key(s, h, key, &e) != 0) return -1;
+    struct splinter_slot *s = spl_find_locked(st, key, &idx, &e);
+    if (!s) return -1;
     spl_pulse(st, s);
     spl_unlock(s, e);
     spl_mark_dirty(st, (size_t)idx);
@@ -207,12 +203,10 @@ int splref_retrain_slot(splref_store *st, const char *key)
 int splref_set_embedding(splref_store *st, const char *key, const float *vec)
 {
     if (!st || !key || !vec) return -2;
-    uint64_t h = spl_fnv1a(key);
-    long idx = spl_find(st, key, h);
-    if (idx < 0) return -1;
-    struct splinter_slot *s = &st->S[idx];
+    long idx;
     uint64_t e;
-    if (spl_lock_key(s, h, key, &e) != 0) return -1;
+    struct splinter_slot *s = spl_find_locked(st, key, &idx, &e);
+    if (!s) return -1;
     memcpy(s->embedding, vec, sizeof(s->embedding));
     spl_unlock(s, e);
     spl_global_bump(st);

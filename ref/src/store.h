@@ -95,6 +95,20 @@ static inline int spl_lock_key(struct splinter_slot *s, uint64_t h, const char *
     return 0;
 }
 
+/* Lookup + spl_lock_key: the slot holding key, locked at even epoch *out_e,
+ * or NULL with errno ENOENT / EAGAIN. */
+static inline struct splinter_slot *spl_find_locked(splref_store *st, const char *key, long *out_idx,
+                                                    uint64_t *out_e)
+{
+    uint64_t h = spl_fnv1a(key);
+    long idx = spl_find(st, key, h);
+    if (idx < 0) return NULL;
+    struct splinter_slot *s = &st->S[idx];
+    if (spl_lock_key(s, h, key, out_e) != 0) return NULL;
+    *out_idx = idx;
+    return s;
+}
+
 static inline void spl_unlock(struct splinter_slot *s, uint64_t e)
 {
     atomic_thread_fence(memory_order_release);
