@@ -373,7 +373,7 @@ int trace_selftest_madvise(const struct trace_selftest_opts *o)
     e[ne++] = (struct expect){"calls of the workload with other advice or syscall", 0, other};
     e[ne++] = (struct expect){"calls from processes outside the filter", 0, wrong_pid};
     if (have_impl) {
-        long oc[5] = {0}, waits = 0, wsov = 0;
+        long oc[5] = {0}, wsov = 0;
         static const char *const on[] = {"sovereign", "failed", "deferred", "timedout", "rejected"};
         json_object *s = get(snap, "splinter_madvise");
         for (size_t i = 0; s && i < json_object_array_length(s); i++) {
@@ -384,7 +384,6 @@ int trace_selftest_madvise(const struct trace_selftest_opts *o)
                     oc[k] += count_of(get(x, "call"));
                     if (k == 0) wsov += count_of(get(x, "wait"));
                 }
-            waits += count_of(get(x, "wait"));
         }
         e[ne++] = (struct expect){"splinter_madvise issued as sovereign (shard 1)", w.nsplm, oc[0]};
         e[ne++] = (struct expect){"  bidder waits recorded for them", w.nsplm, wsov};

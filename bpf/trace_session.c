@@ -47,8 +47,8 @@ struct spl_trace {
     void *ev_arg;
 };
 
-static int libbpf_verbose(enum libbpf_print_level l, const char *fmt, va_list ap) { return vfprintf(stderr, fmt, ap); }
-static int libbpf_quiet(enum libbpf_print_level l, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int libbpf_verbose(enum libbpf_print_level l, const char *fmt, va_list ap) { return vfprintf(stderr, fmt, ap); }
+__attribute__((format(printf, 2, 0))) static int libbpf_quiet(enum libbpf_print_level l, const char *fmt, va_list ap)
 {
     return l == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }

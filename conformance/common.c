@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void vset(char *dst, size_t n, const char *fmt, va_list ap) { vsnprintf(dst, n, fmt, ap); }
+__attribute__((format(printf, 3, 0))) static void vset(char *dst, size_t n, const char *fmt, va_list ap) { vsnprintf(dst, n, fmt, ap); }
 
 void r_pass(struct rule_out *o, const char *fmt, ...)
 {
@@ -112,7 +112,7 @@ void store_path(struct conform *c, const char *name, char *buf, size_t len) { sp
 uint64_t fnv1a_key(const char *key)
 {
     uint64_t h = 14695981039346656037ULL;
-    for (size_t i = 0; key[i] && i < SPLINTER_KEY_MAX - 1; i++) h = (h ^ (unsigned char)key[i]) * 1099511628211ULL;
+    for (size_t i = 0; i < SPLINTER_KEY_MAX - 1 && key[i]; i++) h = (h ^ (unsigned char)key[i]) * 1099511628211ULL;
     return h;
 }
 

@@ -144,7 +144,8 @@ static void rule_bus003(struct conform *c, struct rule_out *o)
 struct bid {
     uint32_t id, pid;
     uint8_t intent, prio;
-    uint64_t dur, at;
+    uint64_t dur, at; /* at: absolute claim time; in a scenario() table, ticks
+                       * before the scenario starts (scenario() makes it absolute) */
 };
 
 static bool live(const struct bid *b, uint64_t now) { return b->id && now - b->at < b->dur; }
@@ -205,8 +206,8 @@ static void scenario(struct conform *c, struct rule_out *o, const char *what, st
 {
     uint64_t now = c->im.now ? c->im.now() : __builtin_ia32_rdtsc();
     for (size_t i = 0; i < n; i++) {
-        /* claim times are relative; windows long enough to stay live */
-        t[i].at += now;
+        /* claim times are relative (ticks ago); windows long enough to stay live */
+        t[i].at = now - t[i].at;
         if (claim(&c->im, &t[i]) != 0) { r_fail(o, "%s: shard_claim_ex(%u) failed: %s", what, t[i].id, strerror(errno)); return; }
     }
     uint64_t later = c->im.now ? c->im.now() : __builtin_ia32_rdtsc();
@@ -233,9 +234,9 @@ static void rule_ele002(struct conform *c, struct rule_out *o)
     uint64_t D = c->tps * 60, ms = ticks_per_ms(c);
     int n = 0;
     for (int order = 0; order < 2; order++) {
-        struct bid a1[2] = {{1, 100, SPL_INTENT_RANDOM, 3, D, -10 * ms}, {2, 100, SPL_INTENT_RANDOM, 7, D, -5 * ms}};
-        struct bid a2[2] = {{3, 100, SPL_INTENT_RANDOM, 4, D, -20 * ms}, {4, 100, SPL_INTENT_RANDOM, 4, D, -30 * ms}};
-        struct bid a3[2] = {{5, 300, SPL_INTENT_RANDOM, 4, D, -20 * ms}, {6, 200, SPL_INTENT_RANDOM, 4, D, -20 * ms}};
+        struct bid a1[2] = {{1, 100, SPL_INTENT_RANDOM, 3, D, 10 * ms}, {2, 100, SPL_INTENT_RANDOM, 7, D, 5 * ms}};
+        struct bid a2[2] = {{3, 100, SPL_INTENT_RANDOM, 4, D, 20 * ms}, {4, 100, SPL_INTENT_RANDOM, 4, D, 30 * ms}};
+        struct bid a3[2] = {{5, 300, SPL_INTENT_RANDOM, 4, D, 20 * ms}, {6, 200, SPL_INTENT_RANDOM, 4, D, 20 * ms}};
         struct bid *s[3] = {a1, a2, a3};
         const char *what[3] = {"higher priority wins", "earlier claim wins a priority tie", "lower pid wins a full tie"};
         for (int k = 0; k < 3; k++) {
@@ -253,15 +254,15 @@ static void rule_ele004(struct conform *c, struct rule_out *o)
     if (store_create(c, o, "ele4", 8, 64) != 0) return;
     uint64_t D = c->tps * 60, ms = ticks_per_ms(c);
     int n = 0;
-    struct bid b1[2] = {{1, 10, SPL_INTENT_DONTNEED, 9, D, -5 * ms}, {2, 11, SPL_INTENT_WILLNEED, 1, D, -5 * ms}};
+    struct bid b1[2] = {{1, 10, SPL_INTENT_DONTNEED, 9, D, 5 * ms}, {2, 11, SPL_INTENT_WILLNEED, 1, D, 5 * ms}};
     scenario(c, o, "live WILLNEED bumps a higher-priority DONTNEED", b1, 2, &n);
-    struct bid b2[2] = {{1, 10, SPL_INTENT_DONTNEED, 9, D, -5 * ms}, {2, 11, SPL_INTENT_SEQUENTIAL, 1, D, -5 * ms}};
+    struct bid b2[2] = {{1, 10, SPL_INTENT_DONTNEED, 9, D, 5 * ms}, {2, 11, SPL_INTENT_SEQUENTIAL, 1, D, 5 * ms}};
     scenario(c, o, "live SEQUENTIAL bumps a higher-priority DONTNEED", b2, 2, &n);
-    struct bid b3[2] = {{1, 10, SPL_INTENT_DONTNEED, 9, D, -5 * ms}, {2, 11, SPL_INTENT_RANDOM, 1, D, -5 * ms}};
+    struct bid b3[2] = {{1, 10, SPL_INTENT_DONTNEED, 9, D, 5 * ms}, {2, 11, SPL_INTENT_RANDOM, 1, D, 5 * ms}};
     scenario(c, o, "RANDOM does not bump DONTNEED", b3, 2, &n);
-    struct bid b4[2] = {{1, 10, SPL_INTENT_DONTNEED, 9, D, -5 * ms}, {2, 11, SPL_INTENT_WILLNEED, 1, 1 * ms, -50 * ms}};
+    struct bid b4[2] = {{1, 10, SPL_INTENT_DONTNEED, 9, D, 5 * ms}, {2, 11, SPL_INTENT_WILLNEED, 1, 1 * ms, 50 * ms}};
     scenario(c, o, "an expired WILLNEED does not bump", b4, 2, &n);
-    struct bid b5[1] = {{1, 10, SPL_INTENT_DONTNEED, 9, D, -5 * ms}};
+    struct bid b5[1] = {{1, 10, SPL_INTENT_DONTNEED, 9, D, 5 * ms}};
     scenario(c, o, "a lone DONTNEED wins", b5, 1, &n);
     r_pass(o, "%d scenarios: DONTNEED yields exactly to live WILLNEED/SEQUENTIAL bids", n);
 }

@@ -256,8 +256,9 @@ static void rule_sig001(struct conform *c, struct rule_out *o)
         }
     }
     view_close(&v);
+    uint64_t writes = ok[0] + ok[1] + ok[2];
     r_pass(o, "%u processes, %llu writes: groups 3 and 17 advanced exactly once per write of a watching key, no other group moved",
-           c->workers, (unsigned long long)(ok[0] + ok[1] + ok[2]));
+           c->workers, (unsigned long long)writes);
 }
 
 /* SIG-002: label-mapped groups are pulsed by writes of labelled keys. */
@@ -298,8 +299,9 @@ static void rule_sig002(struct conform *c, struct rule_out *o)
         r_check(o, atomic_load(&v.H->signal_groups[21].counter) == g21, "group 21 still pulsed after unset_label(lab-a, label 7)");
     }
     view_close(&v);
+    uint64_t writes = ok[0] + ok[1] + ok[2];
     r_pass(o, "%llu writes of labelled keys pulsed the mapped groups 21 and 33 exactly; no other group moved",
-           (unsigned long long)(ok[0] + ok[1] + ok[2]));
+           (unsigned long long)writes);
 }
 
 /* SIG-003: poll wakes when another process writes the key, and times out. */

@@ -52,10 +52,10 @@ static int hammer_worker(struct spl_worker *w, void *arg)
     struct spl_rng rng;
     spl_rng_seed(&rng, w->seed);
     uint8_t *buf = malloc(HMAXVAL), *rbuf = malloc(HMAXVAL);
-    if (!buf || !rbuf) return 1;
+    int ret = 1;
     uint64_t seq = 0;
     char key[64];
-    if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
+    if (!buf || !rbuf || spl_worker_sync(w) != SPL_BARRIER_OK) goto out;
     uint64_t end = h->end_ns;
     while (spl_time_ns() < end && spl_log_len(w->log) < w->log->cap) {
         if (observer) {
@@ -129,11 +129,13 @@ static int hammer_worker(struct spl_worker *w, void *arg)
         spl_log_append(w->log, &ev);
     }
     spl_worker_sync(w);
+    ret = 0;
+out:
     if (observer) view_close(&v);
     else im->close();
     free(buf);
     free(rbuf);
-    return 0;
+    return ret;
 }
 
 /* Sets up the store, prepopulates every key, runs the team. */

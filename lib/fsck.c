@@ -492,7 +492,7 @@ void spl_store_unmap(struct spl_store_map *m)
 
 /* ---- repair ------------------------------------------------------------- */
 
-static void say(void (*log)(const char *, void *), void *arg, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void say(void (*log)(const char *, void *), void *arg, const char *fmt, ...)
 {
     if (!log) return;
     char msg[256];

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,19 +30,25 @@ size_t spl_hist_index(int s, uint64_t v)
     return ((size_t)(shift + 1) << s) + (size_t)((v >> shift) - sub);
 }
 
+/* An index outside the table (or sub_bits outside 1..SPL_HIST_MAX_SUB_BITS)
+ * has no bucket: its shift would reach or pass the width of u64 (undefined),
+ * so both bounds saturate to UINT64_MAX. */
+static bool bucket_valid(int s, size_t idx) { return s >= 1 && s <= SPL_HIST_MAX_SUB_BITS && idx < nbuckets_for(s); }
+
 uint64_t spl_hist_bucket_low(int s, size_t idx)
 {
+    if (!bucket_valid(s, idx)) return UINT64_MAX;
     uint64_t sub = 1ull << s;
-    if (idx < sub) return idx;
-    size_t shift = (idx >> s) - 1;
+    if ((idx >> s) == 0) return idx; /* idx < 2^s */
+    size_t shift = (idx >> s) - 1;    /* 0 .. 63 - s */
     return (sub + (idx & (sub - 1))) << shift;
 }
 
 uint64_t spl_hist_bucket_high(int s, size_t idx)
 {
-    uint64_t sub = 1ull << s;
-    if (idx < sub) return idx;
-    size_t shift = (idx >> s) - 1;
+    if (!bucket_valid(s, idx)) return UINT64_MAX;
+    if ((idx >> s) == 0) return idx; /* idx < 2^s */
+    size_t shift = (idx >> s) - 1;    /* 0 .. 63 - s */
     uint64_t low = spl_hist_bucket_low(s, idx);
     return low + ((1ull << shift) - 1);
 }

@@ -121,7 +121,7 @@ struct spl_team *spl_team_new(const struct spl_team_opts *o)
     size_t off_logs = off_shared + round64(o->shared_len);
     t->mem_len = off_logs + (size_t)o->workers * t->log_bytes;
     t->mem = spl_shared_alloc(t->mem_len);
-    t->logs = calloc(o->workers, sizeof *t->logs);
+    t->logs = calloc(o->workers, sizeof *t->logs); // NOLINT(bugprone-sizeof-expression): false positive, logs is an array of pointers, so the element size is a pointer's
     t->ends = calloc(o->workers, sizeof *t->ends);
     if (!t->mem || !t->logs || !t->ends) { spl_team_free(t); errno = ENOMEM; return NULL; }
     t->bar = t->mem;

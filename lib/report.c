@@ -50,7 +50,7 @@ struct spl_case *spl_report_add(struct spl_report *r, const char *id, const char
     return c;
 }
 
-static char *vfmt(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vfmt(const char *fmt, va_list ap)
 {
     char *s = NULL;
     if (vasprintf(&s, fmt, ap) < 0) return NULL;
@@ -225,7 +225,7 @@ static void xml_esc(FILE *out, const char *s)
         case '"': fputs("&quot;", out); break;
         case '\'': fputs("&apos;", out); break;
         default:
-            if (ch < 0x20 && ch != '\n' && ch != '\t') fprintf(out, "&#x%x;", ch == 0 ? 0xfffd : 0xfffd);
+            if (ch < 0x20 && ch != '\n' && ch != '\t') fputs("&#xfffd;", out); /* XML 1.0 allows no control characters, not even as references */
             else fputc(ch, out);
         }
     }

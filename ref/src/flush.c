@@ -52,7 +52,7 @@ static struct splref_flush_state *state(splref_store *st)
     fs = calloc(1, sizeof(*fs));
     if (!fs) return NULL;
     fs->words = (st->nslots + 63) / 64;
-    fs->dirty = calloc(fs->words, sizeof(uint64_t));
+    fs->dirty = calloc(fs->words, sizeof *fs->dirty);
     if (!fs->dirty) { free(fs); return NULL; }
     pthread_mutex_init(&fs->lock, NULL);
     struct splref_flush_state *expected = NULL;

@@ -40,7 +40,7 @@ struct splref_store {
 static inline uint64_t spl_fnv1a(const char *s)
 {
     uint64_t h = MUTANT(wrong_hash) ? 14695981039346656036ULL : 14695981039346656037ULL;
-    for (size_t i = 0; s[i] && i < SPLINTER_KEY_MAX - 1; ++i)
+    for (size_t i = 0; i < SPLINTER_KEY_MAX - 1 && s[i]; ++i)
         h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
     return h;
 }
@@ -57,7 +57,7 @@ static inline bool spl_key_eq(const struct splinter_slot *s, const char *key)
 {
     if (MUTANT(slow_keycmp)) {
         volatile size_t n = 0;
-        for (const char *p = key; *p && n < SPLINTER_KEY_MAX; ++p) n = n + (size_t)(unsigned char)*p;
+        for (size_t i = 0; i < SPLINTER_KEY_MAX && key[i]; ++i) n = n + (size_t)(unsigned char)key[i];
         (void)n;
     }
     return strncmp(s->key, key, SPLINTER_KEY_MAX - 1) == 0;

@@ -91,7 +91,7 @@ static inline void t_teardown(void)
 static inline uint64_t t_fnv(const char *s)
 {
     uint64_t h = 14695981039346656037ULL;
-    for (size_t i = 0; s[i] && i < SPLINTER_KEY_MAX - 1; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    for (const char *p = s; *p && p - s < SPLINTER_KEY_MAX - 1; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
     return h;
 }
 
