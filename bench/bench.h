@@ -141,8 +141,10 @@ int bench_spawn(struct wshared *sh, bench_worker_fn fn, void *arg, const cpu_set
 void bench_pin_plan(const struct bench_opts *o, int nworkers, cpu_set_t *cpus_of);
 /* Lets spawned workers start, waits run_ns (0 = until they finish), tells
  * them to stop and reaps them within timeout_ns; a worker that crashed or
- * hung is reported in its wres (failed, why). 0 if all succeeded. */
-int bench_run_wait(struct wshared *sh, pid_t *pids, uint64_t run_ns, uint64_t timeout_ns);
+ * hung is reported in its wres (failed, why). 0 if all succeeded. npids is
+ * the length of pids (= the nworkers given to bench_shared_new): the count is
+ * the caller's, not read back from the shared page the workers can write. */
+int bench_run_wait(struct wshared *sh, const pid_t *pids, int npids, uint64_t run_ns, uint64_t timeout_ns);
 /* Worker side: announce readiness and wait for go. */
 void bench_worker_ready(struct wshared *sh);
 /* Worker side: record into the shared histogram slots. */

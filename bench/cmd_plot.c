@@ -85,6 +85,27 @@ static void term(const struct plot_ctx *c, FILE *gp, const char *name, const cha
             c->dir, name, c->fmt, title);
 }
 
+/* Whether an executable prog is in $PATH, as execlp() would find it (was
+ * system("command -v"), which runs a shell for a lookup). */
+static bool in_path(const char *prog)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path) path = "/bin:/usr/bin";
+    char buf[4096];
+    for (const char *p = path;; p++) {
+        const char *e = strchr(p, ':');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        /* an empty entry is the current directory */
+        int l = n ? snprintf(buf, sizeof buf, "%.*s/%s", (int)n, p, prog) : snprintf(buf, sizeof buf, "%s", prog);
+        if (l > 0 && (size_t)l < sizeof buf && access(buf, X_OK) == 0) {
+            struct stat sb;
+            if (stat(buf, &sb) == 0 && S_ISREG(sb.st_mode)) return true;
+        }
+        if (!e) return false;
+        p = e;
+    }
+}
+
 static void run_gnuplot(struct plot_ctx *c, const char *gp_path, const char *name)
 {
     pid_t p = fork();
@@ -237,8 +258,8 @@ static void scaling(struct plot_ctx *c)
     FILE *d = open_in(c, "ops-scaling.dat", dpath, sizeof dpath);
     if (!d) { c->failed++; return; }
     char series[32][160];
-    int shape_of[32], impl_of[32], ns = 0;
-    const char *impls[8];
+    int shape_of[32] = {0}, impl_of[32] = {0}, ns = 0;
+    const char *impls[8] = {0};
     int ni = 0;
     static const char *const shapes[] = {"readers", "writers same keys", "writers disjoint keys",
                                          "readers+writers same keys", "readers+writers disjoint keys"};
@@ -416,7 +437,7 @@ int cmd_plot(int argc, char **argv)
         json_object_put(c.root);
         return SPL_EXIT_USAGE;
     }
-    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+    if (!in_path("gnuplot")) {
         spl_err(CMD, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
         json_object_put(c.root);
         return SPL_EXIT_SKIP;

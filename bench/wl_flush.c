@@ -58,7 +58,7 @@ static const struct strat {
 struct flush_case {
     const struct bench_opts *o;
     const struct spl_impl *im;
-    const struct bench_store *st;
+    struct bench_store st; /* the case owns its copy of the store: no pointer to a caller's local */
     const struct strat *s;
     uint64_t dirty, vsize, nkeys;
     char floor_path[4200];
@@ -146,6 +146,8 @@ static void flush_worker(int idx, struct wshared *sh, void *arg)
     struct wres *w = &sh->w[0];
     const struct strat *s = c->s;
     uint64_t vs = c->vsize;
+    const uint64_t nkeys = c->nkeys; /* key index = (first + j) % nkeys below */
+    if (nkeys == 0) wres_fail(w, "error: the store has no keys");
     uint8_t *val = calloc(1, vs + 1);
     if (!val) wres_fail(w, "error: out of memory");
     memset(val, 'd', vs);
@@ -156,8 +158,9 @@ static void flush_worker(int idx, struct wshared *sh, void *arg)
         int fd = open(c->floor_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0) wres_fail(w, "error: open %s: %s", c->floor_path, strerror(errno));
         unlink(c->floor_path); /* gone even if we are killed */
-        uint64_t fsize = c->st->slots * c->st->max_val + 65536, blocks = fsize / (vs ? vs : 1);
+        uint64_t fsize = c->st.slots * c->st.max_val + 65536, blocks = fsize / (vs ? vs : 1);
         char *z = calloc(1, 1 << 16);
+        if (!z) wres_fail(w, "error: out of memory");
         for (uint64_t off = 0; off < fsize; off += 1 << 16)
             if (pwrite(fd, z, 1 << 16, (off_t)off) != 1 << 16) wres_fail(w, "error: laying out the floor file: %s", strerror(errno));
         free(z);
@@ -184,35 +187,37 @@ static void flush_worker(int idx, struct wshared *sh, void *arg)
         spl_perfctr_stop(&pc);
         spl_perfctr_read(&pc);
         w->perf = pc;
+        spl_perfctr_close(&pc);
         close(fd);
+        free(val);
         return;
     }
 
-    if (im->open(c->st->name) != 0) wres_fail(w, "error: splinter_open(%s): %s", c->st->name, strerror(errno));
-    int fd = open(c->st->path, O_RDWR | O_CLOEXEC);
-    if (fd < 0) wres_fail(w, "error: open %s: %s", c->st->path, strerror(errno));
+    if (im->open(c->st.name) != 0) wres_fail(w, "error: splinter_open(%s): %s", c->st.name, strerror(errno));
+    int fd = open(c->st.path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) wres_fail(w, "error: open %s: %s", c->st.path, strerror(errno));
     struct stat sb;
     fstat(fd, &sb);
     size_t maplen = (size_t)sb.st_size;
     uint8_t *base = mmap(NULL, maplen, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) wres_fail(w, "error: mmap: %s", strerror(errno));
     /* where each key lives, read from the slot table (hash + linear probing) */
-    uint64_t *slot_of = malloc(c->nkeys * sizeof *slot_of);
-    char(*keys)[40] = malloc(c->nkeys * sizeof *keys);
+    uint64_t *slot_of = malloc(nkeys * sizeof *slot_of);
+    char(*keys)[40] = malloc(nkeys * sizeof *keys);
     uint64_t *pages = malloc((c->dirty * (vs / 4096 + 3) + 8) * sizeof *pages);
     struct range *ranges = malloc((c->dirty * (vs / 4096 + 3) + 8) * sizeof *ranges);
     uint64_t *cur = malloc(c->dirty * sizeof *cur);
     if (!slot_of || !keys || !pages || !ranges || !cur) wres_fail(w, "error: out of memory");
     const struct splinter_slot *S = (const struct splinter_slot *)(base + SPLINTER_HEADER_SIZE);
-    for (uint64_t k = 0; k < c->nkeys; k++) {
+    for (uint64_t k = 0; k < nkeys; k++) {
         bench_key(keys[k], sizeof keys[k], k);
-        uint64_t h = fnv1a(keys[k]), home = h % c->st->slots, i;
-        for (i = 0; i < c->st->slots; i++) {
-            const struct splinter_slot *sl = &S[(home + i) % c->st->slots];
+        uint64_t h = fnv1a(keys[k]), home = h % c->st.slots, i;
+        for (i = 0; i < c->st.slots; i++) {
+            const struct splinter_slot *sl = &S[(home + i) % c->st.slots];
             if (atomic_load(&sl->hash) == h && strncmp(sl->key, keys[k], SPLINTER_KEY_MAX) == 0) break;
         }
-        if (i == c->st->slots) wres_fail(w, "error: key %s not found in the slot table (layout differs from format v4?)", keys[k]);
-        slot_of[k] = (home + i) % c->st->slots;
+        if (i == c->st.slots) wres_fail(w, "error: key %s not found in the slot table (layout differs from format v4?)", keys[k]);
+        slot_of[k] = (home + i) % c->st.slots;
     }
 
 #ifdef SPLSUITE_HAVE_URING
@@ -254,10 +259,10 @@ static void flush_worker(int idx, struct wshared *sh, void *arg)
             spl_perfctr_start(&pc);
         }
         if (it >= warm && (n >= c->o->flush_iters || (n >= 5 && spl_time_ns() - start >= c->o->run_ns))) break;
-        uint64_t first = c->dirty >= c->nkeys ? 0 : spl_rng_below(&rng, c->nkeys);
+        uint64_t first = c->dirty >= nkeys ? 0 : spl_rng_below(&rng, nkeys);
         uint64_t t0 = spl_time_ns();
         for (uint64_t j = 0; j < c->dirty; j++) {
-            uint64_t k = (first + j) % c->nkeys;
+            uint64_t k = (first + j) % nkeys;
             cur[j] = slot_of[k];
             val[0] = (uint8_t)it;
             val[vs > 1 ? vs - 1 : 0] = (uint8_t)j;
@@ -269,7 +274,7 @@ static void flush_worker(int idx, struct wshared *sh, void *arg)
         uint64_t t1 = spl_time_ns();
         size_t nr = 0;
         if (s->kind == K_MSYNC_RANGES || s->kind == K_URING_SFR_LINKED || s->kind == K_URING_SFR_BATCHED)
-            nr = dirty_ranges(base, c->st, cur, c->dirty, vs, pages, ranges);
+            nr = dirty_ranges(base, &c->st, cur, c->dirty, vs, pages, ranges);
         switch (s->kind) {
         case K_IMPL:
             if (im->flush(s->arg) != 0) wres_fail(w, "error: splinter_flush(%d): %s", s->arg, strerror(errno));
@@ -337,6 +342,12 @@ static void flush_worker(int idx, struct wshared *sh, void *arg)
     munmap(base, maplen);
     close(fd);
     if (im->close) im->close();
+    free(cur);
+    free(ranges);
+    free(pages);
+    free(keys);
+    free(slot_of);
+    free(val);
 }
 
 static const char *fs_name(long t)
@@ -360,25 +371,25 @@ static const char *fs_name(long t)
 static void run_one(struct bench_opts *o, int ii, struct flush_case *c, struct bres *r, struct bench_store *shared)
 {
     struct spl_impl *im = &o->impls[ii];
-    struct bench_store st = *shared;
+    c->st = *shared;
+    const struct bench_store *st = &c->st;
     uint64_t nkeys = o->slots;
-    int sfd = open(st.path, O_RDWR | O_CLOEXEC);
+    int sfd = open(st->path, O_RDWR | O_CLOEXEC);
     if (sfd < 0 || fsync(sfd) != 0) {
-        bench_status(r, "error: fsync of the store %s: %s", st.path, strerror(errno));
+        bench_status(r, "error: fsync of the store %s: %s", st->path, strerror(errno));
         if (sfd >= 0) close(sfd);
         return;
     }
     close(sfd);
     c->im = im;
-    c->st = &st;
     c->nkeys = nkeys;
-    snprintf(c->floor_path, sizeof c->floor_path, "%s", st.path);
+    snprintf(c->floor_path, sizeof c->floor_path, "%s", st->path);
     char *slash = strrchr(c->floor_path, '/');
     if (slash) snprintf(slash + 1, sizeof c->floor_path - (size_t)(slash + 1 - c->floor_path), "splsuite-bench-floor-%d.dat", (int)getpid());
     if (!json_object_object_get_ex(r->params, "filesystem", NULL)) {
         struct statfs sf;
         char dir[4200];
-        snprintf(dir, sizeof dir, "%s", st.path);
+        snprintf(dir, sizeof dir, "%s", st->path);
         char *sl = strrchr(dir, '/');
         if (sl) *sl = 0;
         if (statfs(dir, &sf) == 0) {
@@ -396,11 +407,11 @@ static void run_one(struct bench_opts *o, int ii, struct flush_case *c, struct b
     snprintf(cname, sizeof cname, "flush/%s/%s", r->name, im->label);
     if (!sh || bench_spawn(sh, flush_worker, c, cpus, pids, cname) != 0) {
         bench_status(r, "error: cannot start the worker");
-    } else if (bench_run_wait(sh, pids, 0, 300ull * 1000000000ull) != 0) {
+    } else if (bench_run_wait(sh, pids, 1, 0, 300ull * 1000000000ull) != 0) {
         const char *w = sh->w[0].why;
-        if (!strncmp(w, "error: ", 7)) bench_status(r, "%s", w);
-        else if (!strncmp(w, "rejected: ", 10) || !strncmp(w, "unsupported: ", 13) || !strncmp(w, "not permitted: ", 15))
-            bench_status(r, "%s", w);
+        if (!strncmp(w, "error: ", 7) || !strncmp(w, "rejected: ", 10) || !strncmp(w, "unsupported: ", 13) ||
+            !strncmp(w, "not permitted: ", 15))
+            bench_status(r, "%s", w); /* already classified by the worker */
         else bench_status(r, "error: %s", w);
     } else if (r->nreps < BENCH_MAX_REPS) {
         const struct wres *w = &sh->w[0];

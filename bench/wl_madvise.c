@@ -50,7 +50,7 @@ static const char *const modes[] = {"raw", "sovereign", "deferred"};
 struct madv_case {
     const struct bench_opts *o;
     const struct spl_impl *im;
-    const struct bench_store *st;
+    struct bench_store st; /* the case owns its store: no pointer to a caller's local */
     enum mode mode;
     size_t adv;
     uint64_t calls, nkeys;
@@ -104,10 +104,12 @@ static void madv_worker(int idx, struct wshared *sh, void *arg)
     int fd = -1;
     struct mapping m;
     bool file = im->backend == SPL_BACKEND_FILE;
+    /* read once: the mapping is set up and used under the same mode */
+    const enum mode mode = c->mode;
 
-    if (c->mode != M_DEFERRED) {
-        if (im->open(c->st->name) != 0) wres_fail(w, "splinter_open: %s", strerror(errno));
-        if (map_store(c->st, &m, &fd) != 0) wres_fail(w, "mapping %s: %s", c->st->path, strerror(errno));
+    if (mode != M_DEFERRED) {
+        if (im->open(c->st.name) != 0) wres_fail(w, "splinter_open: %s", strerror(errno));
+        if (map_store(&c->st, &m, &fd) != 0) wres_fail(w, "mapping %s: %s", c->st.path, strerror(errno));
         /* cold pages: written back and dropped after the implementation has
          * opened the store, since its first fault on the header reads around
          * (read_ahead_kb) and would bring the arena back in */
@@ -116,28 +118,28 @@ static void madv_worker(int idx, struct wshared *sh, void *arg)
             fdatasync(fd);
             evicted = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
         }
-        if (c->mode == M_SOVEREIGN && im->shard_claim(1, advices[c->adv].intent, 200, LONG_WINDOW) != 0)
+        if (mode == M_SOVEREIGN && im->shard_claim(1, advices[c->adv].intent, 200, LONG_WINDOW) != 0)
             wres_fail(w, "splinter_shard_claim: %s", strerror(errno));
         w->x[0] = resident_pct(&m);
-        int rc = c->mode == M_RAW ? posix_madvise(m.base + m.arena_off, m.arena_len, adv)
+        int rc = mode == M_RAW ? posix_madvise(m.base + m.arena_off, m.arena_len, adv)
                                   : im->madvise(1, NULL, 0, adv, 0);
-        if (rc != 0) wres_fail(w, "%s madvise(%s): rc %d errno %s", modes[c->mode], advices[c->adv].name, rc, strerror(errno));
+        if (rc != 0) wres_fail(w, "%s madvise(%s): rc %d errno %s", modes[mode], advices[c->adv].name, rc, strerror(errno));
         spl_sleep_ns(20000000); /* WILLNEED readahead is asynchronous */
         w->x[1] = resident_pct(&m);
-        char *buf = malloc(c->st->max_val);
+        char *buf = malloc(c->st.max_val);
         uint64_t t0 = spl_time_ns(), got = 0;
         for (uint64_t i = 0; i < c->nkeys; i++) {
             char key[40];
             size_t out;
             bench_key(key, sizeof key, i);
-            if (im->get(key, buf, c->st->max_val, &out) == 0) got++;
+            if (im->get(key, buf, c->st.max_val, &out) == 0) got++;
         }
         w->x[2] = c->nkeys ? (double)(spl_time_ns() - t0) / (double)c->nkeys : 0;
         w->x[3] = evicted;
         free(buf);
         if (got == 0) wres_fail(w, "read pass found none of the %llu keys", (unsigned long long)c->nkeys);
     } else {
-        if (im->open(c->st->name) != 0) wres_fail(w, "splinter_open: %s", strerror(errno));
+        if (im->open(c->st.name) != 0) wres_fail(w, "splinter_open: %s", strerror(errno));
         /* worker 0 holds the high bid, worker 1 bids low and waits */
         if (idx == 1 && im->shard_claim(1, advices[c->adv].intent, 10, LONG_WINDOW) != 0)
             wres_fail(w, "splinter_shard_claim(low): %s", strerror(errno));
@@ -147,10 +149,10 @@ static void madv_worker(int idx, struct wshared *sh, void *arg)
     spl_perfctr_open(&pc, 0, false);
     bench_worker_ready(sh);
     spl_perfctr_start(&pc);
-    if (c->mode != M_DEFERRED) {
+    if (mode != M_DEFERRED) {
         for (uint64_t i = 0; i < c->calls; i++) {
             uint64_t t0 = spl_time_ns();
-            int rc = c->mode == M_RAW ? posix_madvise(m.base + m.arena_off, m.arena_len, adv)
+            int rc = mode == M_RAW ? posix_madvise(m.base + m.arena_off, m.arena_len, adv)
                                       : im->madvise(1, NULL, 0, adv, 0);
             uint64_t t1 = spl_time_ns();
             if (rc != 0) wres_fail(w, "call %llu: rc %d (%s)", (unsigned long long)i, rc, strerror(errno));
@@ -218,14 +220,13 @@ static void run_one(struct bench_opts *o, int ii, struct madv_case *c, struct br
 {
     struct spl_impl *im = &o->impls[ii];
     char why[256];
-    struct bench_store st;
+    struct bench_store *st = &c->st;
     uint64_t vs = 4096, nkeys = o->slots;
-    if (bench_store_create(o, im, "bench-madv", o->slots, vs, nkeys, vs, &st, r->extra, why, sizeof why) != 0) {
+    if (bench_store_create(o, im, "bench-madv", o->slots, vs, nkeys, vs, st, r->extra, why, sizeof why) != 0) {
         bench_status(r, "error: store setup: %s", why);
         return;
     }
     c->im = im;
-    c->st = &st;
     c->nkeys = nkeys;
     c->ack = eventfd(0, EFD_CLOEXEC);
     int nw = c->mode == M_DEFERRED ? 2 : 1;
@@ -237,7 +238,7 @@ static void run_one(struct bench_opts *o, int ii, struct madv_case *c, struct br
     snprintf(cname, sizeof cname, "madvise/%s/%s", r->name, im->label);
     if (!sh || c->ack < 0 || bench_spawn(sh, madv_worker, c, cpus, pids, cname) != 0) {
         bench_status(r, "error: cannot start workers");
-    } else if (bench_run_wait(sh, pids, 0, 120ull * 1000000000ull) != 0) {
+    } else if (bench_run_wait(sh, pids, nw, 0, 120ull * 1000000000ull) != 0) {
         for (int i = 0; i < nw; i++)
             if (sh->w[i].failed) { bench_status(r, "error: %s", sh->w[i].why); break; }
     } else if (r->nreps < BENCH_MAX_REPS) {
@@ -257,7 +258,7 @@ static void run_one(struct bench_opts *o, int ii, struct madv_case *c, struct br
             json_object_object_add(r->extra, "next_read_ns_per_op", json_object_new_double(w->x[2]));
             json_object_object_add(r->extra, "evicted_before", json_object_new_boolean(w->x[3] != 0));
             if (im->backend == SPL_BACKEND_FILE)
-                json_object_object_add(r->extra, "read_ahead_kb", json_object_new_int64(read_ahead_kb(st.path)));
+                json_object_object_add(r->extra, "read_ahead_kb", json_object_new_int64(read_ahead_kb(st->path)));
             if (w->x[3] == 0)
                 json_object_object_add(r->extra, "evict_note", json_object_new_string(
                     im->backend == SPL_BACKEND_SHM ? "shm pages cannot be dropped: residency starts at 100%" : "POSIX_FADV_DONTNEED failed"));
@@ -268,7 +269,7 @@ static void run_one(struct bench_opts *o, int ii, struct madv_case *c, struct br
     }
     if (c->ack >= 0) close(c->ack);
     bench_shared_free(sh);
-    bench_store_remove(im, &st);
+    bench_store_remove(im, st);
 }
 
 int wl_madvise_run(struct bench_opts *o, struct bench_results *rs)

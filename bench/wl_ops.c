@@ -24,7 +24,7 @@ static const char *const op_syms[OP__COUNT] = {"set", "get", "append", "integer_
 struct ops_case {
     const struct bench_opts *o;
     const struct spl_impl *im;
-    const struct bench_store *st;
+    struct bench_store st; /* the case owns its store: no pointer to a caller's local */
     enum op single;       /* single-process op; OP__COUNT for a mixed group */
     int readers, writers;
     bool disjoint;
@@ -67,7 +67,7 @@ static int do_op(const struct ops_case *c, enum op op, char (*keys)[40], uint64_
         rc = im->set(key, buf, c->vsize);
         break;
     case OP_GET:
-        rc = im->get(key, buf, c->st->max_val, &out);
+        rc = im->get(key, buf, c->st.max_val, &out);
         sink += out;
         break;
     case OP_APPEND:
@@ -86,7 +86,7 @@ static int do_op(const struct ops_case *c, enum op op, char (*keys)[40], uint64_
         break;
     }
     case OP_LIST:
-        rc = im->list(list, c->st->slots, &out);
+        rc = im->list(list, c->st.slots, &out);
         sink += out;
         break;
     case OP_ENUM: {
@@ -108,10 +108,10 @@ static void ops_worker(int idx, struct wshared *sh, void *arg)
     const struct ops_case *c = arg;
     const struct spl_impl *im = c->im;
     struct wres *w = &sh->w[idx];
-    if (im->open(c->st->name) != 0) wres_fail(w, "splinter_open(%s): %s", c->st->name, strerror(errno));
+    if (im->open(c->st.name) != 0) wres_fail(w, "splinter_open(%s): %s", c->st.name, strerror(errno));
     char(*keys)[40] = make_keys(c->nkeys);
-    uint8_t *buf = calloc(1, c->st->max_val + 64);
-    char **list = calloc(c->st->slots, sizeof *list);
+    uint8_t *buf = calloc(1, c->st.max_val + 64);
+    char **list = calloc(c->st.slots, sizeof *list);
     if (!keys || !buf || !list) wres_fail(w, "out of memory");
     memset(buf, 'v', c->vsize);
 
@@ -139,7 +139,7 @@ static void ops_worker(int idx, struct wshared *sh, void *arg)
         for (uint64_t i = 0; i < c->nkeys; i++)
             if (im->set_label(keys[i], 1) != 0) wres_fail(w, "set_label(%s): %s", keys[i], strerror(errno));
     /* append: keys restart from one 8-byte chunk (a set of 0 bytes is refused) */
-    if (op == OP_APPEND && c->st->max_val < 16) wres_fail(w, "append needs values of at least 16 bytes");
+    if (op == OP_APPEND && c->st.max_val < 16) wres_fail(w, "append needs values of at least 16 bytes");
     /* a shuffled order of key indices, the same for every implementation */
     uint64_t norder = 4096;
     uint64_t *order = malloc(norder * sizeof *order);
@@ -148,7 +148,7 @@ static void ops_worker(int idx, struct wshared *sh, void *arg)
     spl_rng_seed(&rng, c->o->seed + (uint64_t)idx * 7919);
     for (uint64_t i = 0; i < norder; i++) order[i] = lo + spl_rng_below(&rng, n);
     uint64_t appended_rounds = 0;
-    uint64_t per_key_appends = (c->st->max_val - 8) / 8;
+    uint64_t per_key_appends = (c->st.max_val - 8) / 8;
 
     struct spl_perfctr pc;
     spl_perfctr_open(&pc, 0, false);
@@ -202,18 +202,17 @@ static void run_case(struct bench_opts *o, int ii, struct ops_case *c, struct br
 {
     struct spl_impl *im = &o->impls[ii];
     char why[256];
-    struct bench_store st;
+    struct bench_store *st = &c->st;
     uint64_t max_val = c->vsize < 8 ? 8 : c->vsize;
-    if (bench_store_create(o, im, tag, o->slots, max_val, c->nkeys, c->vsize, &st, r->extra, why, sizeof why) != 0) {
+    if (bench_store_create(o, im, tag, o->slots, max_val, c->nkeys, c->vsize, st, r->extra, why, sizeof why) != 0) {
         bench_status(r, "error: store setup: %s", why);
         return;
     }
-    if (c->place && bench_store_place(&st, c->place, r->extra, why, sizeof why) != 0) {
+    if (c->place && bench_store_place(st, c->place, r->extra, why, sizeof why) != 0) {
         bench_status(r, "error: placement: %s", why);
-        bench_store_remove(im, &st);
+        bench_store_remove(im, st);
         return;
     }
-    c->st = &st;
     c->im = im;
     int nw = c->single == OP__COUNT ? c->readers + c->writers : 1;
     struct wshared *sh = bench_shared_new(nw);
@@ -227,7 +226,7 @@ static void run_case(struct bench_opts *o, int ii, struct ops_case *c, struct br
         bench_status(r, "error: cannot start workers");
     } else {
         uint64_t timeout = (o->warmup_ns + o->run_ns) * 4 + 20ull * 1000000000ull;
-        if (bench_run_wait(sh, pids, 0, timeout) != 0) {
+        if (bench_run_wait(sh, pids, nw, 0, timeout) != 0) {
             for (int i = 0; i < nw; i++)
                 if (sh->w[i].failed) { bench_status(r, "error: %s", sh->w[i].why); break; }
         } else if (r->nreps < BENCH_MAX_REPS) {
@@ -265,7 +264,7 @@ static void run_case(struct bench_opts *o, int ii, struct ops_case *c, struct br
         }
     }
     bench_shared_free(sh);
-    bench_store_remove(im, &st);
+    bench_store_remove(im, st);
 }
 
 static bool op_wanted(const struct bench_opts *o, const char *name)

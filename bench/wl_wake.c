@@ -176,7 +176,7 @@ void wake_measure(struct bench_opts *o, int ii, const char *kind, const cpu_set_
         bench_status(r, "error: eventfd/mmap: %s", strerror(errno));
     } else if (bench_spawn(sh, wake_worker, &c, cpus, pids, cname) != 0) {
         bench_status(r, "error: cannot start workers");
-    } else if (bench_run_wait(sh, pids, 0, 60ull * 1000000000ull) != 0) {
+    } else if (bench_run_wait(sh, pids, 2, 0, 60ull * 1000000000ull) != 0) {
         /* the waiter knows why a round trip broke; the writer only that it did */
         for (int i = 1; i >= 0; i--)
             if (sh->w[i].failed) { bench_status(r, "error: %s", sh->w[i].why); break; }

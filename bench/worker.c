@@ -141,7 +141,7 @@ int bench_spawn(struct wshared *sh, bench_worker_fn fn, void *arg, const cpu_set
     return 0;
 }
 
-int bench_run_wait(struct wshared *sh, pid_t *pids, uint64_t run_ns, uint64_t timeout_ns)
+int bench_run_wait(struct wshared *sh, const pid_t *pids, int npids, uint64_t run_ns, uint64_t timeout_ns)
 {
     atomic_store(&sh->go, 1);
     if (run_ns) {
@@ -150,7 +150,7 @@ int bench_run_wait(struct wshared *sh, pid_t *pids, uint64_t run_ns, uint64_t ti
     }
     uint64_t deadline = spl_time_ns() + timeout_ns;
     int bad = 0;
-    for (int i = 0; i < sh->nworkers; i++) {
+    for (int i = 0; i < npids; i++) {
         int st = 0;
         pid_t r;
         for (;;) {
@@ -178,7 +178,7 @@ int bench_run_wait(struct wshared *sh, pid_t *pids, uint64_t run_ns, uint64_t ti
         }
         if (sh->w[i].failed) bad++;
     }
-    if (bench_trace.workers_done) bench_trace.workers_done(sh->case_name, pids, sh->nworkers, bench_trace.arg);
+    if (bench_trace.workers_done) bench_trace.workers_done(sh->case_name, pids, npids, bench_trace.arg);
     return bad ? -1 : 0;
 }
 
@@ -200,7 +200,7 @@ int bench_in_child(void (*fn)(struct wres *w, void *arg), void *arg, char *why, 
     }
     pid_t pids[1] = {p};
     atomic_store(&sh->go, 1);
-    int rc = bench_run_wait(sh, pids, 0, timeout_ns);
+    int rc = bench_run_wait(sh, pids, 1, 0, timeout_ns);
     if (rc != 0) snprintf(why, whylen, "%s", sh->w[0].why);
     bench_shared_free(sh);
     return rc;

@@ -39,9 +39,9 @@ static bool is_static_elf(const char *path)
               eh.e_ident[EI_CLASS] == ELFCLASS64;
     for (int i = 0; ok && i < eh.e_phnum; i++) {
         Elf64_Phdr ph;
-        if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) != (ssize_t)sizeof ph)
-            ok = false;
-        else if (ph.p_type == PT_INTERP)
+        /* unreadable program header, or PT_INTERP: not a static binary */
+        if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) != (ssize_t)sizeof ph ||
+            ph.p_type == PT_INTERP)
             ok = false;
     }
     close(fd);

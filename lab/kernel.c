@@ -111,10 +111,10 @@ static int debian_current(char *pkg, size_t psz, char *ver, size_t vsz)
     }
     char *a2[] = {"apt-cache", "show", "--no-all-versions", pkg, NULL};
     if (lab_spawn_capture(a2, out, sizeof out) != 0) return -1;
-    char *v = strstr(out, "\nVersion: ");
-    if (!v) v = strncmp(out, "Version: ", 9) == 0 ? out - 1 : NULL;
+    const char *v = strstr(out, "\nVersion: ");
+    if (v) v += strlen("\nVersion: ");
+    else if (strncmp(out, "Version: ", 9) == 0) v = out + strlen("Version: "); /* first line: no '\n' before it */
     if (!v) return -1;
-    v += strlen("\nVersion: ");
     n = strcspn(v, "\n");
     snprintf(ver, vsz, "%.*s", (int)n, v);
     return 0;

@@ -163,7 +163,12 @@ static json_object *read_stdout_json(const char *run_dir)
     size_t k;
     while (buf && (k = fread(buf + n, 1, cap - n - 1, f)) > 0) {
         n += k;
-        if (n + 1 == cap) buf = realloc(buf, cap *= 2);
+        if (n + 1 == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) { free(buf); buf = NULL; break; }
+            buf = nb;
+            cap *= 2;
+        }
     }
     fclose(f);
     if (!buf) return NULL;
@@ -373,6 +378,10 @@ static int build_cmd(const struct lab_opts *o, int argc, char **argv, char ***ou
         return SPL_EXIT_USAGE;
     }
     char **cmd = calloc((size_t)argc + 2, sizeof *cmd);
+    if (!cmd) {
+        spl_err("lab", "out of memory");
+        return SPL_EXIT_FAIL;
+    }
     int n = 0;
     if (o->exec) {
         char full[PATH_MAX], real[PATH_MAX];
@@ -405,30 +414,29 @@ static int build_cmd(const struct lab_opts *o, int argc, char **argv, char ***ou
     return SPL_EXIT_OK;
 }
 
-int cmd_lab(int argc, char **argv)
+static void free_cmd(char **cmd)
 {
-    struct lab_opts o = {.nodes = 2, .timeout_ns = DEFAULT_TIMEOUT_S * 1000000000ull, .accel = LAB_ACCEL_AUTO};
-    int rc = parse_args(argc, argv, &o);
-    if (rc < 0) return SPL_EXIT_OK; /* --help */
-    if (rc != SPL_EXIT_OK) return rc;
-    if (o.append) setenv("SPLSUITE_LAB_APPEND", o.append, 1);
-    if (o.modules && (!o.kernel || !strcmp(o.kernel, "debian"))) {
-        spl_err("lab", "--modules goes with --kernel PATH (the Debian kernel brings its own)");
-        return SPL_EXIT_USAGE;
-    }
-    char **cmd = NULL;
-    if (!o.prepare_only && (rc = build_cmd(&o, argc - optind, argv + optind, &cmd)) != SPL_EXIT_OK) return rc;
+    if (!cmd) return;
+    for (int i = 0; cmd[i]; i++) free(cmd[i]);
+    free(cmd);
+}
 
+/* Checks the topologies, prepares the kernel and initramfs and runs cmd (NULL
+ * with --prepare-only) in the guests; cmd stays the caller's to free, so no
+ * early return leaks it. */
+static int lab_run(const struct lab_opts *o, char **cmd)
+{
+    int rc;
     /* Every topology asked for is checked before anything is fetched or booted. */
-    for (int i = 0; i < (o.nmatrix ? o.nmatrix : 1); i++) {
+    for (int i = 0; i < (o->nmatrix ? o->nmatrix : 1); i++) {
         struct lab_topology t;
-        int nodes = o.nmatrix ? o.matrix[i] : o.nodes;
+        int nodes = o->nmatrix ? o->matrix[i] : o->nodes;
         char err[200];
-        if (lab_topology_init(&t, nodes, o.cpus, o.mem_per_node) != 0) {
-            spl_err("lab", "bad topology: %d nodes, %d vCPUs", nodes, o.cpus);
+        if (lab_topology_init(&t, nodes, o->cpus, o->mem_per_node) != 0) {
+            spl_err("lab", "bad topology: %d nodes, %d vCPUs", nodes, o->cpus);
             return SPL_EXIT_USAGE;
         }
-        if (o.distance && lab_topology_parse_distance(&t, o.distance, err, sizeof err) != 0) {
+        if (o->distance && lab_topology_parse_distance(&t, o->distance, err, sizeof err) != 0) {
             spl_err("lab", "--distance: %s", err);
             return SPL_EXIT_USAGE;
         }
@@ -438,28 +446,28 @@ int cmd_lab(int argc, char **argv)
         return SPL_EXIT_SKIP;
     }
     char cache[PATH_MAX];
-    if (o.cache) snprintf(cache, sizeof cache, "%s", o.cache);
+    if (o->cache) snprintf(cache, sizeof cache, "%s", o->cache);
     else default_cache(cache, sizeof cache);
 
     uint64_t t0 = spl_time_ns();
     struct lab_kernel k;
-    if ((rc = lab_kernel_resolve(o.kernel, o.modules, cache, o.verbose, &k)) != SPL_EXIT_OK) return rc;
+    if ((rc = lab_kernel_resolve(o->kernel, o->modules, cache, o->verbose, &k)) != SPL_EXIT_OK) return rc;
     char initramfs[PATH_MAX];
-    if ((rc = lab_initramfs_prepare(&k, cache, o.verbose, initramfs, sizeof initramfs)) != SPL_EXIT_OK) return rc;
+    if ((rc = lab_initramfs_prepare(&k, cache, o->verbose, initramfs, sizeof initramfs)) != SPL_EXIT_OK) return rc;
     fprintf(stderr, "splsuite lab: kernel %s, release %s (prepared in %.1f s)\n", k.origin,
             k.release[0] ? k.release : "unknown", (double)(spl_time_ns() - t0) / 1e9);
-    if (o.prepare_only) {
+    if (o->prepare_only) {
         printf("kernel    %s\ninitramfs %s\ncache     %s\n", k.image, initramfs, cache);
         return SPL_EXIT_OK;
     }
     char why[300];
-    enum lab_accel accel = lab_accel_choose(o.accel, why, sizeof why);
+    enum lab_accel accel = lab_accel_choose(o->accel, why, sizeof why);
     fprintf(stderr, "splsuite lab: accelerator %s: %s\n", accel_name(accel), why);
 
     char run_dir[PATH_MAX];
-    if (o.out) {
-        if (lab_mkdir_p(o.out) != 0 || !realpath(o.out, run_dir)) {
-            spl_err("lab", "--out %s: %s", o.out, strerror(errno));
+    if (o->out) {
+        if (lab_mkdir_p(o->out) != 0 || !realpath(o->out, run_dir)) {
+            spl_err("lab", "--out %s: %s", o->out, strerror(errno));
             return SPL_EXIT_FAIL;
         }
     } else {
@@ -473,27 +481,27 @@ int cmd_lab(int argc, char **argv)
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd)) snprintf(cwd, sizeof cwd, "/");
 
-    json_object *runs = o.json ? json_object_new_array() : NULL;
+    json_object *runs = o->json ? json_object_new_array() : NULL;
     int counts[LAB_MAX_NODES], ncounts = 0;
-    if (o.nmatrix) {
-        memcpy(counts, o.matrix, sizeof counts);
-        ncounts = o.nmatrix;
+    if (o->nmatrix) {
+        memcpy(counts, o->matrix, sizeof counts);
+        ncounts = o->nmatrix;
     } else {
-        counts[ncounts++] = o.nodes;
+        counts[ncounts++] = o->nodes;
     }
     double times[LAB_MAX_NODES][3];
     int status[LAB_MAX_NODES];
     int final = SPL_EXIT_OK, done = 0;
     for (int i = 0; i < ncounts; i++, done++) {
         char dir[PATH_MAX];
-        if (o.nmatrix) snprintf(dir, sizeof dir, "%s/nodes-%d", run_dir, counts[i]);
+        if (o->nmatrix) snprintf(dir, sizeof dir, "%s/nodes-%d", run_dir, counts[i]);
         else snprintf(dir, sizeof dir, "%s", run_dir);
-        status[i] = run_one(&o, counts[i], &k, initramfs, accel, why, cmd, cwd, dir, runs, times[i]);
+        status[i] = run_one(o, counts[i], &k, initramfs, accel, why, cmd, cwd, dir, runs, times[i]);
         /* The first failure decides; a skip only when nothing failed. */
         if (status[i] == SPL_EXIT_USAGE) { final = status[i]; break; }
         if (status[i] != SPL_EXIT_OK && (final == SPL_EXIT_OK || final == SPL_EXIT_SKIP)) final = status[i];
     }
-    if (o.json) {
+    if (o->json) {
         json_object *top = json_object_new_object();
         json_object_object_add(top, "kernel", json_object_new_string(k.origin));
         json_object_object_add(top, "kernel_release", json_object_new_string(k.release));
@@ -508,15 +516,31 @@ int cmd_lab(int argc, char **argv)
         json_object_object_add(top, "exit_status", json_object_new_int(final));
         puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(top);
-    } else if (o.nmatrix) {
+    } else if (o->nmatrix) {
         printf("\nlab matrix (%s, %s; guest timings are not performance figures)\n", k.origin, accel_name(accel));
         printf("%-6s %-5s %9s %9s %9s  %s\n", "nodes", "cpus", "boot_s", "run_s", "total_s", "status");
         for (int i = 0; i < done; i++)
-            printf("%-6d %-5d %9.1f %9.1f %9.1f  %d\n", counts[i], o.cpus ? o.cpus : counts[i], times[i][0],
+            printf("%-6d %-5d %9.1f %9.1f %9.1f  %d\n", counts[i], o->cpus ? o->cpus : counts[i], times[i][0],
                    times[i][1], times[i][2], status[i]);
         printf("results in %s\n", run_dir);
     }
-    for (int i = 0; cmd[i]; i++) free(cmd[i]);
-    free(cmd);
     return final;
+}
+
+int cmd_lab(int argc, char **argv)
+{
+    struct lab_opts o = {.nodes = 2, .timeout_ns = DEFAULT_TIMEOUT_S * 1000000000ull, .accel = LAB_ACCEL_AUTO};
+    int rc = parse_args(argc, argv, &o);
+    if (rc < 0) return SPL_EXIT_OK; /* --help */
+    if (rc != SPL_EXIT_OK) return rc;
+    if (o.append) setenv("SPLSUITE_LAB_APPEND", o.append, 1);
+    if (o.modules && (!o.kernel || !strcmp(o.kernel, "debian"))) {
+        spl_err("lab", "--modules goes with --kernel PATH (the Debian kernel brings its own)");
+        return SPL_EXIT_USAGE;
+    }
+    char **cmd = NULL;
+    if (!o.prepare_only && (rc = build_cmd(&o, argc - optind, argv + optind, &cmd)) != SPL_EXIT_OK) return rc;
+    rc = lab_run(&o, cmd);
+    free_cmd(cmd);
+    return rc;
 }
