@@ -148,6 +148,8 @@ int bench_run_wait(struct wshared *sh, const pid_t *pids, int npids, uint64_t ru
 /* Worker side: announce readiness and wait for go. */
 void bench_worker_ready(struct wshared *sh);
 /* Worker side: record into the shared histogram slots. */
+/* End of a worker's measurement: stop the counters, keep their values in w, close them. */
+void wres_take_perf(struct wres *w, struct spl_perfctr *pc);
 void wres_hist_record(struct wres *w, uint64_t v);
 void wres_sync_record(struct wres *w, uint64_t v);
 void wres_hist_to(const struct wres *w, struct spl_hist *h, bool sync);

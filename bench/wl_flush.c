@@ -184,10 +184,7 @@ static void flush_worker(int idx, struct wshared *sh, void *arg)
         }
         w->ns = spl_time_ns() - start;
         w->ops = n;
-        spl_perfctr_stop(&pc);
-        spl_perfctr_read(&pc);
-        w->perf = pc;
-        spl_perfctr_close(&pc);
+        wres_take_perf(w, &pc);
         close(fd);
         free(val);
         return;
@@ -332,10 +329,7 @@ static void flush_worker(int idx, struct wshared *sh, void *arg)
     }
     w->ns = spl_time_ns() - start;
     w->ops = n;
-    spl_perfctr_stop(&pc);
-    spl_perfctr_read(&pc);
-    w->perf = pc;
-    spl_perfctr_close(&pc);
+    wres_take_perf(w, &pc);
 #ifdef SPLSUITE_HAVE_URING
     if (uring) io_uring_queue_exit(&ring);
 #endif

@@ -188,10 +188,7 @@ static void madv_worker(int idx, struct wshared *sh, void *arg)
         }
         w->ops = c->calls;
     }
-    spl_perfctr_stop(&pc);
-    spl_perfctr_read(&pc);
-    w->perf = pc;
-    spl_perfctr_close(&pc);
+    wres_take_perf(w, &pc);
     if (im->close) im->close();
 }
 

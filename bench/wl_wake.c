@@ -128,12 +128,9 @@ static void wake_worker(int idx, struct wshared *sh, void *arg)
             post_fd(c->ack);
         }
     }
-    spl_perfctr_stop(&pc);
-    spl_perfctr_read(&pc);
-    w->perf = pc;
+    wres_take_perf(w, &pc);
     w->ops = c->iters;
     w->ns = spl_time_ns() - t_start;
-    spl_perfctr_close(&pc);
     if (busfd >= 0) close(busfd);
     if (c->kind != 1 && im->close) im->close();
 }

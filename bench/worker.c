@@ -62,6 +62,14 @@ static void hist_rec(uint64_t *c, uint64_t *mn, uint64_t *mx, double *s, double 
     *ss += (double)v * (double)v;
 }
 
+void wres_take_perf(struct wres *w, struct spl_perfctr *pc)
+{
+    spl_perfctr_stop(pc);
+    spl_perfctr_read(pc);
+    w->perf = *pc;
+    spl_perfctr_close(pc);
+}
+
 void wres_hist_record(struct wres *w, uint64_t v) { hist_rec(w->hcount, &w->hmin, &w->hmax, &w->hsum, &w->hsumsq, v); }
 void wres_sync_record(struct wres *w, uint64_t v) { hist_rec(w->hsync, &w->smin, &w->smax, &w->ssum, &w->ssumsq, v); }
 
