@@ -9,8 +9,14 @@
 #ifndef SPLREF_MUTANT_H
 #define SPLREF_MUTANT_H
 
-/* X(id, name, catcher, what goes wrong) */
-#define SPLREF_MUTANTS(X)                                                                            \
+/* X(id, name, catcher, what goes wrong). The rows are kept in blocks by
+ * area, each with its own id range, so that work on different areas adds
+ * rows without touching the same lines:
+ *   1-29 the first rule set, 30-79 single-call contract (API, FMT, ELE, ...),
+ *   80-119 multi-process histories (SEQ, BUS, lifecycle races),
+ *   120-149 reference defects, 150-179 hostile peers and resources,
+ *   180-199 performance (planted slowdowns for the perf gate). */
+#define SPLREF_MUTANTS_CORE(X)                                                                       \
     X(1, skip_odd, "SEQ-001", "writer copies the value without taking the odd phase")               \
     X(2, reader_no_recheck, "SEQ-001", "reader skips the second epoch check")                       \
     X(3, torn_write, "SEQ-001", "writer publishes an even epoch between two halves of the value")    \
@@ -33,6 +39,25 @@
     X(20, flush_noop, "DUR-001", "splinter_flush returns success without syncing anything")        \
     X(21, slow_keycmp, "perf-gate", "an extra pass over the key on every lookup (planted slowdown)") \
     X(22, wrong_hash, "FMT-003", "FNV-1a with the wrong offset basis: stores unreadable by others")
+
+/* 30-79: the single-call contract */
+#define SPLREF_MUTANTS_CALL(X)
+
+/* 80-119: multi-process histories */
+#define SPLREF_MUTANTS_HIST(X)
+
+/* 120-149: defects of the original the reference must not have */
+#define SPLREF_MUTANTS_REFDEF(X)
+
+/* 150-179: hostile peers, full disks, limits */
+#define SPLREF_MUTANTS_HOSTILE(X)
+
+/* 180-199: performance */
+#define SPLREF_MUTANTS_PERF(X)
+
+#define SPLREF_MUTANTS(X)                                                                            \
+    SPLREF_MUTANTS_CORE(X) SPLREF_MUTANTS_CALL(X) SPLREF_MUTANTS_HIST(X) SPLREF_MUTANTS_REFDEF(X)    \
+    SPLREF_MUTANTS_HOSTILE(X) SPLREF_MUTANTS_PERF(X)
 
 enum splref_mutant_id {
     MUT_none = 0,
