@@ -42,9 +42,15 @@ struct rule_out {
     char store[512]; /* store the rule created, removed by the orchestrator if the child died */
 };
 
+/* How much a broken rule costs a user: data loss or a crash (critical), a
+ * wrong answer the caller can notice (major), a cosmetic or rare one (minor).
+ * 0 is no severity, so a row that forgets it is caught by the rule-table test. */
+enum rule_severity { SEV_CRITICAL = 1, SEV_MAJOR, SEV_MINOR };
+const char *rule_severity_name(enum rule_severity s); /* "critical", "major", "minor"; NULL if unknown */
+
 struct rule {
     const char *id;
-    const char *severity; /* critical, major, minor */
+    enum rule_severity severity;
     const char *title;
     const char *const *needs; /* splinter_* functions (without prefix) the rule calls; NULL-terminated */
     void (*run)(struct conform *c, struct rule_out *o);

@@ -74,7 +74,8 @@ static void list_rules(void)
 {
     printf("%-8s %-9s %s\n", "RULE", "SEVERITY", "WHAT IS CHECKED");
     for (size_t i = 0; i < conform_nrules; i++)
-        printf("%-8s %-9s %s\n", conform_rules[i].id, conform_rules[i].severity, conform_rules[i].title);
+        printf("%-8s %-9s %s\n", conform_rules[i].id, rule_severity_name(conform_rules[i].severity),
+               conform_rules[i].title);
 }
 
 static const char *mutant_impl_spec(const struct spl_mutant *m, char *buf, size_t len)
@@ -414,7 +415,7 @@ int cmd_conform(int argc, char **argv)
         for (size_t i = 0; i < conform_nrules; i++) {
             const struct rule *r = &conform_rules[i];
             if (!selected(r->id, globs)) continue;
-            struct spl_case *k = spl_report_add(&rep, r->id, r->title, r->severity);
+            struct spl_case *k = spl_report_add(&rep, r->id, r->title, rule_severity_name(r->severity));
             run_rule(&c, r, k, progress);
         }
     }

@@ -9,6 +9,16 @@
 FAMILY(fmt) FAMILY(seq) FAMILY(epo) FAMILY(sig) FAMILY(bus) FAMILY(ele) FAMILY(api) FAMILY(sec) FAMILY(dur)
 #undef FAMILY
 
+const char *rule_severity_name(enum rule_severity s)
+{
+    switch (s) {
+    case SEV_CRITICAL: return "critical";
+    case SEV_MAJOR: return "major";
+    case SEV_MINOR: return "minor";
+    }
+    return NULL;
+}
+
 struct rule conform_rules[64];
 size_t conform_nrules;
 

@@ -305,17 +305,21 @@ static const char *const needs_append[] = {"set", "get", "append", NULL};
 static const char *const needs_emb[] = {"set", "set_embedding", "get_embedding", NULL};
 
 const struct rule api_rules[] = {
-    {"API-001", "critical", "values larger than max_val_sz are refused with EMSGSIZE; a small get buffer gives EMSGSIZE", needs_basic,
-     rule_api001, 20},
-    {"API-002", "major", "unset returns the deleted value's length and removes the key", needs_unset, rule_api002, 20},
-    {"API-003", "major", "mop modes: 1 scrubs to the 64-byte rounding of the new length, 2 the whole area, 0 nothing", needs_mop,
-     rule_api003, 20},
-    {"API-004", "major", "caller errors return -2; failures -1 with the documented errno (EPROTOTYPE, EEXIST)", needs_basic,
-     rule_api004, 20},
-    {"API-005", "major", "BIGUINT promotion parses the text and touches no other value; integer ops match 64-bit arithmetic", needs_int, rule_api005, 20},
-    {"API-006", "minor", "tandem keys base, base.1, base.2 are set and unset together", needs_tandem, rule_api006, 20},
-    {"API-007", "minor", "append concatenates, returns the new length, refuses overflow with EMSGSIZE", needs_append, rule_api007, 20},
-    {"API-008", "minor", "embeddings builds: 768 floats per slot round-trip bit-exactly; setting them is a data write", needs_emb,
-     rule_api008, 20},
+    {.id = "API-001", .severity = SEV_CRITICAL, .title = "values larger than max_val_sz are refused with EMSGSIZE; a small get buffer gives EMSGSIZE",
+     .needs = needs_basic, .run = rule_api001, .timeout_s = 20},
+    {.id = "API-002", .severity = SEV_MAJOR, .title = "unset returns the deleted value's length and removes the key",
+     .needs = needs_unset, .run = rule_api002, .timeout_s = 20},
+    {.id = "API-003", .severity = SEV_MAJOR, .title = "mop modes: 1 scrubs to the 64-byte rounding of the new length, 2 the whole area, 0 nothing",
+     .needs = needs_mop, .run = rule_api003, .timeout_s = 20},
+    {.id = "API-004", .severity = SEV_MAJOR, .title = "caller errors return -2; failures -1 with the documented errno (EPROTOTYPE, EEXIST)",
+     .needs = needs_basic, .run = rule_api004, .timeout_s = 20},
+    {.id = "API-005", .severity = SEV_MAJOR, .title = "BIGUINT promotion parses the text and touches no other value; integer ops match 64-bit arithmetic",
+     .needs = needs_int, .run = rule_api005, .timeout_s = 20},
+    {.id = "API-006", .severity = SEV_MINOR, .title = "tandem keys base, base.1, base.2 are set and unset together",
+     .needs = needs_tandem, .run = rule_api006, .timeout_s = 20},
+    {.id = "API-007", .severity = SEV_MINOR, .title = "append concatenates, returns the new length, refuses overflow with EMSGSIZE",
+     .needs = needs_append, .run = rule_api007, .timeout_s = 20},
+    {.id = "API-008", .severity = SEV_MINOR, .title = "embeddings builds: 768 floats per slot round-trip bit-exactly; setting them is a data write",
+     .needs = needs_emb, .run = rule_api008, .timeout_s = 20},
 };
 const size_t api_nrules = sizeof api_rules / sizeof api_rules[0];

@@ -519,23 +519,29 @@ static const char *const needs_ele[] = {"shard_claim_ex", "shard_release", "shar
 static const char *const needs_mad[] = {"shard_claim_ex", "shard_release", "madvise", NULL};
 
 const struct rule bus_rules[] = {
-    {"BUS-001", "major", "a write in one process wakes an event-bus waiter in another", needs_bus, rule_bus001, 30},
-    {"BUS-002", "major", "a write sets the dirty bit of its slot (index mod 1024)", needs_bus2, rule_bus002, 20},
-    {"BUS-003", "minor", "event_bus_wait on a quiet store times out with ETIMEDOUT, not before", needs_bus, rule_bus003, 20},
+    {.id = "BUS-001", .severity = SEV_MAJOR, .title = "a write in one process wakes an event-bus waiter in another",
+     .needs = needs_bus, .run = rule_bus001, .timeout_s = 30},
+    {.id = "BUS-002", .severity = SEV_MAJOR, .title = "a write sets the dirty bit of its slot (index mod 1024)",
+     .needs = needs_bus2, .run = rule_bus002, .timeout_s = 20},
+    {.id = "BUS-003", .severity = SEV_MINOR, .title = "event_bus_wait on a quiet store times out with ETIMEDOUT, not before",
+     .needs = needs_bus, .run = rule_bus003, .timeout_s = 20},
 };
 const size_t bus_nrules = sizeof bus_rules / sizeof bus_rules[0];
 
 const struct rule ele_rules[] = {
-    {"ELE-001", "critical", "all processes agree on every sovereign over a random bid schedule, and it is the one the rules elect",
-     needs_ele, rule_ele001, 30},
-    {"ELE-002", "critical", "election order: higher priority, then earliest claim, then lowest pid", needs_ele, rule_ele002, 20},
-    {"ELE-003", "major", "a bid expires exactly when elapsed == duration (checked tick by tick with a trapped rdtsc)", needs_ele,
-     rule_ele003, 20},
-    {"ELE-004", "major", "a live WILLNEED/SEQUENTIAL bid keeps DONTNEED bids from winning (soft bumper)", needs_ele, rule_ele004, 20},
-    {"ELE-005", "major", "the table holds 32 bids: the 33rd claim fails with ENOSPC and overwrites nothing", needs_ele, rule_ele005, 20},
-    {"ELE-006", "critical", "splinter_madvise reaches posix_madvise only as sovereign (calls counted by interposition)", needs_mad,
-     rule_ele006, 20},
-    {"ELE-007", "major", "splinter_madvise defers: EAGAIN with timeout 0, ETIMEDOUT at the deadline, wakes when the window ends",
-     needs_mad, rule_ele007, 30},
+    {.id = "ELE-001", .severity = SEV_CRITICAL, .title = "all processes agree on every sovereign over a random bid schedule, and it is the one the rules elect",
+     .needs = needs_ele, .run = rule_ele001, .timeout_s = 30},
+    {.id = "ELE-002", .severity = SEV_CRITICAL, .title = "election order: higher priority, then earliest claim, then lowest pid",
+     .needs = needs_ele, .run = rule_ele002, .timeout_s = 20},
+    {.id = "ELE-003", .severity = SEV_MAJOR, .title = "a bid expires exactly when elapsed == duration (checked tick by tick with a trapped rdtsc)",
+     .needs = needs_ele, .run = rule_ele003, .timeout_s = 20},
+    {.id = "ELE-004", .severity = SEV_MAJOR, .title = "a live WILLNEED/SEQUENTIAL bid keeps DONTNEED bids from winning (soft bumper)",
+     .needs = needs_ele, .run = rule_ele004, .timeout_s = 20},
+    {.id = "ELE-005", .severity = SEV_MAJOR, .title = "the table holds 32 bids: the 33rd claim fails with ENOSPC and overwrites nothing",
+     .needs = needs_ele, .run = rule_ele005, .timeout_s = 20},
+    {.id = "ELE-006", .severity = SEV_CRITICAL, .title = "splinter_madvise reaches posix_madvise only as sovereign (calls counted by interposition)",
+     .needs = needs_mad, .run = rule_ele006, .timeout_s = 20},
+    {.id = "ELE-007", .severity = SEV_MAJOR, .title = "splinter_madvise defers: EAGAIN with timeout 0, ETIMEDOUT at the deadline, wakes when the window ends",
+     .needs = needs_mad, .run = rule_ele007, .timeout_s = 30},
 };
 const size_t ele_nrules = sizeof ele_rules / sizeof ele_rules[0];

@@ -378,19 +378,23 @@ static const char *const needs_sig2[] = {"set", "watch_label_register", "set_lab
 static const char *const needs_sig3[] = {"set", "poll", NULL};
 
 const struct rule epo_rules[] = {
-    {"EPO-001", "major", "every data write (set, append, integer op, named type, label set/unset) advances the global epoch",
-     needs_epo1, rule_epo001, 20},
-    {"EPO-002", "major", "reads and shard bid operations never advance the global epoch", needs_epo2, rule_epo002, 20},
-    {"EPO-003", "major", "a slot epoch never moves backwards, also across unset and re-set (only retrain may)", needs_epo3,
-     rule_epo003, 20},
-    {"EPO-004", "minor", "retrain republishes the slot at epoch 4 and advances the global epoch", needs_epo4, rule_epo004, 20},
+    {.id = "EPO-001", .severity = SEV_MAJOR, .title = "every data write (set, append, integer op, named type, label set/unset) advances the global epoch",
+     .needs = needs_epo1, .run = rule_epo001, .timeout_s = 20},
+    {.id = "EPO-002", .severity = SEV_MAJOR, .title = "reads and shard bid operations never advance the global epoch",
+     .needs = needs_epo2, .run = rule_epo002, .timeout_s = 20},
+    {.id = "EPO-003", .severity = SEV_MAJOR, .title = "a slot epoch never moves backwards, also across unset and re-set (only retrain may)",
+     .needs = needs_epo3, .run = rule_epo003, .timeout_s = 20},
+    {.id = "EPO-004", .severity = SEV_MINOR, .title = "retrain republishes the slot at epoch 4 and advances the global epoch",
+     .needs = needs_epo4, .run = rule_epo004, .timeout_s = 20},
 };
 const size_t epo_nrules = sizeof epo_rules / sizeof epo_rules[0];
 
 const struct rule sig_rules[] = {
-    {"SIG-001", "major", "a write pulses exactly the signal groups watching its key (multi-process, exact counts)", needs_sig1,
-     rule_sig001, 30},
-    {"SIG-002", "major", "a write pulses the groups mapped to the labels of its key (bloom_watches)", needs_sig2, rule_sig002, 30},
-    {"SIG-003", "major", "poll wakes when another process writes the key, and times out with ETIMEDOUT", needs_sig3, rule_sig003, 30},
+    {.id = "SIG-001", .severity = SEV_MAJOR, .title = "a write pulses exactly the signal groups watching its key (multi-process, exact counts)",
+     .needs = needs_sig1, .run = rule_sig001, .timeout_s = 30},
+    {.id = "SIG-002", .severity = SEV_MAJOR, .title = "a write pulses the groups mapped to the labels of its key (bloom_watches)",
+     .needs = needs_sig2, .run = rule_sig002, .timeout_s = 30},
+    {.id = "SIG-003", .severity = SEV_MAJOR, .title = "poll wakes when another process writes the key, and times out with ETIMEDOUT",
+     .needs = needs_sig3, .run = rule_sig003, .timeout_s = 30},
 };
 const size_t sig_nrules = sizeof sig_rules / sizeof sig_rules[0];

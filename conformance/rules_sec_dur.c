@@ -483,22 +483,27 @@ static const char *const needs_basic[] = {"set", "get", NULL};
 static const char *const needs_flush[] = {"set", "flush", NULL};
 
 const struct rule sec_rules[] = {
-    {"SEC-001", "critical", "truncated store files (half, inside the header, empty) are refused, never mapped past their end",
-     needs_basic, rule_sec001, 30},
-    {"SEC-002", "major", "a wrong magic or format version is refused", needs_basic, rule_sec002, 30},
-    {"SEC-003", "critical", "a geometry larger than the file, or overflowing, is refused", needs_basic, rule_sec003, 30},
-    {"SEC-004", "critical", "slot offsets/lengths outside the value arena are refused or contained, never followed", needs_basic,
-     rule_sec004, 30},
-    {"SEC-005", "major", "open and create do not follow symlinks planted at the store's name", needs_basic, rule_sec005, 30},
-    {"SEC-006", "major", "absurd geometries and names are refused without a crash (1 GiB address-space cap); keys are their first 63 bytes", needs_basic, rule_sec006, 60},
-    {"SEC-007", "major", "creation honours the umask and SPLINTER_DEFAULT_UMASK (creation only); no access without permission",
-     needs_basic, rule_sec007, 30},
+    {.id = "SEC-001", .severity = SEV_CRITICAL, .title = "truncated store files (half, inside the header, empty) are refused, never mapped past their end",
+     .needs = needs_basic, .run = rule_sec001, .timeout_s = 30},
+    {.id = "SEC-002", .severity = SEV_MAJOR, .title = "a wrong magic or format version is refused",
+     .needs = needs_basic, .run = rule_sec002, .timeout_s = 30},
+    {.id = "SEC-003", .severity = SEV_CRITICAL, .title = "a geometry larger than the file, or overflowing, is refused",
+     .needs = needs_basic, .run = rule_sec003, .timeout_s = 30},
+    {.id = "SEC-004", .severity = SEV_CRITICAL, .title = "slot offsets/lengths outside the value arena are refused or contained, never followed",
+     .needs = needs_basic, .run = rule_sec004, .timeout_s = 30},
+    {.id = "SEC-005", .severity = SEV_MAJOR, .title = "open and create do not follow symlinks planted at the store's name",
+     .needs = needs_basic, .run = rule_sec005, .timeout_s = 30},
+    {.id = "SEC-006", .severity = SEV_MAJOR, .title = "absurd geometries and names are refused without a crash (1 GiB address-space cap); keys are their first 63 bytes",
+     .needs = needs_basic, .run = rule_sec006, .timeout_s = 60},
+    {.id = "SEC-007", .severity = SEV_MAJOR, .title = "creation honours the umask and SPLINTER_DEFAULT_UMASK (creation only); no access without permission",
+     .needs = needs_basic, .run = rule_sec007, .timeout_s = 30},
 };
 const size_t sec_nrules = sizeof sec_rules / sizeof sec_rules[0];
 
 const struct rule dur_rules[] = {
-    {"DUR-001", "critical", "after splinter_flush no page of the store is dirty in the page cache (cachestat), every strategy",
-     needs_flush, rule_dur001, 60},
-    {"DUR-002", "critical", "values written survive close and reopen by another process", needs_basic, rule_dur002, 30},
+    {.id = "DUR-001", .severity = SEV_CRITICAL, .title = "after splinter_flush no page of the store is dirty in the page cache (cachestat), every strategy",
+     .needs = needs_flush, .run = rule_dur001, .timeout_s = 60},
+    {.id = "DUR-002", .severity = SEV_CRITICAL, .title = "values written survive close and reopen by another process",
+     .needs = needs_basic, .run = rule_dur002, .timeout_s = 30},
 };
 const size_t dur_nrules = sizeof dur_rules / sizeof dur_rules[0];

@@ -589,16 +589,19 @@ static const char *const needs_rw[] = {"set", "get", "get_epoch", NULL};
 static const char *const needs_unset[] = {"set", "get", "unset", "get_epoch", NULL};
 
 const struct rule seq_rules[] = {
-    {"SEQ-001", "critical", "no successful read returns a torn or foreign value (>= 4 processes, self-checking payloads)",
-     needs_rw, rule_seq001, 60},
-    {"SEQ-002", "critical", "a completed write advances the slot epoch by exactly 2 and leaves it even", needs_rw, rule_seq002, 20},
-    {"SEQ-003", "major", "a slot epoch is odd only while a writer is inside; all even at rest", needs_rw, rule_seq003, 60},
-    {"SEQ-004", "major", "EAGAIN only when contested: never uncontested, and only overlapping another process's write", needs_rw,
-     rule_seq004, 60},
-    {"SEQ-005", "critical", "reads are consistent with an order of the writes (no stale, failed or future value)", needs_rw,
-     rule_seq005, 60},
-    {"SEQ-006", "critical", "a key lives in one slot even when several processes insert it at once", needs_unset, rule_seq006, 60},
-    {"SEQ-007", "critical", "unset is atomic to readers: a read concurrent with unset returns the value or nothing", needs_unset,
-     rule_seq007, 60},
+    {.id = "SEQ-001", .severity = SEV_CRITICAL, .title = "no successful read returns a torn or foreign value (>= 4 processes, self-checking payloads)",
+     .needs = needs_rw, .run = rule_seq001, .timeout_s = 60},
+    {.id = "SEQ-002", .severity = SEV_CRITICAL, .title = "a completed write advances the slot epoch by exactly 2 and leaves it even",
+     .needs = needs_rw, .run = rule_seq002, .timeout_s = 20},
+    {.id = "SEQ-003", .severity = SEV_MAJOR, .title = "a slot epoch is odd only while a writer is inside; all even at rest",
+     .needs = needs_rw, .run = rule_seq003, .timeout_s = 60},
+    {.id = "SEQ-004", .severity = SEV_MAJOR, .title = "EAGAIN only when contested: never uncontested, and only overlapping another process's write",
+     .needs = needs_rw, .run = rule_seq004, .timeout_s = 60},
+    {.id = "SEQ-005", .severity = SEV_CRITICAL, .title = "reads are consistent with an order of the writes (no stale, failed or future value)",
+     .needs = needs_rw, .run = rule_seq005, .timeout_s = 60},
+    {.id = "SEQ-006", .severity = SEV_CRITICAL, .title = "a key lives in one slot even when several processes insert it at once",
+     .needs = needs_unset, .run = rule_seq006, .timeout_s = 60},
+    {.id = "SEQ-007", .severity = SEV_CRITICAL, .title = "unset is atomic to readers: a read concurrent with unset returns the value or nothing",
+     .needs = needs_unset, .run = rule_seq007, .timeout_s = 60},
 };
 const size_t seq_nrules = sizeof seq_rules / sizeof seq_rules[0];
