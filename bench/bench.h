@@ -32,9 +32,27 @@
 #define BENCH_MAX_REPS 32
 #define BENCH_MAX_WORKERS 16
 #define BENCH_MAX_LIST 16
+#define BENCH_MAX_WORKLOADS 16
 
-enum bench_wl { WL_OPS = 0, WL_WAKE, WL_MADVISE, WL_FLUSH, WL_NUMA, WL__COUNT };
-extern const char *const bench_wl_names[WL__COUNT];
+struct bench_opts;
+struct bench_results;
+
+/* One workload, as stress-ng describes a stressor: the word on the command
+ * line (and the JSON "workload"), one line of help, the options it reads,
+ * and its run. A new workload is one wl_*.c defining one of these plus one
+ * line in bench_workloads (workloads.c); the help, the argument check and
+ * the output order all come from that list. */
+struct bench_workload {
+    const char *name;
+    const char *help;
+    const char *const *options; /* long options (without --) the run reads, NULL-terminated */
+    int (*run)(struct bench_opts *o, struct bench_results *rs); /* adds its rows to rs */
+    /* Optional: a line under the workload's table (e.g. the NUMA 1x1 note). */
+    void (*table_note)(const struct bench_opts *o, FILE *out);
+};
+extern const struct bench_workload bench_wl_ops, bench_wl_wake, bench_wl_madvise, bench_wl_flush, bench_wl_numa;
+/* Every workload, in run and output order; NULL-terminated. */
+extern const struct bench_workload *const bench_workloads[];
 
 struct bench_list { /* a parsed "64,4096" option */
     int n;
@@ -42,7 +60,7 @@ struct bench_list { /* a parsed "64,4096" option */
 };
 
 struct bench_opts {
-    bool wl[WL__COUNT];
+    bool wl[BENCH_MAX_WORKLOADS]; /* indexed like bench_workloads */
     int nimpls;
     struct spl_impl impls[BENCH_MAX_IMPLS];
     int reps;               /* repetitions per (case, impl) */
@@ -69,7 +87,7 @@ struct bench_opts {
 
 /* One result row: a case measured on one implementation. */
 struct bres {
-    enum bench_wl wl;
+    const struct bench_workload *wl;
     char name[160];   /* case name without implementation: "set/v:64/fill:50" */
     int impl;         /* index into opts.impls */
     char unit[16];    /* unit of the primary figure: "ns/op", "ns", "flushes/s" */
@@ -196,20 +214,14 @@ int bench_store_place(struct bench_store *st, const struct spl_nodemask *nodes, 
 void bench_key(char *buf, size_t len, uint64_t i);
 
 /* ---- results --------------------------------------------------------------- */
-struct bres *bench_result_new(struct bench_results *rs, enum bench_wl wl, const char *name, int impl,
-                              const char *unit, bool lower_is_better);
-struct bres *bench_result_find(struct bench_results *rs, enum bench_wl wl, const char *name, int impl);
+struct bres *bench_result_new(struct bench_results *rs, const struct bench_workload *wl, const char *name,
+                              int impl, const char *unit, bool lower_is_better);
+struct bres *bench_result_find(struct bench_results *rs, const struct bench_workload *wl, const char *name, int impl);
 void bench_result_finish(struct bres *r); /* median, spread */
 void bench_results_free(struct bench_results *rs);
 void bench_status(struct bres *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- workloads --------------------------------------------------------------- */
-int wl_ops_run(struct bench_opts *o, struct bench_results *rs);
-int wl_wake_run(struct bench_opts *o, struct bench_results *rs);
-int wl_madvise_run(struct bench_opts *o, struct bench_results *rs);
-int wl_flush_run(struct bench_opts *o, struct bench_results *rs);
-int wl_numa_run(struct bench_opts *o, struct bench_results *rs);
-
 /* Progress line on stderr once a run lasts over a second. */
 void bench_progress(const struct bench_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void bench_progress_done(const struct bench_opts *o);

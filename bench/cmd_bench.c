@@ -26,14 +26,35 @@
 
 #define CMD "bench"
 
+/* "ops, wake, ..." from the workload list, for help and errors */
+static void workload_names(char *buf, size_t len, const char *sep)
+{
+    size_t off = 0;
+    buf[0] = 0;
+    for (int w = 0; bench_workloads[w] && off < len; w++)
+        off += (size_t)snprintf(buf + off, len - off, "%s%s", w ? sep : "", bench_workloads[w]->name);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: splsuite bench [WORKLOAD...] [OPTIONS]\n"
             "\n"
-            "Measures Splinter implementations. WORKLOAD is any of: ops wake madvise flush numa\n"
-            "(default: all). Two or more --impl run interleaved (A,B,A,B per repetition) and are\n"
-            "reported side by side with ratios against the first.\n"
+            "Measures Splinter implementations. Two or more --impl run interleaved (A,B,A,B per\n"
+            "repetition) and are reported side by side with ratios against the first.\n"
+            "\n"
+            "Workloads (default: all):\n");
+    for (int w = 0; bench_workloads[w]; w++) {
+        const struct bench_workload *wl = bench_workloads[w];
+        fprintf(f, "  %-9s %s\n", wl->name, wl->help);
+        int col = fprintf(f, "            reads:");
+        for (int k = 0; wl->options && wl->options[k]; k++) {
+            if (col + 3 + (int)strlen(wl->options[k]) > 88) { fprintf(f, "\n"); col = fprintf(f, "                  "); }
+            col += fprintf(f, " --%s", wl->options[k]);
+        }
+        fputc('\n', f);
+    }
+    fprintf(f,
             "\n"
             "Implementations:\n"
             "  -i, --impl SPEC          ref, ref-file, mut:NAME, mut-file:NAME or a .so path; repeatable\n"
@@ -209,13 +230,18 @@ int cmd_bench(int argc, char **argv)
     bool any = false;
     for (int i = optind; i < argc; i++) {
         int w;
-        for (w = 0; w < WL__COUNT; w++)
-            if (strcmp(argv[i], bench_wl_names[w]) == 0) break;
-        if (w == WL__COUNT) { spl_err(CMD, "unknown workload '%s' (ops, wake, madvise, flush, numa)", argv[i]); return SPL_EXIT_USAGE; }
+        for (w = 0; bench_workloads[w]; w++)
+            if (strcmp(argv[i], bench_workloads[w]->name) == 0) break;
+        if (!bench_workloads[w]) {
+            char names[256];
+            workload_names(names, sizeof names, ", ");
+            spl_err(CMD, "unknown workload '%s' (%s)", argv[i], names);
+            return SPL_EXIT_USAGE;
+        }
         o.wl[w] = any = true;
     }
     if (!any)
-        for (int w = 0; w < WL__COUNT; w++) o.wl[w] = true;
+        for (int w = 0; bench_workloads[w]; w++) o.wl[w] = true;
     if (o.json && o.csv) { spl_err(CMD, "--json and --csv: choose one"); return SPL_EXIT_USAGE; }
     if (o.out_path && !o.json && !o.csv) o.json = true;
     if (slots > 1u << 20) { spl_err(CMD, "--slots: at most 1048576"); return SPL_EXIT_USAGE; }
@@ -292,10 +318,8 @@ int cmd_bench(int argc, char **argv)
             bench_trace = (struct bench_trace_hook){spl_trace_case_begin, spl_trace_case_end, kt};
     }
     struct bench_results rs = {0};
-    typedef int (*wl_fn)(struct bench_opts *, struct bench_results *);
-    static const wl_fn fns[WL__COUNT] = {wl_ops_run, wl_wake_run, wl_madvise_run, wl_flush_run, wl_numa_run};
-    for (int w = 0; w < WL__COUNT; w++)
-        if (o.wl[w]) fns[w](&o, &rs);
+    for (int w = 0; bench_workloads[w]; w++)
+        if (o.wl[w]) bench_workloads[w]->run(&o, &rs);
     bench_progress_done(&o);
     if (kt) {
         bench_trace = (struct bench_trace_hook){0};
@@ -325,7 +349,7 @@ int cmd_bench(int argc, char **argv)
     if (ktrace && ((!o.json && !o.csv) || o.out_path)) spl_trace_cases_print(ktrace, stdout);
     json_object_put(ktrace);
     for (int i = 0; i < rs.n; i++)
-        if (strncmp(rs.r[i].status, "error", 5) == 0) spl_err(CMD, "%s %s [%s]: %s", bench_wl_names[rs.r[i].wl], rs.r[i].name, o.impls[rs.r[i].impl].label, rs.r[i].status);
+        if (strncmp(rs.r[i].status, "error", 5) == 0) spl_err(CMD, "%s %s [%s]: %s", rs.r[i].wl->name, rs.r[i].name, o.impls[rs.r[i].impl].label, rs.r[i].status);
     bench_results_free(&rs);
     for (int k = 0; k < o.nimpls; k++) spl_impl_unload(&o.impls[k]);
     if (failed) return SPL_EXIT_FAIL;

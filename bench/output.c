@@ -30,7 +30,7 @@ static double ratio_vs_first(const struct bench_results *rs, const struct bres *
     return NAN;
 }
 
-static const struct bres *find(const struct bench_results *rs, enum bench_wl wl, const char *name, int impl)
+static const struct bres *find(const struct bench_results *rs, const struct bench_workload *wl, const char *name, int impl)
 {
     for (int i = 0; i < rs->n; i++)
         if (rs->r[i].wl == wl && rs->r[i].impl == impl && strcmp(rs->r[i].name, name) == 0) return &rs->r[i];
@@ -49,9 +49,9 @@ static json_object *targets_json(const struct bench_opts *o, const struct bench_
         if (strncmp(o->impls[ii].label, "ref", 3) == 0 && strncmp(o->impls[0].label, "ref", 3) == 0) continue;
         for (int i = 0; i < rs->n; i++) {
             const struct bres *b = &rs->r[i];
-            if (b->wl != WL_OPS || b->impl != 0 || b->status[0]) continue;
+            if (b->wl != &bench_wl_ops || b->impl != 0 || b->status[0]) continue;
             if (strncmp(b->name, "set/", 4) != 0 && strncmp(b->name, "get/", 4) != 0) continue;
-            const struct bres *c = find(rs, WL_OPS, b->name, ii);
+            const struct bres *c = find(rs, &bench_wl_ops, b->name, ii);
             if (!c || c->status[0] || b->median <= 0) continue;
             double speedup = c->median / b->median; /* other ns/op over first ns/op */
             json_object *bc, *cc;
@@ -76,7 +76,7 @@ static json_object *targets_json(const struct bench_opts *o, const struct bench_
     }
     /* 2. event-bus wake p50 within 1.3x of the eventfd floor */
     for (int ii = 0; ii < o->nimpls; ii++) {
-        const struct bres *bus = find(rs, WL_WAKE, "bus", ii), *fl = find(rs, WL_WAKE, "eventfd", ii);
+        const struct bres *bus = find(rs, &bench_wl_wake, "bus", ii), *fl = find(rs, &bench_wl_wake, "eventfd", ii);
         if (!bus || !fl || bus->status[0] || fl->status[0] || fl->median <= 0) continue;
         double q = bus->median / fl->median;
         json_object *t = json_object_new_object();
@@ -96,7 +96,7 @@ static json_object *targets_json(const struct bench_opts *o, const struct bench_
     for (int ii = 0; ii < o->nimpls; ii++) {
         for (int i = 0; i < rs->n; i++) {
             const struct bres *ms = &rs->r[i];
-            if (ms->wl != WL_FLUSH || ms->impl != ii || ms->status[0] || strncmp(ms->name, "msync/", 6) != 0) continue;
+            if (ms->wl != &bench_wl_flush || ms->impl != ii || ms->status[0] || strncmp(ms->name, "msync/", 6) != 0) continue;
             const char *rest = ms->name + 6; /* "d:N/v:V" */
             unsigned long long d = 0, v = 0;
             if (sscanf(rest, "d:%llu/v:%llu", &d, &v) != 2 || d * 16 > o->slots) continue; /* sparse only */
@@ -104,7 +104,7 @@ static json_object *targets_json(const struct bench_opts *o, const struct bench_
             for (int j = 0; j < rs->n; j++) {
                 const struct bres *u = &rs->r[j];
                 const char *sl = strchr(u->name, '/');
-                if (u->wl != WL_FLUSH || u->impl != ii || u->status[0] || !strstr(u->name, "uring") ||
+                if (u->wl != &bench_wl_flush || u->impl != ii || u->status[0] || !strstr(u->name, "uring") ||
                     strstr(u->name, "iopoll") || !sl ||
                     strcmp(sl + 1, rest) != 0)
                     continue;
@@ -112,7 +112,7 @@ static json_object *targets_json(const struct bench_opts *o, const struct bench_
             }
             char fname[64];
             snprintf(fname, sizeof fname, "floor/v:%llu", v);
-            const struct bres *fl = find(rs, WL_FLUSH, fname, ii);
+            const struct bres *fl = find(rs, &bench_wl_flush, fname, ii);
             if (!best) continue;
             double q = best->median / ms->median;
             double p99 = best->has_sync_hist ? (double)spl_hist_percentile(&best->sync_hist, 99) : NAN;
@@ -149,7 +149,7 @@ static json_object *targets_json(const struct bench_opts *o, const struct bench_
 static json_object *row_json(const struct bench_opts *o, const struct bench_results *rs, const struct bres *r)
 {
     json_object *j = json_object_new_object();
-    json_object_object_add(j, "workload", json_object_new_string(bench_wl_names[r->wl]));
+    json_object_object_add(j, "workload", json_object_new_string(r->wl->name));
     json_object_object_add(j, "name", json_object_new_string(r->name));
     json_object_object_add(j, "implementation", json_object_new_string(impl_label(o, r->impl)));
     json_object_object_add(j, "impl_index", json_object_new_int(r->impl));
@@ -185,7 +185,7 @@ static void gbench_entries(const struct bench_opts *o, const struct bench_result
     int family = 0;
     for (int i = 0; i < rs->n; i++) {
         const struct bres *r = &rs->r[i];
-        if (r->wl != WL_OPS || r->status[0] || r->nreps == 0) continue;
+        if (r->wl != &bench_wl_ops || r->status[0] || r->nreps == 0) continue;
         char name[256];
         snprintf(name, sizeof name, "%s/ops/%s", impl_label(o, r->impl), r->name);
         for (int k = 0; k < r->nreps; k++) {
@@ -294,8 +294,8 @@ json_object *bench_json(const struct bench_opts *o, const struct bench_results *
     json_object_object_add(p, "seed", json_object_new_uint64(o->seed));
     json_object_object_add(p, "quick", json_object_new_boolean(o->quick));
     json_object *wls = json_object_new_array();
-    for (int w = 0; w < WL__COUNT; w++)
-        if (o->wl[w]) json_object_array_add(wls, json_object_new_string(bench_wl_names[w]));
+    for (int w = 0; bench_workloads[w]; w++)
+        if (o->wl[w]) json_object_array_add(wls, json_object_new_string(bench_workloads[w]->name));
     json_object_object_add(p, "workloads", wls);
     json_object_object_add(root, "parameters", p);
     json_object *res = json_object_new_array();
@@ -333,16 +333,17 @@ static void fmt_num(char *b, size_t n, double v)
 
 void bench_table(const struct bench_opts *o, const struct bench_results *rs, FILE *out)
 {
-    for (int w = 0; w < WL__COUNT; w++) {
+    for (int w = 0; bench_workloads[w]; w++) {
+        const struct bench_workload *wl = bench_workloads[w];
         bool any = false;
-        for (int i = 0; i < rs->n; i++) any |= rs->r[i].wl == (enum bench_wl)w;
+        for (int i = 0; i < rs->n; i++) any |= rs->r[i].wl == wl;
         if (!any) continue;
-        fprintf(out, "\n== %s ==\n", bench_wl_names[w]);
+        fprintf(out, "\n== %s ==\n", wl->name);
         fprintf(out, "%-38s %-20s %10s %-9s %7s %10s %8s %9s %9s %9s %7s\n", "case", "impl", "median", "unit", "spread",
                 "rate/s", "cpu/op", "p50", "p99", "max", "ratio");
         for (int i = 0; i < rs->n; i++) {
             const struct bres *r = &rs->r[i];
-            if (r->wl != (enum bench_wl)w) continue;
+            if (r->wl != wl) continue;
             if (r->status[0]) {
                 fprintf(out, "%-38s %-20s %s\n", r->name, impl_label(o, r->impl), r->status);
                 continue;
@@ -363,8 +364,7 @@ void bench_table(const struct bench_opts *o, const struct bench_results *rs, FIL
             fprintf(out, "%-38s %-20s %10s %-9s %6.1f%% %10s %8s %9s %9s %9s %7s\n", r->name, impl_label(o, r->impl), med,
                     r->unit, r->spread_pct, rate, cpu, p50, p99, mx, q);
         }
-        if (w == WL_NUMA && o->topo.nnodes == 1)
-            fprintf(out, "(this machine has one NUMA node (node %d): the matrix is the 1x1 case)\n", o->topo.node_ids[0]);
+        if (wl->table_note) wl->table_note(o, out);
     }
     if (o->nimpls > 1)
         fprintf(out, "\nratio = this implementation's median / %s's median for the same case (%s)\n", impl_label(o, 0),
@@ -381,7 +381,7 @@ void bench_csv(const struct bench_opts *o, const struct bench_results *rs, FILE 
     for (int i = 0; i < rs->n; i++) {
         const struct bres *r = &rs->r[i];
         const struct spl_hist *h = r->has_sync_hist ? &r->sync_hist : r->has_hist ? &r->hist : NULL;
-        fprintf(out, "%s,%s,%s,\"%s\",%s", bench_wl_names[r->wl], r->name, impl_label(o, r->impl),
+        fprintf(out, "%s,%s,%s,\"%s\",%s", r->wl->name, r->name, impl_label(o, r->impl),
                 r->status[0] ? r->status : "ok", r->unit);
         if (r->status[0]) { fprintf(out, ",,,,,,,,,,,,\n"); continue; }
         fprintf(out, ",%.3f,%.3f,%.3f,%.2f,%.3f,%llu", r->median, r->min, r->max, r->spread_pct, r->rate_median,

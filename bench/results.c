@@ -11,17 +11,15 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *const bench_wl_names[WL__COUNT] = {"ops", "wake", "madvise", "flush", "numa"};
-
-struct bres *bench_result_find(struct bench_results *rs, enum bench_wl wl, const char *name, int impl)
+struct bres *bench_result_find(struct bench_results *rs, const struct bench_workload *wl, const char *name, int impl)
 {
     for (int i = 0; i < rs->n; i++)
         if (rs->r[i].wl == wl && rs->r[i].impl == impl && strcmp(rs->r[i].name, name) == 0) return &rs->r[i];
     return NULL;
 }
 
-struct bres *bench_result_new(struct bench_results *rs, enum bench_wl wl, const char *name, int impl,
-                              const char *unit, bool lower_is_better)
+struct bres *bench_result_new(struct bench_results *rs, const struct bench_workload *wl, const char *name,
+                              int impl, const char *unit, bool lower_is_better)
 {
     struct bres *r = bench_result_find(rs, wl, name, impl);
     if (r) return r;

@@ -428,7 +428,7 @@ static bool strat_wanted(const struct bench_opts *o, const char *name)
     return false;
 }
 
-int wl_flush_run(struct bench_opts *o, struct bench_results *rs)
+static int wl_flush_run(struct bench_opts *o, struct bench_results *rs)
 {
     static const struct strat floor_s = {"floor", K_FLOOR, 0};
     char name[160];
@@ -442,7 +442,7 @@ int wl_flush_run(struct bench_opts *o, struct bench_results *rs)
                     uint64_t vs = o->vsizes.v[vi], d = di < 0 ? 1 : o->dirty.v[di];
                     if (di < 0) snprintf(name, sizeof name, "floor/v:%llu", (unsigned long long)vs);
                     else snprintf(name, sizeof name, "%s/d:%llu/v:%llu", s->name, (unsigned long long)d, (unsigned long long)vs);
-                    struct bres *r = bench_result_new(rs, WL_FLUSH, name, ii, "flushes/s", false);
+                    struct bres *r = bench_result_new(rs, &bench_wl_flush, name, ii, "flushes/s", false);
                     json_object_object_add(r->params, "strategy", json_object_new_string(s->name));
                     json_object_object_add(r->params, "dirty_slots", json_object_new_uint64(d));
                     json_object_object_add(r->params, "value_size", json_object_new_uint64(vs));
@@ -481,7 +481,7 @@ int wl_flush_run(struct bench_opts *o, struct bench_results *rs)
                         uint64_t d = di < 0 ? 1 : o->dirty.v[di];
                         if (di < 0) snprintf(name, sizeof name, "floor/v:%llu", (unsigned long long)vs);
                         else snprintf(name, sizeof name, "%s/d:%llu/v:%llu", s->name, (unsigned long long)d, (unsigned long long)vs);
-                        struct bres *r = bench_result_find(rs, WL_FLUSH, name, ii);
+                        struct bres *r = bench_result_find(rs, &bench_wl_flush, name, ii);
                         if (r->status[0]) continue;
                         if (!have) {
                             if (bench_store_create(o, &o->impls[ii], "bench-flush", o->slots, vs, o->slots, vs, &st,
@@ -498,9 +498,18 @@ int wl_flush_run(struct bench_opts *o, struct bench_results *rs)
                 if (have) bench_store_remove(&o->impls[ii], &st);
             }
     for (int i = 0; i < rs->n; i++)
-        if (rs->r[i].wl == WL_FLUSH) {
+        if (rs->r[i].wl == &bench_wl_flush) {
             bench_result_finish(&rs->r[i]);
             rs->r[i].rate_median = rs->r[i].median;
         }
     return 0;
 }
+
+static const char *const flush_options[] = {"flush-iterations", "time", "slots", "value-size", "dirty", "fsync",
+                                            "fdatasync", "sync-file-range", "strategy", "dir", "seed", NULL};
+const struct bench_workload bench_wl_flush = {
+    .name = "flush",
+    .help = "flushes/s making N dirty slots of a file store durable, per strategy",
+    .options = flush_options,
+    .run = wl_flush_run,
+};

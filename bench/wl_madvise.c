@@ -269,7 +269,7 @@ static void run_one(struct bench_opts *o, int ii, struct madv_case *c, struct br
     bench_store_remove(im, st);
 }
 
-int wl_madvise_run(struct bench_opts *o, struct bench_results *rs)
+static int wl_madvise_run(struct bench_opts *o, struct bench_results *rs)
 {
     char name[64];
     uint64_t calls[3] = {o->quick ? 50 : 300, o->quick ? 50 : 300, o->quick ? 5 : 20};
@@ -277,7 +277,7 @@ int wl_madvise_run(struct bench_opts *o, struct bench_results *rs)
         for (size_t a = 0; a < NADV; a++)
             for (int ii = 0; ii < o->nimpls; ii++) {
                 snprintf(name, sizeof name, "%s/%s", modes[mo], advices[a].name);
-                struct bres *r = bench_result_new(rs, WL_MADVISE, name, ii, "ns", true);
+                struct bres *r = bench_result_new(rs, &bench_wl_madvise, name, ii, "ns", true);
                 json_object_object_add(r->params, "mode", json_object_new_string(modes[mo]));
                 json_object_object_add(r->params, "advice", json_object_new_string(advices[a].name));
                 json_object_object_add(r->params, "calls", json_object_new_uint64(calls[mo]));
@@ -296,13 +296,21 @@ int wl_madvise_run(struct bench_opts *o, struct bench_results *rs)
             for (size_t a = 0; a < NADV; a++)
                 for (int ii = 0; ii < o->nimpls; ii++) {
                     snprintf(name, sizeof name, "%s/%s", modes[mo], advices[a].name);
-                    struct bres *r = bench_result_find(rs, WL_MADVISE, name, ii);
+                    struct bres *r = bench_result_find(rs, &bench_wl_madvise, name, ii);
                     if (r->status[0]) continue;
                     bench_progress(o, "madvise %s [%s] rep %d/%d", name, o->impls[ii].label, rep + 1, o->reps);
                     struct madv_case c = {.o = o, .mode = (enum mode)mo, .adv = a, .calls = calls[mo]};
                     run_one(o, ii, &c, r);
                 }
     for (int i = 0; i < rs->n; i++)
-        if (rs->r[i].wl == WL_MADVISE) bench_result_finish(&rs->r[i]);
+        if (rs->r[i].wl == &bench_wl_madvise) bench_result_finish(&rs->r[i]);
     return 0;
 }
+
+static const char *const madvise_options[] = {"slots", NULL};
+const struct bench_workload bench_wl_madvise = {
+    .name = "madvise",
+    .help = "cost and effect of cooperative madvise: raw, as sovereign, deferred",
+    .options = madvise_options,
+    .run = wl_madvise_run,
+};

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int wl_numa_run(struct bench_opts *o, struct bench_results *rs)
+static int wl_numa_run(struct bench_opts *o, struct bench_results *rs)
 {
     int nodes[SPL_NUMA_MAX_NODES], n = 0;
     for (int i = 0; i < o->topo.nnodes; i++) {
@@ -30,7 +30,7 @@ int wl_numa_run(struct bench_opts *o, struct bench_results *rs)
             for (int kind = 0; kind < 2; kind++)
                 for (int ii = 0; ii < o->nimpls; ii++) {
                     snprintf(name, sizeof name, "%s/w:%d/r:%d", kind ? "wake" : "ops", nodes[wi], nodes[ri]);
-                    struct bres *r = bench_result_new(rs, WL_NUMA, name, ii, kind ? "ns" : "ns/op", true);
+                    struct bres *r = bench_result_new(rs, &bench_wl_numa, name, ii, kind ? "ns" : "ns/op", true);
                     json_object_object_add(r->params, "figure", json_object_new_string(
                         kind ? "p50 event-bus wake latency, writer on w, waiter on r"
                              : "reader get ns/op on r while a writer sets the same keys on w"));
@@ -61,7 +61,7 @@ int wl_numa_run(struct bench_opts *o, struct bench_results *rs)
                 for (int kind = 0; kind < 2; kind++)
                     for (int ii = 0; ii < o->nimpls; ii++) {
                         snprintf(name, sizeof name, "%s/w:%d/r:%d", kind ? "wake" : "ops", nodes[wi], nodes[ri]);
-                        struct bres *r = bench_result_find(rs, WL_NUMA, name, ii);
+                        struct bres *r = bench_result_find(rs, &bench_wl_numa, name, ii);
                         if (r->status[0]) continue;
                         bench_progress(o, "numa %s [%s] rep %d/%d", name, o->impls[ii].label, rep + 1, o->reps);
                         if (kind) wake_measure(o, ii, "bus", cpus, r, &place);
@@ -69,9 +69,24 @@ int wl_numa_run(struct bench_opts *o, struct bench_results *rs)
                     }
             }
     for (int i = 0; i < rs->n; i++)
-        if (rs->r[i].wl == WL_NUMA) {
+        if (rs->r[i].wl == &bench_wl_numa) {
             bench_result_finish(&rs->r[i]);
             if (rs->r[i].median > 0 && !strcmp(rs->r[i].unit, "ns/op")) rs->r[i].rate_median = 1e9 / rs->r[i].median;
         }
     return 0;
 }
+
+static void numa_note(const struct bench_opts *o, FILE *out)
+{
+    if (o->topo.nnodes == 1)
+        fprintf(out, "(this machine has one NUMA node (node %d): the matrix is the 1x1 case)\n", o->topo.node_ids[0]);
+}
+
+static const char *const numa_options[] = {"value-size", "cpunodebind", "membind", NULL};
+const struct bench_workload bench_wl_numa = {
+    .name = "numa",
+    .help = "writer-node x reader-node matrix of get ns/op and wake p50",
+    .options = numa_options,
+    .run = wl_numa_run,
+    .table_note = numa_note,
+};

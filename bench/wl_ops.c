@@ -293,12 +293,12 @@ static void run_all_impls(struct bench_opts *o, struct bench_results *rs, struct
                           uint64_t fill, const char *need)
 {
     for (int ii = 0; ii < o->nimpls; ii++) {
-        struct bres *r = bench_result_new(rs, WL_OPS, name, ii, "ns/op", true);
+        struct bres *r = bench_result_new(rs, &bench_wl_ops, name, ii, "ns/op", true);
         if (!json_object_object_length(r->params)) params(r, c, o->slots, fill);
     }
     for (int rep = 0; rep < o->reps; rep++)
         for (int ii = 0; ii < o->nimpls; ii++) {
-            struct bres *r = bench_result_find(rs, WL_OPS, name, ii);
+            struct bres *r = bench_result_find(rs, &bench_wl_ops, name, ii);
             const char *const needs[] = {"create", "open", "set", need, NULL};
             const char *miss = spl_impl_missing(&o->impls[ii], needs);
             if (miss) { bench_status(r, "unsupported: implementation lacks splinter_%s", miss); continue; }
@@ -307,7 +307,7 @@ static void run_all_impls(struct bench_opts *o, struct bench_results *rs, struct
             run_case(o, ii, c, r, "bench-ops");
         }
     for (int ii = 0; ii < o->nimpls; ii++) {
-        struct bres *r = bench_result_find(rs, WL_OPS, name, ii);
+        struct bres *r = bench_result_find(rs, &bench_wl_ops, name, ii);
         bench_result_finish(r);
         r->rate_median = r->median > 0 ? 1e9 / r->median : 0;
         /* CPU time per op: what the op costs when the machine is shared */
@@ -318,7 +318,7 @@ static void run_all_impls(struct bench_opts *o, struct bench_results *rs, struct
     }
 }
 
-int wl_ops_run(struct bench_opts *o, struct bench_results *rs)
+static int wl_ops_run(struct bench_opts *o, struct bench_results *rs)
 {
     char name[160];
     for (int fi = 0; fi < o->fills.n; fi++)
@@ -366,3 +366,11 @@ void ops_pair_measure(struct bench_opts *o, int ii, uint64_t vsize, const cpu_se
     if (miss) { bench_status(r, "unsupported: implementation lacks splinter_%s", miss); return; }
     run_case(o, ii, &c, r, "bench-numa");
 }
+
+static const char *const ops_options[] = {"time", "warmup", "slots", "value-size", "fill", "procs", "ops", "seed", NULL};
+const struct bench_workload bench_wl_ops = {
+    .name = "ops",
+    .help = "ns/op of each operation, single process and multi-process mixes",
+    .options = ops_options,
+    .run = wl_ops_run,
+};

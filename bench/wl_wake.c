@@ -194,13 +194,13 @@ void wake_measure(struct bench_opts *o, int ii, const char *kind, const cpu_set_
     if (k != 1) bench_store_remove(im, &st);
 }
 
-int wl_wake_run(struct bench_opts *o, struct bench_results *rs)
+static int wl_wake_run(struct bench_opts *o, struct bench_results *rs)
 {
     cpu_set_t cpus[2];
     bench_pin_plan(o, 2, cpus);
     for (int k = 0; k < 3; k++) {
         for (int ii = 0; ii < o->nimpls; ii++) {
-            struct bres *r = bench_result_new(rs, WL_WAKE, kinds[k], ii, "ns", true);
+            struct bres *r = bench_result_new(rs, &bench_wl_wake, kinds[k], ii, "ns", true);
             json_object_object_add(r->params, "kind", json_object_new_string(kinds[k]));
             json_object_object_add(r->params, "iterations", json_object_new_uint64(o->wake_iters));
             json_object_object_add(r->params, "pinned", json_object_new_boolean(o->pin));
@@ -211,18 +211,26 @@ int wl_wake_run(struct bench_opts *o, struct bench_results *rs)
     for (int rep = 0; rep < o->reps; rep++)
         for (int k = 0; k < 3; k++)
             for (int ii = 0; ii < o->nimpls; ii++) {
-                struct bres *r = bench_result_find(rs, WL_WAKE, kinds[k], ii);
+                struct bres *r = bench_result_find(rs, &bench_wl_wake, kinds[k], ii);
                 if (r->status[0]) continue;
                 bench_progress(o, "wake %s [%s] rep %d/%d", kinds[k], o->impls[ii].label, rep + 1, o->reps);
                 wake_measure(o, ii, kinds[k], cpus, r, NULL);
             }
     for (int i = 0; i < rs->n; i++)
-        if (rs->r[i].wl == WL_WAKE) bench_result_finish(&rs->r[i]);
+        if (rs->r[i].wl == &bench_wl_wake) bench_result_finish(&rs->r[i]);
     /* the bus measured against its floor, per implementation */
     for (int ii = 0; ii < o->nimpls; ii++) {
-        struct bres *bus = bench_result_find(rs, WL_WAKE, "bus", ii), *fl = bench_result_find(rs, WL_WAKE, "eventfd", ii);
+        struct bres *bus = bench_result_find(rs, &bench_wl_wake, "bus", ii), *fl = bench_result_find(rs, &bench_wl_wake, "eventfd", ii);
         if (bus && fl && fl->median > 0 && bus->median > 0)
             json_object_object_add(bus->extra, "p50_vs_eventfd_floor", json_object_new_double(bus->median / fl->median));
     }
     return 0;
 }
+
+static const char *const wake_options[] = {"iterations", "pin", NULL};
+const struct bench_workload bench_wl_wake = {
+    .name = "wake",
+    .help = "cross-process wake latency: event bus, raw eventfd floor, signal groups",
+    .options = wake_options,
+    .run = wl_wake_run,
+};
