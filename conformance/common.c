@@ -1,5 +1,5 @@
 /*
- * common.c - verdicts, stores, the independent byte view, clocks.
+ * common.c - verdicts, stores, clocks.
  */
 #include "conform.h"
 
@@ -109,75 +109,15 @@ void store_remove(struct conform *c, struct rule_out *o)
 
 void store_path(struct conform *c, const char *name, char *buf, size_t len) { spl_impl_store_path(&c->im, name, buf, len); }
 
-uint64_t fnv1a_key(const char *key)
+int store_view(struct conform *c, struct rule_out *o, struct spl_storeview *v, unsigned flags)
 {
-    uint64_t h = 14695981039346656037ULL;
-    for (size_t i = 0; i < SPLINTER_KEY_MAX - 1 && key[i]; i++) h = (h ^ (unsigned char)key[i]) * 1099511628211ULL;
-    return h;
-}
-
-static const char *view_unsupported;
-static bool view_was_refused;
-
-void view_set_unsupported(const char *why) { view_unsupported = why; }
-const char *view_refused(void) { return view_was_refused ? view_unsupported : NULL; }
-
-int view_open(struct view *v, const char *path, bool writable)
-{
-    memset(v, 0, sizeof *v);
-    if (view_unsupported) {
-        view_was_refused = true;
-        errno = ENOTSUP;
+    char path[512];
+    store_path(c, o->store, path, sizeof path);
+    if (spl_sv_open(v, path, flags) != 0) {
+        r_error(o, "cannot map %s: %s", path, strerror(errno));
         return -1;
     }
-    int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-    if (fd < 0) return -1;
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || (size_t)sb.st_size < SPLINTER_HEADER_SIZE) {
-        close(fd);
-        errno = EBADMSG;
-        return -1;
-    }
-    v->size = (size_t)sb.st_size;
-    v->base = mmap(NULL, v->size, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
-    close(fd);
-    if (v->base == MAP_FAILED) { v->base = NULL; return -1; }
-    v->H = v->base;
-    v->slots = v->H->slots;
-    v->max_val = v->H->max_val_sz;
-    uint64_t need = SPLINTER_HEADER_SIZE + (uint64_t)v->slots * (SPLINTER_SLOT_SIZE + v->max_val);
-    if (need > v->size) { view_close(v); errno = EBADMSG; return -1; }
-    v->S = (struct splinter_slot *)((uint8_t *)v->base + SPLINTER_HEADER_SIZE);
-    v->V = (uint8_t *)v->S + (size_t)v->slots * SPLINTER_SLOT_SIZE;
     return 0;
-}
-
-void view_close(struct view *v)
-{
-    if (v->base) munmap(v->base, v->size);
-    memset(v, 0, sizeof *v);
-}
-
-long view_find(const struct view *v, const char *key)
-{
-    uint64_t h = fnv1a_key(key);
-    if (!v->slots) return -1;
-    size_t home = (size_t)(h % v->slots);
-    for (uint32_t i = 0; i < v->slots; i++) {
-        size_t idx = (home + i) % v->slots;
-        const struct splinter_slot *s = &v->S[idx];
-        uint64_t sh = atomic_load(&((struct splinter_slot *)s)->hash);
-        if (sh == h && strncmp(s->key, key, SPLINTER_KEY_MAX - 1) == 0) return (long)idx;
-    }
-    return -1;
-}
-
-int view_count_key(const struct view *v, const char *key)
-{
-    int n = 0;
-    for (uint32_t i = 0; i < v->slots; i++)
-        if (atomic_load(&v->S[i].hash) != 0 && strncmp(v->S[i].key, key, SPLINTER_KEY_MAX - 1) == 0) n++;
-    return n;
 }
 
 uint64_t ticks_per_ms(const struct conform *c) { return c->tps / 1000 ? c->tps / 1000 : 1; }

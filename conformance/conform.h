@@ -13,6 +13,7 @@
 #include "payload.h"
 #include "proc.h"
 #include "report.h"
+#include "storeview.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -28,7 +29,6 @@ struct conform {
     uint64_t duration_ns;  /* per hammering rule */
     bool verbose;
     uint64_t tps;          /* splinter_now() ticks per second, calibrated once */
-    size_t slot_size;      /* bytes per slot in the implementation's stores (128, or 3200 with embeddings) */
     char repro[1024];      /* base command line to reproduce a rule */
 };
 
@@ -78,27 +78,12 @@ bool r_failed(const struct rule_out *o);
 int store_create(struct conform *c, struct rule_out *o, const char *tag, size_t slots, size_t max_val);
 void store_remove(struct conform *c, struct rule_out *o);
 
-/* An independent mapping of a store's bytes: never goes through the
- * implementation, so the harness can see what the implementation did. */
-struct view {
-    void *base;
-    size_t size;
-    struct splinter_header *H;
-    struct splinter_slot *S;
-    uint8_t *V;
-    uint32_t slots, max_val;
-};
-int view_open(struct view *v, const char *path, bool writable);
-/* The view reads 128-byte slots. For an implementation whose slots differ
- * (an embeddings build), view_open refuses and the rule becomes a SKIP. */
-void view_set_unsupported(const char *why);
-const char *view_refused(void); /* the reason, once view_open has refused */
-void view_close(struct view *v);
-/* Index of key's live slot by FNV-1a probing as format-v4.md says, or -1. */
-long view_find(const struct view *v, const char *key);
-/* Number of live slots holding key (a full scan, no probing). */
-int view_count_key(const struct view *v, const char *key);
-uint64_t fnv1a_key(const char *key);
+/* The store's bytes, read by the harness itself (lib/storeview.h): slot i of
+ * view v as an lvalue; i must be < v->slots (indices from spl_sv_find or a
+ * loop over the slots). */
+#define SV_SLOT(v, i) (*spl_sv_slot((v), (uint32_t)(i)))
+/* Maps the rule's store (o->store) with flags; 0, or -1 with o set to ERROR. */
+int store_view(struct conform *c, struct rule_out *o, struct spl_storeview *v, unsigned flags);
 void store_path(struct conform *c, const char *name, char *buf, size_t len);
 
 /* ---- time -------------------------------------------------------------- */

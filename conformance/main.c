@@ -114,10 +114,6 @@ static int rule_child(void *arg, char *msg)
     a->o->result = SPL_ERROR;
     snprintf(a->o->detail, sizeof a->o->detail, "rule ended without a verdict");
     a->r->run(a->c, a->o);
-    if (view_refused() && a->o->result != SPL_PASS) {
-        a->o->result = SPL_SKIP;
-        snprintf(a->o->detail, sizeof a->o->detail, "%s", view_refused());
-    }
     if (a->o->store[0]) store_remove(a->c, a->o);
     return 0;
 }
@@ -180,24 +176,6 @@ static int load_or_usage(const char *spec, struct spl_impl *im)
         return -1;
     }
     return 0;
-}
-
-/* Bytes per slot in the implementation's stores, from the size of a probe store. */
-static size_t probe_slot_size(struct spl_impl *im)
-{
-    char name[256], path[512];
-    spl_impl_store_name(im, "probe", name, sizeof name);
-    spl_impl_store_remove(im, name);
-    size_t sz = 0;
-    if (im->create(name, 16, 64) == 0) {
-        im->close();
-        spl_impl_store_path(im, name, path, sizeof path);
-        struct stat sb;
-        if (stat(path, &sb) == 0 && (size_t)sb.st_size > SPLINTER_HEADER_SIZE)
-            sz = ((size_t)sb.st_size - SPLINTER_HEADER_SIZE) / 16 - 64;
-    }
-    spl_impl_store_remove(im, name);
-    return sz;
 }
 
 static const char *backend_name(enum spl_backend b) { return b == SPL_BACKEND_FILE ? "file" : "shm"; }
@@ -388,13 +366,6 @@ int cmd_conform(int argc, char **argv)
         return SPL_EXIT_USAGE;
     }
     c.tps = calibrate_tps(&c.im);
-    c.slot_size = probe_slot_size(&c.im);
-    static char view_why[160];
-    if (c.slot_size != SPLINTER_SLOT_SIZE) {
-        snprintf(view_why, sizeof view_why, "stores of %s have %zu-byte slots (an embeddings build?): the byte-level view reads 128",
-                 c.im.label, c.slot_size);
-        view_set_unsupported(view_why);
-    }
     snprintf(c.repro, sizeof c.repro, "splsuite conform --impl %s%s%s --seed %llu --workers %u", impl_spec,
              peer_spec != peer_default ? " --peer " : "", peer_spec != peer_default ? peer_spec : "",
              (unsigned long long)seed, workers);
@@ -427,7 +398,6 @@ int cmd_conform(int argc, char **argv)
     json_object_object_add(rep.meta, "workers", json_object_new_int((int)workers));
     json_object_object_add(rep.meta, "duration_s", json_object_new_double((double)dur / 1e9));
     json_object_object_add(rep.meta, "ticks_per_s", json_object_new_uint64(c.tps));
-    json_object_object_add(rep.meta, "slot_size", json_object_new_int64((int64_t)c.slot_size));
     int rc = spl_report_exit_code(&rep);
     write_outputs(&rep, json, verbose, tap, junit, json_out, &rc);
     spl_report_free(&rep);

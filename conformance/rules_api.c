@@ -59,8 +59,8 @@ static void rule_api003(struct conform *c, struct rule_out *o)
     if (store_create(c, o, "api3", 8, 512) != 0) return;
     char path[512];
     store_path(c, o->store, path, sizeof path);
-    struct view v;
-    if (view_open(&v, path, false) != 0) { r_error(o, "map: %s", strerror(errno)); return; }
+    struct spl_storeview v;
+    if (spl_sv_open(&v, path, 0) != 0) { r_error(o, "map: %s", strerror(errno)); return; }
     uint8_t longv[400], shortv[10];
     memset(longv, 0xAB, sizeof longv);
     memset(shortv, 0x11, sizeof shortv);
@@ -73,9 +73,10 @@ static void rule_api003(struct conform *c, struct rule_out *o)
         snprintf(key, sizeof key, "mop-%u", m);
         c->im.set(key, longv, sizeof longv);
         c->im.set(key, shortv, sizeof shortv);
-        long idx = view_find(&v, key);
+        long idx = spl_sv_find(&v, key);
         if (!r_check(o, idx >= 0, "%s not in the bytes", key)) break;
-        const uint8_t *p = v.V + v.S[idx].val_off;
+        const uint8_t *p = spl_sv_bytes(&v, (uint32_t)idx, 400);
+        if (!r_check(o, p != NULL, "%s: val_off %u leaves no 400 bytes in the arena", key, SV_SLOT(&v, idx).val_off)) break;
         /* expected: [0,10) new; [10, zero_to) zero; [zero_to, 400) old */
         for (size_t b = 10; b < 400; b++) {
             uint8_t want = b < cases[i].zero_to ? 0 : 0xAB;
@@ -89,7 +90,7 @@ static void rule_api003(struct conform *c, struct rule_out *o)
     errno = 0;
     int rc = c->im.set_mop(7);
     r_check(o, rc != 0, "set_mop(7) returned %d, want an error", rc);
-    view_close(&v);
+    spl_sv_close(&v);
     r_pass(o, "mode 1 scrubs to the 64-byte rounding, mode 2 the whole value area, mode 0 nothing; mode 7 refused");
 }
 
@@ -146,15 +147,15 @@ static void promote_check(struct conform *c, struct rule_out *o)
         snprintf(key, sizeof key, "pr-%u", k);
         c->im.set(key, "42", 2);
     }
-    struct view v;
-    if (view_open(&v, path, false) != 0) return; /* judged through the API only below */
+    struct spl_storeview v;
+    if (spl_sv_open(&v, path, 0) != 0) return; /* judged through the API only below */
     long target = -1;
     for (unsigned k = 0; k < 15 && target < 0; k++) {
         snprintf(key, sizeof key, "pr-%u", k);
-        long idx = view_find(&v, key);
+        long idx = spl_sv_find(&v, key);
         if (idx > 0) target = k;
     }
-    view_close(&v);
+    spl_sv_close(&v);
     if (target < 0) return;
     uint8_t val[40];
     for (unsigned k = 0; k < 15; k++) {

@@ -92,8 +92,8 @@ static void rule_bus002(struct conform *c, struct rule_out *o)
     if (c->im.event_bus_init() != 0) { r_fail(o, "event_bus_init: %s", strerror(errno)); return; }
     char path[512];
     store_path(c, o->store, path, sizeof path);
-    struct view v;
-    if (view_open(&v, path, true) != 0) { r_error(o, "map %s: %s", path, strerror(errno)); return; }
+    struct spl_storeview v;
+    if (spl_sv_open(&v, path, SPL_SV_WRITE) != 0) { r_error(o, "map %s: %s", path, strerror(errno)); return; }
     uint8_t val[32] = "dirty";
     int n = 0;
     for (unsigned k = 0; k < 6; k++) {
@@ -101,7 +101,7 @@ static void rule_bus002(struct conform *c, struct rule_out *o)
         snprintf(key, sizeof key, "dirty-%u", k);
         for (int w = 0; w < SPLINTER_EVENT_BUS_MASK_WORDS; w++) atomic_store(&v.H->event_bus.dirty_mask[w], 0);
         if (c->im.set(key, val, sizeof val) != 0) { r_fail(o, "set(%s): %s", key, strerror(errno)); break; }
-        long idx = view_find(&v, key);
+        long idx = spl_sv_find(&v, key);
         if (!r_check(o, idx >= 0, "%s not found in the bytes", key)) break;
         size_t m = (size_t)idx % 1024;
         uint64_t word = atomic_load(&v.H->event_bus.dirty_mask[m / 64]);
@@ -115,7 +115,7 @@ static void rule_bus002(struct conform *c, struct rule_out *o)
         }
         n++;
     }
-    view_close(&v);
+    spl_sv_close(&v);
     r_pass(o, "%d writes each set the dirty bit of their slot", n);
 }
 

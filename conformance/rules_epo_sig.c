@@ -9,25 +9,14 @@
 #include <stdio.h>
 #include <string.h>
 
-static uint64_t gepoch(const struct view *v) { return atomic_load(&v->H->epoch); }
-
-static bool open_view(struct conform *c, struct rule_out *o, struct view *v)
-{
-    char path[512];
-    store_path(c, o->store, path, sizeof path);
-    if (view_open(v, path, false) != 0) {
-        r_error(o, "cannot map %s: %s", path, strerror(errno));
-        return false;
-    }
-    return true;
-}
+static uint64_t gepoch(const struct spl_storeview *v) { return spl_sv_global_epoch(v); }
 
 /* EPO-001: every data write advances the global epoch. */
 static void rule_epo001(struct conform *c, struct rule_out *o)
 {
     if (store_create(c, o, "epo1", 64, 256) != 0) return;
-    struct view v;
-    if (!open_view(c, o, &v)) return;
+    struct spl_storeview v;
+    if (store_view(c, o, &v, 0) != 0) return;
     struct spl_impl *im = &c->im;
     uint8_t val[64];
     memset(val, 'v', sizeof val);
@@ -63,7 +52,7 @@ static void rule_epo001(struct conform *c, struct rule_out *o)
     for (unsigned i = 0; i < 200; i++) ok += im->set("epo-b", val, 16 + i % 40) == 0;
     uint64_t e1 = gepoch(&v);
     r_check(o, e1 - e0 >= ok, "%u successful sets advanced the global epoch by only %llu", ok, (unsigned long long)(e1 - e0));
-    view_close(&v);
+    spl_sv_close(&v);
     r_pass(o, "%d kinds of data write each advanced the global epoch; 200 sets advanced it by %llu%s%s", checked,
            (unsigned long long)(e1 - e0), skipped[0] ? "; not exported:" : "", skipped);
 #undef STEP
@@ -73,8 +62,8 @@ static void rule_epo001(struct conform *c, struct rule_out *o)
 static void rule_epo002(struct conform *c, struct rule_out *o)
 {
     if (store_create(c, o, "epo2", 64, 256) != 0) return;
-    struct view v;
-    if (!open_view(c, o, &v)) return;
+    struct spl_storeview v;
+    if (store_view(c, o, &v, 0) != 0) return;
     struct spl_impl *im = &c->im;
     uint8_t val[64], buf[256];
     memset(val, 'v', sizeof val);
@@ -111,7 +100,7 @@ static void rule_epo002(struct conform *c, struct rule_out *o)
         STILL("shard_release", im->shard_release(7));
         STILL("shard_release", im->shard_release(8));
     }
-    view_close(&v);
+    spl_sv_close(&v);
     r_pass(o, "%d reads and bid operations left the global epoch unchanged", checked);
 #undef STILL
 }
@@ -121,30 +110,30 @@ static void rule_epo002(struct conform *c, struct rule_out *o)
 static void rule_epo003(struct conform *c, struct rule_out *o)
 {
     if (store_create(c, o, "epo3", 16, 128) != 0) return;
-    struct view v;
-    if (!open_view(c, o, &v)) return;
+    struct spl_storeview v;
+    if (store_view(c, o, &v, 0) != 0) return;
     struct spl_impl *im = &c->im;
     uint8_t val[64];
     memset(val, 'e', sizeof val);
     uint64_t prev = 0;
     long idx = -1;
     for (unsigned i = 0; i < 6; i++) im->set("epo-k", val, sizeof val);
-    idx = view_find(&v, "epo-k");
-    if (idx < 0) { r_fail(o, "epo-k not found in the bytes after set"); view_close(&v); return; }
-    prev = atomic_load(&v.S[idx].epoch);
+    idx = spl_sv_find(&v, "epo-k");
+    if (idx < 0) { r_fail(o, "epo-k not found in the bytes after set"); spl_sv_close(&v); return; }
+    prev = atomic_load(&SV_SLOT(&v, idx).epoch);
     int rc = im->unset("epo-k");
-    uint64_t after_unset = atomic_load(&v.S[idx].epoch);
+    uint64_t after_unset = atomic_load(&SV_SLOT(&v, idx).epoch);
     r_check(o, rc >= 0, "unset(epo-k) = %d (%s)", rc, strerror(errno));
     r_check(o, after_unset >= prev, "unset moved the slot epoch backwards: %llu -> %llu", (unsigned long long)prev,
             (unsigned long long)after_unset);
     r_check(o, !(after_unset & 1), "unset left the slot epoch odd (%llu)", (unsigned long long)after_unset);
     im->set("epo-k", val, sizeof val);
-    long idx2 = view_find(&v, "epo-k");
-    uint64_t after_reset = idx2 >= 0 ? atomic_load(&v.S[idx2].epoch) : 0;
+    long idx2 = spl_sv_find(&v, "epo-k");
+    uint64_t after_reset = idx2 >= 0 ? atomic_load(&SV_SLOT(&v, idx2).epoch) : 0;
     if (idx2 == idx)
         r_check(o, after_reset > prev, "set after unset gave the slot epoch %llu, not above %llu it had before the unset",
                 (unsigned long long)after_reset, (unsigned long long)prev);
-    view_close(&v);
+    spl_sv_close(&v);
     r_pass(o, "slot epoch %llu -> unset %llu -> set %llu: never backwards", (unsigned long long)prev,
            (unsigned long long)after_unset, (unsigned long long)after_reset);
 }
@@ -153,19 +142,19 @@ static void rule_epo003(struct conform *c, struct rule_out *o)
 static void rule_epo004(struct conform *c, struct rule_out *o)
 {
     if (store_create(c, o, "epo4", 16, 128) != 0) return;
-    struct view v;
-    if (!open_view(c, o, &v)) return;
+    struct spl_storeview v;
+    if (store_view(c, o, &v, 0) != 0) return;
     uint8_t val[32] = "retrain";
     for (int i = 0; i < 5; i++) c->im.set("epo-t", val, sizeof val);
-    long idx = view_find(&v, "epo-t");
+    long idx = spl_sv_find(&v, "epo-t");
     uint64_t g0 = gepoch(&v);
     int rc = c->im.retrain_slot("epo-t");
     uint64_t g1 = gepoch(&v);
-    uint64_t se = idx >= 0 ? atomic_load(&v.S[idx].epoch) : 0;
+    uint64_t se = idx >= 0 ? atomic_load(&SV_SLOT(&v, idx).epoch) : 0;
     r_check(o, rc == 0, "retrain_slot = %d (%s)", rc, strerror(errno));
     r_check(o, se == 4, "slot epoch after retrain is %llu (want 4)", (unsigned long long)se);
     r_check(o, g1 > g0, "retrain left the global epoch at %llu", (unsigned long long)g0);
-    view_close(&v);
+    spl_sv_close(&v);
     r_pass(o, "retrain: slot epoch 4, global epoch %llu -> %llu", (unsigned long long)g0, (unsigned long long)g1);
 }
 
@@ -214,7 +203,7 @@ static struct spl_team *sig_hammer(struct conform *c, struct rule_out *o, struct
     return t;
 }
 
-static void counters(const struct view *v, uint64_t out[64])
+static void counters(const struct spl_storeview *v, uint64_t out[64])
 {
     for (int g = 0; g < 64; g++) out[g] = atomic_load(&v->H->signal_groups[g].counter);
 }
@@ -229,12 +218,12 @@ static void rule_sig001(struct conform *c, struct rule_out *o)
     for (int k = 0; k < 3; k++) c->im.set(a.keys[k], val, sizeof val);
     int rc = c->im.watch_register("sig-a", 3) | c->im.watch_register("sig-a", 17) | c->im.watch_register("sig-b", 17);
     if (rc != 0) { r_fail(o, "watch_register failed: %s", strerror(errno)); return; }
-    struct view v;
-    if (!open_view(c, o, &v)) return;
+    struct spl_storeview v;
+    if (store_view(c, o, &v, 0) != 0) return;
     uint64_t before[64], after[64], ok[3];
     counters(&v, before);
     struct spl_team *t = sig_hammer(c, o, &a, ok);
-    if (!t) { view_close(&v); return; }
+    if (!t) { spl_sv_close(&v); return; }
     spl_team_free(t);
     counters(&v, after);
     uint64_t want[64] = {0};
@@ -255,7 +244,7 @@ static void rule_sig001(struct conform *c, struct rule_out *o)
             r_check(o, atomic_load(&v.H->signal_groups[3].counter) == g3, "group 3 still pulsed after watch_unregister(sig-a, 3)");
         }
     }
-    view_close(&v);
+    spl_sv_close(&v);
     uint64_t writes = ok[0] + ok[1] + ok[2];
     r_pass(o, "%u processes, %llu writes: groups 3 and 17 advanced exactly once per write of a watching key, no other group moved",
            c->workers, (unsigned long long)writes);
@@ -274,14 +263,14 @@ static void rule_sig002(struct conform *c, struct rule_out *o)
     rc |= c->im.set_label("lab-a", 1ull << 7);
     rc |= c->im.set_label("lab-b", (1ull << 7) | (1ull << 40));
     if (rc != 0) { r_fail(o, "watch_label_register/set_label failed: %s", strerror(errno)); return; }
-    struct view v;
-    if (!open_view(c, o, &v)) return;
+    struct spl_storeview v;
+    if (store_view(c, o, &v, 0) != 0) return;
     r_check(o, v.H->bloom_watches[7] == 21 && v.H->bloom_watches[40] == 33,
             "bloom_watches[7] = %u, [40] = %u after mapping labels 7 -> 21, 40 -> 33", v.H->bloom_watches[7], v.H->bloom_watches[40]);
     uint64_t before[64], after[64], ok[3];
     counters(&v, before);
     struct spl_team *t = sig_hammer(c, o, &a, ok);
-    if (!t) { view_close(&v); return; }
+    if (!t) { spl_sv_close(&v); return; }
     spl_team_free(t);
     counters(&v, after);
     uint64_t want[64] = {0};
@@ -298,7 +287,7 @@ static void rule_sig002(struct conform *c, struct rule_out *o)
         c->im.set("lab-a", val, sizeof val);
         r_check(o, atomic_load(&v.H->signal_groups[21].counter) == g21, "group 21 still pulsed after unset_label(lab-a, label 7)");
     }
-    view_close(&v);
+    spl_sv_close(&v);
     uint64_t writes = ok[0] + ok[1] + ok[2];
     r_pass(o, "%llu writes of labelled keys pulsed the mapped groups 21 and 33 exactly; no other group moved",
            (unsigned long long)writes);

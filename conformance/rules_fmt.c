@@ -16,11 +16,13 @@ static void rule_fmt001(struct conform *c, struct rule_out *o)
     if (store_create(c, o, "fmt1", NS, MV) != 0) return;
     char path[512];
     store_path(c, o->store, path, sizeof path);
-    struct view v;
-    if (view_open(&v, path, false) != 0) { r_fail(o, "cannot map the new store %s as format v4: %s", path, strerror(errno)); return; }
+    struct spl_storeview v;
+    /* any size: a wrong one is this rule's finding, said below */
+    if (spl_sv_open(&v, path, SPL_SV_ANY_SIZE) != 0) { r_fail(o, "cannot map the new store %s as format v4: %s", path, strerror(errno)); return; }
     const struct splinter_header *H = v.H;
-    size_t want = SPLINTER_HEADER_SIZE + (size_t)NS * (SPLINTER_SLOT_SIZE + MV);
-    r_check(o, v.size == want, "region is %zu bytes, want 5440 + 37 x (128 + 200) = %zu", v.size, want);
+    size_t want = SPLINTER_HEADER_SIZE + (size_t)NS * (v.slot_size + MV);
+    r_check(o, v.size == want, "region is %zu bytes, want 5440 + 37 x (128 + 200) = %zu (or 3200-byte slots in an embeddings build)", v.size,
+            SPLINTER_HEADER_SIZE + (size_t)NS * (SPL_SV_SLOT_SIZE + MV));
     r_check(o, H->magic == SPLINTER_MAGIC, "magic %#x, want %#x", H->magic, SPLINTER_MAGIC);
     r_check(o, H->version == SPLINTER_VER, "version %u, want 4", H->version);
     r_check(o, H->slots == NS && H->max_val_sz == MV, "geometry %u x %u, want 37 x 200", H->slots, H->max_val_sz);
@@ -38,7 +40,7 @@ static void rule_fmt001(struct conform *c, struct rule_out *o)
             (int)H->event_bus.owner_fd, (int)H->event_bus.owner_pid);
     for (int b = 0; b < SPLINTER_MAX_SHARDS; b++)
         if (!r_check(o, H->shard_bids[b].shard_id == 0 && H->shard_bids[b].claimed_at == 0, "bid record %d not empty on a fresh store", b)) break;
-    view_close(&v);
+    spl_sv_close(&v);
     r_pass(o, "size, magic, version, geometry, epoch 1, flags 0x3, val_sz, bloom_watches 0xFF, bus -1/0, empty bid table");
 }
 
@@ -49,10 +51,10 @@ static void rule_fmt002(struct conform *c, struct rule_out *o)
     if (store_create(c, o, "fmt2", NS, MV) != 0) return;
     char path[512];
     store_path(c, o->store, path, sizeof path);
-    struct view v;
-    if (view_open(&v, path, false) != 0) { r_fail(o, "cannot map %s: %s", path, strerror(errno)); return; }
+    struct spl_storeview v;
+    if (spl_sv_open(&v, path, 0) != 0) { r_fail(o, "cannot map %s: %s", path, strerror(errno)); return; }
     for (uint32_t i = 0; i < NS; i++) {
-        struct splinter_slot *s = &v.S[i];
+        struct splinter_slot *s = &SV_SLOT(&v, i);
         if (!r_check(o, s->val_off == i * MV && s->hash == 0 && s->epoch == 0 && s->val_len == 0 && s->type_flag == SPL_SLOT_TYPE_VOID &&
                             s->key[0] == 0,
                      "fresh slot %u: val_off %u (want %u), hash %#llx, epoch %llu, val_len %u, type %#x", i, s->val_off, i * MV,
@@ -66,16 +68,17 @@ static void rule_fmt002(struct conform *c, struct rule_out *o)
         size_t len = 32 + k * 3;
         spl_payload_make(val, len, k, 0, k);
         if (c->im.set(key, val, len) != 0) { r_fail(o, "set(%s): %s", key, strerror(errno)); break; }
-        long idx = view_find(&v, key);
+        long idx = spl_sv_find(&v, key);
         if (!r_check(o, idx >= 0, "%s not found by FNV-1a probing in the bytes", key)) break;
-        struct splinter_slot *s = &v.S[idx];
+        struct splinter_slot *s = &SV_SLOT(&v, idx);
         r_check(o, s->val_off == (uint32_t)idx * MV, "slot %ld of %s moved its value to offset %u (want %u)", idx, key, s->val_off,
                 (uint32_t)idx * MV);
         r_check(o, s->val_len == len, "slot of %s has val_len %u, want %zu", key, s->val_len, len);
-        r_check(o, s->val_off + len <= (size_t)NS * MV && !memcmp(v.V + s->val_off, val, len), "value bytes of %s at offset %u differ from what was set", key,
+        const uint8_t *vb = spl_sv_value(&v, (uint32_t)idx, NULL);
+        r_check(o, vb && !memcmp(vb, val, len), "value bytes of %s at offset %u differ from what was set", key,
                 s->val_off);
     }
-    view_close(&v);
+    spl_sv_close(&v);
     r_pass(o, "fresh slots zero with val_off = i x max_val_sz and type VOID; 20 written values at their own offsets, byte-exact");
 }
 
@@ -86,8 +89,8 @@ static void rule_fmt003(struct conform *c, struct rule_out *o)
     if (store_create(c, o, "fmt3", NS, 64) != 0) return;
     char path[512];
     store_path(c, o->store, path, sizeof path);
-    struct view v;
-    if (view_open(&v, path, false) != 0) { r_fail(o, "cannot map %s: %s", path, strerror(errno)); return; }
+    struct spl_storeview v;
+    if (spl_sv_open(&v, path, 0) != 0) { r_fail(o, "cannot map %s: %s", path, strerror(errno)); return; }
     char longkey[128];
     memset(longkey, 'L', 100);
     longkey[100] = 0;
@@ -97,37 +100,37 @@ static void rule_fmt003(struct conform *c, struct rule_out *o)
         if (k == 31) snprintf(key, sizeof key, "%s", longkey);
         else snprintf(key, sizeof key, "hash/%u/%s", k, k % 3 ? "x" : "yy");
         if (c->im.set(key, "v", 1) != 0) { r_fail(o, "set(%.40s): %s", key, strerror(errno)); break; }
-        uint64_t h = fnv1a_key(key);
+        uint64_t h = spl_sv_fnv1a(key);
         /* the slot must sit on key's probe chain: home, home+1, ... with no virgin slot before it */
         long found = -1;
         for (uint32_t i = 0; i < NS; i++) {
             size_t idx = (h % NS + i) % NS;
-            if (v.S[idx].hash == h) { found = (long)idx; break; }
-            if (v.S[idx].hash == 0 && v.S[idx].epoch == 0) break;
+            if (SV_SLOT(&v, idx).hash == h) { found = (long)idx; break; }
+            if (SV_SLOT(&v, idx).hash == 0 && SV_SLOT(&v, idx).epoch == 0) break;
         }
         if (found < 0) {
             long any = -1;
             for (uint32_t i = 0; i < NS; i++)
-                if (v.S[i].hash && !strncmp(v.S[i].key, key, 63)) any = i;
+                if (SV_SLOT(&v, i).hash && !strncmp(SV_SLOT(&v, i).key, key, 63)) any = i;
             r_fail(o, "key '%.40s%s' (%zu bytes) is not on its FNV-1a probe chain", key, strlen(key) > 40 ? "..." : "", strlen(key));
             if (any < 0) {
                 r_cex(o, "FNV-1a 64 of the key's first 63 bytes = %#llx, home slot %llu; the key is in no slot", (unsigned long long)h,
                       (unsigned long long)(h % NS));
             } else {
-                uint64_t whole = spl_fnv1a64(key, strlen(key)), held = v.S[any].hash;
+                uint64_t whole = spl_fnv1a64(key, strlen(key)), held = SV_SLOT(&v, any).hash;
                 r_cex(o, "FNV-1a 64 of the key's first 63 bytes = %#llx (home slot %llu), but the key sits in slot %ld under hash %#llx%s",
                       (unsigned long long)h, (unsigned long long)(h % NS), any, (unsigned long long)held,
                       held == whole && strlen(key) > 63 ? ": the hash of all its bytes, not of the 63 stored" : "");
             }
             break;
         }
-        struct splinter_slot *s = &v.S[found];
+        struct splinter_slot *s = &SV_SLOT(&v, found);
         size_t kl = strnlen(key, 63);
         r_check(o, !memcmp(s->key, key, kl) && s->key[kl] == 0, "slot %ld key bytes '%.40s' differ from the key '%.40s' (truncated to 63)", found,
                 s->key, key);
         n++;
     }
-    view_close(&v);
+    spl_sv_close(&v);
     r_pass(o, "%d keys (one of 100 bytes, stored as its first 63) sit on their FNV-1a probe chains with matching hash and key bytes", n);
 }
 
@@ -242,8 +245,8 @@ static void rule_fmt005(struct conform *c, struct rule_out *o)
     spl_team_free(t);
     char path[512];
     store_path(c, o->store, path, sizeof path);
-    struct view v;
-    if (view_open(&v, path, false) != 0) { r_fail(o, "cannot map the store after the workload: %s", strerror(errno)); return; }
+    struct spl_storeview v;
+    if (spl_sv_open(&v, path, 0) != 0) { r_fail(o, "cannot map the store after the workload: %s", strerror(errno)); return; }
     struct spl_fsck_opts fo = SPL_FSCK_OPTS_INIT;
     fo.stuck = true; /* every writer has returned: an odd epoch is stuck */
     struct spl_fsck_result fr;
@@ -267,7 +270,7 @@ static void rule_fmt005(struct conform *c, struct rule_out *o)
                c->workers, (unsigned long long)fr.live, (unsigned long long)fr.tombstones, (unsigned long long)fr.warnings);
     }
     if (rc >= 0) spl_fsck_result_free(&fr);
-    view_close(&v);
+    spl_sv_close(&v);
 }
 
 static const char *const needs_basic[] = {"set", "get", NULL};

@@ -108,8 +108,9 @@ static void rule_sec001(struct conform *c, struct rule_out *o)
 {
     char path[512];
     if (make_victim(c, o, "sec1", path, sizeof path) != 0) return;
-    size_t full = SPLINTER_HEADER_SIZE + 32 * (SPLINTER_SLOT_SIZE + 4096);
-    if (truncate(path, (off_t)(full / 2)) != 0) { r_error(o, "truncate %s: %s", path, strerror(errno)); return; }
+    struct stat sb;
+    if (stat(path, &sb) != 0) { r_error(o, "stat %s: %s", path, strerror(errno)); return; }
+    if (truncate(path, sb.st_size / 2) != 0) { r_error(o, "truncate %s: %s", path, strerror(errno)); return; }
     judge(c, o, "store truncated to half its geometry", false);
     if (truncate(path, 100) == 0) judge(c, o, "store truncated inside the header (100 bytes)", false);
     if (truncate(path, 0) == 0) judge(c, o, "empty file", false);
@@ -156,19 +157,19 @@ static void rule_sec004(struct conform *c, struct rule_out *o)
 {
     char path[512];
     if (make_victim(c, o, "sec4", path, sizeof path) != 0) return;
-    struct view v;
-    if (view_open(&v, path, true) != 0) { r_error(o, "map: %s", strerror(errno)); return; }
-    long idx = view_find(&v, "victim-3");
-    if (idx < 0) { view_close(&v); r_error(o, "victim-3 not in the store the implementation wrote"); return; }
+    struct spl_storeview v;
+    if (spl_sv_open(&v, path, SPL_SV_WRITE) != 0) { r_error(o, "map: %s", strerror(errno)); return; }
+    long idx = spl_sv_find(&v, "victim-3");
+    if (idx < 0) { spl_sv_close(&v); r_error(o, "victim-3 not in the store the implementation wrote"); return; }
     uint32_t arena = v.slots * v.max_val;
-    v.S[idx].val_off = arena + (1u << 24); /* 16 MiB past the arena */
+    SV_SLOT(&v, idx).val_off = arena + (1u << 24); /* 16 MiB past the arena */
     judge(c, o, "a slot whose val_off is 16 MiB past the value arena", true);
-    v.S[idx].val_off = arena - 100; /* inside, but val_len runs past the end */
+    SV_SLOT(&v, idx).val_off = arena - 100; /* inside, but val_len runs past the end */
     judge(c, o, "a slot whose value runs past the end of the arena", true);
-    v.S[idx].val_off = (uint32_t)idx * v.max_val;
-    v.S[idx].val_len = 0xFFFFFF00u;
+    SV_SLOT(&v, idx).val_off = (uint32_t)idx * v.max_val;
+    SV_SLOT(&v, idx).val_len = 0xFFFFFF00u;
     judge(c, o, "a slot whose val_len is 4 GiB", true);
-    view_close(&v);
+    spl_sv_close(&v);
     r_pass(o, "slots pointing outside the arena refused or contained, never followed out of the region");
 }
 

@@ -37,9 +37,9 @@ static int hammer_worker(struct spl_worker *w, void *arg)
     struct hammer *h = arg;
     struct spl_impl *im = &h->c->im;
     bool observer = h->observer && w->id == w->nworkers - 1;
-    struct view v = {0};
+    struct spl_storeview v = {0};
     if (observer) {
-        if (view_open(&v, h->path, false) != 0) {
+        if (spl_sv_open(&v, h->path, 0) != 0) {
             spl_worker_msg(w, "observer cannot map %s: %s", h->path, strerror(errno));
             spl_barrier_break(w->bar);
             return 1;
@@ -61,10 +61,10 @@ static int hammer_worker(struct spl_worker *w, void *arg)
         if (observer) {
             for (unsigned k = 0; k < HKEYS; k++) {
                 hkey(key, sizeof key, k);
-                long idx = view_find(&v, key);
+                long idx = spl_sv_find(&v, key);
                 if (idx < 0) continue;
                 uint64_t t = spl_time_ns();
-                uint64_t e = atomic_load(&v.S[idx].epoch);
+                uint64_t e = atomic_load(&SV_SLOT(&v, idx).epoch);
                 if (e & 1) {
                     struct spl_event ev = {.t0 = t, .t1 = spl_time_ns(), .ep0 = e, .worker = w->id, .key = k, .op = OP_ODD};
                     spl_log_append(w->log, &ev);
@@ -131,7 +131,7 @@ static int hammer_worker(struct spl_worker *w, void *arg)
     spl_worker_sync(w);
     ret = 0;
 out:
-    if (observer) view_close(&v);
+    if (observer) spl_sv_close(&v);
     else im->close();
     free(buf);
     free(rbuf);
@@ -146,12 +146,12 @@ static struct spl_team *hammer_run(struct conform *c, struct rule_out *o, struct
     snprintf(h->store, sizeof h->store, "%s", o->store);
     store_path(c, o->store, h->path, sizeof h->path);
     if (h->observer) { /* the observer maps the bytes: find out here, not in a worker */
-        struct view v;
-        if (view_open(&v, h->path, false) != 0) {
+        struct spl_storeview v;
+        if (spl_sv_open(&v, h->path, 0) != 0) {
             r_error(o, "cannot map %s: %s", h->path, strerror(errno));
             return NULL;
         }
-        view_close(&v);
+        spl_sv_close(&v);
     }
     uint8_t *buf = malloc(HMAXVAL);
     char key[64];
@@ -316,8 +316,8 @@ static void rule_seq002(struct conform *c, struct rule_out *o)
     if (store_create(c, o, "seq2", 32, 256) != 0) return;
     char path[512];
     store_path(c, o->store, path, sizeof path);
-    struct view v;
-    if (view_open(&v, path, false) != 0) { r_error(o, "cannot map %s: %s", path, strerror(errno)); return; }
+    struct spl_storeview v;
+    if (spl_sv_open(&v, path, 0) != 0) { r_error(o, "cannot map %s: %s", path, strerror(errno)); return; }
     uint8_t val[128];
     int checked = 0;
     for (unsigned k = 0; k < 4; k++) {
@@ -328,12 +328,12 @@ static void rule_seq002(struct conform *c, struct rule_out *o)
             spl_payload_make(val, sizeof val, k, 0, i);
             if (c->im.set(key, val, sizeof val) != 0) {
                 r_fail(o, "uncontested splinter_set(%s) failed: %s", key, strerror(errno));
-                view_close(&v);
+                spl_sv_close(&v);
                 return;
             }
-            long idx = view_find(&v, key);
+            long idx = spl_sv_find(&v, key);
             if (!r_check(o, idx >= 0, "key %s not found in the bytes after a successful set", key)) break;
-            uint64_t e = atomic_load(&v.S[idx].epoch);
+            uint64_t e = atomic_load(&SV_SLOT(&v, idx).epoch);
             if (i > 0)
                 r_check(o, e == prev + 2, "write %u to %s moved the slot epoch %llu -> %llu (want +2)", i, key,
                         (unsigned long long)prev, (unsigned long long)e);
@@ -345,7 +345,7 @@ static void rule_seq002(struct conform *c, struct rule_out *o)
             checked++;
         }
     }
-    view_close(&v);
+    spl_sv_close(&v);
     r_pass(o, "%d writes: each advanced its slot epoch by exactly 2 and left it even", checked);
 }
 
@@ -369,14 +369,14 @@ static void rule_seq003(struct conform *c, struct rule_out *o)
     }
     index_free(ix, spl_team_size(t));
     /* at rest: every slot even */
-    struct view v;
+    struct spl_storeview v;
     uint64_t odd_rest = 0;
-    if (view_open(&v, h.path, false) == 0) {
+    if (spl_sv_open(&v, h.path, 0) == 0) {
         for (uint32_t i = 0; i < v.slots; i++) {
-            uint64_t e = atomic_load(&v.S[i].epoch);
+            uint64_t e = atomic_load(&SV_SLOT(&v, i).epoch);
             if ((e & 1) && odd_rest++ < 4) r_cex(o, "slot %u epoch %llu is odd after every writer returned", i, (unsigned long long)e);
         }
-        view_close(&v);
+        spl_sv_close(&v);
     }
     if (orphan || odd_rest)
         r_fail(o, "%llu odd-epoch observations outside any write, %llu slots odd at rest", (unsigned long long)orphan,
@@ -535,18 +535,18 @@ static int dup_worker(struct spl_worker *w, void *arg)
         }
         if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
         if (w->id == 0) {
-            struct view v;
-            if (view_open(&v, a->path, false) == 0) {
+            struct spl_storeview v;
+            if (spl_sv_open(&v, a->path, 0) == 0) {
                 for (unsigned i = 0; i < 16; i++) {
                     char key[32];
                     snprintf(key, sizeof key, "dup-%u-%u", round, i);
-                    int n = view_count_key(&v, key);
+                    int n = spl_sv_count_key(&v, key);
                     if (n > 1) {
                         if (dups[0] < 4) snprintf((char *)(dups + 16) + dups[0] * 128, 128, "key %s is live in %d slots after %u processes set it at once", key, n, w->nworkers);
                         dups[0]++;
                     }
                 }
-                view_close(&v);
+                spl_sv_close(&v);
             }
             for (unsigned i = 0; i < 16; i++) {
                 char key[32];
