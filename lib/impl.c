@@ -2,6 +2,7 @@
  * impl.c - dlopen an implementation, resolve its ABI, detect its backend.
  */
 #include "impl.h"
+#include "splref.h"
 
 #include "../ref/src/mutant.h"
 #include <dlfcn.h>
@@ -197,4 +198,21 @@ void spl_impl_store_path(const struct spl_impl *im, const char *name, char *buf,
 {
     if (im->backend == SPL_BACKEND_FILE) snprintf(buf, len, "%s", name);
     else snprintf(buf, len, "/dev/shm/%s", name[0] == '/' ? name + 1 : name);
+}
+
+/* The suite never links the reference into its own process: the names come
+ * from the public header, not from libsplref's splinter_flush_strategy_name. */
+static const char *const flush_names[] = SPLINTER_FLUSH_STRATEGY_NAMES;
+const int spl_flush_nstrategies = (int)(sizeof flush_names / sizeof flush_names[0]);
+
+const char *spl_flush_strategy_name(int strategy)
+{
+    return strategy >= 0 && strategy < spl_flush_nstrategies ? flush_names[strategy] : NULL;
+}
+
+int spl_flush_strategy_parse(const char *name)
+{
+    for (int i = 0; name && i < spl_flush_nstrategies; i++)
+        if (strcmp(name, flush_names[i]) == 0) return i;
+    return -1;
 }

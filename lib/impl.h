@@ -117,6 +117,13 @@ void spl_impl_store_remove(const struct spl_impl *im, const char *name);
 /* Path of a store in the filesystem (for fsck, FMT checks): "/dev/shm/x" for shm. */
 void spl_impl_store_path(const struct spl_impl *im, const char *name, char *buf, size_t len);
 
+/* splinter_flush strategies by name (the list ref publishes in splref.h):
+ * the number splinter_flush takes, or -1; the name of a number, or NULL.
+ * spl_flush_nstrategies is how many there are (0 .. n-1). */
+int spl_flush_strategy_parse(const char *name);
+const char *spl_flush_strategy_name(int strategy);
+extern const int spl_flush_nstrategies;
+
 /* The mutants built with the reference: name, id, catcher rule, description. */
 struct spl_mutant { int id; const char *name, *catcher, *what; };
 extern const struct spl_mutant spl_mutants[];

@@ -170,14 +170,10 @@ int cmd_torture(int argc, char **argv)
             else { spl_err("torture", "--crash-mode: auto, loop or kill; got '%s'", optarg); bad = 1; }
             break;
         case O_FEVERY: bad = parse_u32("--flush-every", optarg, 1, &o->flush_every); break;
-        case O_FLUSH: {
-            static const char *const names[] = {"msync", "msync-ranges", "fdatasync", "uring-fsync", "uring-ranges"};
-            o->flush_strategy = -1;
-            for (int i = 0; i < 5; i++)
-                if (!strcmp(optarg, names[i])) o->flush_strategy = i;
+        case O_FLUSH:
+            o->flush_strategy = spl_flush_strategy_parse(optarg);
             if (o->flush_strategy < 0) { spl_err("torture", "--flush: unknown strategy '%s'", optarg); bad = 1; }
             break;
-        }
         case O_MIX: bad = parse_mix(optarg, o->bid_mix); break;
         case O_JSON: o->json = true; break;
         case O_KEEP: o->keep = true; break;

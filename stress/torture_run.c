@@ -384,7 +384,6 @@ int tt_run(struct tt_ctx *c)
     if (c->im.backend == SPL_BACKEND_FILE) snprintf(c->path, sizeof c->path, "%s", c->store);
     else spl_impl_store_path(&c->im, c->store, c->path, sizeof c->path);
     /* durability is tested only by a power cut after flushes the implementation made */
-    static const char *const fnames[] = {"msync", "msync-ranges", "fdatasync", "uring-fsync", "uring-ranges"};
     bool dur_tested = c->durability && s.power_cut;
     if (!dur_tested && !c->durability_why)
         c->durability_why = !c->o.crash_cycles ? "no crash cycles (--crash-cycles N)" : "no power-cut simulation";
@@ -400,7 +399,7 @@ int tt_run(struct tt_ctx *c)
             (double)c->o.duration_ns / 1e9, (double)c->o.kill_ns / 1e6, (double)c->o.stuck_ns / 1e6,
             (double)c->o.stat_ns / 1e9, (double)c->o.check_ns / 1e9, c->o.crash_cycles,
             !c->o.crash_cycles ? "none" : s.power_cut ? "power-cut" : "kill", c->o.flush_every,
-            c->durability ? fnames[c->o.flush_strategy] : "-", dur_tested ? "tested" : "not-tested",
+            c->durability ? spl_flush_strategy_name(c->o.flush_strategy) : "-", dur_tested ? "tested" : "not-tested",
             c->durability_why ? "(" : "", c->durability_why ? c->durability_why : "", c->durability_why ? ")" : "",
             c->o.bid_mix[0], c->o.bid_mix[1],
             c->o.bid_mix[2], c->o.bid_mix[3], c->o.bid_mix[4], (unsigned long long)c->o.seed);

@@ -36,8 +36,11 @@ enum splinter_flush_strategy {
     SPLINTER_FLUSH__COUNT
 };
 
-/* Flush strategy names, for CLIs: "msync", "msync-ranges", "fdatasync",
- * "uring-fsync", "uring-ranges". NULL for an unknown value. */
+/* The names of the strategies above, in enum order: the one list that ref,
+ * `splsuite bench` (its impl-<name> rows) and `splsuite torture --flush` use. */
+#define SPLINTER_FLUSH_STRATEGY_NAMES {"msync", "msync-ranges", "fdatasync", "uring-fsync", "uring-ranges"}
+
+/* Flush strategy names, for CLIs (SPLINTER_FLUSH_STRATEGY_NAMES). NULL for an unknown value. */
 const char *splinter_flush_strategy_name(int strategy);
 int splinter_flush_strategy_parse(const char *name); /* -1 if unknown */
 

@@ -29,8 +29,7 @@ struct splref_flush_state {
 enum { RING_DEPTH = 64 };
 #define URING_MAX_PIECE ((size_t)1 << 30)
 
-static const char *const names[SPLINTER_FLUSH__COUNT] = {"msync", "msync-ranges", "fdatasync", "uring-fsync",
-                                                          "uring-ranges"};
+static const char *const names[SPLINTER_FLUSH__COUNT] = SPLINTER_FLUSH_STRATEGY_NAMES;
 
 const char *splinter_flush_strategy_name(int s)
 {
