@@ -65,20 +65,20 @@ static struct splref_flush_state *state(splref_store *st)
 
 /* Persistent stores get their dirty set at open: a write must never go
  * unrecorded because an allocation failed later. */
-int spl_flush_prepare(splref_store *st)
+int sr_flush_prepare(splref_store *st)
 {
     if (st->backend != SPLREF_BACKEND_FILE) return 0;
     return state(st) ? 0 : -1;
 }
 
-void spl_mark_dirty(splref_store *st, size_t idx)
+void sr_mark_dirty(splref_store *st, size_t idx)
 {
     if (st->backend != SPLREF_BACKEND_FILE) return;
     struct splref_flush_state *fs = state(st);
     if (fs) atomic_fetch_or_explicit(&fs->dirty[idx / 64], 1ULL << (idx % 64), memory_order_relaxed);
 }
 
-void spl_flush_free(splref_store *st)
+void sr_flush_free(splref_store *st)
 {
     struct splref_flush_state *fs = st->flush;
     if (!fs) return;

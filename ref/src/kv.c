@@ -9,7 +9,7 @@
 
 #include <time.h>
 
-long spl_find(splref_store *st, const char *key, uint64_t h)
+long sr_find(splref_store *st, const char *key, uint64_t h)
 {
     uint32_t n = st->nslots;
     size_t home = (size_t)(h % n);
@@ -17,7 +17,7 @@ long spl_find(splref_store *st, const char *key, uint64_t h)
         size_t idx = (home + i) % n;
         struct splinter_slot *s = &st->S[idx];
         uint64_t sh = atomic_load_explicit(&s->hash, memory_order_acquire);
-        if (sh == h && spl_key_eq(s, key)) return (long)idx;
+        if (sh == h && sr_key_eq(s, key)) return (long)idx;
         if (sh == 0 && atomic_load_explicit(&s->epoch, memory_order_acquire) == 0) break;
     }
     errno = ENOENT;
@@ -46,7 +46,7 @@ static void copy_key(struct splinter_slot *s, const char *key)
 /* Writes the value into a locked slot; the caller unlocks. */
 static int write_locked(splref_store *st, struct splinter_slot *s, const void *val, size_t len)
 {
-    if (!spl_in_arena(st, s->val_off, st->max_val)) { errno = EUCLEAN; return -1; }
+    if (!sr_in_arena(st, s->val_off, st->max_val)) { errno = EUCLEAN; return -1; }
     uint8_t *dst = st->V + s->val_off;
     scrub_for_write(st, dst, len);
     if (MUTANT(torn_write) && len > 1) {
@@ -72,7 +72,7 @@ int splref_set(splref_store *st, const char *key, const void *val, size_t len)
         if (!MUTANT(no_emsgsize)) { errno = EMSGSIZE; return -1; }
         len = st->max_val;
     }
-    uint64_t h = spl_fnv1a(key);
+    uint64_t h = sr_fnv1a(key);
     uint32_t n = st->nslots;
     size_t home = (size_t)(h % n);
     long target = -1, free_idx = -1;
@@ -82,7 +82,7 @@ int splref_set(splref_store *st, const char *key, const void *val, size_t len)
         size_t idx = (home + i) % n;
         struct splinter_slot *s = &st->S[idx];
         uint64_t sh = atomic_load_explicit(&s->hash, memory_order_acquire);
-        if (sh == h && spl_key_eq(s, key)) { target = (long)idx; break; }
+        if (sh == h && sr_key_eq(s, key)) { target = (long)idx; break; }
         if (sh == 0) {
             uint64_t e = atomic_load_explicit(&s->epoch, memory_order_acquire);
             if (e & 1) filling = true;
@@ -99,17 +99,17 @@ int splref_set(splref_store *st, const char *key, const void *val, size_t len)
 
     struct splinter_slot *s = &st->S[target];
     uint64_t e;
-    if (spl_lock(s, &e) != 0) return -1;
+    if (sr_lock(s, &e) != 0) return -1;
     /* re-check ownership under the lock: the slot may have changed hands */
     uint64_t sh = atomic_load_explicit(&s->hash, memory_order_acquire);
-    if (fresh ? sh != 0 : (sh != h || !spl_key_eq(s, key))) {
+    if (fresh ? sh != 0 : (sh != h || !sr_key_eq(s, key))) {
         atomic_store_explicit(&s->epoch, e, memory_order_release);
         errno = EAGAIN;
         return -1;
     }
     if (write_locked(st, s, val, len) != 0) {
         int saved = errno;
-        spl_abort(s, e);
+        sr_abort(s, e);
         errno = saved;
         return -1;
     }
@@ -117,19 +117,19 @@ int splref_set(splref_store *st, const char *key, const void *val, size_t len)
         copy_key(s, key);
         atomic_store_explicit(&s->hash, h, memory_order_release);
     }
-    spl_unlock(s, e);
-    spl_pulse(st, s);
-    if (!MUTANT(set_no_global_epoch)) spl_global_bump(st);
-    spl_bus_notify(st, (size_t)target);
-    spl_mark_dirty(st, (size_t)target);
+    sr_unlock(s, e);
+    sr_pulse(st, s);
+    if (!MUTANT(set_no_global_epoch)) sr_global_bump(st);
+    sr_bus_notify(st, (size_t)target);
+    sr_mark_dirty(st, (size_t)target);
     return 0;
 }
 
 int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size_t *out_sz)
 {
     if (!st || !key) return -2;
-    uint64_t h = spl_fnv1a(key);
-    long idx = spl_find(st, key, h);
+    uint64_t h = sr_fnv1a(key);
+    long idx = sr_find(st, key, h);
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
@@ -143,7 +143,7 @@ int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size
     }
     size_t len = atomic_load_explicit(&s->val_len, memory_order_acquire);
     uint32_t off = s->val_off;
-    if (len > st->max_val || !spl_in_arena(st, off, len)) {
+    if (len > st->max_val || !sr_in_arena(st, off, len)) {
         /* torn metadata (a writer between checks) or a corrupt slot */
         if (atomic_load_explicit(&s->epoch, memory_order_acquire) != start) { errno = EAGAIN; return -1; }
         errno = EUCLEAN;
@@ -167,13 +167,13 @@ int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size
 int splref_unset(splref_store *st, const char *key)
 {
     if (!st || !key) return -2;
-    uint64_t h = spl_fnv1a(key);
-    long idx = spl_find(st, key, h);
+    uint64_t h = sr_fnv1a(key);
+    long idx = sr_find(st, key, h);
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     uint64_t e;
-    if (spl_lock(s, &e) != 0) return -1;
-    if (atomic_load_explicit(&s->hash, memory_order_acquire) != h || !spl_key_eq(s, key)) {
+    if (sr_lock(s, &e) != 0) return -1;
+    if (atomic_load_explicit(&s->hash, memory_order_acquire) != h || !sr_key_eq(s, key)) {
         atomic_store_explicit(&s->epoch, e, memory_order_release);
         errno = EAGAIN;
         return -1;
@@ -181,7 +181,7 @@ int splref_unset(splref_store *st, const char *key)
     int len = (int)atomic_load_explicit(&s->val_len, memory_order_acquire);
     atomic_store_explicit(&s->hash, 0, memory_order_release);
     if (atomic_load_explicit(&st->H->core_flags, memory_order_relaxed) & SPL_SYS_AUTO_SCRUB) {
-        if (spl_in_arena(st, s->val_off, st->max_val)) memset(st->V + s->val_off, 0, st->max_val);
+        if (sr_in_arena(st, s->val_off, st->max_val)) memset(st->V + s->val_off, 0, st->max_val);
         memset(s->key, 0, SPLINTER_KEY_MAX);
     } else {
         s->key[0] = '\0';
@@ -196,8 +196,8 @@ int splref_unset(splref_store *st, const char *key)
     atomic_store_explicit(&s->user_flag, 0, memory_order_release);
     atomic_store_explicit(&s->watcher_mask, 0, memory_order_release);
     atomic_store_explicit(&s->bloom, 0, memory_order_release);
-    spl_unlock(s, e);
-    spl_mark_dirty(st, (size_t)idx);
+    sr_unlock(s, e);
+    sr_mark_dirty(st, (size_t)idx);
     return MUTANT(unset_returns_zero) ? 0 : len;
 }
 
@@ -206,7 +206,7 @@ int splref_append(splref_store *st, const char *key, const void *data, size_t da
     if (!st || !key || !data || data_len == 0) return -2;
     long idx;
     uint64_t e;
-    struct splinter_slot *s = spl_find_locked(st, key, &idx, &e);
+    struct splinter_slot *s = sr_find_locked(st, key, &idx, &e);
     if (!s) return -1;
     size_t cur = atomic_load_explicit(&s->val_len, memory_order_relaxed);
     if (cur > st->max_val || data_len > st->max_val - cur) {
@@ -214,7 +214,7 @@ int splref_append(splref_store *st, const char *key, const void *data, size_t da
         errno = EMSGSIZE;
         return -1;
     }
-    if (!spl_in_arena(st, s->val_off, cur + data_len)) {
+    if (!sr_in_arena(st, s->val_off, cur + data_len)) {
         atomic_store_explicit(&s->epoch, e, memory_order_release);
         errno = EUCLEAN;
         return -1;
@@ -222,11 +222,11 @@ int splref_append(splref_store *st, const char *key, const void *data, size_t da
     memcpy(st->V + s->val_off + cur, data, data_len);
     atomic_store_explicit(&s->val_len, (uint32_t)(cur + data_len), memory_order_release);
     if (new_len) *new_len = cur + data_len;
-    spl_unlock(s, e);
-    spl_pulse(st, s);
-    spl_global_bump(st);
-    spl_bus_notify(st, (size_t)idx);
-    spl_mark_dirty(st, (size_t)idx);
+    sr_unlock(s, e);
+    sr_pulse(st, s);
+    sr_global_bump(st);
+    sr_bus_notify(st, (size_t)idx);
+    sr_mark_dirty(st, (size_t)idx);
     return 0;
 }
 
@@ -246,7 +246,7 @@ int splref_list(splref_store *st, char **out_keys, size_t max_keys, size_t *out_
 int splref_poll(splref_store *st, const char *key, uint64_t timeout_ms)
 {
     if (!st || !key) return -2;
-    long idx = spl_find(st, key, spl_fnv1a(key));
+    long idx = sr_find(st, key, sr_fnv1a(key));
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
@@ -271,12 +271,12 @@ int splref_poll(splref_store *st, const char *key, uint64_t timeout_ms)
 const void *splref_get_raw_ptr(splref_store *st, const char *key, size_t *out_sz, uint64_t *out_epoch)
 {
     if (!st || !key) { errno = EINVAL; return NULL; }
-    long idx = spl_find(st, key, spl_fnv1a(key));
+    long idx = sr_find(st, key, sr_fnv1a(key));
     if (idx < 0) return NULL;
     struct splinter_slot *s = &st->S[idx];
     uint64_t e = atomic_load_explicit(&s->epoch, memory_order_acquire);
     size_t len = atomic_load_explicit(&s->val_len, memory_order_relaxed);
-    if (!spl_in_arena(st, s->val_off, len)) { errno = EUCLEAN; return NULL; }
+    if (!sr_in_arena(st, s->val_off, len)) { errno = EUCLEAN; return NULL; }
     if (out_epoch) *out_epoch = e;
     if (out_sz) *out_sz = len;
     return st->V + s->val_off;
@@ -287,13 +287,13 @@ int splref_set_as_system(splref_store *st, const char *key)
     if (!st || !key) return -2;
     long idx;
     uint64_t e;
-    struct splinter_slot *s = spl_find_locked(st, key, &idx, &e);
+    struct splinter_slot *s = sr_find_locked(st, key, &idx, &e);
     if (!s) return -1;
-    if (!spl_in_arena(st, s->val_off, st->max_val)) { spl_abort(s, e); errno = EUCLEAN; return -1; }
+    if (!sr_in_arena(st, s->val_off, st->max_val)) { sr_abort(s, e); errno = EUCLEAN; return -1; }
     atomic_store_explicit(&s->type_flag, SPL_SLOT_TYPE_BINARY, memory_order_release);
     atomic_store_explicit(&s->val_len, st->max_val, memory_order_release);
-    spl_unlock(s, e);
-    spl_mark_dirty(st, (size_t)idx);
+    sr_unlock(s, e);
+    sr_mark_dirty(st, (size_t)idx);
     return 0;
 }
 
@@ -327,14 +327,14 @@ void splref_purge(splref_store *st)
     for (uint32_t i = 0; i < st->nslots; ++i) {
         struct splinter_slot *s = &st->S[i];
         uint64_t e;
-        if (spl_slot_virgin(s)) continue; /* never written: already zero, keep it a chain end */
-        if (spl_lock(s, &e) != 0) continue;
-        if (!spl_in_arena(st, s->val_off, st->max_val)) { spl_abort(s, e); continue; }
+        if (sr_slot_virgin(s)) continue; /* never written: already zero, keep it a chain end */
+        if (sr_lock(s, &e) != 0) continue;
+        if (!sr_in_arena(st, s->val_off, st->max_val)) { sr_abort(s, e); continue; }
         uint8_t *dst = st->V + s->val_off;
         uint32_t len = atomic_load_explicit(&s->val_len, memory_order_relaxed);
         if (atomic_load_explicit(&s->hash, memory_order_acquire) == 0) memset(dst, 0, st->max_val);
         else if (len < st->max_val) memset(dst + len, 0, st->max_val - len);
-        spl_unlock(s, e);
-        spl_mark_dirty(st, i);
+        sr_unlock(s, e);
+        sr_mark_dirty(st, i);
     }
 }

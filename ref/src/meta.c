@@ -24,8 +24,8 @@ int splref_get_header_snapshot(splref_store *st, splinter_header_snapshot_t *sna
 int splref_get_slot_snapshot(splref_store *st, const char *key, splinter_slot_snapshot_t *snap)
 {
     if (!st || !key || !snap) return -2;
-    uint64_t h = spl_fnv1a(key);
-    long idx = spl_find(st, key, h);
+    uint64_t h = sr_fnv1a(key);
+    long idx = sr_find(st, key, h);
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     /* bounded retry: a slot left odd by a dead writer must not hang us */
@@ -49,7 +49,7 @@ int splref_get_slot_snapshot(splref_store *st, const char *key, splinter_slot_sn
 #endif
         atomic_thread_fence(memory_order_acquire);
         if (atomic_load_explicit(&s->epoch, memory_order_acquire) != start) continue;
-        if (snap->hash != h || !spl_key_eq(s, key)) { errno = ENOENT; return -1; } /* unset since the lookup */
+        if (snap->hash != h || !sr_key_eq(s, key)) { errno = ENOENT; return -1; } /* unset since the lookup */
         return 0;
     }
     errno = EAGAIN;
@@ -71,14 +71,14 @@ int splref_set_named_type(splref_store *st, const char *key, uint16_t mask)
     if (!st || !key) return -2;
     long idx;
     uint64_t e;
-    struct splinter_slot *s = spl_find_locked(st, key, &idx, &e);
+    struct splinter_slot *s = sr_find_locked(st, key, &idx, &e);
     if (!s) return -1;
     uint32_t cur = atomic_load(&s->val_len);
     if ((mask & SPL_SLOT_TYPE_BIGUINT) && cur < 8) {
         /* Promote in place: the slot's own value area always has room for 8
          * bytes when max_val_sz >= 8. (The original bump-allocates from
          * val_brk, which starts at offset 0 and so overwrites slot 0's value.) */
-        if (st->max_val < 8 || !spl_in_arena(st, s->val_off, 8)) { spl_abort(s, e); errno = ENOMEM; return -1; }
+        if (st->max_val < 8 || !sr_in_arena(st, s->val_off, 8)) { sr_abort(s, e); errno = ENOMEM; return -1; }
         uint8_t *p = st->V + s->val_off;
         uint64_t v = 0;
         if (cur > 0 && p[0] >= '0' && p[0] <= '9') {
@@ -92,10 +92,10 @@ int splref_set_named_type(splref_store *st, const char *key, uint16_t mask)
         atomic_store_explicit(&s->val_len, 8, memory_order_relaxed);
     }
     atomic_store_explicit(&s->type_flag, (uint8_t)mask, memory_order_release);
-    spl_unlock(s, e);
-    spl_global_bump(st);
-    spl_bus_notify(st, (size_t)idx);
-    spl_mark_dirty(st, (size_t)idx);
+    sr_unlock(s, e);
+    sr_global_bump(st);
+    sr_bus_notify(st, (size_t)idx);
+    sr_mark_dirty(st, (size_t)idx);
     return 0;
 }
 
@@ -103,12 +103,12 @@ int splref_set_slot_time(splref_store *st, const char *key, unsigned short mode,
 {
     if (!st || !key) return -2;
     if (mode != SPL_TIME_CTIME && mode != SPL_TIME_ATIME) { errno = ENOTSUP; return -2; }
-    long idx = spl_find(st, key, spl_fnv1a(key));
+    long idx = sr_find(st, key, sr_fnv1a(key));
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     if (atomic_load_explicit(&s->epoch, memory_order_acquire) & 1) { errno = EAGAIN; return -1; }
     atomic_store_explicit(mode == SPL_TIME_CTIME ? &s->ctime : &s->atime, epoch - offset, memory_order_release);
-    spl_mark_dirty(st, (size_t)idx);
+    sr_mark_dirty(st, (size_t)idx);
     return 0;
 }
 
@@ -118,8 +118,8 @@ int splref_integer_op(splref_store *st, const char *key, splinter_integer_op_t o
     if ((unsigned)op > SPL_OP_DEC) { errno = ENOTSUP; return -1; }
     uint64_t m = 0;
     if (mask) memcpy(&m, mask, sizeof m);
-    uint64_t h = spl_fnv1a(key);
-    long idx = spl_find(st, key, h);
+    uint64_t h = sr_fnv1a(key);
+    long idx = sr_find(st, key, h);
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     if (!(atomic_load_explicit(&s->type_flag, memory_order_relaxed) & SPL_SLOT_TYPE_BIGUINT)) {
@@ -127,14 +127,14 @@ int splref_integer_op(splref_store *st, const char *key, splinter_integer_op_t o
         return -1;
     }
     uint64_t e;
-    if (spl_lock_key(s, h, key, &e) != 0) return -1;
+    if (sr_lock_key(s, h, key, &e) != 0) return -1;
     /* the type may have changed between the check and the lock */
     if (!(atomic_load_explicit(&s->type_flag, memory_order_relaxed) & SPL_SLOT_TYPE_BIGUINT)) {
         atomic_store_explicit(&s->epoch, e, memory_order_release);
         errno = EPROTOTYPE;
         return -1;
     }
-    if (st->max_val < 8 || !spl_in_arena(st, s->val_off, 8)) { spl_abort(s, e); errno = EUCLEAN; return -1; }
+    if (st->max_val < 8 || !sr_in_arena(st, s->val_off, 8)) { sr_abort(s, e); errno = EUCLEAN; return -1; }
     uint8_t *p = st->V + s->val_off;
     uint64_t v;
     memcpy(&v, p, 8);
@@ -150,17 +150,17 @@ int splref_integer_op(splref_store *st, const char *key, splinter_integer_op_t o
         break;
     }
     memcpy(p, &v, 8);
-    spl_unlock(s, e);
-    spl_global_bump(st);
-    spl_bus_notify(st, (size_t)idx);
-    spl_mark_dirty(st, (size_t)idx);
+    sr_unlock(s, e);
+    sr_global_bump(st);
+    sr_bus_notify(st, (size_t)idx);
+    sr_mark_dirty(st, (size_t)idx);
     return 0;
 }
 
 uint64_t splref_get_epoch(splref_store *st, const char *key)
 {
     if (!st || !key) return 0;
-    long idx = spl_find(st, key, spl_fnv1a(key));
+    long idx = sr_find(st, key, sr_fnv1a(key));
     if (idx < 0) return 0;
     return atomic_load_explicit(&st->S[idx].epoch, memory_order_acquire);
 }
@@ -170,18 +170,18 @@ int splref_bump_slot(splref_store *st, const char *key)
     if (!st || !key) return -2;
     long idx;
     uint64_t e;
-    struct splinter_slot *s = spl_find_locked(st, key, &idx, &e);
+    struct splinter_slot *s = sr_find_locked(st, key, &idx, &e);
     if (!s) return -1;
-    spl_pulse(st, s);
-    spl_unlock(s, e);
-    spl_mark_dirty(st, (size_t)idx);
+    sr_pulse(st, s);
+    sr_unlock(s, e);
+    sr_mark_dirty(st, (size_t)idx);
     return 0;
 }
 
 int splref_retrain_slot(splref_store *st, const char *key)
 {
     if (!st || !key) return -2;
-    long idx = spl_find(st, key, spl_fnv1a(key));
+    long idx = sr_find(st, key, sr_fnv1a(key));
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     /* Stored outright, not CAS: the sanctioned way to free a slot left odd by
@@ -192,10 +192,10 @@ int splref_retrain_slot(splref_store *st, const char *key)
 #endif
     atomic_thread_fence(memory_order_release);
     atomic_store_explicit(&s->epoch, 4, memory_order_release);
-    spl_global_bump(st);
-    spl_pulse(st, s);
-    spl_bus_notify(st, (size_t)idx);
-    spl_mark_dirty(st, (size_t)idx);
+    sr_global_bump(st);
+    sr_pulse(st, s);
+    sr_bus_notify(st, (size_t)idx);
+    sr_mark_dirty(st, (size_t)idx);
     return 0;
 }
 
@@ -205,20 +205,20 @@ int splref_set_embedding(splref_store *st, const char *key, const float *vec)
     if (!st || !key || !vec) return -2;
     long idx;
     uint64_t e;
-    struct splinter_slot *s = spl_find_locked(st, key, &idx, &e);
+    struct splinter_slot *s = sr_find_locked(st, key, &idx, &e);
     if (!s) return -1;
     memcpy(s->embedding, vec, sizeof(s->embedding));
-    spl_unlock(s, e);
-    spl_global_bump(st);
-    spl_bus_notify(st, (size_t)idx);
-    spl_mark_dirty(st, (size_t)idx);
+    sr_unlock(s, e);
+    sr_global_bump(st);
+    sr_bus_notify(st, (size_t)idx);
+    sr_mark_dirty(st, (size_t)idx);
     return 0;
 }
 
 int splref_get_embedding(splref_store *st, const char *key, float *out)
 {
     if (!st || !key || !out) return -2;
-    long idx = spl_find(st, key, spl_fnv1a(key));
+    long idx = sr_find(st, key, sr_fnv1a(key));
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);

@@ -6,7 +6,7 @@
 
 #include <time.h>
 
-uint64_t spl_now(void)
+uint64_t sr_now(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
     return __builtin_ia32_rdtsc();
@@ -21,4 +21,4 @@ uint64_t spl_now(void)
 #endif
 }
 
-uint64_t splinter_now(void) { return spl_now(); }
+uint64_t splinter_now(void) { return sr_now(); }

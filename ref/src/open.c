@@ -69,7 +69,7 @@ static splref_store *wrap(int fd, void *base, size_t total, enum splref_backend 
     st->V = (uint8_t *)st->S + (size_t)st->nslots * SPLINTER_SLOT_SIZE;
     st->arena = (size_t)st->nslots * st->max_val;
     atomic_init(&st->bus_fd, -1);
-    if (spl_flush_prepare(st) != 0) {
+    if (sr_flush_prepare(st) != 0) {
         free(st);
         errno = ENOMEM;
         return NULL;
@@ -187,7 +187,7 @@ void splref_close(splref_store *st)
             atomic_compare_exchange_strong(&st->H->event_bus.owner_pid, &pid32, 0);
         close(bfd);
     }
-    spl_flush_free(st);
+    sr_flush_free(st);
     munmap(st->base, st->total);
     close(st->fd);
     free(st);

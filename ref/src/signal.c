@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-void spl_pulse(splref_store *st, struct splinter_slot *s)
+void sr_pulse(splref_store *st, struct splinter_slot *s)
 {
     if (!MUTANT(no_pulse)) {
         uint64_t mask = atomic_load_explicit(&s->watcher_mask, memory_order_acquire);
@@ -38,20 +38,20 @@ void splref_pulse_watchers(splref_store *st, struct splinter_slot *slot)
     /* As in the original, the caller vouches for the pointer: it may come from
      * the caller's own mapping of the same store, not only from ours. */
     if (!st || !slot) return;
-    spl_pulse(st, slot);
+    sr_pulse(st, slot);
 }
 
 static int label_change(splref_store *st, const char *key, uint64_t mask, bool set)
 {
     if (!st || !key) return -2;
-    long idx = spl_find(st, key, spl_fnv1a(key));
+    long idx = sr_find(st, key, sr_fnv1a(key));
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     if (set) atomic_fetch_or_explicit(&s->bloom, mask, memory_order_release);
     else atomic_fetch_and_explicit(&s->bloom, ~mask, memory_order_release);
-    spl_global_bump(st);
-    spl_bus_notify(st, (size_t)idx);
-    spl_mark_dirty(st, (size_t)idx);
+    sr_global_bump(st);
+    sr_bus_notify(st, (size_t)idx);
+    sr_mark_dirty(st, (size_t)idx);
     return 0;
 }
 
@@ -91,12 +91,12 @@ static int watch_change(splref_store *st, const char *key, uint8_t group, bool r
 {
     if (!st || !key) return -2;
     if (group >= SPLINTER_MAX_GROUPS) { errno = EINVAL; return -2; }
-    long idx = spl_find(st, key, spl_fnv1a(key));
+    long idx = sr_find(st, key, sr_fnv1a(key));
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     if (reg) atomic_fetch_or_explicit(&s->watcher_mask, 1ULL << group, memory_order_release);
     else atomic_fetch_and_explicit(&s->watcher_mask, ~(1ULL << group), memory_order_release);
-    spl_mark_dirty(st, (size_t)idx);
+    sr_mark_dirty(st, (size_t)idx);
     return 0;
 }
 
@@ -115,9 +115,9 @@ int splref_watch_label_register(splref_store *st, uint64_t bloom_mask, uint8_t g
 int splref_pulse_keygroup(splref_store *st, const char *key)
 {
     if (!st || !key) return -2;
-    long idx = spl_find(st, key, spl_fnv1a(key));
+    long idx = sr_find(st, key, sr_fnv1a(key));
     if (idx < 0) return -1;
-    spl_pulse(st, &st->S[idx]);
+    sr_pulse(st, &st->S[idx]);
     return 0;
 }
 
@@ -140,7 +140,7 @@ void splref_enumerate_matches(splref_store *st, uint64_t mask, void (*cb)(const 
 
 /* ---- event bus ----------------------------------------------------------- */
 
-void spl_bus_notify(splref_store *st, size_t idx)
+void sr_bus_notify(splref_store *st, size_t idx)
 {
     int fd = atomic_load_explicit(&st->bus_fd, memory_order_acquire);
     if (fd < 0) return;
@@ -153,7 +153,7 @@ void spl_bus_notify(splref_store *st, size_t idx)
 }
 
 /* A descriptor for the store's eventfd, not armed (madvise uses this). */
-int spl_bus_fd(splref_store *st)
+int sr_bus_fd(splref_store *st)
 {
     int32_t ofd = atomic_load_explicit(&st->H->event_bus.owner_fd, memory_order_acquire);
     int32_t opid = atomic_load_explicit(&st->H->event_bus.owner_pid, memory_order_acquire);
@@ -198,7 +198,7 @@ int splref_event_bus_init(splref_store *st)
 int splref_event_bus_open(splref_store *st)
 {
     if (!st) return -1;
-    int fd = spl_bus_fd(st);
+    int fd = sr_bus_fd(st);
     if (fd >= 0) arm(st, fd);
     return fd;
 }

@@ -14,7 +14,14 @@
 #define _GNU_SOURCE
 #endif
 #include "mutant.h"
+/* The library is built with -fvisibility=hidden: what the public headers
+ * declare is the ABI and is exported, everything else (the sr_* helpers) is
+ * internal. meson also links with a version script and -Bsymbolic-functions,
+ * so calls inside the library never go through the PLT to a client's
+ * function of the same name. */
+#pragma GCC visibility push(default)
 #include "splref.h"
+#pragma GCC visibility pop
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -37,7 +44,7 @@ struct splref_store {
     struct splref_flush_state *flush;
 };
 
-static inline uint64_t spl_fnv1a(const char *s)
+static inline uint64_t sr_fnv1a(const char *s)
 {
     uint64_t h = MUTANT(wrong_hash) ? 14695981039346656036ULL : 14695981039346656037ULL;
     for (size_t i = 0; i < SPLINTER_KEY_MAX - 1 && s[i]; ++i)
@@ -47,13 +54,13 @@ static inline uint64_t spl_fnv1a(const char *s)
 
 /* A slot with hash 0 and epoch 0 has never held a key: lookups stop there.
  * Deleted slots keep a non-zero even epoch, so chains stay intact. */
-static inline bool spl_slot_virgin(const struct splinter_slot *s)
+static inline bool sr_slot_virgin(const struct splinter_slot *s)
 {
     return atomic_load_explicit(&s->hash, memory_order_acquire) == 0 &&
            atomic_load_explicit(&s->epoch, memory_order_acquire) == 0;
 }
 
-static inline bool spl_key_eq(const struct splinter_slot *s, const char *key)
+static inline bool sr_key_eq(const struct splinter_slot *s, const char *key)
 {
     if (MUTANT(slow_keycmp)) {
         volatile size_t n = 0;
@@ -64,11 +71,11 @@ static inline bool spl_key_eq(const struct splinter_slot *s, const char *key)
 }
 
 /* Index of the slot holding key, or -1 (errno ENOENT). */
-long spl_find(splref_store *st, const char *key, uint64_t h);
+long sr_find(splref_store *st, const char *key, uint64_t h);
 
 /* Seqlock writer side: take slot i (even e -> e+1). Returns the even epoch
  * taken, or -1 with errno EAGAIN when a writer is inside. */
-static inline int spl_lock(struct splinter_slot *s, uint64_t *out_e)
+static inline int sr_lock(struct splinter_slot *s, uint64_t *out_e)
 {
     uint64_t e = atomic_load_explicit(&s->epoch, memory_order_relaxed);
     if (e & 1) { errno = EAGAIN; return -1; }
@@ -84,10 +91,10 @@ static inline int spl_lock(struct splinter_slot *s, uint64_t *out_e)
 
 /* Lock a slot found by key and check it still holds that key: an unset (or
  * unset + reuse) may land between the lookup and the lock. ENOENT if it did. */
-static inline int spl_lock_key(struct splinter_slot *s, uint64_t h, const char *key, uint64_t *out_e)
+static inline int sr_lock_key(struct splinter_slot *s, uint64_t h, const char *key, uint64_t *out_e)
 {
-    if (spl_lock(s, out_e) != 0) return -1;
-    if (atomic_load_explicit(&s->hash, memory_order_acquire) != h || !spl_key_eq(s, key)) {
+    if (sr_lock(s, out_e) != 0) return -1;
+    if (atomic_load_explicit(&s->hash, memory_order_acquire) != h || !sr_key_eq(s, key)) {
         atomic_store_explicit(&s->epoch, *out_e, memory_order_release);
         errno = ENOENT;
         return -1;
@@ -95,21 +102,21 @@ static inline int spl_lock_key(struct splinter_slot *s, uint64_t h, const char *
     return 0;
 }
 
-/* Lookup + spl_lock_key: the slot holding key, locked at even epoch *out_e,
+/* Lookup + sr_lock_key: the slot holding key, locked at even epoch *out_e,
  * or NULL with errno ENOENT / EAGAIN. */
-static inline struct splinter_slot *spl_find_locked(splref_store *st, const char *key, long *out_idx,
+static inline struct splinter_slot *sr_find_locked(splref_store *st, const char *key, long *out_idx,
                                                     uint64_t *out_e)
 {
-    uint64_t h = spl_fnv1a(key);
-    long idx = spl_find(st, key, h);
+    uint64_t h = sr_fnv1a(key);
+    long idx = sr_find(st, key, h);
     if (idx < 0) return NULL;
     struct splinter_slot *s = &st->S[idx];
-    if (spl_lock_key(s, h, key, out_e) != 0) return NULL;
+    if (sr_lock_key(s, h, key, out_e) != 0) return NULL;
     *out_idx = idx;
     return s;
 }
 
-static inline void spl_unlock(struct splinter_slot *s, uint64_t e)
+static inline void sr_unlock(struct splinter_slot *s, uint64_t e)
 {
     atomic_thread_fence(memory_order_release);
     atomic_store_explicit(&s->epoch, MUTANT(epoch_plus_one) ? e + 1 : e + 2, memory_order_release);
@@ -117,28 +124,28 @@ static inline void spl_unlock(struct splinter_slot *s, uint64_t e)
 
 /* Release the lock without a completed write (abort): epoch back to e+2 so
  * readers that copied during the attempt retry. */
-static inline void spl_abort(struct splinter_slot *s, uint64_t e)
+static inline void sr_abort(struct splinter_slot *s, uint64_t e)
 {
     atomic_store_explicit(&s->epoch, e + 2, memory_order_release);
 }
 
 /* True when [off, off+len) lies inside the value arena. */
-static inline bool spl_in_arena(const splref_store *st, uint64_t off, uint64_t len)
+static inline bool sr_in_arena(const splref_store *st, uint64_t off, uint64_t len)
 {
     return off <= st->arena && len <= st->arena - off;
 }
 
-static inline void spl_global_bump(splref_store *st)
+static inline void sr_global_bump(splref_store *st)
 {
     atomic_fetch_add_explicit(&st->H->epoch, 1, memory_order_relaxed);
 }
 
-void spl_bus_notify(splref_store *st, size_t idx);
-void spl_pulse(splref_store *st, struct splinter_slot *s);
-void spl_mark_dirty(splref_store *st, size_t idx); /* flush.c: remembers what this process wrote */
-void spl_flush_free(splref_store *st);
-int spl_flush_prepare(splref_store *st); /* 0, or -1 ENOMEM */
-uint64_t spl_now(void);
-int spl_bus_fd(splref_store *st); /* an unarmed descriptor for the store eventfd */
+void sr_bus_notify(splref_store *st, size_t idx);
+void sr_pulse(splref_store *st, struct splinter_slot *s);
+void sr_mark_dirty(splref_store *st, size_t idx); /* flush.c: remembers what this process wrote */
+void sr_flush_free(splref_store *st);
+int sr_flush_prepare(splref_store *st); /* 0, or -1 ENOMEM */
+uint64_t sr_now(void);
+int sr_bus_fd(splref_store *st); /* an unarmed descriptor for the store eventfd */
 
 #endif
