@@ -3,6 +3,8 @@
  */
 #include "conform.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define FAMILY(f) extern const struct rule f##_rules[]; extern const size_t f##_nrules;
@@ -19,13 +21,18 @@ const char *rule_severity_name(enum rule_severity s)
     return NULL;
 }
 
-struct rule conform_rules[64];
+struct rule conform_rules[512];
 size_t conform_nrules;
 
 static void add(const struct rule *r, size_t n)
 {
-    for (size_t i = 0; i < n && conform_nrules < sizeof conform_rules / sizeof conform_rules[0]; i++)
-        conform_rules[conform_nrules++] = r[i];
+    /* a rule dropped here would silently never run: refuse to start instead */
+    if (n > sizeof conform_rules / sizeof conform_rules[0] - conform_nrules) {
+        fprintf(stderr, "splsuite conform: more than %zu rules: raise conform_rules[] in conformance/rules.c\n",
+                sizeof conform_rules / sizeof conform_rules[0]);
+        abort();
+    }
+    for (size_t i = 0; i < n; i++) conform_rules[conform_nrules++] = r[i];
 }
 
 void conform_rules_init(void)
