@@ -94,10 +94,13 @@ uint64_t ticks_per_ms(const struct conform *c);
 int fakeclock_install(uint64_t start);
 void fakeclock_set(uint64_t now);
 
-/* ---- posix_madvise interposition (ELE-006/007) ------------------------------ */
-/* True when this executable's posix_madvise is the one implementations bind to. */
-bool madvise_counter_active(void);
+/* ---- madvise(2) calls that reach the kernel (ELE-006/007) ------------------ */
+/* Opens a perf tracepoint counter of this process's (and its later children's)
+ * madvise syscalls with the given MADV_* advice, and proves it counts.
+ * 0, or -1 with the reason in why (the rule is then skipped with it). */
+int madvise_counter_open(int advice, char *why, size_t len);
 unsigned long madvise_counter_get(void);
 void madvise_counter_reset(void);
+void madvise_counter_close(void);
 
 #endif
