@@ -83,7 +83,10 @@ struct bench_opts {
     uint64_t seed;
     bool progress;
     double load_start[3]; /* getloadavg() when the run began, -1 unknown */
+    const struct spl_envelope *envelope; /* run identity of the JSON (lib/envelope.h); NULL: none */
 };
+
+struct spl_envelope;
 
 /* One result row: a case measured on one implementation. */
 struct bres {

@@ -4,6 +4,7 @@
  */
 #include "bench.h"
 #include "commands.h"
+#include "envelope.h"
 #include "util.h"
 /* --trace: the eBPF probes of `splsuite trace` per case, through the worker
  * hook. bench/ is configured before bpf/, so (as torture does) the entry
@@ -302,6 +303,10 @@ int cmd_bench(int argc, char **argv)
         o.nimpls++;
     }
 
+    static struct spl_envelope env; /* the run identity of the JSON, dated now */
+    spl_envelope_init(&env, BENCH_SCHEMA);
+    for (int k = 0; k < o.nimpls; k++) spl_envelope_add_spl_impl(&env, &o.impls[k]);
+    o.envelope = &env;
     if (getloadavg(o.load_start, 3) != 3) o.load_start[0] = -1;
     if (o.load_start[0] > si_ncpus())
         spl_err(CMD, "note: load average %.1f exceeds the %d CPUs: expect noisy figures", o.load_start[0], si_ncpus());

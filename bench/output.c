@@ -5,6 +5,7 @@
  * compare.py can read it, and the figures the issue's targets are judged on.
  */
 #include "bench.h"
+#include "envelope.h"
 #include "sysinfo.h"
 #include "util.h"
 
@@ -318,7 +319,7 @@ json_object *bench_json(const struct bench_opts *o, const struct bench_results *
     json_object *gb = json_object_new_array();
     gbench_entries(o, rs, gb);
     json_object_object_add(root, "benchmarks", gb);
-    return root;
+    return o->envelope ? spl_envelope_wrap(o->envelope, root) : root;
 }
 
 static void fmt_num(char *b, size_t n, double v)

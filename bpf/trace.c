@@ -9,6 +9,7 @@
 #include "trace_report.h"
 #include "trace_selftest.h"
 
+#include "envelope.h"
 #include "impl.h"
 #include "util.h"
 
@@ -93,6 +94,11 @@ static int parse_pids(const char *s, pid_t **pids, size_t *n)
     return *n ? 0 : -1;
 }
 
+/* Run identity of every JSON document this command prints (lib/envelope.h). */
+static struct spl_envelope trace_env;
+
+static json_object *enveloped(json_object *snap) { return spl_envelope_wrap(&trace_env, json_object_get(snap)); }
+
 struct ev_ctx {
     FILE *out;
     bool ts;
@@ -144,7 +150,7 @@ static void print_rec(const struct trace_rec *r, void *arg)
 
 static int cmd_merge(int argc, char **argv, bool json, FILE *out)
 {
-    json_object *acc = NULL;
+    json_object *acc = NULL, *merged = json_object_new_array(); /* run ids of the inputs */
     char err[256];
     if (argc < 1) {
         spl_err("trace", "merge needs at least one JSON file (from trace --json)");
@@ -174,6 +180,8 @@ static int cmd_merge(int argc, char **argv, bool json, FILE *out)
             }
             json_tokener_reset(tok);
             nobj++;
+            json_object *rid, *run = spl_envelope_run_of(o);
+            if (run && json_object_object_get_ex(run, "id", &rid)) json_object_array_add(merged, json_object_get(rid));
             if (!acc) {
                 acc = o;
                 json_object *s;
@@ -205,10 +213,16 @@ static int cmd_merge(int argc, char **argv, bool json, FILE *out)
             return SPL_EXIT_FAIL;
         }
     }
-    if (json)
-        fprintf(out, "%s\n", json_object_to_json_string_ext(acc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
-    else
+    if (json) {
+        json_object_object_add(acc, "merged_runs", merged);
+        merged = NULL;
+        json_object *doc = enveloped(acc);
+        fprintf(out, "%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+        json_object_put(doc);
+    } else {
         spl_trace_render(acc, out);
+    }
+    json_object_put(merged);
     json_object_put(acc);
     return SPL_EXIT_OK;
 }
@@ -304,6 +318,7 @@ int cmd_trace(int argc, char **argv)
         free(pids);
         return SPL_EXIT_FAIL;
     }
+    spl_envelope_init(&trace_env, "splsuite-trace/1");
     if (merge) {
         rc = cmd_merge(argc - optind, argv + optind, json, out);
         goto done;
@@ -320,9 +335,12 @@ int cmd_trace(int argc, char **argv)
         rc = SPL_EXIT_USAGE;
         goto done;
     }
+    if (impl) spl_envelope_add_impl(&trace_env, impl, impl, implpath, NULL);
     if (selftest) {
         struct trace_selftest_opts so = {.n = selftest, .cpu = cpu, .writer_cpu = wcpu, .waiter_cpu = rcpu,
-                                         .impl = impl ? implpath : NULL, .json = json, .verbose = verbose, .out = out};
+                                         .impl = impl ? implpath : NULL, .json = json, .verbose = verbose, .out = out,
+                                         .envelope = &trace_env};
+        snprintf(trace_env.schema, sizeof trace_env.schema, "splsuite-trace-selftest/1");
         rc = probes == SPL_TRACE_MADVISE ? trace_selftest_madvise(&so) : trace_selftest_eventfd(&so);
         goto done;
     }
@@ -388,8 +406,10 @@ int cmd_trace(int argc, char **argv)
             if (!events) {
                 json_object *snap = spl_trace_snapshot(t, interval > 0);
                 if (json) {
-                    fprintf(out, "%s\n", json_object_to_json_string_ext(snap, interval ? JSON_C_TO_STRING_PLAIN
-                                                                               : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+                    json_object *doc = enveloped(snap);
+                    fprintf(out, "%s\n", json_object_to_json_string_ext(doc, interval ? JSON_C_TO_STRING_PLAIN
+                                                                              : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+                    json_object_put(doc);
                 } else {
                     if (ts) {
                         char b[16];
@@ -425,10 +445,13 @@ int cmd_trace(int argc, char **argv)
     /* Ctrl-C without interval/duration: print what was gathered, as libbpf-tools do */
     if (exiting && !events && !interval) {
         json_object *snap = spl_trace_snapshot(t, false);
-        if (json)
-            fprintf(out, "%s\n", json_object_to_json_string_ext(snap, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
-        else
+        if (json) {
+            json_object *doc = enveloped(snap);
+            fprintf(out, "%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+            json_object_put(doc);
+        } else {
             spl_trace_render(snap, out);
+        }
         json_object_put(snap);
     }
     spl_trace_close(t);

@@ -12,6 +12,7 @@
 
 #include "trace_embed.h"
 
+#include "envelope.h"
 #include "impl.h"
 #include "splnuma.h"
 #include "util.h"
@@ -128,6 +129,7 @@ static int report(const struct trace_selftest_opts *o, const char *title, struct
         }
         json_object_object_add(r, "checks", arr);
         json_object_object_add(r, "snapshot", json_object_get(snap));
+        if (o->envelope) r = spl_envelope_wrap(o->envelope, r);
         fprintf(o->out, "%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
         json_object_put(r);
     } else {

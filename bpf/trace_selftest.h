@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+struct spl_envelope;
+
 struct trace_selftest_opts {
     long n;            /* madvise calls per advice, or eventfd wakes */
     int cpu;           /* madvise: CPU to pin to (-1: the last online CPU) */
@@ -16,6 +18,7 @@ struct trace_selftest_opts {
     const char *impl;  /* madvise: also check splinter_madvise outcomes of this implementation */
     bool json, verbose;
     FILE *out;
+    const struct spl_envelope *envelope; /* run identity of the JSON report (NULL: none) */
 };
 
 /* SPL_EXIT_OK when every count matched, SPL_EXIT_FAIL with the mismatches

@@ -2,6 +2,7 @@
  * splsuite info - what this machine supports.
  */
 #include "commands.h"
+#include "envelope.h"
 #include "sysinfo.h"
 #include "util.h"
 #include "impl.h"
@@ -38,6 +39,9 @@ int cmd_info(int argc, char **argv)
         json_object *o = spl_sysinfo_json(&si);
         json_object_object_add(o, "suite_version", json_object_new_string(SPLSUITE_VERSION));
         json_object_object_add(o, "reference_libdir", json_object_new_string(spl_impl_libdir()));
+        static struct spl_envelope env;
+        spl_envelope_init(&env, "splsuite-info/1");
+        o = spl_envelope_wrap(&env, o);
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
     } else {

@@ -4,6 +4,7 @@
  * (a missing optional dependency) say so and exit 77.
  */
 #include "commands.h"
+#include "envelope.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -87,7 +88,7 @@ int main(int argc, char **argv)
         return SPL_EXIT_OK;
     }
     if (!strcmp(c, "--version") || !strcmp(c, "-V") || !strcmp(c, "version")) {
-        printf("splsuite %s\n", SPLSUITE_VERSION);
+        printf("splsuite %s (commit %s%s)\n", SPLSUITE_VERSION, spl_suite_commit(), spl_suite_dirty() ? ", modified tree" : "");
         return SPL_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {

@@ -5,6 +5,7 @@
  */
 #include "commands.h"
 #include "conform.h"
+#include "envelope.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -375,6 +376,11 @@ int cmd_conform(int argc, char **argv)
              c.have_peer ? ", peer " : "", c.have_peer ? c.peer.label : "");
     struct spl_report rep;
     spl_report_init(&rep, "conform", subject, seed);
+    static struct spl_envelope env; /* the run identity of the JSON report */
+    spl_envelope_init(&env, "splsuite-conform/1");
+    spl_envelope_add_spl_impl(&env, &c.im);
+    if (c.have_peer) spl_envelope_add_spl_impl(&env, &c.peer);
+    rep.envelope = &env;
     bool progress = isatty(STDERR_FILENO) && !json;
     fprintf(stderr, "splsuite conform: %s, %u workers, %.2f s per concurrency rule, seed %llu\n", subject, workers,
             (double)dur / 1e9, (unsigned long long)seed);

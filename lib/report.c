@@ -2,6 +2,7 @@
  * report.c - result model and its text/TAP/JUnit/JSON renderings.
  */
 #include "report.h"
+#include "envelope.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -314,7 +315,7 @@ json_object *spl_report_json(const struct spl_report *r)
         json_object_array_add(arr, j);
     }
     json_object_object_add(o, "cases", arr);
-    return o;
+    return r->envelope ? spl_envelope_wrap(r->envelope, o) : o;
 }
 
 void spl_report_write_json(const struct spl_report *r, FILE *out)

@@ -11,6 +11,8 @@
 #define SPLSUITE_REPORT_H
 
 #include <json-c/json.h>
+
+struct spl_envelope;
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -36,6 +38,7 @@ struct spl_report {
     struct spl_case *cases;
     size_t n, cap;
     json_object *meta;  /* free-form extra facts (owned; may be NULL) */
+    const struct spl_envelope *envelope; /* run identity the JSON carries (lib/envelope.h); may be NULL */
 };
 
 void spl_report_init(struct spl_report *r, const char *suite, const char *subject, unsigned long long seed);

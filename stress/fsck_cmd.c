@@ -1,6 +1,7 @@
 /*
  * fsck_cmd.c - `splsuite fsck STORE`: check a store's bytes, repair with consent.
  */
+#include "envelope.h"
 #include "fsck.h"
 #include "util.h"
 
@@ -208,7 +209,10 @@ int cmd_fsck(int argc, char **argv)
         }
     }
     if (json) {
-        struct json_object *jo = spl_fsck_result_json(&r, m.path);
+        static struct spl_envelope env; /* dated at output: fsck's check takes no time to speak of */
+        spl_envelope_init(&env, "splsuite-fsck/1");
+        spl_envelope_add_store_dir(&env, m.path);
+        struct json_object *jo = spl_envelope_wrap(&env, spl_fsck_result_json(&r, m.path));
         puts(json_object_to_json_string_ext(jo, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(jo);
     } else {

@@ -2,6 +2,7 @@
  * torture_run.c - the supervisor: spawn, kill, detect stuck slots, recover
  * them, checkpoint with fsck, crash and reopen, report like rcutorture.
  */
+#include "envelope.h"
 #include "fsck.h"
 #include "torture.h"
 
@@ -406,6 +407,10 @@ int tt_run(struct tt_ctx *c)
     fflush(s.out);
 
     c->t0 = spl_time_ns();
+    static struct spl_envelope env; /* run identity of the JSON verdict */
+    spl_envelope_init(&env, "splsuite-torture/1");
+    spl_envelope_add_impl(&env, c->im.label, c->im.spec, c->im.path, c->im.backend == SPL_BACKEND_FILE ? "file" : "shm");
+    spl_envelope_add_store_dir(&env, c->path);
     /* A store the implementation cannot create, or writes in a way the format
      * does not describe, is a FAILURE of the implementation, with a verdict. */
     if (tt_populate(c, err, sizeof err) != 0 || tt_map_store(c, err, sizeof err) != 0) {
@@ -514,6 +519,7 @@ verdict:
         json_object_object_add(o, "verdict", json_object_new_string(failed ? "FAILURE" : "SUCCESS"));
         if (failed) json_object_object_add(o, "first_failure", json_object_new_string(sh->first_failure));
         if (ktrace) json_object_object_add(o, "kernel_trace", json_object_get(ktrace));
+        o = spl_envelope_wrap(&env, o);
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
     }

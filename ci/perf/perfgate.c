@@ -17,6 +17,8 @@
  * Prints a table (lane, metric, baseline, now, change, verdict), writes
  * perf-gate.json and perf-gate.md to --out, exits 1 on any regression.
  */
+#include "envelope.h"
+#include "impl.h"
 #include "mwu.h"
 #include "util.h"
 
@@ -395,6 +397,9 @@ static void print_table(FILE *f)
     }
 }
 
+/* Run identity of perf-gate.json (lib/envelope.h), dated at the gate's start. */
+static struct spl_envelope gate_env;
+
 static int write_reports(const struct opts *o, const char *impl_label, bool fail)
 {
     char path[PATH_MAX];
@@ -422,6 +427,7 @@ static int write_reports(const struct opts *o, const char *impl_label, bool fail
         json_object_array_add(arr, e);
     }
     json_object_object_add(doc, "metrics", arr);
+    doc = spl_envelope_wrap(&gate_env, doc);
     snprintf(path, sizeof path, "%s/perf-gate.json", o->out);
     int rc = json_object_to_file_ext(path, doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
     json_object_put(doc);
@@ -567,6 +573,10 @@ int main(int argc, char **argv)
     }
 
     char err[512];
+    spl_envelope_init(&gate_env, "splsuite-ci-perfgate/1");
+    char implpath[PATH_MAX];
+    if (spl_impl_resolve(o.impl, implpath, sizeof implpath, err, sizeof err) == 0)
+        spl_envelope_add_impl(&gate_env, o.impl, o.impl, implpath, NULL);
     json_object *cg_now = NULL, *t_now = NULL;
     bool measured_any = false, broken = false;
     if (o.det) {

@@ -3,7 +3,7 @@
  * (and matching scipy.stats.mannwhitneyu), plus the properties the gate
  * relies on: no false alarm on identical noise, detection of a shift.
  */
-#include "../perf/mwu.h"
+#include "mwu.h"
 
 #include <math.h>
 #include <stdio.h>

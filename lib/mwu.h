@@ -7,8 +7,8 @@
  * this rank test too. Exact distribution for small samples without ties,
  * normal approximation with tie and continuity correction otherwise.
  */
-#ifndef SPLSUITE_CI_MWU_H
-#define SPLSUITE_CI_MWU_H
+#ifndef SPLSUITE_MWU_H
+#define SPLSUITE_MWU_H
 
 #include <stddef.h>
 
