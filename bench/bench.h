@@ -27,7 +27,7 @@
 #include <sched.h>
 #include <sys/types.h>
 
-#define BENCH_SCHEMA "splsuite-bench/1"
+#define BENCH_SCHEMA "splsuite-bench/2"
 #define BENCH_MAX_IMPLS 4
 #define BENCH_MAX_REPS 32
 #define BENCH_MAX_WORKERS 16
@@ -49,6 +49,10 @@ struct bench_workload {
     int (*run)(struct bench_opts *o, struct bench_results *rs); /* adds its rows to rs */
     /* Optional: a line under the workload's table (e.g. the NUMA 1x1 note). */
     void (*table_note)(const struct bench_opts *o, FILE *out);
+    /* Optional: the goals its rows are judged on (measured, never asserted):
+     * one JSON object per judgement into arr, and a line on human if not NULL.
+     * Rows are found by their parameters (bench_param_*), never by parsing names. */
+    void (*targets)(const struct bench_opts *o, const struct bench_results *rs, json_object *arr, FILE *human);
 };
 extern const struct bench_workload bench_wl_ops, bench_wl_wake, bench_wl_madvise, bench_wl_flush, bench_wl_numa;
 /* Every workload, in run and output order; NULL-terminated. */
@@ -88,6 +92,17 @@ struct bench_opts {
 
 struct spl_envelope;
 
+/* What became of a row, typed: JSON "status" (bench_outcome_name) with the
+ * human "reason" beside it, never a prefix of one string. */
+enum bench_outcome {
+    BENCH_OK = 0,
+    BENCH_UNSUPPORTED,   /* the implementation or this machine lacks it (a symbol, io_uring, a file backend) */
+    BENCH_NOT_PERMITTED, /* it exists but we may not use it here (EPERM: SQPOLL without CAP_SYS_NICE) */
+    BENCH_REJECTED,      /* the kernel refused the combination, as documented (fsync on an IOPOLL ring) */
+    BENCH_ERROR,         /* something broke: a failed call, a crash, a hang (exit status 1) */
+};
+const char *bench_outcome_name(enum bench_outcome s); /* "ok", "unsupported", "not permitted", "rejected", "error" */
+
 /* One result row: a case measured on one implementation. */
 struct bres {
     const struct bench_workload *wl;
@@ -107,7 +122,8 @@ struct bres {
     struct spl_hist sync_hist; /* flush: the sync call alone (fio's sync block) */
     struct spl_perfctr perf;   /* summed over repetitions and workers */
     uint64_t perf_ops;         /* operations the counters cover */
-    char status[192];  /* "" = ok; else "unsupported: ...", "not permitted: ...", "error: ..." */
+    enum bench_outcome status;
+    char reason[192];   /* why it is not ok; "" when ok */
     json_object *params; /* owned */
     json_object *extra;  /* workload-specific figures, owned */
 };
@@ -123,6 +139,7 @@ struct bench_results {
 struct wres {
     int done;            /* 1 once the worker filled this in */
     int failed;
+    enum bench_outcome outcome; /* of a failed worker: BENCH_ERROR unless it said otherwise */
     char why[160];
     uint64_t ops;
     uint64_t ns;         /* wall time of the measured loop */
@@ -174,8 +191,11 @@ void wres_take_perf(struct wres *w, struct spl_perfctr *pc);
 void wres_hist_record(struct wres *w, uint64_t v);
 void wres_sync_record(struct wres *w, uint64_t v);
 void wres_hist_to(const struct wres *w, struct spl_hist *h, bool sync);
-/* Worker side: fail with a reason (printf style) and exit. */
+/* Worker side: fail with a reason (printf style) and end the worker: an
+ * error, or the given outcome (unsupported, not permitted, rejected). */
 void wres_fail(struct wres *w, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+void wres_refuse(struct wres *w, enum bench_outcome why, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), noreturn));
 
 /* Runs fn(arg) in one forked child that reports through w; used for store
  * setup. 0 if it succeeded; else reason copied to why. */
@@ -222,7 +242,18 @@ struct bres *bench_result_new(struct bench_results *rs, const struct bench_workl
 struct bres *bench_result_find(struct bench_results *rs, const struct bench_workload *wl, const char *name, int impl);
 void bench_result_finish(struct bres *r); /* median, spread */
 void bench_results_free(struct bench_results *rs);
-void bench_status(struct bres *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The row of case name on implementation impl, or NULL. */
+const struct bres *bench_row(const struct bench_results *rs, const struct bench_workload *wl, const char *name,
+                             int impl);
+/* A row's parameter: "" / 0 when it has none. */
+const char *bench_param_str(const struct bres *r, const char *key);
+uint64_t bench_param_u64(const struct bres *r, const char *key);
+/* A JSON number, or JSON null when v is not finite (NaN from a missing figure). */
+json_object *bench_json_double(double v);
+/* Marks r not ok (the first reason is kept). */
+void bench_status(struct bres *r, enum bench_outcome st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A failed worker's outcome and reason onto its row. */
+void bench_status_from(struct bres *r, const struct wres *w);
 
 /* ---- workloads --------------------------------------------------------------- */
 /* Progress line on stderr once a run lasts over a second. */

@@ -333,8 +333,8 @@ int cmd_bench(int argc, char **argv)
 
     int failed = 0, okrows = 0;
     for (int i = 0; i < rs.n; i++) {
-        if (strncmp(rs.r[i].status, "error", 5) == 0) failed++;
-        if (!rs.r[i].status[0]) okrows++;
+        if (rs.r[i].status == BENCH_ERROR) failed++;
+        if (rs.r[i].status == BENCH_OK) okrows++;
     }
     FILE *mout = stdout;
     if (o.out_path) {
@@ -354,7 +354,9 @@ int cmd_bench(int argc, char **argv)
     if (ktrace && ((!o.json && !o.csv) || o.out_path)) spl_trace_cases_print(ktrace, stdout);
     json_object_put(ktrace);
     for (int i = 0; i < rs.n; i++)
-        if (strncmp(rs.r[i].status, "error", 5) == 0) spl_err(CMD, "%s %s [%s]: %s", rs.r[i].wl->name, rs.r[i].name, o.impls[rs.r[i].impl].label, rs.r[i].status);
+        if (rs.r[i].status == BENCH_ERROR)
+            spl_err(CMD, "%s %s [%s]: error: %s", rs.r[i].wl->name, rs.r[i].name, o.impls[rs.r[i].impl].label,
+                    rs.r[i].reason);
     bench_results_free(&rs);
     for (int k = 0; k < o.nimpls; k++) spl_impl_unload(&o.impls[k]);
     if (failed) return SPL_EXIT_FAIL;

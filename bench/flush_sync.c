@@ -14,24 +14,24 @@
 
 static void impl_flush(struct flush_ctx *x)
 {
-    if (x->c->im->flush(x->arg) != 0) wres_fail(x->w, "error: splinter_flush(%d): %s", x->arg, strerror(errno));
+    if (x->c->im->flush(x->arg) != 0) wres_fail(x->w, "splinter_flush(%d): %s", x->arg, strerror(errno));
 }
 
 static void msync_flush(struct flush_ctx *x)
 {
-    if (msync(x->base, x->maplen, MS_SYNC) != 0) wres_fail(x->w, "error: msync: %s", strerror(errno));
+    if (msync(x->base, x->maplen, MS_SYNC) != 0) wres_fail(x->w, "msync: %s", strerror(errno));
 }
 
 static void msync_ranges_flush(struct flush_ctx *x)
 {
     for (size_t i = 0; i < x->nr; i++)
         if (msync(x->base + x->ranges[i].off, x->ranges[i].len, MS_SYNC) != 0)
-            wres_fail(x->w, "error: msync range: %s", strerror(errno));
+            wres_fail(x->w, "msync range: %s", strerror(errno));
 }
 
 static void fdatasync_flush(struct flush_ctx *x)
 {
-    if (fdatasync(x->fd) != 0) wres_fail(x->w, "error: fdatasync: %s", strerror(errno));
+    if (fdatasync(x->fd) != 0) wres_fail(x->w, "fdatasync: %s", strerror(errno));
 }
 
 /* The floor: a file of the store's size in the same directory, laid out
@@ -41,17 +41,17 @@ static void floor_setup(struct flush_ctx *x)
 {
     const struct flush_case *c = x->c;
     x->fd = open(c->floor_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (x->fd < 0) wres_fail(x->w, "error: open %s: %s", c->floor_path, strerror(errno));
+    if (x->fd < 0) wres_fail(x->w, "open %s: %s", c->floor_path, strerror(errno));
     unlink(c->floor_path); /* gone even if we are killed */
     uint64_t fsize = c->st.slots * c->st.max_val + 65536;
     x->blocks = fsize / (c->vsize ? c->vsize : 1);
     char *z = calloc(1, 1 << 16);
-    if (!z) wres_fail(x->w, "error: out of memory");
+    if (!z) wres_fail(x->w, "out of memory");
     for (uint64_t off = 0; off < fsize; off += 1 << 16)
         if (pwrite(x->fd, z, 1 << 16, (off_t)off) != 1 << 16)
-            wres_fail(x->w, "error: laying out the floor file: %s", strerror(errno));
+            wres_fail(x->w, "laying out the floor file: %s", strerror(errno));
     free(z);
-    if (fsync(x->fd) != 0) wres_fail(x->w, "error: fsync of the floor file: %s", strerror(errno));
+    if (fsync(x->fd) != 0) wres_fail(x->w, "fsync of the floor file: %s", strerror(errno));
 }
 
 static void floor_teardown(struct flush_ctx *x)

@@ -24,7 +24,7 @@ struct uring {
 static void uring_setup(struct flush_ctx *x)
 {
     struct uring *u = calloc(1, sizeof *u);
-    if (!u) wres_fail(x->w, "error: out of memory");
+    if (!u) wres_fail(x->w, "out of memory");
     struct io_uring_params p;
     memset(&p, 0, sizeof p);
     if (x->arg & U_SQPOLL) { p.flags |= IORING_SETUP_SQPOLL; p.sq_thread_idle = 100; }
@@ -34,13 +34,13 @@ static void uring_setup(struct flush_ctx *x)
     int rc = io_uring_queue_init_params(depth, &u->ring, &p);
     if (rc < 0) {
         if ((x->arg & U_SQPOLL) && (rc == -EPERM || rc == -EACCES))
-            wres_fail(x->w, "not permitted: IORING_SETUP_SQPOLL: %s (needs CAP_SYS_NICE before 5.11)", strerror(-rc));
-        wres_fail(x->w, "unsupported: io_uring_queue_init(%s): %s", x->c->s->name, strerror(-rc));
+            wres_refuse(x->w, BENCH_NOT_PERMITTED, "IORING_SETUP_SQPOLL: %s (needs CAP_SYS_NICE before 5.11)", strerror(-rc));
+        wres_refuse(x->w, BENCH_UNSUPPORTED, "io_uring_queue_init(%s): %s", x->c->s->name, strerror(-rc));
     }
     u->ufd = x->fd;
     if (x->arg & U_REGFILE) {
         rc = io_uring_register_files(&u->ring, &x->fd, 1);
-        if (rc < 0) wres_fail(x->w, "unsupported: io_uring_register_files: %s", strerror(-rc));
+        if (rc < 0) wres_refuse(x->w, BENCH_UNSUPPORTED, "io_uring_register_files: %s", strerror(-rc));
         u->ufd = 0;
         u->sqe_flags |= IOSQE_FIXED_FILE;
     }
@@ -64,15 +64,15 @@ static void reap(struct flush_ctx *x, unsigned want)
     for (unsigned i = 0; i < want; i++) {
         struct io_uring_cqe *cqe;
         int rc = io_uring_wait_cqe(&u->ring, &cqe);
-        if (rc < 0) wres_fail(x->w, "error: io_uring_wait_cqe: %s", strerror(-rc));
+        if (rc < 0) wres_fail(x->w, "io_uring_wait_cqe: %s", strerror(-rc));
         int res = cqe->res;
         unsigned long long ud = cqe->user_data;
         io_uring_cqe_seen(&u->ring, cqe);
         if (res < 0) {
             if ((x->arg & U_IOPOLL) && (res == -EOPNOTSUPP || res == -EINVAL))
-                wres_fail(x->w, "rejected: IORING_SETUP_IOPOLL ring answered fsync with res=%d (%s) (fio issue #1577); "
+                wres_refuse(x->w, BENCH_REJECTED, "IORING_SETUP_IOPOLL ring answered fsync with res=%d (%s) (fio issue #1577); "
                                 "0 flushes counted", res, strerror(-res));
-            wres_fail(x->w, "error: completion %llu res=%d (%s)", ud, res, strerror(-res));
+            wres_fail(x->w, "completion %llu res=%d (%s)", ud, res, strerror(-res));
         }
     }
 }
@@ -85,7 +85,7 @@ static struct io_uring_sqe *sqe_get(struct flush_ctx *x)
         io_uring_submit(&u->ring);
         sqe = io_uring_get_sqe(&u->ring);
     }
-    if (!sqe) wres_fail(x->w, "error: submission queue full");
+    if (!sqe) wres_fail(x->w, "submission queue full");
     return sqe;
 }
 
@@ -93,7 +93,7 @@ static void submit(struct flush_ctx *x)
 {
     struct uring *u = x->priv;
     int rc = io_uring_submit(&u->ring);
-    if (rc < 0) wres_fail(x->w, "error: io_uring_submit: %s", strerror(-rc));
+    if (rc < 0) wres_fail(x->w, "io_uring_submit: %s", strerror(-rc));
 }
 
 static void prep_fsync(struct flush_ctx *x)
@@ -146,7 +146,7 @@ static void uring_sfr_batched_flush(struct flush_ctx *x)
 #else
 static void uring_setup(struct flush_ctx *x)
 {
-    wres_fail(x->w, "unsupported: built without liburing");
+    wres_refuse(x->w, BENCH_UNSUPPORTED, "built without liburing");
 }
 #define uring_teardown NULL
 #define uring_fsync_flush NULL

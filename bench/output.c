@@ -1,6 +1,6 @@
 /*
  * output.c - a benchmark run as a terminal table, CSV, and versioned JSON
- * (schema "splsuite-bench/1", described in docs/benchmarks.md). The JSON
+ * (schema "splsuite-bench/2", described in docs/benchmarks.md). The JSON
  * also carries a Google Benchmark "benchmarks" array for the ops rows so
  * compare.py can read it, and the figures the issue's targets are judged on.
  */
@@ -18,132 +18,26 @@
 
 static const char *impl_label(const struct bench_opts *o, int i) { return o->impls[i].label; }
 
+/* The targets of issue 5 (measured, never asserted): each workload judges its own rows. */
+
 /* ratio of row r's primary figure to the same case on implementation 0,
  * oriented "contender / baseline" as compare.py does; NAN if unknown. */
 static double ratio_vs_first(const struct bench_results *rs, const struct bres *r)
 {
-    if (r->impl == 0 || r->status[0]) return NAN;
+    if (r->impl == 0 || r->status != BENCH_OK) return NAN;
     for (int i = 0; i < rs->n; i++) {
         const struct bres *b = &rs->r[i];
         if (b->wl == r->wl && b->impl == 0 && strcmp(b->name, r->name) == 0)
-            return b->median > 0 && !b->status[0] ? r->median / b->median : NAN;
+            return b->median > 0 && b->status == BENCH_OK ? r->median / b->median : NAN;
     }
     return NAN;
 }
 
-static const struct bres *find(const struct bench_results *rs, const struct bench_workload *wl, const char *name, int impl)
-{
-    for (int i = 0; i < rs->n; i++)
-        if (rs->r[i].wl == wl && rs->r[i].impl == impl && strcmp(rs->r[i].name, name) == 0) return &rs->r[i];
-    return NULL;
-}
-
-static json_object *jd(double v) { return isfinite(v) ? json_object_new_double(v) : NULL; }
-
-/* ---- targets of issue 5: measured, never asserted ----------------------- */
 static json_object *targets_json(const struct bench_opts *o, const struct bench_results *rs, FILE *human)
 {
     json_object *arr = json_object_new_array();
-    char line[512];
-    /* 1. reference >= original on single-process set and get */
-    for (int ii = 1; ii < o->nimpls; ii++) {
-        if (strncmp(o->impls[ii].label, "ref", 3) == 0 && strncmp(o->impls[0].label, "ref", 3) == 0) continue;
-        for (int i = 0; i < rs->n; i++) {
-            const struct bres *b = &rs->r[i];
-            if (b->wl != &bench_wl_ops || b->impl != 0 || b->status[0]) continue;
-            if (strncmp(b->name, "set/", 4) != 0 && strncmp(b->name, "get/", 4) != 0) continue;
-            const struct bres *c = find(rs, &bench_wl_ops, b->name, ii);
-            if (!c || c->status[0] || b->median <= 0) continue;
-            double speedup = c->median / b->median; /* other ns/op over first ns/op */
-            json_object *bc, *cc;
-            double cpu_q = json_object_object_get_ex(b->extra, "cpu_ns_per_op", &bc) &&
-                                   json_object_object_get_ex(c->extra, "cpu_ns_per_op", &cc) && json_object_get_double(bc) > 0
-                               ? json_object_get_double(cc) / json_object_get_double(bc) : NAN;
-            json_object *t = json_object_new_object();
-            json_object_object_add(t, "target", json_object_new_string("first implementation at least as fast as the other on single-process set/get"));
-            json_object_object_add(t, "case", json_object_new_string(b->name));
-            json_object_object_add(t, "baseline", json_object_new_string(impl_label(o, 0)));
-            json_object_object_add(t, "other", json_object_new_string(impl_label(o, ii)));
-            json_object_object_add(t, "measured", jd(speedup));
-            json_object_object_add(t, "figure", json_object_new_string("other ns/op / baseline ns/op (>= 1: baseline as fast or faster)"));
-            json_object_object_add(t, "measured_cpu", jd(cpu_q));
-            json_object_object_add(t, "goal", json_object_new_double(1.0));
-            json_object_object_add(t, "met", json_object_new_boolean(speedup >= 1.0));
-            json_object_array_add(arr, t);
-            snprintf(line, sizeof line, "  %-28s %s/%s ns/op = %.2f wall, %.2f cpu (goal >= 1.00) %s", b->name,
-                     impl_label(o, ii), impl_label(o, 0), speedup, cpu_q, speedup >= 1.0 ? "met" : "NOT met");
-            if (human) fprintf(human, "%s\n", line);
-        }
-    }
-    /* 2. event-bus wake p50 within 1.3x of the eventfd floor */
-    for (int ii = 0; ii < o->nimpls; ii++) {
-        const struct bres *bus = find(rs, &bench_wl_wake, "bus", ii), *fl = find(rs, &bench_wl_wake, "eventfd", ii);
-        if (!bus || !fl || bus->status[0] || fl->status[0] || fl->median <= 0) continue;
-        double q = bus->median / fl->median;
-        json_object *t = json_object_new_object();
-        json_object_object_add(t, "target", json_object_new_string("event-bus wake p50 within 1.3x of the raw eventfd ping-pong"));
-        json_object_object_add(t, "implementation", json_object_new_string(impl_label(o, ii)));
-        json_object_object_add(t, "bus_p50_ns", json_object_new_double(bus->median));
-        json_object_object_add(t, "eventfd_p50_ns", json_object_new_double(fl->median));
-        json_object_object_add(t, "measured", jd(q));
-        json_object_object_add(t, "goal", json_object_new_double(1.3));
-        json_object_object_add(t, "met", json_object_new_boolean(q <= 1.3));
-        json_object_array_add(arr, t);
-        if (human)
-            fprintf(human, "  wake bus/eventfd p50 [%s]: %.0f / %.0f ns = %.2fx (goal <= 1.30) %s\n", impl_label(o, ii),
-                    bus->median, fl->median, q, q <= 1.3 ? "met" : "NOT met");
-    }
-    /* 3. sparse dirty sets: best io_uring >= 1.5x msync flushes/s, p99 <= 1.5x floor */
-    for (int ii = 0; ii < o->nimpls; ii++) {
-        for (int i = 0; i < rs->n; i++) {
-            const struct bres *ms = &rs->r[i];
-            if (ms->wl != &bench_wl_flush || ms->impl != ii || ms->status[0] || strncmp(ms->name, "msync/", 6) != 0) continue;
-            const char *rest = ms->name + 6; /* "d:N/v:V" */
-            unsigned long long d = 0, v = 0;
-            if (sscanf(rest, "d:%llu/v:%llu", &d, &v) != 2 || d * 16 > o->slots) continue; /* sparse only */
-            const struct bres *best = NULL;
-            for (int j = 0; j < rs->n; j++) {
-                const struct bres *u = &rs->r[j];
-                const char *sl = strchr(u->name, '/');
-                if (u->wl != &bench_wl_flush || u->impl != ii || u->status[0] || !strstr(u->name, "uring") ||
-                    strstr(u->name, "iopoll") || !sl ||
-                    strcmp(sl + 1, rest) != 0)
-                    continue;
-                if (!best || u->median > best->median) best = u;
-            }
-            char fname[64];
-            snprintf(fname, sizeof fname, "floor/v:%llu", v);
-            const struct bres *fl = find(rs, &bench_wl_flush, fname, ii);
-            if (!best) continue;
-            double q = best->median / ms->median;
-            double p99 = best->has_sync_hist ? (double)spl_hist_percentile(&best->sync_hist, 99) : NAN;
-            double fp99 = fl && fl->has_sync_hist && !fl->status[0] ? (double)spl_hist_percentile(&fl->sync_hist, 99) : NAN;
-            json_object *t = json_object_new_object();
-            json_object_object_add(t, "target", json_object_new_string("sparse dirty set: best io_uring >= 1.5x whole-map msync flushes/s, p99 <= 1.5x pwrite+fdatasync floor"));
-            json_object_object_add(t, "implementation", json_object_new_string(impl_label(o, ii)));
-            json_object_object_add(t, "case", json_object_new_string(rest));
-            json_object_object_add(t, "best_uring", json_object_new_string(best->name));
-            json_object_object_add(t, "flushes_per_s_ratio", jd(q));
-            json_object_object_add(t, "p99_ns", jd(p99));
-            json_object_object_add(t, "floor_p99_ns", jd(fp99));
-            double pq = fp99 > 0 ? p99 / fp99 : NAN;
-            json_object_object_add(t, "p99_ratio", jd(pq));
-            /* the p50 of the flush call alone is steadier than flushes/s on a loaded machine */
-            double mp50 = ms->has_sync_hist ? (double)spl_hist_percentile(&ms->sync_hist, 50) : NAN;
-            double bp50 = best->has_sync_hist ? (double)spl_hist_percentile(&best->sync_hist, 50) : NAN;
-            json_object_object_add(t, "msync_p50_over_best_p50", jd(bp50 > 0 ? mp50 / bp50 : NAN));
-            json_object_object_add(t, "note", json_object_new_string(
-                "best of several io_uring strategies against one msync: on a noisy machine the maximum of several "
-                "medians is biased upwards; check the spread and repeat"));
-            bool met = q >= 1.5 && isfinite(pq) && pq <= 1.5;
-            json_object_object_add(t, "met", json_object_new_boolean(met));
-            json_object_array_add(arr, t);
-            if (human)
-                fprintf(human, "  flush %s [%s]: %s %.2fx msync flushes/s (goal >= 1.50), sync p99 %.2fx floor (goal <= 1.50) %s;"
-                               " msync/best sync p50 %.2fx\n",
-                        rest, impl_label(o, ii), best->name, q, pq, met ? "met" : "NOT met", bp50 > 0 ? mp50 / bp50 : NAN);
-        }
-    }
+    for (int w = 0; bench_workloads[w]; w++)
+        if (bench_workloads[w]->targets) bench_workloads[w]->targets(o, rs, arr, human);
     return arr;
 }
 
@@ -154,12 +48,12 @@ static json_object *row_json(const struct bench_opts *o, const struct bench_resu
     json_object_object_add(j, "name", json_object_new_string(r->name));
     json_object_object_add(j, "implementation", json_object_new_string(impl_label(o, r->impl)));
     json_object_object_add(j, "impl_index", json_object_new_int(r->impl));
-    const char *st = r->status[0] ? r->status : "ok";
-    json_object_object_add(j, "status", json_object_new_string(st));
+    json_object_object_add(j, "status", json_object_new_string(bench_outcome_name(r->status)));
+    json_object_object_add(j, "reason", r->status != BENCH_OK ? json_object_new_string(r->reason) : NULL);
     json_object_object_add(j, "unit", json_object_new_string(r->unit));
     json_object_object_add(j, "lower_is_better", json_object_new_boolean(r->lower_is_better));
     json_object_object_add(j, "params", json_object_get(r->params));
-    if (!r->status[0] && r->nreps > 0) {
+    if (!r->status != BENCH_OK && r->nreps > 0) {
         json_object_object_add(j, "median", json_object_new_double(r->median));
         json_object_object_add(j, "min", json_object_new_double(r->min));
         json_object_object_add(j, "max", json_object_new_double(r->max));
@@ -186,7 +80,7 @@ static void gbench_entries(const struct bench_opts *o, const struct bench_result
     int family = 0;
     for (int i = 0; i < rs->n; i++) {
         const struct bres *r = &rs->r[i];
-        if (r->wl != &bench_wl_ops || r->status[0] || r->nreps == 0) continue;
+        if (r->wl != &bench_wl_ops || r->status != BENCH_OK || r->nreps == 0) continue;
         char name[256];
         snprintf(name, sizeof name, "%s/ops/%s", impl_label(o, r->impl), r->name);
         for (int k = 0; k < r->nreps; k++) {
@@ -345,8 +239,9 @@ void bench_table(const struct bench_opts *o, const struct bench_results *rs, FIL
         for (int i = 0; i < rs->n; i++) {
             const struct bres *r = &rs->r[i];
             if (r->wl != wl) continue;
-            if (r->status[0]) {
-                fprintf(out, "%-38s %-20s %s\n", r->name, impl_label(o, r->impl), r->status);
+            if (r->status != BENCH_OK) {
+                fprintf(out, "%-38s %-20s %s: %s\n", r->name, impl_label(o, r->impl), bench_outcome_name(r->status),
+                        r->reason);
                 continue;
             }
             char med[16], rate[16], p50[16] = "-", p99[16] = "-", mx[16] = "-", q[16] = "-", cpu[16] = "-";
@@ -376,15 +271,27 @@ void bench_table(const struct bench_opts *o, const struct bench_results *rs, FIL
     json_object_put(t);
 }
 
+/* RFC 4180: quoted, inner quotes doubled (a reason may hold commas and quotes) */
+static void csv_quoted(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
 void bench_csv(const struct bench_opts *o, const struct bench_results *rs, FILE *out)
 {
-    fprintf(out, "workload,name,implementation,status,unit,median,min,max,spread_pct,rate_per_s,iterations,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,ratio_vs_first\n");
+    fprintf(out, "workload,name,implementation,status,reason,unit,median,min,max,spread_pct,rate_per_s,iterations,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,ratio_vs_first\n");
     for (int i = 0; i < rs->n; i++) {
         const struct bres *r = &rs->r[i];
         const struct spl_hist *h = r->has_sync_hist ? &r->sync_hist : r->has_hist ? &r->hist : NULL;
-        fprintf(out, "%s,%s,%s,\"%s\",%s", r->wl->name, r->name, impl_label(o, r->impl),
-                r->status[0] ? r->status : "ok", r->unit);
-        if (r->status[0]) { fprintf(out, ",,,,,,,,,,,,\n"); continue; }
+        fprintf(out, "%s,%s,%s,%s,", r->wl->name, r->name, impl_label(o, r->impl), bench_outcome_name(r->status));
+        csv_quoted(out, r->reason);
+        fprintf(out, ",%s", r->unit);
+        if (r->status != BENCH_OK) { fprintf(out, ",,,,,,,,,,,,\n"); continue; }
         fprintf(out, ",%.3f,%.3f,%.3f,%.2f,%.3f,%llu", r->median, r->min, r->max, r->spread_pct, r->rate_median,
                 (unsigned long long)r->iterations);
         if (h && h->count)

@@ -42,6 +42,32 @@ struct bres *bench_result_new(struct bench_results *rs, const struct bench_workl
     return r;
 }
 
+const struct bres *bench_row(const struct bench_results *rs, const struct bench_workload *wl, const char *name,
+                             int impl)
+{
+    for (int i = 0; i < rs->n; i++)
+        if (rs->r[i].wl == wl && rs->r[i].impl == impl && strcmp(rs->r[i].name, name) == 0) return &rs->r[i];
+    return NULL;
+}
+
+const char *bench_param_str(const struct bres *r, const char *key)
+{
+    json_object *v;
+    return json_object_object_get_ex(r->params, key, &v) && json_object_is_type(v, json_type_string)
+               ? json_object_get_string(v) : "";
+}
+
+uint64_t bench_param_u64(const struct bres *r, const char *key)
+{
+    json_object *v;
+    return json_object_object_get_ex(r->params, key, &v) ? json_object_get_uint64(v) : 0;
+}
+
+json_object *bench_json_double(double v)
+{
+    return isfinite(v) ? json_object_new_double(v) : NULL;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -81,13 +107,31 @@ void bench_results_free(struct bench_results *rs)
     memset(rs, 0, sizeof *rs);
 }
 
-void bench_status(struct bres *r, const char *fmt, ...)
+const char *bench_outcome_name(enum bench_outcome s)
 {
-    if (r->status[0]) return; /* keep the first reason */
+    switch (s) {
+    case BENCH_OK: return "ok";
+    case BENCH_UNSUPPORTED: return "unsupported";
+    case BENCH_NOT_PERMITTED: return "not permitted";
+    case BENCH_REJECTED: return "rejected";
+    case BENCH_ERROR: break;
+    }
+    return "error";
+}
+
+void bench_status(struct bres *r, enum bench_outcome st, const char *fmt, ...)
+{
+    if (r->status != BENCH_OK) return; /* keep the first reason */
+    r->status = st == BENCH_OK ? BENCH_ERROR : st;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->status, sizeof r->status, fmt, ap);
+    vsnprintf(r->reason, sizeof r->reason, fmt, ap);
     va_end(ap);
+}
+
+void bench_status_from(struct bres *r, const struct wres *w)
+{
+    bench_status(r, w->outcome != BENCH_OK ? w->outcome : BENCH_ERROR, "%s", w->why);
 }
 
 static uint64_t progress_t0;

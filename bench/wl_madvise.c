@@ -220,7 +220,7 @@ static void run_one(struct bench_opts *o, int ii, struct madv_case *c, struct br
     struct bench_store *st = &c->st;
     uint64_t vs = 4096, nkeys = o->slots;
     if (bench_store_create(o, im, "bench-madv", o->slots, vs, nkeys, vs, st, r->extra, why, sizeof why) != 0) {
-        bench_status(r, "error: store setup: %s", why);
+        bench_status(r, BENCH_ERROR, "store setup: %s", why);
         return;
     }
     c->im = im;
@@ -234,10 +234,10 @@ static void run_one(struct bench_opts *o, int ii, struct madv_case *c, struct br
     char cname[200];
     snprintf(cname, sizeof cname, "madvise/%s/%s", r->name, im->label);
     if (!sh || c->ack < 0 || bench_spawn(sh, madv_worker, c, cpus, pids, cname) != 0) {
-        bench_status(r, "error: cannot start workers");
+        bench_status(r, BENCH_ERROR, "cannot start workers");
     } else if (bench_run_wait(sh, pids, nw, 0, 120ull * 1000000000ull) != 0) {
         for (int i = 0; i < nw; i++)
-            if (sh->w[i].failed) { bench_status(r, "error: %s", sh->w[i].why); break; }
+            if (sh->w[i].failed) { bench_status_from(r, &sh->w[i]); break; }
     } else if (r->nreps < BENCH_MAX_REPS) {
         const struct wres *w = &sh->w[nw - 1];
         struct spl_hist h;
@@ -289,7 +289,7 @@ static int wl_madvise_run(struct bench_opts *o, struct bench_results *rs)
                 r->has_hist = true;
                 const char *const need[] = {"create", "open", "get", "shard_claim", "shard_release", "madvise", NULL};
                 const char *miss = mo == M_RAW ? NULL : spl_impl_missing(&o->impls[ii], need);
-                if (miss) bench_status(r, "unsupported: implementation lacks splinter_%s", miss);
+                if (miss) bench_status(r, BENCH_UNSUPPORTED, "implementation lacks splinter_%s", miss);
             }
     for (int rep = 0; rep < o->reps; rep++)
         for (int mo = 0; mo < 3; mo++)
@@ -297,7 +297,7 @@ static int wl_madvise_run(struct bench_opts *o, struct bench_results *rs)
                 for (int ii = 0; ii < o->nimpls; ii++) {
                     snprintf(name, sizeof name, "%s/%s", modes[mo], advices[a].name);
                     struct bres *r = bench_result_find(rs, &bench_wl_madvise, name, ii);
-                    if (r->status[0]) continue;
+                    if (r->status != BENCH_OK) continue;
                     bench_progress(o, "madvise %s [%s] rep %d/%d", name, o->impls[ii].label, rep + 1, o->reps);
                     struct madv_case c = {.o = o, .mode = (enum mode)mo, .adv = a, .calls = calls[mo]};
                     run_one(o, ii, &c, r);

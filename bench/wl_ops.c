@@ -12,6 +12,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,11 +206,11 @@ static void run_case(struct bench_opts *o, int ii, struct ops_case *c, struct br
     struct bench_store *st = &c->st;
     uint64_t max_val = c->vsize < 8 ? 8 : c->vsize;
     if (bench_store_create(o, im, tag, o->slots, max_val, c->nkeys, c->vsize, st, r->extra, why, sizeof why) != 0) {
-        bench_status(r, "error: store setup: %s", why);
+        bench_status(r, BENCH_ERROR, "store setup: %s", why);
         return;
     }
     if (c->place && bench_store_place(st, c->place, r->extra, why, sizeof why) != 0) {
-        bench_status(r, "error: placement: %s", why);
+        bench_status(r, BENCH_ERROR, "placement: %s", why);
         bench_store_remove(im, st);
         return;
     }
@@ -223,12 +224,12 @@ static void run_case(struct bench_opts *o, int ii, struct ops_case *c, struct br
     char cname[200];
     snprintf(cname, sizeof cname, "ops/%s/%s", r->name, im->label);
     if (!sh || bench_spawn(sh, ops_worker, c, cpu_of, pids, cname) != 0) {
-        bench_status(r, "error: cannot start workers");
+        bench_status(r, BENCH_ERROR, "cannot start workers");
     } else {
         uint64_t timeout = (o->warmup_ns + o->run_ns) * 4 + 20ull * 1000000000ull;
         if (bench_run_wait(sh, pids, nw, 0, timeout) != 0) {
             for (int i = 0; i < nw; i++)
-                if (sh->w[i].failed) { bench_status(r, "error: %s", sh->w[i].why); break; }
+                if (sh->w[i].failed) { bench_status_from(r, &sh->w[i]); break; }
         } else if (r->nreps < BENCH_MAX_REPS) {
             double total_rate = 0, cpu = 0, eag = 0;
             uint64_t ops = 0;
@@ -301,8 +302,8 @@ static void run_all_impls(struct bench_opts *o, struct bench_results *rs, struct
             struct bres *r = bench_result_find(rs, &bench_wl_ops, name, ii);
             const char *const needs[] = {"create", "open", "set", need, NULL};
             const char *miss = spl_impl_missing(&o->impls[ii], needs);
-            if (miss) { bench_status(r, "unsupported: implementation lacks splinter_%s", miss); continue; }
-            if (r->status[0]) continue;
+            if (miss) { bench_status(r, BENCH_UNSUPPORTED, "implementation lacks splinter_%s", miss); continue; }
+            if (r->status != BENCH_OK) continue;
             bench_progress(o, "ops %s [%s] rep %d/%d", name, o->impls[ii].label, rep + 1, o->reps);
             run_case(o, ii, c, r, "bench-ops");
         }
@@ -363,8 +364,45 @@ void ops_pair_measure(struct bench_opts *o, int ii, uint64_t vsize, const cpu_se
     if (!json_object_object_length(r->params)) params(r, &c, o->slots, 50);
     const char *const needs[] = {"create", "open", "set", "get", NULL};
     const char *miss = spl_impl_missing(&o->impls[ii], needs);
-    if (miss) { bench_status(r, "unsupported: implementation lacks splinter_%s", miss); return; }
+    if (miss) { bench_status(r, BENCH_UNSUPPORTED, "implementation lacks splinter_%s", miss); return; }
     run_case(o, ii, &c, r, "bench-numa");
+}
+
+/* Target 1 of issue 5: the first implementation at least as fast as every
+ * other (not both references) on single-process set and get. */
+static void ops_targets(const struct bench_opts *o, const struct bench_results *rs, json_object *arr, FILE *human)
+{
+    for (int ii = 1; ii < o->nimpls; ii++) {
+        if (strncmp(o->impls[ii].label, "ref", 3) == 0 && strncmp(o->impls[0].label, "ref", 3) == 0) continue;
+        for (int i = 0; i < rs->n; i++) {
+            const struct bres *b = &rs->r[i];
+            if (b->wl != &bench_wl_ops || b->impl != 0 || b->status != BENCH_OK) continue;
+            const char *op = bench_param_str(b, "op");
+            if (strcmp(op, "set") != 0 && strcmp(op, "get") != 0) continue;
+            const struct bres *c = bench_row(rs, &bench_wl_ops, b->name, ii);
+            if (!c || c->status != BENCH_OK || b->median <= 0) continue;
+            double speedup = c->median / b->median; /* other ns/op over first ns/op */
+            json_object *bc, *cc;
+            double cpu_q = json_object_object_get_ex(b->extra, "cpu_ns_per_op", &bc) &&
+                                   json_object_object_get_ex(c->extra, "cpu_ns_per_op", &cc) && json_object_get_double(bc) > 0
+                               ? json_object_get_double(cc) / json_object_get_double(bc) : NAN;
+            json_object *t = json_object_new_object();
+            json_object_object_add(t, "target", json_object_new_string("first implementation at least as fast as the other on single-process set/get"));
+            json_object_object_add(t, "case", json_object_new_string(b->name));
+            json_object_object_add(t, "baseline", json_object_new_string(o->impls[0].label));
+            json_object_object_add(t, "other", json_object_new_string(o->impls[ii].label));
+            json_object_object_add(t, "measured", bench_json_double(speedup));
+            json_object_object_add(t, "figure", json_object_new_string("other ns/op / baseline ns/op (>= 1: baseline as fast or faster)"));
+            json_object_object_add(t, "measured_cpu", bench_json_double(cpu_q));
+            json_object_object_add(t, "goal", json_object_new_double(1.0));
+            json_object_object_add(t, "met", json_object_new_boolean(speedup >= 1.0));
+            json_object_array_add(arr, t);
+            char line[512];
+            snprintf(line, sizeof line, "  %-28s %s/%s ns/op = %.2f wall, %.2f cpu (goal >= 1.00) %s", b->name,
+                     o->impls[ii].label, o->impls[0].label, speedup, cpu_q, speedup >= 1.0 ? "met" : "NOT met");
+            if (human) fprintf(human, "%s\n", line);
+        }
+    }
 }
 
 static const char *const ops_options[] = {"time", "warmup", "slots", "value-size", "fill", "procs", "ops", "seed", NULL};
@@ -373,4 +411,5 @@ const struct bench_workload bench_wl_ops = {
     .help = "ns/op of each operation, single process and multi-process mixes",
     .options = ops_options,
     .run = wl_ops_run,
+    .targets = ops_targets,
 };

@@ -143,7 +143,7 @@ void wake_measure(struct bench_opts *o, int ii, const char *kind, const cpu_set_
     const char *const need_bus[] = {"create", "open", "set", "event_bus_init", "event_bus_open", "event_bus_wait", NULL};
     const char *const need_sig[] = {"create", "open", "set", "watch_register", "get_signal_count", NULL};
     const char *miss = k == 0 ? spl_impl_missing(im, need_bus) : k == 2 ? spl_impl_missing(im, need_sig) : NULL;
-    if (miss) { bench_status(r, "unsupported: implementation lacks splinter_%s", miss); return; }
+    if (miss) { bench_status(r, BENCH_UNSUPPORTED, "implementation lacks splinter_%s", miss); return; }
     if (!r->has_hist) {
         spl_hist_init(&r->hist, SPL_HIST_DEFAULT_SUB_BITS);
         r->has_hist = true;
@@ -153,11 +153,11 @@ void wake_measure(struct bench_opts *o, int ii, const char *kind, const cpu_set_
     memset(&st, 0, sizeof st);
     if (k != 1) {
         if (bench_store_create(o, im, "bench-wake", 64, 64, 0, 0, &st, r->extra, why, sizeof why) != 0) {
-            bench_status(r, "error: store setup: %s", why);
+            bench_status(r, BENCH_ERROR, "store setup: %s", why);
             return;
         }
         if (place && bench_store_place(&st, place, r->extra, why, sizeof why) != 0) {
-            bench_status(r, "error: placement: %s", why);
+            bench_status(r, BENCH_ERROR, "placement: %s", why);
             bench_store_remove(im, &st);
             return;
         }
@@ -170,13 +170,13 @@ void wake_measure(struct bench_opts *o, int ii, const char *kind, const cpu_set_
     char cname[200];
     snprintf(cname, sizeof cname, "wake/%s/%s", r->name, im->label);
     if (c.ping < 0 || c.ack < 0 || !sh) {
-        bench_status(r, "error: eventfd/mmap: %s", strerror(errno));
+        bench_status(r, BENCH_ERROR, "eventfd/mmap: %s", strerror(errno));
     } else if (bench_spawn(sh, wake_worker, &c, cpus, pids, cname) != 0) {
-        bench_status(r, "error: cannot start workers");
+        bench_status(r, BENCH_ERROR, "cannot start workers");
     } else if (bench_run_wait(sh, pids, 2, 0, 60ull * 1000000000ull) != 0) {
         /* the waiter knows why a round trip broke; the writer only that it did */
         for (int i = 1; i >= 0; i--)
-            if (sh->w[i].failed) { bench_status(r, "error: %s", sh->w[i].why); break; }
+            if (sh->w[i].failed) { bench_status_from(r, &sh->w[i]); break; }
     } else if (r->nreps < BENCH_MAX_REPS) {
         struct spl_hist h;
         spl_hist_init(&h, SPL_HIST_DEFAULT_SUB_BITS);
@@ -212,7 +212,7 @@ static int wl_wake_run(struct bench_opts *o, struct bench_results *rs)
         for (int k = 0; k < 3; k++)
             for (int ii = 0; ii < o->nimpls; ii++) {
                 struct bres *r = bench_result_find(rs, &bench_wl_wake, kinds[k], ii);
-                if (r->status[0]) continue;
+                if (r->status != BENCH_OK) continue;
                 bench_progress(o, "wake %s [%s] rep %d/%d", kinds[k], o->impls[ii].label, rep + 1, o->reps);
                 wake_measure(o, ii, kinds[k], cpus, r, NULL);
             }
@@ -227,10 +227,33 @@ static int wl_wake_run(struct bench_opts *o, struct bench_results *rs)
     return 0;
 }
 
+/* Target 2 of issue 5: the event-bus wake p50 within 1.3x of the raw eventfd floor. */
+static void wake_targets(const struct bench_opts *o, const struct bench_results *rs, json_object *arr, FILE *human)
+{
+    for (int ii = 0; ii < o->nimpls; ii++) {
+        const struct bres *bus = bench_row(rs, &bench_wl_wake, "bus", ii), *fl = bench_row(rs, &bench_wl_wake, "eventfd", ii);
+        if (!bus || !fl || bus->status != BENCH_OK || fl->status != BENCH_OK || fl->median <= 0) continue;
+        double q = bus->median / fl->median;
+        json_object *t = json_object_new_object();
+        json_object_object_add(t, "target", json_object_new_string("event-bus wake p50 within 1.3x of the raw eventfd ping-pong"));
+        json_object_object_add(t, "implementation", json_object_new_string(o->impls[ii].label));
+        json_object_object_add(t, "bus_p50_ns", json_object_new_double(bus->median));
+        json_object_object_add(t, "eventfd_p50_ns", json_object_new_double(fl->median));
+        json_object_object_add(t, "measured", bench_json_double(q));
+        json_object_object_add(t, "goal", json_object_new_double(1.3));
+        json_object_object_add(t, "met", json_object_new_boolean(q <= 1.3));
+        json_object_array_add(arr, t);
+        if (human)
+            fprintf(human, "  wake bus/eventfd p50 [%s]: %.0f / %.0f ns = %.2fx (goal <= 1.30) %s\n", o->impls[ii].label,
+                    bus->median, fl->median, q, q <= 1.3 ? "met" : "NOT met");
+    }
+}
+
 static const char *const wake_options[] = {"iterations", "pin", NULL};
 const struct bench_workload bench_wl_wake = {
     .name = "wake",
     .help = "cross-process wake latency: event bus, raw eventfd floor, signal groups",
     .options = wake_options,
     .run = wl_wake_run,
+    .targets = wake_targets,
 };

@@ -90,15 +90,27 @@ void wres_hist_to(const struct wres *w, struct spl_hist *h, bool sync)
     spl_hist_free(&t);
 }
 
+static void __attribute__((noreturn)) wres_vfail(struct wres *w, enum bench_outcome why, const char *fmt, va_list ap)
+{
+    vsnprintf(w->why, sizeof w->why, fmt, ap);
+    w->outcome = why;
+    w->failed = 1;
+    w->done = 1;
+    _exit(1); /* a worker process ends here; the driver reads why from w */
+}
+
 void wres_fail(struct wres *w, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(w->why, sizeof w->why, fmt, ap);
-    va_end(ap);
-    w->failed = 1;
-    w->done = 1;
-    _exit(1);
+    wres_vfail(w, BENCH_ERROR, fmt, ap);
+}
+
+void wres_refuse(struct wres *w, enum bench_outcome why, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    wres_vfail(w, why, fmt, ap);
 }
 
 void bench_pin_plan(const struct bench_opts *o, int nworkers, cpu_set_t *cpus_of)

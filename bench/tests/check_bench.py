@@ -43,7 +43,7 @@ def run(splsuite, wl, plot, tmp):
         print(f"FAIL: {' '.join(cmd)} exited {p.returncode}")
         return 1
     d = json.load(open(out))
-    check(d.get("schema") == "splsuite-bench/1", "schema")
+    check(d.get("schema") == "splsuite-bench/2", "schema")
     check("kernel" in json.dumps(d.get("machine", {})), "machine block")
     check([i["label"] for i in d["implementations"]] == ["ref", "ref-file"], "implementations")
     rows = [r for r in d["results"] if r["workload"] == wl]
@@ -51,7 +51,9 @@ def run(splsuite, wl, plot, tmp):
     for r in rows:
         tag = f'{r["name"]} [{r["implementation"]}]'
         st = r["status"]
-        check(not st.startswith("error"), f"{tag}: {st}")
+        check(st in ("ok", "unsupported", "not permitted", "rejected", "error"), f"{tag}: status {st!r}")
+        check((r["reason"] is None) == (st == "ok") and (st == "ok" or r["reason"]), f"{tag}: {st} with reason {r['reason']!r}")
+        check(st != "error", f"{tag}: {st}: {r['reason']}")
         if st != "ok":
             continue
         check(finite_pos(r["median"]), f"{tag}: median {r.get('median')}")
@@ -90,10 +92,10 @@ def run(splsuite, wl, plot, tmp):
                 check(names.get((kind, im), {}).get("status") == "ok", f"wake {kind} [{im}] not ok")
         check(any(t["target"].startswith("event-bus wake") for t in d["targets"]), "wake target not reported")
     if wl == "flush":
-        check(all(r["status"].startswith("unsupported") for r in rows if r["implementation"] == "ref"),
+        check(all(r["status"] == "unsupported" for r in rows if r["implementation"] == "ref"),
               "shm rows of flush must be unsupported")
         io = [r for r in rows if "iopoll" in r["name"] and r["implementation"] == "ref-file"]
-        check(io and all(r["status"].startswith(("rejected", "unsupported")) for r in io),
+        check(io and all(r["status"] in ("rejected", "unsupported") for r in io),
               "polled-ring fsync must be rejected, never counted (fio #1577)")
         check(names.get(("floor/v:64", "ref-file"), {}).get("status") == "ok", "pwrite+fdatasync floor missing")
         check(names.get(("msync/d:1/v:64", "ref-file"), {}).get("status") == "ok", "msync baseline missing")

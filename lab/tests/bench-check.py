@@ -24,7 +24,7 @@ def membind(d, node):
     for r in res:
         p = (r.get("extra") or {}).get("placement")
         if r.get("status") != "ok":
-            return "%s: status %s" % (r.get("name"), r.get("status"))
+            return "%s: status %s (%s)" % (r.get("name"), r.get("status"), r.get("reason"))
         if not p:
             return "%s: no placement record" % r.get("name")
         on = {int(k): v for k, v in (p.get("pages_on") or {}).items()}
@@ -42,7 +42,7 @@ def matrix(d, n, need_ok=False):
         w, rd = prm.get("writer_node"), prm.get("reader_node")
         if w is None or rd is None:
             continue
-        kind = r.get("name", "").split("/")[0]
+        kind = prm.get("kind")
         cells.setdefault(kind, {})[(w, rd)] = r.get("status")
     if not cells:
         return "no NUMA matrix results in the report"
