@@ -198,7 +198,7 @@ static int splm_child(void *arg)
     struct spl_impl *im = w->im;
     if (pin(w->cpu)) return 10;
     uint32_t me = (uint32_t)getpid();
-    uint64_t now = im->now();
+    uint64_t now = spl_impl_now(im);
     if (im->shard_claim_ex(1, me, 1, 9, UINT64_MAX / 4, now) != 0) return 20;
     if (im->shard_claim_ex(2, me, 1, 1, UINT64_MAX / 4, now) != 0) return 21;
     int rc;
@@ -268,9 +268,9 @@ int trace_selftest_madvise(const struct trace_selftest_opts *o)
             return SPL_EXIT_FAIL;
         }
         /* a timeout of ~2 ms in the implementation's ticks (TSC or ns) */
-        uint64_t a = im.now(), t0 = spl_time_ns();
+        uint64_t a = spl_impl_now(&im), t0 = spl_time_ns();
         spl_sleep_ns(10000000);
-        uint64_t ticks_per_ms = (im.now() - a) * 1000000 / (spl_time_ns() - t0);
+        uint64_t ticks_per_ms = (spl_impl_now(&im) - a) * 1000000 / (spl_time_ns() - t0);
         w.tmo_ticks = ticks_per_ms ? 2 * ticks_per_ms : 2000000;
         w.im = &im;
         w.seen = mmap(NULL, sizeof *w.seen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -161,10 +161,9 @@ static void run_rule(struct conform *c, const struct rule *r, struct spl_case *k
 
 static uint64_t calibrate_tps(struct spl_impl *im)
 {
-    uint64_t (*now)(void) = im->now;
-    uint64_t t0 = spl_time_ns(), c0 = now ? now() : __builtin_ia32_rdtsc();
+    uint64_t t0 = spl_time_ns(), c0 = spl_impl_now(im);
     spl_sleep_ns(20000000);
-    uint64_t t1 = spl_time_ns(), c1 = now ? now() : __builtin_ia32_rdtsc();
+    uint64_t t1 = spl_time_ns(), c1 = spl_impl_now(im);
     double tps = (double)(c1 - c0) * 1e9 / (double)(t1 - t0);
     return tps < 1000 ? 1000 : (uint64_t)tps;
 }

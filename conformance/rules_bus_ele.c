@@ -204,13 +204,13 @@ static const char *bid_str(const struct bid *b, char *buf, size_t n, uint64_t ba
 /* Runs one scenario: claim bids in the given order, compare the election. */
 static void scenario(struct conform *c, struct rule_out *o, const char *what, struct bid *t, size_t n, int *count)
 {
-    uint64_t now = c->im.now ? c->im.now() : __builtin_ia32_rdtsc();
+    uint64_t now = spl_impl_now(&c->im);
     for (size_t i = 0; i < n; i++) {
         /* claim times are relative (ticks ago); windows long enough to stay live */
         t[i].at = now - t[i].at;
         if (claim(&c->im, &t[i]) != 0) { r_fail(o, "%s: shard_claim_ex(%u) failed: %s", what, t[i].id, strerror(errno)); return; }
     }
-    uint64_t later = c->im.now ? c->im.now() : __builtin_ia32_rdtsc();
+    uint64_t later = spl_impl_now(&c->im);
     uint32_t want = model_elect(t, n, later);
     uint32_t got = c->im.shard_election(NULL);
     if (!model_accepts(model_elect_set(t, n, later), got)) {
@@ -339,7 +339,7 @@ static void rule_ele001(struct conform *c, struct rule_out *o)
     snprintf(a->store, sizeof a->store, "%s", o->store);
     struct spl_rng rng;
     spl_rng_seed(&rng, c->seed ^ 0xE1Eull);
-    uint64_t now = c->im.now ? c->im.now() : __builtin_ia32_rdtsc();
+    uint64_t now = spl_impl_now(&c->im);
     uint64_t D = c->tps * 3600;
     for (int s = 0; s < ELE_STEPS; s++)
         for (int i = 0; i < ELE_IDS; i++) {
@@ -362,7 +362,7 @@ static void rule_ele001(struct conform *c, struct rule_out *o)
         r_fail(o, "%s", spl_team_describe(t, why, sizeof why));
     } else {
         uint32_t *votes = spl_team_shared(t);
-        uint64_t at_eval = c->im.now ? c->im.now() : __builtin_ia32_rdtsc();
+        uint64_t at_eval = spl_impl_now(&c->im);
         int bad = 0;
         for (int s = 0; s < ELE_STEPS; s++) {
             uint64_t ok = model_elect_set(a->sched[s], ELE_IDS, at_eval);
@@ -444,7 +444,7 @@ static bool madvise_ready(struct conform *c, struct rule_out *o)
 static void rule_ele006(struct conform *c, struct rule_out *o)
 {
     if (!madvise_ready(c, o)) return;
-    uint64_t D = c->tps * 60, now = c->im.now ? c->im.now() : __builtin_ia32_rdtsc();
+    uint64_t D = c->tps * 60, now = spl_impl_now(&c->im);
     pid_t me = getpid();
     c->im.shard_claim_ex(1, (uint32_t)me, SPL_INTENT_WILLNEED, 1, D, now);
     c->im.shard_claim_ex(2, (uint32_t)me + 1, SPL_INTENT_WILLNEED, 9, D, now); /* a stronger bid */
@@ -477,7 +477,7 @@ struct wake_arg {
 static void rule_ele007(struct conform *c, struct rule_out *o)
 {
     if (!madvise_ready(c, o)) return;
-    uint64_t ms = ticks_per_ms(c), now = c->im.now ? c->im.now() : __builtin_ia32_rdtsc();
+    uint64_t ms = ticks_per_ms(c), now = spl_impl_now(&c->im);
     pid_t me = getpid();
     c->im.shard_claim_ex(1, (uint32_t)me, SPL_INTENT_WILLNEED, 1, c->tps * 60, now);
     c->im.shard_claim_ex(2, (uint32_t)me + 1, SPL_INTENT_WILLNEED, 9, c->tps * 60, now);
@@ -500,7 +500,7 @@ static void rule_ele007(struct conform *c, struct rule_out *o)
     r_check(o, el2 >= 115.0 && el2 < 2000.0, "timeout 120 ms returned after %.1f ms", el2);
     r_check(o, madvise_counter_get() == 0, "madvise(2) reached the kernel %lu times while deferring", madvise_counter_get());
     /* the sovereign's window ends 150 ms from now: the waiter must take over */
-    c->im.shard_claim_ex(2, (uint32_t)me + 1, SPL_INTENT_WILLNEED, 9, 150 * ms, c->im.now ? c->im.now() : __builtin_ia32_rdtsc());
+    c->im.shard_claim_ex(2, (uint32_t)me + 1, SPL_INTENT_WILLNEED, 9, 150 * ms, spl_impl_now(&c->im));
     madvise_counter_reset();
     t0 = spl_time_ns();
     errno = 0;

@@ -88,7 +88,7 @@ static void rule_epo002(struct conform *c, struct rule_out *o)
         STILL("get_slot_snapshot", im->get_slot_snapshot("epo-r", &ss.s));
     }
     if (im->poll) STILL("poll (timing out)", im->poll("epo-r", 1));
-    uint64_t now = im->now ? im->now() : __builtin_ia32_rdtsc();
+    uint64_t now = spl_impl_now(im);
     uint64_t big = c->tps * 100;
     if (im->shard_claim) STILL("shard_claim", im->shard_claim(7, SPL_INTENT_WILLNEED, 3, big));
     if (im->shard_claim_ex) STILL("shard_claim_ex", im->shard_claim_ex(8, 4242, SPL_INTENT_RANDOM, 2, big, now));

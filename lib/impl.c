@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef SPLSUITE_BUILD_LIBDIR
@@ -215,4 +216,24 @@ int spl_flush_strategy_parse(const char *name)
     for (int i = 0; name && i < spl_flush_nstrategies; i++)
         if (strcmp(name, flush_names[i]) == 0) return i;
     return -1;
+}
+
+uint64_t spl_ticks(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    return __builtin_ia32_rdtsc();
+#elif defined(__aarch64__)
+    uint64_t v;
+    __asm__ volatile("mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+#endif
+}
+
+uint64_t spl_impl_now(const struct spl_impl *im)
+{
+    return im->now ? im->now() : spl_ticks();
 }

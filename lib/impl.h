@@ -117,6 +117,13 @@ void spl_impl_store_remove(const struct spl_impl *im, const char *name);
 /* Path of a store in the filesystem (for fsck, FMT checks): "/dev/shm/x" for shm. */
 void spl_impl_store_path(const struct spl_impl *im, const char *name, char *buf, size_t len);
 
+/* The bid table's clock as the original's header defines splinter_now()
+ * (rdtsc on x86, cntvct_el0 on arm64, CLOCK_MONOTONIC_RAW ns elsewhere), and
+ * im's own splinter_now when it exports one: the original has it inline, so
+ * a library may not. The one place that fallback lives. */
+uint64_t spl_ticks(void);
+uint64_t spl_impl_now(const struct spl_impl *im);
+
 /* splinter_flush strategies by name (the list ref publishes in splref.h):
  * the number splinter_flush takes, or -1; the name of a number, or NULL.
  * spl_flush_nstrategies is how many there are (0 .. n-1). */
