@@ -214,7 +214,7 @@ static int kill_mutants(struct conform *base, const char *globs, bool progress, 
         for (size_t j = 0; j < conform_nrules; j++)
             if (!strcmp(conform_rules[j].id, m->catcher)) r = &conform_rules[j];
         if (!r) {
-            spl_case_set(k, SPL_ERROR, "mutant.h names catcher %s, which is not a rule of this harness", m->catcher);
+            spl_case_set(k, SPL_ERROR, "splref_mutants.h names catcher %s, which is not a rule of this harness", m->catcher);
             continue;
         }
         char spec[96], err[512];

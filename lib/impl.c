@@ -4,7 +4,7 @@
 #include "impl.h"
 #include "splref.h"
 
-#include "../ref/src/mutant.h"
+#include "splref_mutants.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
