@@ -190,7 +190,10 @@ void bench_worker_ready(struct wshared *sh);
 void wres_take_perf(struct wres *w, struct spl_perfctr *pc);
 void wres_hist_record(struct wres *w, uint64_t v);
 void wres_sync_record(struct wres *w, uint64_t v);
-void wres_hist_to(const struct wres *w, struct spl_hist *h, bool sync);
+/* Driver side: merges the worker's histogram (or its sync one) into h; 0, or -1 (ENOMEM). */
+int wres_hist_to(const struct wres *w, struct spl_hist *h, bool sync);
+/* Driver side: p50 and count of the worker's histogram alone (one repetition); 0 or -1 (ENOMEM). */
+int wres_hist_p50(const struct wres *w, double *p50, uint64_t *count);
 /* Worker side: fail with a reason (printf style) and end the worker: an
  * error, or the given outcome (unsupported, not permitted, rejected). */
 void wres_fail(struct wres *w, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
@@ -237,6 +240,8 @@ int bench_store_place(struct bench_store *st, const struct spl_nodemask *nodes, 
 void bench_key(char *buf, size_t len, uint64_t i);
 
 /* ---- results --------------------------------------------------------------- */
+/* The row of (wl, name, impl), created if new; NULL (errno ENOMEM) when
+ * there is no memory for it: the workload's run then returns -1. */
 struct bres *bench_result_new(struct bench_results *rs, const struct bench_workload *wl, const char *name,
                               int impl, const char *unit, bool lower_is_better);
 struct bres *bench_result_find(struct bench_results *rs, const struct bench_workload *wl, const char *name, int impl);

@@ -323,15 +323,18 @@ int cmd_bench(int argc, char **argv)
             bench_trace = (struct bench_trace_hook){spl_trace_case_begin, spl_trace_case_end, kt};
     }
     struct bench_results rs = {0};
+    int failed = 0, okrows = 0;
     for (int w = 0; bench_workloads[w]; w++)
-        if (o.wl[w]) bench_workloads[w]->run(&o, &rs);
+        if (o.wl[w] && bench_workloads[w]->run(&o, &rs) != 0) {
+            spl_err(CMD, "%s: %s; its remaining cases were not run", bench_workloads[w]->name, strerror(errno));
+            failed++;
+        }
     bench_progress_done(&o);
     if (kt) {
         bench_trace = (struct bench_trace_hook){0};
         ktrace = spl_trace_cases_stop(kt);
     }
 
-    int failed = 0, okrows = 0;
     for (int i = 0; i < rs.n; i++) {
         if (rs.r[i].status == BENCH_ERROR) failed++;
         if (rs.r[i].status == BENCH_OK) okrows++;

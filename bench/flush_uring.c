@@ -77,23 +77,23 @@ static void reap(struct flush_ctx *x, unsigned want)
     }
 }
 
-static struct io_uring_sqe *sqe_get(struct flush_ctx *x)
-{
-    struct uring *u = x->priv;
-    struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
-    if (!sqe) {
-        io_uring_submit(&u->ring);
-        sqe = io_uring_get_sqe(&u->ring);
-    }
-    if (!sqe) wres_fail(x->w, "submission queue full");
-    return sqe;
-}
-
 static void submit(struct flush_ctx *x)
 {
     struct uring *u = x->priv;
     int rc = io_uring_submit(&u->ring);
     if (rc < 0) wres_fail(x->w, "io_uring_submit: %s", strerror(-rc));
+}
+
+static struct io_uring_sqe *sqe_get(struct flush_ctx *x)
+{
+    struct uring *u = x->priv;
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+    if (!sqe) {
+        submit(x);
+        sqe = io_uring_get_sqe(&u->ring);
+    }
+    if (!sqe) wres_fail(x->w, "submission queue full");
+    return sqe;
 }
 
 static void prep_fsync(struct flush_ctx *x)

@@ -26,7 +26,7 @@ struct bres *bench_result_new(struct bench_results *rs, const struct bench_workl
     if (rs->n == rs->cap) {
         int cap = rs->cap ? rs->cap * 2 : 64;
         struct bres *n = realloc(rs->r, (size_t)cap * sizeof *n);
-        if (!n) { perror("splsuite bench: realloc"); exit(SPL_EXIT_FAIL); }
+        if (!n) return NULL; /* errno ENOMEM; the workload stops and the run fails */
         rs->r = n;
         rs->cap = cap;
     }

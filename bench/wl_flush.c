@@ -202,7 +202,7 @@ static void flush_worker(int idx, struct wshared *sh, void *arg)
     if (ops->setup) ops->setup(&x);
 
     struct spl_perfctr pc;
-    spl_perfctr_open(&pc, 0, false);
+    (void)spl_perfctr_open(&pc, 0, false); /* counters are optional: each unsupported one says so in the row */
     bench_worker_ready(sh);
     const uint64_t warm = ops->own_file ? 0 : 2;
     uint64_t n = 0, start = 0;
@@ -296,8 +296,8 @@ static void run_one(struct bench_opts *o, int ii, struct flush_case *c, struct b
         bench_status_from(r, &sh->w[0]);
     } else if (r->nreps < BENCH_MAX_REPS) {
         const struct wres *w = &sh->w[0];
-        wres_hist_to(w, &r->hist, false);
-        wres_hist_to(w, &r->sync_hist, true);
+        if (wres_hist_to(w, &r->hist, false) != 0 || wres_hist_to(w, &r->sync_hist, true) != 0)
+            bench_status(r, BENCH_ERROR, "no memory for the latency histograms");
         r->rep[r->nreps++] = w->ns ? (double)w->ops * 1e9 / (double)w->ns : 0;
         r->iterations = w->ops;
         spl_perfctr_add(&r->perf, &w->perf);
@@ -332,12 +332,13 @@ static void case_name(char *name, size_t len, const struct flush_strategy *s, ui
 }
 
 /* One row: its parameters, its histograms, and why it cannot run here. */
-static void add_row(struct bench_opts *o, struct bench_results *rs, const struct flush_strategy *s, uint64_t d,
+static int add_row(struct bench_opts *o, struct bench_results *rs, const struct flush_strategy *s, uint64_t d,
                     uint64_t vs, int ii)
 {
     char name[160];
     case_name(name, sizeof name, s, d, vs);
     struct bres *r = bench_result_new(rs, &bench_wl_flush, name, ii, "flushes/s", false);
+    if (!r) return -1;
     json_object_object_add(r->params, "strategy", json_object_new_string(s->name));
     json_object_object_add(r->params, "dirty_slots", json_object_new_uint64(d));
     json_object_object_add(r->params, "value_size", json_object_new_uint64(vs));
@@ -352,14 +353,16 @@ static void add_row(struct bench_opts *o, struct bench_results *rs, const struct
         if (*f) f[strlen(f) - 1] = 0;
         json_object_object_add(r->params, "sync_file_range", json_object_new_string(f));
     }
-    spl_hist_init(&r->hist, SPL_HIST_DEFAULT_SUB_BITS);
-    spl_hist_init(&r->sync_hist, SPL_HIST_DEFAULT_SUB_BITS);
-    r->has_hist = r->has_sync_hist = true;
+    if (spl_hist_init(&r->hist, SPL_HIST_DEFAULT_SUB_BITS) != 0) return -1;
+    r->has_hist = true;
+    if (spl_hist_init(&r->sync_hist, SPL_HIST_DEFAULT_SUB_BITS) != 0) return -1;
+    r->has_sync_hist = true;
     const struct spl_impl *im = &o->impls[ii];
     if (im->backend != SPL_BACKEND_FILE)
         bench_status(r, BENCH_UNSUPPORTED, "%s is not a persistent (file) store; nothing to make durable", im->label);
     else if (s->ops->impl_flush && !im->flush)
         bench_status(r, BENCH_UNSUPPORTED, "implementation has no splinter_flush");
+    return 0;
 }
 
 /* One repetition of every case of (value size, implementation) on one store. */
@@ -377,7 +380,7 @@ static void run_group(struct bench_opts *o, struct bench_results *rs, int rep, u
             uint64_t d = di < 0 ? 1 : o->dirty.v[di];
             case_name(name, sizeof name, s, d, vs);
             struct bres *r = bench_result_find(rs, &bench_wl_flush, name, ii);
-            if (r->status != BENCH_OK) continue;
+            if (!r || r->status != BENCH_OK) continue;
             if (!have) {
                 if (bench_store_create(o, &o->impls[ii], "bench-flush", o->slots, vs, o->slots, vs, &st, r->extra, why,
                                        sizeof why) != 0) {
@@ -403,7 +406,7 @@ static int wl_flush_run(struct bench_opts *o, struct bench_results *rs)
             for (size_t si = 0; si < (di < 0 ? 1 : nstrat); si++)
                 for (int ii = 0; ii < o->nimpls; ii++) {
                     const struct flush_strategy *s = case_strategy(o, di, si);
-                    if (s) add_row(o, rs, s, di < 0 ? 1 : o->dirty.v[di], o->vsizes.v[vi], ii);
+                    if (s && add_row(o, rs, s, di < 0 ? 1 : o->dirty.v[di], o->vsizes.v[vi], ii) != 0) return -1;
                 }
     for (int rep = 0; rep < o->reps; rep++)
         for (int vi = 0; vi < o->vsizes.n; vi++)

@@ -115,8 +115,7 @@ static void madv_worker(int idx, struct wshared *sh, void *arg)
          * (read_ahead_kb) and would bring the arena back in */
         bool evicted = false;
         if (file) {
-            fdatasync(fd);
-            evicted = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
+            evicted = fdatasync(fd) == 0 && posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
         }
         if (mode == M_SOVEREIGN && im->shard_claim(1, advices[c->adv].intent, 200, LONG_WINDOW) != 0)
             wres_fail(w, "splinter_shard_claim: %s", strerror(errno));
@@ -146,7 +145,7 @@ static void madv_worker(int idx, struct wshared *sh, void *arg)
     }
 
     struct spl_perfctr pc;
-    spl_perfctr_open(&pc, 0, false);
+    (void)spl_perfctr_open(&pc, 0, false); /* optional: unsupported counters say so in the row */
     bench_worker_ready(sh);
     spl_perfctr_start(&pc);
     if (mode != M_DEFERRED) {
@@ -240,13 +239,10 @@ static void run_one(struct bench_opts *o, int ii, struct madv_case *c, struct br
             if (sh->w[i].failed) { bench_status_from(r, &sh->w[i]); break; }
     } else if (r->nreps < BENCH_MAX_REPS) {
         const struct wres *w = &sh->w[nw - 1];
-        struct spl_hist h;
-        spl_hist_init(&h, SPL_HIST_DEFAULT_SUB_BITS);
-        wres_hist_to(w, &h, false);
-        r->rep[r->nreps++] = (double)spl_hist_percentile(&h, 50);
-        r->iterations = h.count;
-        spl_hist_merge(&r->hist, &h);
-        spl_hist_free(&h);
+        double p50;
+        if (wres_hist_p50(w, &p50, &r->iterations) != 0 || wres_hist_to(w, &r->hist, false) != 0)
+            bench_status(r, BENCH_ERROR, "no memory for the latency histogram");
+        else r->rep[r->nreps++] = p50;
         for (int i = 0; i < nw; i++) spl_perfctr_add(&r->perf, &sh->w[i].perf);
         r->perf_ops += c->calls;
         if (c->mode != M_DEFERRED) {
@@ -278,6 +274,7 @@ static int wl_madvise_run(struct bench_opts *o, struct bench_results *rs)
             for (int ii = 0; ii < o->nimpls; ii++) {
                 snprintf(name, sizeof name, "%s/%s", modes[mo], advices[a].name);
                 struct bres *r = bench_result_new(rs, &bench_wl_madvise, name, ii, "ns", true);
+                if (!r) return -1;
                 json_object_object_add(r->params, "mode", json_object_new_string(modes[mo]));
                 json_object_object_add(r->params, "advice", json_object_new_string(advices[a].name));
                 json_object_object_add(r->params, "calls", json_object_new_uint64(calls[mo]));
@@ -285,8 +282,9 @@ static int wl_madvise_run(struct bench_opts *o, struct bench_results *rs)
                 json_object_object_add(r->params, "figure", json_object_new_string(
                     mo == M_DEFERRED ? "p50 latency from the sovereign's release to the bidder's madvise returning"
                                      : "p50 latency of one madvise call over the whole value arena"));
-                spl_hist_init(&r->hist, SPL_HIST_DEFAULT_SUB_BITS);
-                r->has_hist = true;
+                if (spl_hist_init(&r->hist, SPL_HIST_DEFAULT_SUB_BITS) != 0)
+                    bench_status(r, BENCH_ERROR, "no memory for the latency histogram");
+                else r->has_hist = true;
                 const char *const need[] = {"create", "open", "get", "shard_claim", "shard_release", "madvise", NULL};
                 const char *miss = mo == M_RAW ? NULL : spl_impl_missing(&o->impls[ii], need);
                 if (miss) bench_status(r, BENCH_UNSUPPORTED, "implementation lacks splinter_%s", miss);
@@ -297,7 +295,7 @@ static int wl_madvise_run(struct bench_opts *o, struct bench_results *rs)
                 for (int ii = 0; ii < o->nimpls; ii++) {
                     snprintf(name, sizeof name, "%s/%s", modes[mo], advices[a].name);
                     struct bres *r = bench_result_find(rs, &bench_wl_madvise, name, ii);
-                    if (r->status != BENCH_OK) continue;
+                    if (!r || r->status != BENCH_OK) continue;
                     bench_progress(o, "madvise %s [%s] rep %d/%d", name, o->impls[ii].label, rep + 1, o->reps);
                     struct madv_case c = {.o = o, .mode = (enum mode)mo, .adv = a, .calls = calls[mo]};
                     run_one(o, ii, &c, r);

@@ -31,6 +31,7 @@ static int wl_numa_run(struct bench_opts *o, struct bench_results *rs)
                 for (int ii = 0; ii < o->nimpls; ii++) {
                     snprintf(name, sizeof name, "%s/w:%d/r:%d", kind ? "wake" : "ops", nodes[wi], nodes[ri]);
                     struct bres *r = bench_result_new(rs, &bench_wl_numa, name, ii, kind ? "ns" : "ns/op", true);
+                    if (!r) return -1;
                     json_object_object_add(r->params, "figure", json_object_new_string(
                         kind ? "p50 event-bus wake latency, writer on w, waiter on r"
                              : "reader get ns/op on r while a writer sets the same keys on w"));
@@ -63,7 +64,7 @@ static int wl_numa_run(struct bench_opts *o, struct bench_results *rs)
                     for (int ii = 0; ii < o->nimpls; ii++) {
                         snprintf(name, sizeof name, "%s/w:%d/r:%d", kind ? "wake" : "ops", nodes[wi], nodes[ri]);
                         struct bres *r = bench_result_find(rs, &bench_wl_numa, name, ii);
-                        if (r->status != BENCH_OK) continue;
+                        if (!r || r->status != BENCH_OK) continue;
                         bench_progress(o, "numa %s [%s] rep %d/%d", name, o->impls[ii].label, rep + 1, o->reps);
                         if (kind) wake_measure(o, ii, "bus", cpus, r, &place);
                         else ops_pair_measure(o, ii, vs, cpus, r, &place);

@@ -152,7 +152,7 @@ static void ops_worker(int idx, struct wshared *sh, void *arg)
     uint64_t per_key_appends = (c->st.max_val - 8) / 8;
 
     struct spl_perfctr pc;
-    spl_perfctr_open(&pc, 0, false);
+    (void)spl_perfctr_open(&pc, 0, false); /* optional: unsupported counters say so in the row */
     bench_worker_ready(sh);
 
     for (int phase = 0; phase < 2; phase++) { /* 0 warm-up, 1 measured */
@@ -185,7 +185,7 @@ static void ops_worker(int idx, struct wshared *sh, void *arg)
         }
         if (phase) {
             spl_perfctr_stop(&pc);
-            spl_perfctr_read(&pc);
+            (void)spl_perfctr_read(&pc); /* -1: no counter open */
             w->ops = ops;
             w->ns = t1 - t0 - setup_ns;
             w->eagain = eagain;
@@ -290,16 +290,20 @@ static void params(struct bres *r, const struct ops_case *c, uint64_t slots, uin
     json_object_object_add(r->params, "keys_mode", json_object_new_string(c->disjoint ? "disjoint" : "same"));
 }
 
-static void run_all_impls(struct bench_opts *o, struct bench_results *rs, struct ops_case *c, const char *name,
-                          uint64_t fill, const char *need)
+static int run_all_impls(struct bench_opts *o, struct bench_results *rs, struct ops_case *c, const char *name,
+                         uint64_t fill, const char *need)
 {
+    struct bres *row[BENCH_MAX_IMPLS];
     for (int ii = 0; ii < o->nimpls; ii++) {
         struct bres *r = bench_result_new(rs, &bench_wl_ops, name, ii, "ns/op", true);
+        if (!r) return -1;
         if (!json_object_object_length(r->params)) params(r, c, o->slots, fill);
     }
+    /* found again after all are created: a realloc may have moved them */
+    for (int ii = 0; ii < o->nimpls; ii++) row[ii] = bench_result_find(rs, &bench_wl_ops, name, ii);
     for (int rep = 0; rep < o->reps; rep++)
         for (int ii = 0; ii < o->nimpls; ii++) {
-            struct bres *r = bench_result_find(rs, &bench_wl_ops, name, ii);
+            struct bres *r = row[ii];
             const char *const needs[] = {"create", "open", "set", need, NULL};
             const char *miss = spl_impl_missing(&o->impls[ii], needs);
             if (miss) { bench_status(r, BENCH_UNSUPPORTED, "implementation lacks splinter_%s", miss); continue; }
@@ -308,7 +312,7 @@ static void run_all_impls(struct bench_opts *o, struct bench_results *rs, struct
             run_case(o, ii, c, r, "bench-ops");
         }
     for (int ii = 0; ii < o->nimpls; ii++) {
-        struct bres *r = bench_result_find(rs, &bench_wl_ops, name, ii);
+        struct bres *r = row[ii];
         bench_result_finish(r);
         r->rate_median = r->median > 0 ? 1e9 / r->median : 0;
         /* CPU time per op: what the op costs when the machine is shared */
@@ -317,6 +321,7 @@ static void run_all_impls(struct bench_opts *o, struct bench_results *rs, struct
         bench_result_finish(&t);
         if (r->nreps) json_object_object_add(r->extra, "cpu_ns_per_op", json_object_new_double(t.median));
     }
+    return 0;
 }
 
 static int wl_ops_run(struct bench_opts *o, struct bench_results *rs)
@@ -334,7 +339,7 @@ static int wl_ops_run(struct bench_opts *o, struct bench_results *rs)
                 if (op == OP_INTOP) snprintf(name, sizeof name, "%s/v:8/fill:%llu", op_names[op], (unsigned long long)fill);
                 else snprintf(name, sizeof name, "%s/v:%llu/fill:%llu", op_names[op], (unsigned long long)vs,
                               (unsigned long long)fill);
-                run_all_impls(o, rs, &c, name, fill, op_syms[op]);
+                if (run_all_impls(o, rs, &c, name, fill, op_syms[op]) != 0) return -1;
             }
             if (!op_wanted(o, "mp")) continue;
             /* multi-process: readers only, writers only, both; same and disjoint keys */
@@ -348,7 +353,7 @@ static int wl_ops_run(struct bench_opts *o, struct bench_results *rs)
                                          .disjoint = shapes[s].dj, .nkeys = nkeys, .vsize = vs};
                     snprintf(name, sizeof name, "mp/%s/r:%d/w:%d/v:%llu/fill:%llu", shapes[s].dj ? "disjoint" : "same",
                              shapes[s].r, shapes[s].w, (unsigned long long)vs, (unsigned long long)fill);
-                    run_all_impls(o, rs, &c, name, fill, "get");
+                    if (run_all_impls(o, rs, &c, name, fill, "get") != 0) return -1;
                 }
             }
         }

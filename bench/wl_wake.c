@@ -86,7 +86,7 @@ static void wake_worker(int idx, struct wshared *sh, void *arg)
         }
     }
     struct spl_perfctr pc;
-    spl_perfctr_open(&pc, 0, false);
+    (void)spl_perfctr_open(&pc, 0, false); /* optional: unsupported counters say so in the row */
     bench_worker_ready(sh);
     spl_perfctr_start(&pc);
     uint64_t total = c->iters + c->warm, t_start = spl_time_ns();
@@ -145,7 +145,10 @@ void wake_measure(struct bench_opts *o, int ii, const char *kind, const cpu_set_
     const char *miss = k == 0 ? spl_impl_missing(im, need_bus) : k == 2 ? spl_impl_missing(im, need_sig) : NULL;
     if (miss) { bench_status(r, BENCH_UNSUPPORTED, "implementation lacks splinter_%s", miss); return; }
     if (!r->has_hist) {
-        spl_hist_init(&r->hist, SPL_HIST_DEFAULT_SUB_BITS);
+        if (spl_hist_init(&r->hist, SPL_HIST_DEFAULT_SUB_BITS) != 0) {
+            bench_status(r, BENCH_ERROR, "no memory for the latency histogram");
+            return;
+        }
         r->has_hist = true;
     }
     char why[256];
@@ -178,13 +181,10 @@ void wake_measure(struct bench_opts *o, int ii, const char *kind, const cpu_set_
         for (int i = 1; i >= 0; i--)
             if (sh->w[i].failed) { bench_status_from(r, &sh->w[i]); break; }
     } else if (r->nreps < BENCH_MAX_REPS) {
-        struct spl_hist h;
-        spl_hist_init(&h, SPL_HIST_DEFAULT_SUB_BITS);
-        wres_hist_to(&sh->w[1], &h, false);
-        r->rep[r->nreps++] = (double)spl_hist_percentile(&h, 50);
-        r->iterations = h.count;
-        spl_hist_merge(&r->hist, &h);
-        spl_hist_free(&h);
+        double p50;
+        if (wres_hist_p50(&sh->w[1], &p50, &r->iterations) != 0 || wres_hist_to(&sh->w[1], &r->hist, false) != 0)
+            bench_status(r, BENCH_ERROR, "no memory for the latency histogram");
+        else r->rep[r->nreps++] = p50;
         for (int i = 0; i < 2; i++) spl_perfctr_add(&r->perf, &sh->w[i].perf);
         r->perf_ops += c.iters;
     }
@@ -201,6 +201,7 @@ static int wl_wake_run(struct bench_opts *o, struct bench_results *rs)
     for (int k = 0; k < 3; k++) {
         for (int ii = 0; ii < o->nimpls; ii++) {
             struct bres *r = bench_result_new(rs, &bench_wl_wake, kinds[k], ii, "ns", true);
+            if (!r) return -1;
             json_object_object_add(r->params, "kind", json_object_new_string(kinds[k]));
             json_object_object_add(r->params, "iterations", json_object_new_uint64(o->wake_iters));
             json_object_object_add(r->params, "pinned", json_object_new_boolean(o->pin));
@@ -212,7 +213,7 @@ static int wl_wake_run(struct bench_opts *o, struct bench_results *rs)
         for (int k = 0; k < 3; k++)
             for (int ii = 0; ii < o->nimpls; ii++) {
                 struct bres *r = bench_result_find(rs, &bench_wl_wake, kinds[k], ii);
-                if (r->status != BENCH_OK) continue;
+                if (!r || r->status != BENCH_OK) continue;
                 bench_progress(o, "wake %s [%s] rep %d/%d", kinds[k], o->impls[ii].label, rep + 1, o->reps);
                 wake_measure(o, ii, kinds[k], cpus, r, NULL);
             }

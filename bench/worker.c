@@ -65,7 +65,7 @@ static void hist_rec(uint64_t *c, uint64_t *mn, uint64_t *mx, double *s, double 
 void wres_take_perf(struct wres *w, struct spl_perfctr *pc)
 {
     spl_perfctr_stop(pc);
-    spl_perfctr_read(pc);
+    (void)spl_perfctr_read(pc); /* -1: no counter open, each event says "supported": false */
     w->perf = *pc;
     spl_perfctr_close(pc);
 }
@@ -73,10 +73,10 @@ void wres_take_perf(struct wres *w, struct spl_perfctr *pc)
 void wres_hist_record(struct wres *w, uint64_t v) { hist_rec(w->hcount, &w->hmin, &w->hmax, &w->hsum, &w->hsumsq, v); }
 void wres_sync_record(struct wres *w, uint64_t v) { hist_rec(w->hsync, &w->smin, &w->smax, &w->ssum, &w->ssumsq, v); }
 
-void wres_hist_to(const struct wres *w, struct spl_hist *h, bool sync)
+int wres_hist_to(const struct wres *w, struct spl_hist *h, bool sync)
 {
     struct spl_hist t;
-    if (spl_hist_init(&t, SPL_HIST_DEFAULT_SUB_BITS) != 0) return;
+    if (spl_hist_init(&t, SPL_HIST_DEFAULT_SUB_BITS) != 0) return -1;
     const uint64_t *c = sync ? w->hsync : w->hcount;
     for (size_t i = 0; i < t.nbuckets; i++) {
         t.counts[i] = c[i];
@@ -86,8 +86,20 @@ void wres_hist_to(const struct wres *w, struct spl_hist *h, bool sync)
     t.max = sync ? w->smax : w->hmax;
     t.sum = sync ? w->ssum : w->hsum;
     t.sumsq = sync ? w->ssumsq : w->hsumsq;
-    if (t.count) spl_hist_merge(h, &t);
+    int rc = t.count ? spl_hist_merge(h, &t) : 0;
     spl_hist_free(&t);
+    return rc;
+}
+
+int wres_hist_p50(const struct wres *w, double *p50, uint64_t *count)
+{
+    struct spl_hist h;
+    if (spl_hist_init(&h, SPL_HIST_DEFAULT_SUB_BITS) != 0) return -1;
+    int rc = wres_hist_to(w, &h, false);
+    *p50 = (double)spl_hist_percentile(&h, 50);
+    *count = h.count;
+    spl_hist_free(&h);
+    return rc;
 }
 
 static void __attribute__((noreturn)) wres_vfail(struct wres *w, enum bench_outcome why, const char *fmt, va_list ap)
