@@ -7,7 +7,9 @@
  * lay them out differently fails here rather than corrupting a shared store.
  *
  * Programs written against the original libsplinter header compile against
- * this one unchanged (same names, signatures and constants).
+ * this one unchanged: every macro, type, struct, field, enum and function of
+ * the original header exists here with the same value, type and layout
+ * (tests/abi/header-compat.py proves it from tests/abi/orig-names.txt).
  */
 #ifndef SPLINTER_H
 #define SPLINTER_H
@@ -16,21 +18,26 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#if !defined(__x86_64__) && !defined(__i386__) && !defined(__aarch64__) && !defined(__arm__)
+#include <time.h> /* splinter_now's clock_gettime fallback */
+#endif
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define SPLINTER_MAGIC 0x534C4E54u
-#define SPLINTER_VER 4u
+/* Same values and types as the original's (int, int, unsigned long long):
+ * code like printf("%llu", NS_PER_MS) must compile the same against both. */
+#define SPLINTER_MAGIC 0x534C4E54
+#define SPLINTER_VER 4
 #define SPLINTER_KEY_MAX 64
 #define SPLINTER_MAX_GROUPS 64
 #define SPLINTER_MAX_SHARDS 32
 #define SPLINTER_MAX_SLOTS 1024
-#define SPLINTER_EVENT_BUS_MASK_WORDS 16
+#define SPLINTER_EVENT_BUS_MASK_WORDS (SPLINTER_MAX_SLOTS / 64)
 #define SPLINTER_EMBED_DIM 768
 #ifndef NS_PER_MS
-#define NS_PER_MS 1000000L
+#define NS_PER_MS 1000000ULL
 #endif
 
 /* header.core_flags */
@@ -53,6 +60,16 @@ extern "C" {
 #define SPL_SLOT_TYPE_AUDIO (1u << 6)
 #define SPL_SLOT_TYPE_VARTEXT (1u << 7)
 #define SPL_SLOT_DEFAULT_TYPE SPL_SLOT_TYPE_VOID
+
+/* slot.user_flag: per-slot user flags (splinter_slot_usr_*) */
+#define SPL_FUSR1 (1u << 0)
+#define SPL_FUSR2 (1u << 1)
+#define SPL_FUSR3 (1u << 2)
+#define SPL_FUSR4 (1u << 3)
+#define SPL_FUSR5 (1u << 4)
+#define SPL_FUSR6 (1u << 5)
+#define SPL_FUSR7 (1u << 6)
+#define SPL_FUSR8 (1u << 7)
 
 /* splinter_set_slot_time modes */
 #define SPL_TIME_CTIME 0
@@ -78,25 +95,25 @@ typedef enum {
     SPL_OP_DEC = 5,
 } splinter_integer_op_t;
 
-struct splinter_signal_group {
-    alignas(64) _Atomic uint64_t counter;
-    uint8_t _pad[56];
+/* One signal group counter per 64-byte line. */
+struct splinter_signal_node {
+    alignas(64) atomic_uint_least64_t counter;
 };
 
 struct splinter_event_bus {
-    _Atomic uint64_t dirty_mask[SPLINTER_EVENT_BUS_MASK_WORDS];
-    _Atomic int32_t owner_fd;
-    _Atomic int32_t owner_pid;
+    atomic_uint_least64_t dirty_mask[SPLINTER_EVENT_BUS_MASK_WORDS];
+    atomic_int_least32_t owner_fd;
+    atomic_int_least32_t owner_pid;
 };
 
 struct splinter_shard_bid {
-    _Atomic uint32_t shard_id; /* 0 = empty; claimed by CAS 0 -> id */
-    _Atomic uint32_t pid;
-    _Atomic uint8_t intent;
-    _Atomic uint8_t priority; /* higher wins */
-    _Atomic uint8_t _pad[2];
-    _Atomic uint64_t duration_tsc; /* window, in splinter_now() ticks */
-    _Atomic uint64_t claimed_at;
+    atomic_uint_least32_t shard_id; /* 0 = empty; claimed by CAS 0 -> id */
+    atomic_uint_least32_t pid;
+    atomic_uint_least8_t intent;
+    atomic_uint_least8_t priority; /* higher wins */
+    atomic_uint_least8_t _pad[2];
+    atomic_uint_least64_t duration_tsc; /* window, in splinter_now() ticks */
+    atomic_uint_least64_t claimed_at;
 };
 
 struct splinter_header {
@@ -104,31 +121,31 @@ struct splinter_header {
     uint32_t version;
     uint32_t slots;
     uint32_t max_val_sz;
-    _Atomic uint64_t epoch;
-    _Atomic uint8_t core_flags;
-    _Atomic uint8_t user_flags;
-    _Atomic uint32_t val_brk;
+    atomic_uint_least64_t epoch;
+    atomic_uint_least8_t core_flags;
+    atomic_uint_least8_t user_flags;
+    atomic_uint_least32_t val_brk;
     uint32_t val_sz;
     uint32_t alignment;
-    _Atomic uint64_t parse_failures;
-    _Atomic uint64_t last_failure_epoch;
-    _Atomic uint8_t bloom_watches[64];
-    struct splinter_signal_group signal_groups[SPLINTER_MAX_GROUPS];
+    atomic_uint_least64_t parse_failures;
+    atomic_uint_least64_t last_failure_epoch;
+    atomic_uint_least8_t bloom_watches[64];
+    struct splinter_signal_node signal_groups[SPLINTER_MAX_GROUPS];
     struct splinter_event_bus event_bus;
     alignas(64) struct splinter_shard_bid shard_bids[SPLINTER_MAX_SHARDS];
 };
 
 struct splinter_slot {
-    alignas(64) _Atomic uint64_t hash; /* FNV-1a 64 of the key; 0 = empty */
-    _Atomic uint64_t epoch;            /* the slot's seqlock */
+    alignas(64) atomic_uint_least64_t hash; /* FNV-1a 64 of the key; 0 = empty */
+    atomic_uint_least64_t epoch;            /* the slot's seqlock */
     uint32_t val_off;
-    _Atomic uint32_t val_len;
-    _Atomic uint8_t type_flag;
-    _Atomic uint8_t user_flag;
-    _Atomic uint64_t watcher_mask;
-    _Atomic uint64_t ctime;
-    _Atomic uint64_t atime;
-    _Atomic uint64_t bloom;
+    atomic_uint_least32_t val_len;
+    atomic_uint_least8_t type_flag;
+    atomic_uint_least8_t user_flag;
+    atomic_uint_least64_t watcher_mask;
+    atomic_uint_least64_t ctime;
+    atomic_uint_least64_t atime;
+    atomic_uint_least64_t bloom;
     char key[SPLINTER_KEY_MAX];
 #ifdef SPLINTER_EMBEDDINGS
     float embedding[SPLINTER_EMBED_DIM];
@@ -175,8 +192,13 @@ struct splinter_shard_bid_snapshot {
 };
 
 /* Format v4, measured on the original with offsetof/sizeof (x86-64, C11). */
-#define SPL__AT(T, f, off) _Static_assert(offsetof(T, f) == (off), #T "." #f " offset")
-#define SPL__SZ(T, sz) _Static_assert(sizeof(T) == (sz), #T " size")
+#ifdef __cplusplus
+#define SPL__SA static_assert
+#else
+#define SPL__SA _Static_assert
+#endif
+#define SPL__AT(T, f, off) SPL__SA(offsetof(T, f) == (off), #T "." #f " offset")
+#define SPL__SZ(T, sz) SPL__SA(sizeof(T) == (sz), #T " size")
 SPL__SZ(struct splinter_header, 5440);
 SPL__AT(struct splinter_header, magic, 0);
 SPL__AT(struct splinter_header, version, 4);
@@ -194,8 +216,8 @@ SPL__AT(struct splinter_header, bloom_watches, 56);
 SPL__AT(struct splinter_header, signal_groups, 128);
 SPL__AT(struct splinter_header, event_bus, 4224);
 SPL__AT(struct splinter_header, shard_bids, 4416);
-_Static_assert(_Alignof(struct splinter_header) == 64, "header alignment");
-SPL__SZ(struct splinter_signal_group, 64);
+SPL__SA(alignof(struct splinter_header) == 64, "header alignment");
+SPL__SZ(struct splinter_signal_node, 64);
 SPL__SZ(struct splinter_event_bus, 136);
 SPL__AT(struct splinter_event_bus, dirty_mask, 0);
 SPL__AT(struct splinter_event_bus, owner_fd, 128);
@@ -216,7 +238,7 @@ SPL__AT(splinter_slot_snapshot_t, embedding, 120);
 SPL__SZ(struct splinter_slot, 128);
 SPL__SZ(splinter_slot_snapshot_t, 120);
 #endif
-_Static_assert(_Alignof(struct splinter_slot) == 64, "slot alignment");
+SPL__SA(alignof(struct splinter_slot) == 64, "slot alignment");
 SPL__AT(struct splinter_slot, hash, 0);
 SPL__AT(struct splinter_slot, epoch, 8);
 SPL__AT(struct splinter_slot, val_off, 16);
@@ -259,6 +281,7 @@ SPL__AT(struct splinter_shard_bid_snapshot, expired, 32);
 SPL__AT(struct splinter_shard_bid_snapshot, sovereign, 36);
 #undef SPL__AT
 #undef SPL__SZ
+#undef SPL__SA
 
 #define SPLINTER_HEADER_SIZE ((size_t)sizeof(struct splinter_header))
 #define SPLINTER_SLOT_SIZE ((size_t)sizeof(struct splinter_slot))
@@ -341,9 +364,32 @@ int splinter_shard_is_sovereign(uint32_t shard_id);
 int splinter_shard_table_snapshot(struct splinter_shard_bid_snapshot *out, size_t max);
 int splinter_madvise(uint32_t shard_id, void *addr, size_t len, int advice, uint64_t timeout_ticks);
 
-/* The original declares this inline; libsplref also exports it as a symbol.
- * rdtsc on x86-64, cntvct_el0 on arm64, else CLOCK_MONOTONIC_RAW ns. */
-uint64_t splinter_now(void);
+/* The bid table's clock: rdtsc on x86, the virtual counter on arm64, the
+ * physical counter on 32-bit arm, else CLOCK_MONOTONIC_RAW nanoseconds.
+ * Inline, as in the original's header, so a program built against this
+ * header needs no splinter_now symbol and also runs against the original.
+ * The reference libraries export one as well (for programs built -O0
+ * against the original's header, whose C99 inline is then an external call). */
+static inline uint64_t splinter_now(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+#elif defined(__aarch64__)
+    uint64_t v;
+    __asm__ __volatile__("mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+#elif defined(__arm__)
+    uint32_t lo, hi;
+    __asm__ __volatile__("mrrc p15, 1, %0, %1, c14" : "=r"(lo), "=r"(hi));
+    return ((uint64_t)hi << 32) | lo;
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+#endif
+}
 
 #ifdef SPLINTER_EMBEDDINGS
 int splinter_set_embedding(const char *key, const float *vec);

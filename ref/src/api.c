@@ -106,7 +106,7 @@ int splinter_event_bus_init(void) { return splref_event_bus_init(G); }
 int splinter_event_bus_open(void) { return splref_event_bus_open(G); }
 void splinter_event_bus_get_dirty(uint64_t *o, size_t w) { splref_event_bus_get_dirty(G, o, w); }
 int splinter_shard_claim_ex(uint32_t id, uint32_t pid, uint8_t it, uint8_t pr, uint64_t d, uint64_t at) { return splref_shard_claim_ex(G, id, pid, it, pr, d, at); }
-int splinter_shard_claim(uint32_t id, uint8_t it, uint8_t pr, uint64_t d) { return splref_shard_claim_ex(G, id, (uint32_t)getpid(), it, pr, d, sr_now()); }
+int splinter_shard_claim(uint32_t id, uint8_t it, uint8_t pr, uint64_t d) { return splref_shard_claim_ex(G, id, (uint32_t)getpid(), it, pr, d, splinter_now()); }
 int splinter_shard_rebid(uint32_t id, uint8_t it, uint8_t pr, uint64_t d) { return splref_shard_rebid(G, id, it, pr, d); }
 int splinter_shard_release(uint32_t id) { return splref_shard_release(G, id); }
 uint32_t splinter_shard_election(uint8_t *oi) { return splref_shard_election(G, oi); }

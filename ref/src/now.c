@@ -1,24 +1,15 @@
 /*
- * now.c - splinter_now(): the bid table's clock.
- * The original header has it inline; we export it as a symbol as well.
+ * now.c - splinter_now() as a symbol.
+ *
+ * splinter.h defines splinter_now inline, as the original's header does; the
+ * library exports a real function too, for programs compiled -O0 against the
+ * original's header (its C99 inline is then a call to an external symbol).
+ * The header's inline is included here under another name, so the clock is
+ * written once.
  */
+#define splinter_now sr_now_inline
 #include "store.h"
+#undef splinter_now
 
-#include <time.h>
-
-uint64_t sr_now(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    return __builtin_ia32_rdtsc();
-#elif defined(__aarch64__)
-    uint64_t v;
-    __asm__ volatile("mrs %0, cntvct_el0" : "=r"(v));
-    return v;
-#else
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-#endif
-}
-
-uint64_t splinter_now(void) { return sr_now(); }
+__attribute__((visibility("default"))) uint64_t splinter_now(void);
+uint64_t splinter_now(void) { return sr_now_inline(); }

@@ -76,7 +76,7 @@ int splref_shard_rebid(splref_store *st, uint32_t shard_id, uint8_t intent, uint
             atomic_store_explicit(&T[b].intent, intent, memory_order_release);
             atomic_store_explicit(&T[b].priority, priority, memory_order_release);
             atomic_store_explicit(&T[b].duration_tsc, duration_tsc, memory_order_release);
-            atomic_store_explicit(&T[b].claimed_at, sr_now(), memory_order_release);
+            atomic_store_explicit(&T[b].claimed_at, splinter_now(), memory_order_release);
             bids_bump(st);
             return 0;
         }
@@ -107,7 +107,7 @@ uint32_t splref_shard_election(splref_store *st, uint8_t *out_intent)
     if (out_intent) *out_intent = SPL_INTENT_NONE;
     if (!st) return 0;
     struct splinter_shard_bid *T = st->H->shard_bids;
-    uint64_t now = sr_now();
+    uint64_t now = splinter_now();
     bool protective = false;
     for (size_t b = 0; b < SPLINTER_MAX_SHARDS && !protective; b++) {
         if (atomic_load_explicit(&T[b].shard_id, memory_order_acquire) == 0 || bid_expired(&T[b], now)) continue;
@@ -150,7 +150,7 @@ int splref_shard_table_snapshot(splref_store *st, struct splinter_shard_bid_snap
 {
     if (!st || !out) return -2;
     struct splinter_shard_bid *T = st->H->shard_bids;
-    uint64_t now = sr_now();
+    uint64_t now = splinter_now();
     uint32_t sov = splref_shard_election(st, NULL);
     size_t n = max < SPLINTER_MAX_SHARDS ? max : SPLINTER_MAX_SHARDS;
     for (size_t b = 0; b < n; b++) {
@@ -186,7 +186,7 @@ int splref_madvise(splref_store *st, uint32_t shard_id, void *addr, size_t len, 
         len += a - al;
         addr = (void *)al;
     }
-    uint64_t t0 = sr_now();
+    uint64_t t0 = splinter_now();
     /* a timeout that would wrap the clock is as good as forever */
     bool deadline_set = timeout_ticks != UINT64_MAX && timeout_ticks <= UINT64_MAX - t0;
     uint64_t deadline = t0 + timeout_ticks;
@@ -200,7 +200,7 @@ int splref_madvise(splref_store *st, uint32_t shard_id, void *addr, size_t len, 
             break;
         }
         if (timeout_ticks == 0) { errno = EAGAIN; rc = -1; break; }
-        if (deadline_set && sr_now() >= deadline) { errno = ETIMEDOUT; rc = -1; break; }
+        if (deadline_set && splinter_now() >= deadline) { errno = ETIMEDOUT; rc = -1; break; }
         if (!bus_tried) { bus = sr_bus_fd(st); bus_tried = true; }
         /* wake on any bus write, and re-elect at least every 5 ms so a window
          * that simply expires is noticed without one */

@@ -145,7 +145,6 @@ void sr_pulse(splref_store *st, struct splinter_slot *s);
 void sr_mark_dirty(splref_store *st, size_t idx); /* flush.c: remembers what this process wrote */
 void sr_flush_free(splref_store *st);
 int sr_flush_prepare(splref_store *st); /* 0, or -1 ENOMEM */
-uint64_t sr_now(void);
 int sr_bus_fd(splref_store *st); /* an unarmed descriptor for the store eventfd */
 
 #endif
