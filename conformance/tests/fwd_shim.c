@@ -119,7 +119,7 @@ FWD(uint32_t, shard_election, (uint8_t *oi), (oi))
 FWD(int, shard_is_sovereign, (uint32_t id), (id))
 FWD(int, shard_table_snapshot, (struct splinter_shard_bid_snapshot *o, size_t m), (o, m))
 FWD(int, madvise, (uint32_t id, void *a, size_t l, int adv, uint64_t t), (id, a, l, adv, t))
-FWD(uint64_t, now, (void), ())
+/* splinter_now is inline in splinter.h, as in the original's header: nothing to forward */
 #ifdef SPLINTER_EMBEDDINGS
 FWD(int, set_embedding, (const char *k, const float *v), (k, v))
 FWD(int, get_embedding, (const char *k, float *o), (k, o))
