@@ -41,6 +41,11 @@ struct cmd {
 #else
 #define TRACE_FN NULL
 #endif
+#ifdef SPLSUITE_HAVE_CMD_RESULTS
+#define COMPARE_FN cmd_compare
+#else
+#define COMPARE_FN NULL
+#endif
 #ifdef SPLSUITE_HAVE_CMD_LAB
 #define LAB_FN cmd_lab
 #else
@@ -56,6 +61,7 @@ static const struct cmd cmds[] = {
     {"trace", TRACE_FN, "eBPF probes: madvise and eventfd latency per NUMA node",
      "bpf part not built: needs libbpf-dev, bpftool and clang at configure time"},
     {"lab", LAB_FN, "boot a kernel under QEMU with a NUMA topology and run a subcommand inside", "lab part not built"},
+    {"compare", COMPARE_FN, "two results documents row by row: change, U test, verdict (exit 1 if worse)", "results part not built"},
     {"info", cmd_info, "what this machine supports: kernel, io_uring, BPF, NUMA, perf counters", NULL},
 };
 

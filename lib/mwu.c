@@ -67,6 +67,15 @@ static double exact_upper(size_t m, size_t n, double u)
     return upper / total;
 }
 
+double mwu_min_p(size_t nx, size_t ny)
+{
+    if (nx == 0 || ny == 0) return 1.0;
+    double c = 1; /* C(nx + ny, nx), as a product of ratios */
+    size_t k = nx < ny ? nx : ny;
+    for (size_t i = 1; i <= k; i++) c = c * (double)(nx + ny - k + i) / (double)i;
+    return fmin(1.0, 2.0 / c);
+}
+
 static double norm_sf(double z) { return 0.5 * erfc(z / sqrt(2.0)); }
 
 int mwu_test(const double *x, size_t nx, const double *y, size_t ny, enum mwu_alt alt, struct mwu_result *out)

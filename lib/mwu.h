@@ -32,6 +32,11 @@ struct mwu_result {
 /* 0, or -1 when a side is empty or too large (n > 100000) or out of memory. */
 int mwu_test(const double *x, size_t nx, const double *y, size_t ny, enum mwu_alt alt, struct mwu_result *out);
 
+/* Smallest two-sided p-value the test can give for these sizes (complete
+ * separation, no ties): 2 / C(nx + ny, nx). With 3 against 3 it is 0.1, so
+ * no difference can reach alpha = 0.05 however large it is. */
+double mwu_min_p(size_t nx, size_t ny);
+
 /* Median of v (copied, v is left untouched). NAN for n == 0. */
 double mwu_median(const double *v, size_t n);
 
