@@ -279,5 +279,10 @@ void ops_pair_measure(struct bench_opts *o, int ii, uint64_t vsize, const cpu_se
 json_object *bench_json(const struct bench_opts *o, const struct bench_results *rs, int argc, char **argv);
 void bench_table(const struct bench_opts *o, const struct bench_results *rs, FILE *out);
 void bench_csv(const struct bench_opts *o, const struct bench_results *rs, FILE *out);
+/* bench/output_gbench.c: every row as Google Benchmark "context" and
+ * "benchmarks" entries, and as Bencher Metric Format (--bmf). */
+json_object *bench_gbench_context(const struct bench_opts *o);
+void bench_gbench_entries(const struct bench_opts *o, const struct bench_results *rs, json_object *arr);
+json_object *bench_bmf(const struct bench_opts *o, const struct bench_results *rs);
 
 #endif

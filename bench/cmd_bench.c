@@ -88,6 +88,7 @@ static void usage(FILE *f)
             "      --json               JSON (schema " BENCH_SCHEMA ") on stdout, or in -o FILE\n"
             "      --csv                CSV on stdout, or in -o FILE\n"
             "  -o, --output FILE        write the JSON/CSV there and print the table on stdout\n"
+            "      --bmf FILE           also write every row in Bencher Metric Format (bencher run --adapter json)\n"
             "      --no-progress        no progress lines on stderr\n"
             "      --trace              kernel-side madvise and eventfd latency of each case's workers (eBPF,\n"
             "                           as splsuite trace; needs root and the bpf part)\n"
@@ -142,7 +143,7 @@ static int si_ncpus(void)
 
 enum {
     O_WARMUP = 256, O_ITERS, O_FITERS, O_QUICK, O_PIN, O_SEED, O_SLOTS, O_VS, O_FILL, O_PROCS, O_OPS, O_DIRTY,
-    O_FSYNC, O_SFR, O_STRAT, O_DIR, O_CPUNODE, O_MEMBIND, O_JSON, O_CSV, O_NOPROG, O_TRACE
+    O_FSYNC, O_SFR, O_STRAT, O_DIR, O_CPUNODE, O_MEMBIND, O_JSON, O_CSV, O_NOPROG, O_TRACE, O_BMF
 };
 
 int cmd_bench(int argc, char **argv)
@@ -159,7 +160,7 @@ int cmd_bench(int argc, char **argv)
         {"sync-file-range", required_argument, 0, O_SFR}, {"strategy", required_argument, 0, O_STRAT},
         {"dir", required_argument, 0, O_DIR}, {"cpunodebind", required_argument, 0, O_CPUNODE},
         {"membind", required_argument, 0, O_MEMBIND}, {"json", no_argument, 0, O_JSON},
-        {"csv", no_argument, 0, O_CSV}, {"output", required_argument, 0, 'o'},
+        {"csv", no_argument, 0, O_CSV}, {"output", required_argument, 0, 'o'}, {"bmf", required_argument, 0, O_BMF},
         {"no-progress", no_argument, 0, O_NOPROG}, {"trace", no_argument, 0, O_TRACE}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     static struct bench_opts o; /* large (impls), keep it off the stack */
     memset(&o, 0, sizeof o);
@@ -169,6 +170,7 @@ int cmd_bench(int argc, char **argv)
     int reps = -1;
     uint64_t run_ns = 0, warm_ns = 0, iters = 0, fiters = 0, slots = 1024;
     bool seed_set = false, trace = false;
+    const char *bmf_path = NULL; /* --bmf */
     o.progress = true;
     o.seed = 0x5eed;
     optind = 1;
@@ -221,6 +223,7 @@ int cmd_bench(int argc, char **argv)
         case O_JSON: o.json = true; break;
         case O_CSV: o.csv = true; break;
         case 'o': o.out_path = optarg; break;
+        case O_BMF: bmf_path = optarg; break;
         case O_NOPROG: o.progress = false; break;
         case O_TRACE: trace = true; break;
         case 'h': usage(stdout); return SPL_EXIT_OK;
@@ -353,6 +356,14 @@ int cmd_bench(int argc, char **argv)
         bench_csv(&o, &rs, mout);
     }
     if (mout && mout != stdout) fclose(mout);
+    if (bmf_path) {
+        json_object *b = bench_bmf(&o, &rs);
+        if (json_object_to_file_ext(bmf_path, b, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE) != 0) {
+            spl_err(CMD, "--bmf %s: %s", bmf_path, strerror(errno));
+            failed++;
+        }
+        json_object_put(b);
+    }
     if ((!o.json && !o.csv) || o.out_path) bench_table(&o, &rs, stdout);
     if (ktrace && ((!o.json && !o.csv) || o.out_path)) spl_trace_cases_print(ktrace, stdout);
     json_object_put(ktrace);

@@ -1,7 +1,7 @@
 /*
  * output.c - a benchmark run as a terminal table, CSV, and versioned JSON
  * (schema "splsuite-bench/2", described in docs/benchmarks.md). The JSON
- * also carries a Google Benchmark "benchmarks" array for the ops rows so
+ * also carries a Google Benchmark "benchmarks" array for every row so
  * compare.py can read it, and the figures the issue's targets are judged on.
  */
 #include "bench.h"
@@ -73,72 +73,13 @@ static json_object *row_json(const struct bench_opts *o, const struct bench_resu
     return j;
 }
 
-/* Google Benchmark's format, one entry per repetition plus median/mean
- * aggregates: compare.py filters/benchmarks modes read it. */
-static void gbench_entries(const struct bench_opts *o, const struct bench_results *rs, json_object *arr)
-{
-    int family = 0;
-    for (int i = 0; i < rs->n; i++) {
-        const struct bres *r = &rs->r[i];
-        if (r->wl != &bench_wl_ops || r->status != BENCH_OK || r->nreps == 0) continue;
-        char name[256];
-        snprintf(name, sizeof name, "%s/ops/%s", impl_label(o, r->impl), r->name);
-        for (int k = 0; k < r->nreps; k++) {
-            json_object *e = json_object_new_object();
-            json_object_object_add(e, "name", json_object_new_string(name));
-            json_object_object_add(e, "family_index", json_object_new_int(family));
-            json_object_object_add(e, "per_family_instance_index", json_object_new_int(0));
-            json_object_object_add(e, "run_name", json_object_new_string(name));
-            json_object_object_add(e, "run_type", json_object_new_string("iteration"));
-            json_object_object_add(e, "repetitions", json_object_new_int(r->nreps));
-            json_object_object_add(e, "repetition_index", json_object_new_int(k));
-            json_object_object_add(e, "threads", json_object_new_int(1));
-            json_object_object_add(e, "iterations", json_object_new_uint64(r->iterations ? r->iterations : 1));
-            json_object_object_add(e, "real_time", json_object_new_double(r->rep[k]));
-            json_object_object_add(e, "cpu_time", json_object_new_double(r->rep_cpu[k] > 0 ? r->rep_cpu[k] : r->rep[k]));
-            json_object_object_add(e, "time_unit", json_object_new_string("ns"));
-            json_object_object_add(e, "items_per_second", json_object_new_double(r->rep[k] > 0 ? 1e9 / r->rep[k] : 0));
-            json_object_array_add(arr, e);
-        }
-        json_object *e = json_object_new_object();
-        char an[300];
-        snprintf(an, sizeof an, "%s_median", name);
-        json_object_object_add(e, "name", json_object_new_string(an));
-        json_object_object_add(e, "family_index", json_object_new_int(family));
-        json_object_object_add(e, "per_family_instance_index", json_object_new_int(0));
-        json_object_object_add(e, "run_name", json_object_new_string(name));
-        json_object_object_add(e, "run_type", json_object_new_string("aggregate"));
-        json_object_object_add(e, "repetitions", json_object_new_int(r->nreps));
-        json_object_object_add(e, "threads", json_object_new_int(1));
-        json_object_object_add(e, "aggregate_name", json_object_new_string("median"));
-        json_object_object_add(e, "aggregate_unit", json_object_new_string("time"));
-        json_object_object_add(e, "iterations", json_object_new_int(r->nreps));
-        json_object_object_add(e, "real_time", json_object_new_double(r->median));
-        double cpus[BENCH_MAX_REPS];
-        int n = 0;
-        for (int k = 0; k < r->nreps; k++) cpus[n++] = r->rep_cpu[k];
-        double cm = 0;
-        for (int k = 0; k < n; k++) cm += cpus[k];
-        json_object_object_add(e, "cpu_time", json_object_new_double(n ? cm / n : r->median));
-        json_object_object_add(e, "time_unit", json_object_new_string("ns"));
-        json_object_array_add(arr, e);
-        family++;
-    }
-}
-
 json_object *bench_json(const struct bench_opts *o, const struct bench_results *rs, int argc, char **argv)
 {
     json_object *root = json_object_new_object();
     json_object_object_add(root, "schema", json_object_new_string(BENCH_SCHEMA));
-    json_object_object_add(root, "suite_version", json_object_new_string(SPLSUITE_VERSION));
-    char cmd[2048] = "splsuite";
-    size_t off = strlen(cmd);
-    for (int i = 0; i < argc && off < sizeof cmd - 2; i++) off += (size_t)snprintf(cmd + off, sizeof cmd - off, " %s", argv[i]);
-    json_object_object_add(root, "command", json_object_new_string(cmd));
-    char date[64];
-    time_t now = time(NULL);
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    json_object_object_add(root, "date", json_object_new_string(date));
+    /* suite version, command line and date are in the envelope's "run" */
+    (void)argc;
+    (void)argv;
     struct spl_sysinfo si;
     spl_sysinfo_probe(&si);
     /* how busy the machine was: figures from a loaded machine are noisy */
@@ -197,21 +138,10 @@ json_object *bench_json(const struct bench_opts *o, const struct bench_results *
     for (int i = 0; i < rs->n; i++) json_object_array_add(res, row_json(o, rs, &rs->r[i]));
     json_object_object_add(root, "results", res);
     json_object_object_add(root, "targets", targets_json(o, rs, NULL));
-    /* Google Benchmark compatibility */
-    json_object *ctx = json_object_new_object();
-    json_object_object_add(ctx, "date", json_object_new_string(date));
-    char host[256] = "";
-    gethostname(host, sizeof host - 1);
-    json_object_object_add(ctx, "host_name", json_object_new_string(host));
-    json_object_object_add(ctx, "executable", json_object_new_string("splsuite bench"));
-    json_object_object_add(ctx, "num_cpus", json_object_new_int(si.ncpus));
-    json_object_object_add(ctx, "mhz_per_cpu", json_object_new_int(0));
-    json_object_object_add(ctx, "cpu_scaling_enabled", json_object_new_boolean(false));
-    json_object_object_add(ctx, "library_build_type", json_object_new_string("release"));
-    json_object_object_add(ctx, "caches", json_object_new_array());
-    json_object_object_add(root, "context", ctx);
+    /* Google Benchmark's format, every row (bench/output_gbench.c) */
+    json_object_object_add(root, "context", bench_gbench_context(o));
     json_object *gb = json_object_new_array();
-    gbench_entries(o, rs, gb);
+    bench_gbench_entries(o, rs, gb);
     json_object_object_add(root, "benchmarks", gb);
     return o->envelope ? spl_envelope_wrap(o->envelope, root) : root;
 }

@@ -78,13 +78,10 @@ static void judge_figures(struct crow *r, const struct cmp_opts *o)
         r->p = u.p;
         r->p_min = mwu_min_p(a->n, b->n);
         r->separated = u.u == 0 || u.u == (double)(a->n * b->n);
-        significant = r->p_min < o->alpha ? u.p < o->alpha : r->separated;
+        significant = u.p < o->alpha;
     }
     if (material && significant) {
         r->v = bad ? CV_WORSE : CV_BETTER;
-        if (r->p_min >= o->alpha)
-            snprintf(r->reason, sizeof r->reason, "%zu vs %zu repetitions cannot reach p < %g (at best %.3g): judged on "
-                     "complete separation", a->n, b->n, o->alpha, r->p_min);
     } else {
         r->v = CV_SAME;
         if (!material)
@@ -94,7 +91,8 @@ static void judge_figures(struct crow *r, const struct cmp_opts *o)
         else if (r->p_min < o->alpha)
             snprintf(r->reason, sizeof r->reason, "not significant (p = %.3g >= %g): noise", r->p, o->alpha);
         else
-            snprintf(r->reason, sizeof r->reason, "repetitions overlap (%zu vs %zu: too few for the U test): noise", a->n, b->n);
+            snprintf(r->reason, sizeof r->reason, "%zu vs %zu repetitions: the U test cannot reach p < %g (at best %.3g%s); "
+                     "run bench with -r 5 or more", a->n, b->n, o->alpha, r->p_min, r->separated ? ", reached" : "");
     }
 }
 
@@ -119,8 +117,8 @@ static void run_warnings(struct cmp *c, const struct rdoc *a, const struct rdoc 
 {
     const struct rrun *x = &a->run, *y = &b->run;
     if (!x->id[0] || !y->id[0])
-        warn(c, "%s has no run envelope (made before splsuite had one): its commit and machine are unknown",
-             !x->id[0] ? "OLD" : "NEW");
+        warn(c, "%s no run envelope (made before splsuite had one): commit and machine unknown",
+             !x->id[0] && !y->id[0] ? "OLD and NEW have" : !x->id[0] ? "OLD has" : "NEW has");
     if (x->id[0] && !strcmp(x->id, y->id) && (c->o.old_impl == NULL || c->o.new_impl == NULL))
         warn(c, "OLD and NEW are the same run (%s)", x->id);
     if (x->fingerprint[0] && y->fingerprint[0] && strcmp(x->fingerprint, y->fingerprint))
@@ -205,7 +203,14 @@ int cmp_run(const struct rdoc *a, const struct rdoc *b, const struct cmp_opts *o
         snprintf(r->reason, sizeof r->reason, "not in OLD");
     }
     free(used);
-    for (size_t i = 0; i < c->n; i++) c->count[c->rows[i].v]++;
+    size_t few = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        c->count[c->rows[i].v]++;
+        few += c->rows[i].has_p && c->rows[i].p_min >= o->alpha;
+    }
+    if (few)
+        warn(c, "%zu row%s with too few repetitions for the U test to reach p < %g: they cannot be judged worse or "
+                "better (bench -r 5 or more)", few, few == 1 ? "" : "s", o->alpha);
     run_warnings(c, a, b);
     return 0;
 }

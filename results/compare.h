@@ -6,11 +6,11 @@
  * Verdicts:
  *   worse / better   the median moved by at least threshold_pct in the bad
  *                    (good) direction of the row's unit AND the U test says
- *                    the repetitions differ (p < alpha). When the sizes are
- *                    too small for any p below alpha (3 against 3: 0.1), the
- *                    test asks for complete separation instead (every NEW
- *                    repetition beyond every OLD one), and the row says so.
- *   no change        neither (the reason says which held)
+ *                    the repetitions differ (p < alpha).
+ *   no change        either failed (the reason says which). With too few
+ *                    repetitions for any p below alpha (3 against 3: at best
+ *                    0.1) nothing can be judged worse: the reason and a
+ *                    run-level warning say so, never a guess on 3 samples.
  *   not comparable   a side is missing or not measured, units differ, a
  *                    median is zero: the reason says which
  * Conform rows (verdicts, not figures): PASS -> FAIL/ERROR is worse, the
