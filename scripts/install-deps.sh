@@ -7,6 +7,7 @@ PKGS="
   libjson-c-dev libcriterion-dev liburing-dev libnuma-dev numactl
   libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libclang-rt-14-dev jq
   linux-perf valgrind cppcheck clang-tidy gnuplot-nox fio
+  python3-jsonschema libbenchmark-tools python3-scipy
   qemu-system-x86 busybox-static cpio kmod xz-utils
 "
 missing=""
