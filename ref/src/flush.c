@@ -12,9 +12,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#ifdef SPLREF_HAVE_URING
-#include <liburing.h>
-#endif
+#include "uring.h"
 
 struct splref_flush_state {
     pthread_mutex_t lock; /* one flush at a time per handle */

@@ -12,10 +12,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#ifdef SPLREF_HAVE_NUMA
-#include <numa.h>
-#include <numaif.h>
-#endif
+#include <stdio.h>
+#include <sys/syscall.h>
 
 /* SPLINTER_DEFAULT_UMASK (octal) applies to creation only, as in the original. */
 static mode_t apply_env_umask(void)
@@ -193,28 +191,45 @@ void splref_close(splref_store *st)
     free(st);
 }
 
+/* Is node one of the kernel's online NUMA nodes? /sys lists them as ranges
+ * ("0", "0-3", "0,2-3"); without that file only node 0 exists. */
+static bool node_online(int node)
+{
+    FILE *f = fopen("/sys/devices/system/node/online", "re");
+    if (!f) return node == 0;
+    bool found = false;
+    long a, b;
+    while (!found && fscanf(f, "%ld", &a) == 1) {
+        b = a;
+        int c = fgetc(f);
+        if (c == '-') {
+            if (fscanf(f, "%ld", &b) != 1) break;
+            c = fgetc(f);
+        }
+        found = node >= a && node <= b;
+        if (c != ',') break;
+    }
+    fclose(f);
+    return found;
+}
+
+/* mbind(2) itself, not libnuma's wrapper of it: the library must load on a
+ * machine without libnuma (the original needs only libc). */
 int splref_bind_node(splref_store *st, int node)
 {
     if (!st) { errno = EINVAL; return -1; }
-#ifdef SPLREF_HAVE_NUMA
-    if (numa_available() < 0) { errno = ENOSYS; return -1; }
-    if (node < 0 || node > numa_max_node() || !numa_bitmask_isbitset(numa_all_nodes_ptr, (unsigned)node)) {
-        errno = EINVAL;
-        return -1;
-    }
-    struct bitmask *bm = numa_bitmask_alloc((unsigned)numa_max_node() + 1);
-    if (!bm) { errno = ENOMEM; return -1; }
-    numa_bitmask_setbit(bm, (unsigned)node);
-    long rc = mbind(st->base, st->total, MPOL_BIND, bm->maskp, bm->size + 1, MPOL_MF_STRICT | MPOL_MF_MOVE);
-    int saved = errno;
-    numa_bitmask_free(bm);
-    errno = saved;
+    enum { SR_MPOL_BIND = 2, SR_MPOL_MF_STRICT = 1 << 0, SR_MPOL_MF_MOVE = 1 << 1 };
+    /* a kernel without NUMA support answers ENOSYS to every mempolicy call */
+    if (syscall(SYS_get_mempolicy, NULL, NULL, 0UL, NULL, 0UL) != 0 && errno == ENOSYS) return -1;
+    if (node < 0 || node >= 4096 || !node_online(node)) { errno = EINVAL; return -1; }
+    unsigned long mask[4096 / (8 * sizeof(unsigned long))] = {0};
+    size_t bits = 8 * sizeof(unsigned long);
+    mask[(size_t)node / bits] |= 1UL << ((size_t)node % bits);
+    /* maxnode counts one past the last bit, as the kernel's get_nodes() expects */
+    unsigned long maxnode = ((size_t)node / bits + 1) * bits + 1;
+    long rc = syscall(SYS_mbind, st->base, st->total, (unsigned long)SR_MPOL_BIND, mask, maxnode,
+                      (unsigned)(SR_MPOL_MF_STRICT | SR_MPOL_MF_MOVE));
     return rc == 0 ? 0 : -1;
-#else
-    (void)node;
-    errno = ENOSYS;
-    return -1;
-#endif
 }
 
 void *splref_base(splref_store *st) { return st ? st->base : NULL; }
