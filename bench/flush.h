@@ -9,6 +9,7 @@
 #define SPLSUITE_BENCH_FLUSH_H
 
 #include "bench.h"
+#include "storeview.h"
 #include "util.h"
 
 struct range { uint64_t off, len; };
@@ -31,8 +32,10 @@ struct flush_ctx {
     int arg;                 /* the strategy row's argument (impl strategy number, U_* flags) */
     struct wres *w;          /* wres_fail(w, "<class>: ...") ends the worker with a classified reason */
     int fd;                  /* the store's file (the floor: its own file) */
-    uint8_t *base;           /* the store mapped MAP_SHARED (NULL for the floor) */
+    struct spl_storeview view; /* the store's bytes, mapped MAP_SHARED (unused by the floor) */
+    uint8_t *base;           /* view.base (NULL for the floor) */
     size_t maplen;
+    uint64_t pagesize;
     const struct range *ranges; /* dirty page ranges of this iteration, when ops->ranges */
     size_t nr;
     uint8_t *val;            /* the value written, vsize bytes */
@@ -65,6 +68,14 @@ struct flush_strategy {
     const struct flush_ops *ops;
     int arg;
 };
+
+/* The page ranges a flush of the slots slot_idx[0..n) (values of vsize
+ * bytes) must cover: the header page (global epoch), the page where each slot
+ * record starts, and each value's pages, sorted and coalesced into out.
+ * pages needs room for 1 + n x (vsize / pagesize + 3) entries, out as many.
+ * Returns the number of ranges. A slot outside the view is skipped. */
+size_t flush_dirty_ranges(const struct spl_storeview *v, const uint64_t *slot_idx, uint64_t n, uint64_t vsize,
+                          uint64_t pagesize, uint64_t *pages, struct range *out);
 
 enum { U_REGFILE = 1, U_SQPOLL = 2, U_IOPOLL = 4 }; /* io_uring variants (arg of the uring ops) */
 

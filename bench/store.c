@@ -2,6 +2,7 @@
  * store.c - creating, filling, placing and removing the stores a case uses.
  */
 #include "bench.h"
+#include "storeview.h"
 #include "util.h"
 
 #include <errno.h>
@@ -77,18 +78,13 @@ void bench_store_remove(const struct spl_impl *im, struct bench_store *st)
 int bench_store_place(struct bench_store *st, const struct spl_nodemask *nodes, json_object *extra, char *why,
                       size_t whylen)
 {
-    int fd = open(st->path, O_RDWR | O_CLOEXEC);
-    if (fd < 0) { snprintf(why, whylen, "open %s: %s", st->path, strerror(errno)); return -1; }
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || sb.st_size <= 0) {
-        snprintf(why, whylen, "fstat %s: empty or unreadable", st->path);
-        close(fd);
+    struct spl_storeview v;
+    if (spl_sv_open(&v, st->path, SPL_SV_WRITE) != 0) {
+        snprintf(why, whylen, "mapping %s: %s", st->path, strerror(errno));
         return -1;
     }
-    size_t len = (size_t)sb.st_size;
-    volatile uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
-    if (p == MAP_FAILED) { snprintf(why, whylen, "mmap %s: %s", st->path, strerror(errno)); return -1; }
+    size_t len = v.size;
+    volatile uint8_t *p = v.base;
     /* Map every page first: MPOL_MF_MOVE migrates only pages present in this
      * process's page tables, and the store was filled by a child that is gone,
      * so untouched pages would stay wherever the filler put them. */
@@ -120,7 +116,7 @@ int bench_store_place(struct bench_store *st, const struct spl_nodemask *nodes, 
     json_object_object_add(pl, "verified", json_object_new_boolean(ok));
     if (extra) json_object_object_add(extra, "placement", pl);
     else json_object_put(pl);
-    munmap((void *)p, len);
+    spl_sv_close(&v);
     if (rc != 0) { snprintf(why, whylen, "mbind(%s): %s", req, strerror(mb_errno)); return -1; }
     if (n < 0) { snprintf(why, whylen, "move_pages: %s", strerror(errno)); return -1; }
     if (!ok) {

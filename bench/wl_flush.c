@@ -65,44 +65,6 @@ static size_t strategies(const struct flush_strategy **out)
     return n;
 }
 
-static uint64_t fnv1a(const char *k)
-{
-    uint64_t h = 14695981039346656037ull;
-    for (; *k; k++) h = (h ^ (uint8_t)*k) * 1099511628211ull;
-    return h;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Dirty page ranges of the slots written: the header page (global epoch),
- * each slot record and each value area, coalesced. */
-static size_t dirty_ranges(const uint8_t *base, const struct bench_store *st, const uint64_t *slot_idx, uint64_t n,
-                           uint64_t vsize, uint64_t *pages, struct range *out)
-{
-    const uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
-    const struct splinter_slot *S = (const struct splinter_slot *)(base + SPLINTER_HEADER_SIZE);
-    const uint64_t voff = SPLINTER_HEADER_SIZE + st->slots * SPLINTER_SLOT_SIZE;
-    size_t np = 0;
-    pages[np++] = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t so = SPLINTER_HEADER_SIZE + slot_idx[i] * SPLINTER_SLOT_SIZE;
-        pages[np++] = so / pg;
-        uint64_t a = voff + S[slot_idx[i]].val_off, e = a + (vsize ? vsize : 1) - 1;
-        for (uint64_t p = a / pg; p <= e / pg; p++) pages[np++] = p;
-    }
-    qsort(pages, np, sizeof *pages, cmp_u64);
-    size_t nr = 0;
-    for (size_t i = 0; i < np; i++) {
-        if (nr && out[nr - 1].off + out[nr - 1].len == pages[i] * pg) out[nr - 1].len += pg;
-        else if (!nr || out[nr - 1].off + out[nr - 1].len < pages[i] * pg) out[nr++] = (struct range){pages[i] * pg, pg};
-    }
-    return nr;
-}
-
 /* What the worker writes each iteration: the keys of the store and where
  * each lives in the slot table (read from the bytes: hash + linear probing). */
 struct dirty_set {
@@ -119,11 +81,10 @@ static void map_store(struct flush_ctx *x, struct dirty_set *d)
     if (c->im->open(c->st.name) != 0) wres_fail(w, "splinter_open(%s): %s", c->st.name, strerror(errno));
     x->fd = open(c->st.path, O_RDWR | O_CLOEXEC);
     if (x->fd < 0) wres_fail(w, "open %s: %s", c->st.path, strerror(errno));
-    struct stat sb;
-    if (fstat(x->fd, &sb) != 0) wres_fail(w, "fstat %s: %s", c->st.path, strerror(errno));
-    x->maplen = (size_t)sb.st_size;
-    x->base = mmap(NULL, x->maplen, PROT_READ | PROT_WRITE, MAP_SHARED, x->fd, 0);
-    if (x->base == MAP_FAILED) wres_fail(w, "mmap: %s", strerror(errno));
+    if (spl_sv_open_fd(&x->view, x->fd, SPL_SV_WRITE) != 0)
+        wres_fail(w, "mapping %s as a format-v4 store: %s", c->st.path, strerror(errno));
+    x->base = x->view.base;
+    x->maplen = x->view.size;
     const uint64_t nkeys = c->nkeys, vs = c->vsize;
     d->slot_of = malloc(nkeys * sizeof *d->slot_of);
     d->keys = malloc(nkeys * sizeof *d->keys);
@@ -131,23 +92,17 @@ static void map_store(struct flush_ctx *x, struct dirty_set *d)
     d->ranges = malloc((c->dirty * (vs / 4096 + 3) + 8) * sizeof *d->ranges);
     d->cur = malloc(c->dirty * sizeof *d->cur);
     if (!d->slot_of || !d->keys || !d->pages || !d->ranges || !d->cur) wres_fail(w, "out of memory");
-    const struct splinter_slot *S = (const struct splinter_slot *)(x->base + SPLINTER_HEADER_SIZE);
     for (uint64_t k = 0; k < nkeys; k++) {
         bench_key(d->keys[k], sizeof d->keys[k], k);
-        uint64_t h = fnv1a(d->keys[k]), home = h % c->st.slots, i;
-        for (i = 0; i < c->st.slots; i++) {
-            const struct splinter_slot *sl = &S[(home + i) % c->st.slots];
-            if (atomic_load(&sl->hash) == h && strncmp(sl->key, d->keys[k], SPLINTER_KEY_MAX) == 0) break;
-        }
-        if (i == c->st.slots)
-            wres_fail(w, "key %s not found in the slot table (layout differs from format v4?)", d->keys[k]);
-        d->slot_of[k] = (home + i) % c->st.slots;
+        long i = spl_sv_find(&x->view, d->keys[k]);
+        if (i < 0) wres_fail(w, "key %s not found in the slot table (layout differs from format v4?)", d->keys[k]);
+        d->slot_of[k] = (uint64_t)i;
     }
 }
 
 static void unmap_store(struct flush_ctx *x, struct dirty_set *d)
 {
-    munmap(x->base, x->maplen);
+    spl_sv_close(&x->view);
     close(x->fd);
     if (x->c->im->close) x->c->im->close();
     free(d->cur);
@@ -191,7 +146,7 @@ static void flush_worker(int idx, struct wshared *sh, void *arg)
     (void)idx;
     const struct flush_case *c = arg;
     const struct flush_ops *ops = c->s->ops;
-    struct flush_ctx x = {.c = c, .arg = c->s->arg, .w = &sh->w[0], .fd = -1};
+    struct flush_ctx x = {.c = c, .arg = c->s->arg, .w = &sh->w[0], .fd = -1, .pagesize = (uint64_t)sysconf(_SC_PAGESIZE)};
     struct dirty_set d = {0};
     if (!ops->own_file && c->nkeys == 0) wres_fail(x.w, "the store has no keys");
     x.val = calloc(1, c->vsize + 1);
@@ -216,7 +171,7 @@ static void flush_worker(int idx, struct wshared *sh, void *arg)
         write_dirty(&x, &d, it);
         uint64_t t1 = spl_time_ns();
         if (ops->ranges) {
-            x.nr = dirty_ranges(x.base, &c->st, d.cur, c->dirty, c->vsize, d.pages, d.ranges);
+            x.nr = flush_dirty_ranges(&x.view, d.cur, c->dirty, c->vsize, x.pagesize, d.pages, d.ranges);
             x.ranges = d.ranges;
         }
         ops->flush(&x);

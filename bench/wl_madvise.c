@@ -16,6 +16,7 @@
  * faults only in the mapping they were given to (the sovereign rows).
  */
 #include "bench.h"
+#include "storeview.h"
 #include "util.h"
 
 #include <errno.h>
@@ -58,25 +59,31 @@ struct madv_case {
 };
 
 struct mapping {
+    struct spl_storeview view; /* the store's bytes (lib/storeview) */
     uint8_t *base;
     size_t len, arena_off, arena_len;
 };
 
+/* Maps the store and finds its value arena; the fd stays open for
+ * fdatasync and fadvise. 0, or -1 with errno. */
 static int map_store(const struct bench_store *st, struct mapping *m, int *fd_out)
 {
     int fd = open(st->path, O_RDWR | O_CLOEXEC);
     if (fd < 0) return -1;
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) { close(fd); return -1; }
-    m->len = (size_t)sb.st_size;
-    m->base = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (m->base == MAP_FAILED) { close(fd); return -1; }
+    if (spl_sv_open_fd(&m->view, fd, SPL_SV_WRITE) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    m->base = m->view.base;
+    m->len = m->view.size;
     /* the value arena, widened to whole pages as madvise requires (the
      * implementations round the start down the same way) */
     size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-    size_t off = SPLINTER_HEADER_SIZE + st->slots * SPLINTER_SLOT_SIZE;
+    size_t off = (size_t)(m->view.values - m->view.base);
     m->arena_off = off & ~(pg - 1);
-    m->arena_len = st->slots * st->max_val + (off - m->arena_off);
+    m->arena_len = (size_t)m->view.arena + (off - m->arena_off);
     *fd_out = fd;
     return 0;
 }

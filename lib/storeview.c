@@ -76,28 +76,29 @@ static int setup(struct spl_storeview *v, uint8_t *base, size_t size, unsigned f
 int spl_sv_open(struct spl_storeview *v, const char *path, unsigned flags)
 {
     memset(v, 0, sizeof *v);
-    bool w = flags & SPL_SV_WRITE;
-    int fd = open(path, (w ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY);
+    int fd = open(path, (flags & SPL_SV_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) return -1;
+    int rc = spl_sv_open_fd(v, fd, flags), e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+int spl_sv_open_fd(struct spl_storeview *v, int fd, unsigned flags)
+{
+    memset(v, 0, sizeof *v);
+    bool w = flags & SPL_SV_WRITE;
     struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
+    if (fstat(fd, &sb) != 0) return -1;
     if (!S_ISREG(sb.st_mode) || sb.st_size < (off_t)SPLINTER_HEADER_SIZE) {
-        close(fd);
         errno = S_ISREG(sb.st_mode) ? EBADMSG : EINVAL;
         return -1;
     }
     size_t size = (size_t)sb.st_size;
     void *base = mmap(NULL, size, PROT_READ | (w ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
-    int e = errno;
-    close(fd);
-    if (base == MAP_FAILED) { errno = e; return -1; }
+    if (base == MAP_FAILED) return -1;
     if (setup(v, base, size, flags) != 0) {
-        e = errno;
+        int e = errno;
         munmap(base, size);
         memset(v, 0, sizeof *v);
         errno = e;

@@ -73,6 +73,9 @@ int spl_sv_geometry(const void *buf, size_t len, unsigned flags, struct spl_sv_g
  * with errno (open/mmap errors, or those of spl_sv_geometry; EBADMSG when the
  * size does not match the geometry unless SPL_SV_ANY_SIZE). */
 int spl_sv_open(struct spl_storeview *v, const char *path, unsigned flags);
+/* The same for a file the caller has open (and keeps: fsync, io_uring);
+ * the mapping outlives a close of fd. */
+int spl_sv_open_fd(struct spl_storeview *v, int fd, unsigned flags);
 /* A POSIX shm store by name ("/name" or "name"): maps /dev/shm/name. */
 int spl_sv_open_shm(struct spl_storeview *v, const char *name, unsigned flags);
 /* Wraps a caller's image (not copied, not freed). buf must be 64-byte aligned
