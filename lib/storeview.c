@@ -27,6 +27,12 @@ static bool total_for(uint32_t n, uint32_t mv, uint64_t ss, uint64_t *out)
     return true;
 }
 
+uint64_t spl_sv_region_size(uint32_t slots, uint32_t max_val, size_t slot_size)
+{
+    uint64_t t;
+    return total_for(slots, max_val, slot_size, &t) ? t : 0;
+}
+
 int spl_sv_geometry(const void *buf, size_t len, unsigned flags, struct spl_sv_geometry *g)
 {
     memset(g, 0, sizeof *g);

@@ -63,6 +63,10 @@ struct spl_storeview {
     bool mapped;               /* spl_sv_close unmaps */
 };
 
+/* Bytes of a region of slots x max_val with slot_size-byte slots:
+ * 5440 + slots x (slot_size + max_val); 0 if that overflows. */
+uint64_t spl_sv_region_size(uint32_t slots, uint32_t max_val, size_t slot_size);
+
 /* Geometry of (buf, len): 0, or -1 with errno EBADMSG (shorter than a header,
  * zero or overflowing geometry) or, without SPL_SV_ANY_HEADER, EBADMSG for a
  * wrong magic and EPROTONOSUPPORT for another version. Reads buf with memcpy:

@@ -10,6 +10,7 @@
 #define SPLSUITE_TORTURE_H
 
 #include "impl.h"
+#include "storeview.h"
 #include "util.h"
 
 #include <signal.h>
@@ -98,10 +99,10 @@ struct tt_ctx {
     size_t sh_len;
     bool durability;           /* flush exported and file backend */
     const char *durability_why;
-    /* read-only view of the store for epochs and fsck */
-    const uint8_t *map;
+    /* read-only view of the store for epochs and fsck (lib/storeview) */
+    struct spl_storeview view;
+    const uint8_t *map;        /* view.base while mapped, else NULL */
     size_t map_len;
-    int map_fd;
     uint32_t *slot_of;         /* key -> slot index */
     uint64_t t0;
 };

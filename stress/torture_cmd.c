@@ -126,7 +126,6 @@ int cmd_torture(int argc, char **argv)
     static struct tt_ctx ctx;
     struct tt_ctx *c = &ctx;
     memset(c, 0, sizeof *c);
-    c->map_fd = -1;
     struct tt_opts *o = &c->o;
     snprintf(o->impl, sizeof o->impl, "ref");
     o->nkind[TT_WRITER] = 2, o->nkind[TT_READER] = 2, o->nkind[TT_BIDDER] = 1;

@@ -367,7 +367,8 @@ int tt_run(struct tt_ctx *c)
 
     bool want_cut = c->o.crash_cycles > 0 && c->im.backend == SPL_BACKEND_FILE && c->o.crash_mode != TT_CRASH_KILL;
     if (want_cut) {
-        uint64_t est = 5440 + (uint64_t)(c->o.slots ? c->o.slots : 2 * c->o.keys) * (128 + c->o.max_size);
+        /* room for the store even with an embeddings build's 3200-byte slots */
+        uint64_t est = spl_sv_region_size(c->o.slots ? c->o.slots : 2 * c->o.keys, c->o.max_size, SPL_SV_SLOT_SIZE_EMB);
         s.disk = tt_disk_setup(8 * est + (64u << 20), err, sizeof err);
         if (s.disk) {
             s.power_cut = true;

@@ -11,6 +11,7 @@
 #include "fsck.h"
 #include "payload.h"
 #include "proc.h"
+#include "storeview.h"
 #include "torture.h"
 
 #include <errno.h>
@@ -22,8 +23,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-enum { HDR = 5440, SLOT = 128, S_EPOCH = 8, S_VOFF = 16, S_VLEN = 20, S_KEY = 64 };
 
 void tt_key_name(uint32_t k, char *buf, size_t len) { snprintf(buf, len, "tort.%u", k); }
 
@@ -43,46 +42,40 @@ void tt_fail(struct tt_shared *sh, const char *fmt, ...)
 
 int tt_map_store(struct tt_ctx *c, char *err, size_t errlen)
 {
-    int fd = open(c->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) { snprintf(err, errlen, "%s: %s", c->path, strerror(errno)); return -1; }
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || sb.st_size < HDR) {
-        snprintf(err, errlen, "%s: too small for a store (%lld bytes)", c->path, (long long)sb.st_size);
-        close(fd);
+    /* any header and size: after a crash the checks below and fsck say what is wrong */
+    if (spl_sv_open(&c->view, c->path, SPL_SV_ANY_HEADER | SPL_SV_ANY_SIZE) != 0) {
+        snprintf(err, errlen, "%s: %s", c->path,
+                 errno == EBADMSG ? "not a store (shorter than a header, or a zero or overflowing geometry)"
+                                  : strerror(errno));
         return -1;
     }
-    void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
-    if (p == MAP_FAILED) { snprintf(err, errlen, "mmap %s: %s", c->path, strerror(errno)); close(fd); return -1; }
-    c->map = p;
-    c->map_len = (size_t)sb.st_size;
-    c->map_fd = fd;
+    c->map = c->view.base;
+    c->map_len = c->view.size;
     return 0;
 }
 
 void tt_unmap_store(struct tt_ctx *c)
 {
-    if (c->map) munmap((void *)c->map, c->map_len);
-    if (c->map_fd >= 0) close(c->map_fd);
+    if (c->map) spl_sv_close(&c->view);
     c->map = NULL;
-    c->map_fd = -1;
+    c->map_len = 0;
 }
-
-static const uint8_t *slot_ptr(const struct tt_ctx *c, uint32_t idx) { return c->map + HDR + (size_t)idx * SLOT; }
 
 uint64_t tt_slot_epoch(const struct tt_ctx *c, uint32_t key)
 {
-    return __atomic_load_n((const uint64_t *)(slot_ptr(c, c->slot_of[key]) + S_EPOCH), __ATOMIC_ACQUIRE);
+    const struct splinter_slot *s = spl_sv_slot(&c->view, c->slot_of[key]);
+    return s ? atomic_load_explicit(&((struct splinter_slot *)s)->epoch, memory_order_acquire) : 0;
 }
 
+/* The geometry the run asked for, and a region that holds all of it. */
 int tt_check_geometry(struct tt_ctx *c, char *err, size_t errlen)
 {
-    uint32_t n, mv;
-    memcpy(&n, c->map + 8, 4);
-    memcpy(&mv, c->map + 12, 4);
+    struct spl_sv_geometry g;
+    if (spl_sv_geometry(c->map, c->map_len, SPL_SV_ANY_HEADER, &g) != 0) memset(&g, 0, sizeof g);
     uint32_t want = c->o.slots ? c->o.slots : 2 * c->o.keys;
-    if (n != want || mv != c->o.max_size || (uint64_t)HDR + (uint64_t)n * (SLOT + (uint64_t)mv) > c->map_len) {
-        snprintf(err, errlen, "%s: header says %u slots x %u bytes in %zu bytes, the store was made %u x %u", c->path, n, mv,
-                 c->map_len, want, c->o.max_size);
+    if (g.slots != want || g.max_val != c->o.max_size || g.expected_size > c->map_len || !g.expected_size) {
+        snprintf(err, errlen, "%s: header says %u slots x %u bytes in %zu bytes, the store was made %u x %u", c->path,
+                 g.slots, g.max_val, c->map_len, want, c->o.max_size);
         return -1;
     }
     return 0;
@@ -92,27 +85,18 @@ int tt_check_geometry(struct tt_ctx *c, char *err, size_t errlen)
  * the header only as far as the mapped length allows. */
 int tt_find_slots(struct tt_ctx *c, char *err, size_t errlen)
 {
-    uint32_t n, mv;
-    memcpy(&n, c->map + 8, 4);
-    memcpy(&mv, c->map + 12, 4);
-    if (n == 0 || (uint64_t)HDR + (uint64_t)n * (SLOT + (uint64_t)mv) > c->map_len) {
-        snprintf(err, errlen, "%s: geometry %u x %u needs more than its %zu bytes", c->path, n, mv, c->map_len);
+    struct spl_sv_geometry g;
+    if (spl_sv_geometry(c->map, c->map_len, SPL_SV_ANY_HEADER, &g) != 0 || g.expected_size > c->map_len) {
+        snprintf(err, errlen, "%s: geometry %u x %u needs more than its %zu bytes", c->path, c->view.slots,
+                 c->view.max_val, c->map_len);
         return -1;
     }
     char key[32];
     for (uint32_t k = 0; k < c->sh->nkeys; k++) {
         tt_key_name(k, key, sizeof key);
-        uint64_t h = spl_fsck_fnv1a(key, 64);
-        uint32_t found = UINT32_MAX;
-        for (uint32_t i = 0; i < n && found == UINT32_MAX; i++) {
-            uint32_t idx = (uint32_t)((h % n + i) % n);
-            const uint8_t *s = slot_ptr(c, idx);
-            uint64_t sh;
-            memcpy(&sh, s, 8);
-            if (sh == h && strncmp((const char *)s + S_KEY, key, 63) == 0) found = idx;
-        }
-        if (found == UINT32_MAX) { snprintf(err, errlen, "key %s not found in the store's bytes", key); return -1; }
-        c->slot_of[k] = found;
+        long found = spl_sv_find(&c->view, key);
+        if (found < 0) { snprintf(err, errlen, "key %s not found in the store's bytes", key); return -1; }
+        c->slot_of[k] = (uint32_t)found;
     }
     return 0;
 }
@@ -123,29 +107,24 @@ struct tt_audit { uint64_t epoch, seq; enum spl_payload_verdict v; uint32_t writ
 static struct tt_audit audit_key(const struct tt_ctx *c, uint32_t k)
 {
     struct tt_audit a = {.v = SPL_PAYLOAD_SHORT};
-    uint32_t n, mv;
-    memcpy(&n, c->map + 8, 4);
-    memcpy(&mv, c->map + 12, 4);
+    const struct spl_storeview *v = &c->view;
     char key[32];
     tt_key_name(k, key, sizeof key);
-    uint64_t h = spl_fsck_fnv1a(key, 64);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t idx = (uint32_t)((h % n + i) % n);
-        const uint8_t *s = slot_ptr(c, idx);
-        uint64_t sh, e;
-        memcpy(&sh, s, 8);
-        memcpy(&e, s + S_EPOCH, 8);
+    uint64_t h = spl_sv_fnv1a(key);
+    for (uint32_t i = 0; v->slots && i < v->slots; i++) {
+        uint32_t idx = (uint32_t)((h % v->slots + i) % v->slots);
+        struct splinter_slot *s = spl_sv_slot(v, idx);
+        if (!s) break; /* past a truncated image */
+        uint64_t sh = atomic_load(&s->hash), e = atomic_load(&s->epoch);
         if (sh == 0 && e == 0) break;
-        if (sh != h || strncmp((const char *)s + S_KEY, key, 63) != 0) continue;
-        uint32_t off, len;
-        memcpy(&off, s + S_VOFF, 4);
-        memcpy(&len, s + S_VLEN, 4);
+        if (sh != h || strncmp(s->key, key, SPLINTER_KEY_MAX - 1) != 0) continue;
         a.found = true;
         a.epoch = e;
-        uint64_t arena = (uint64_t)n * mv;
-        if (len > mv || off > arena || len > arena - off) { a.v = SPL_PAYLOAD_SHORT; return a; }
+        size_t len;
+        const uint8_t *val = spl_sv_value(v, idx, &len);
+        if (!val || len > v->max_val) { a.v = SPL_PAYLOAD_SHORT; return a; }
         struct spl_payload_info in;
-        a.v = spl_payload_check(c->map + HDR + (size_t)n * SLOT + off, len, k, &in);
+        a.v = spl_payload_check(val, len, k, &in);
         a.seq = in.seq;
         a.writer = in.writer;
         return a;
