@@ -45,6 +45,14 @@ static int geometry_size(uint64_t slots, uint64_t max_val, size_t *out)
     return 0;
 }
 
+/* The format stores val_off in 32 bits and a fresh store puts slot i's value
+ * at i * max_val_sz: every such offset must be exact, or the upper slots'
+ * values would alias lower ones (the original truncates them silently). */
+static bool offsets_fit(uint64_t slots, uint64_t max_val)
+{
+    return (slots - 1) * max_val <= UINT32_MAX;
+}
+
 static int open_fd(enum splref_backend be, const char *name, int flags)
 {
     /* O_NOCTTY: a hostile path naming a terminal must not become ours */
@@ -52,7 +60,10 @@ static int open_fd(enum splref_backend be, const char *name, int flags)
     return shm_open(name, flags, 0666);
 }
 
-static splref_store *wrap(int fd, void *base, size_t total, enum splref_backend be)
+/* The handle keeps the geometry that was checked (or that create wrote):
+ * nothing later re-reads slots or max_val_sz from the shared header, where
+ * another process could have changed them since. */
+static splref_store *wrap(int fd, void *base, size_t total, enum splref_backend be, uint32_t slots, uint32_t max_val)
 {
     splref_store *st = calloc(1, sizeof(*st));
     if (!st) return NULL;
@@ -62,8 +73,8 @@ static splref_store *wrap(int fd, void *base, size_t total, enum splref_backend 
     st->backend = be;
     st->H = base;
     st->S = (struct splinter_slot *)((uint8_t *)base + SPLINTER_HEADER_SIZE);
-    st->nslots = st->H->slots;
-    st->max_val = st->H->max_val_sz;
+    st->nslots = slots;
+    st->max_val = max_val;
     st->V = (uint8_t *)st->S + (size_t)st->nslots * SPLINTER_SLOT_SIZE;
     st->arena = (size_t)st->nslots * st->max_val;
     atomic_init(&st->bus_fd, -1);
@@ -80,6 +91,7 @@ splref_store *splref_create(enum splref_backend be, const char *name, size_t slo
     size_t total;
     if (!name) { errno = EINVAL; return NULL; }
     if (geometry_size(slots, max_val_sz, &total) != 0) return NULL;
+    if (!offsets_fit(slots, max_val_sz)) { errno = EOVERFLOW; return NULL; }
     mode_t prev = apply_env_umask();
     int fd = open_fd(be, name, O_RDWR | O_CREAT | O_EXCL);
     int saved = errno;
@@ -110,7 +122,7 @@ splref_store *splref_create(enum splref_backend be, const char *name, size_t slo
     atomic_thread_fence(memory_order_release);
     H->magic = SPLINTER_MAGIC;
 
-    splref_store *st = wrap(fd, base, total, be);
+    splref_store *st = wrap(fd, base, total, be, (uint32_t)slots, (uint32_t)max_val_sz);
     if (st) return st;
 fail:
     saved = errno;
@@ -123,25 +135,36 @@ fail:
 
 /* Checks a mapped header + slot table against the real size. errno:
  * EBADMSG not a store / truncated / geometry disagrees with the size,
- * EPROTONOSUPPORT other format version, EUCLEAN a slot points outside the arena. */
-static int validate(const void *base, size_t size)
+ * EPROTONOSUPPORT other format version, EOVERFLOW value offsets past 32 bits,
+ * EUCLEAN a slot points outside the arena. */
+static int validate(const void *base, size_t size, uint32_t *out_slots, uint32_t *out_max)
 {
     const struct splinter_header *H = base;
-    if (size < SPLINTER_HEADER_SIZE || H->magic != SPLINTER_MAGIC) { errno = EBADMSG; return -1; }
-    if (H->version != SPLINTER_VER) { errno = EPROTONOSUPPORT; return -1; }
+    if (size < SPLINTER_HEADER_SIZE) { errno = EBADMSG; return -1; }
+    /* each shared field read once: a peer may change them while we look */
+    uint32_t magic = *(const volatile uint32_t *)&H->magic, version = *(const volatile uint32_t *)&H->version;
+    uint32_t slots = *(const volatile uint32_t *)&H->slots, max_val = *(const volatile uint32_t *)&H->max_val_sz;
+    if (magic != SPLINTER_MAGIC) { errno = EBADMSG; return -1; }
+    if (version != SPLINTER_VER) { errno = EPROTONOSUPPORT; return -1; }
     size_t want;
-    if (geometry_size(H->slots, H->max_val_sz, &want) != 0) { errno = EBADMSG; return -1; }
-    if (MUTANT(trust_truncated)) return 0;
+    if (geometry_size(slots, max_val, &want) != 0) { errno = EBADMSG; return -1; }
+    if (MUTANT(trust_truncated)) goto ok;
     if (want != size) { errno = EBADMSG; return -1; }
+    /* a consistent store whose value offsets cannot be exact (made by an
+     * implementation that truncated them) */
+    if (!offsets_fit(slots, max_val)) { errno = EOVERFLOW; return -1; }
     const struct splinter_slot *S = (const void *)((const uint8_t *)base + SPLINTER_HEADER_SIZE);
-    uint64_t arena = (uint64_t)H->slots * H->max_val_sz;
-    for (uint32_t i = 0; i < H->slots; i++) {
-        uint64_t off = S[i].val_off;
+    uint64_t arena = (uint64_t)slots * max_val;
+    for (uint32_t i = 0; i < slots; i++) {
+        uint64_t off = *(const volatile uint32_t *)&S[i].val_off;
         uint64_t len = atomic_load_explicit(&S[i].val_len, memory_order_relaxed);
-        if (len > H->max_val_sz || off > arena || len > arena - off) { errno = EUCLEAN; return -1; }
+        if (len > max_val || off > arena || len > arena - off) { errno = EUCLEAN; return -1; }
         /* list() hands out key pointers: every key must end inside its slot */
         if (S[i].key[SPLINTER_KEY_MAX - 1] != '\0') { errno = EUCLEAN; return -1; }
     }
+ok:
+    *out_slots = slots;
+    *out_max = max_val;
     return 0;
 }
 
@@ -161,8 +184,9 @@ splref_store *splref_open(enum splref_backend be, const char *name)
     size = (size_t)sb.st_size;
     base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) goto fail;
-    if (validate(base, size) != 0) goto fail;
-    splref_store *st = wrap(fd, base, size, be);
+    uint32_t slots, max_val;
+    if (validate(base, size, &slots, &max_val) != 0) goto fail;
+    splref_store *st = wrap(fd, base, size, be, slots, max_val);
     if (st) return st;
 fail:
     saved = errno;

@@ -107,6 +107,60 @@ Test(lifecycle, bad_geometry)
     cr_assert_eq(stat(path, &sb), -1, "nothing was created");
 }
 
+/* The format keeps val_off in 32 bits and slot i's value at i * max_val_sz:
+ * a geometry whose offsets do not all fit is refused with EOVERFLOW before
+ * anything is created (the original truncates them: 1024 x 8 MiB gives slot
+ * 512 val_off 0). The largest that fits works, every offset exact; the
+ * objects are sparse, only what the test writes is touched. */
+Test(lifecycle, offsets_past_4gib)
+{
+    char name[128], path[160];
+    struct stat sb;
+    t_name(name, sizeof name, "big");
+    t_path(path, sizeof path, name);
+    const size_t MiB = 1024 * 1024;
+    errno = 0;
+    cr_assert_eq(splinter_create(name, 1024, 8 * MiB), -1);
+    cr_assert_eq(errno, EOVERFLOW, "1024 x 8 MiB: %s", strerror(errno));
+    errno = 0;
+    cr_assert_eq(splinter_create(name, 1025, 4 * MiB), -1, "slot 1024 would start at 4 GiB");
+    cr_assert_eq(errno, EOVERFLOW);
+    cr_assert_eq(stat(path, &sb), -1, "nothing was created");
+
+    /* 1024 x 4 MiB: the last value starts at 4 GiB - 4 MiB, still exact */
+    t_make(1024, 4 * MiB);
+    struct splinter_slot *S = splref_slots(t_peek);
+    for (uint32_t i = 0; i < 1024; i++)
+        cr_assert_eq(S[i].val_off, i * 4 * MiB, "slot %u val_off %u", i, S[i].val_off);
+    char key[32];
+    for (unsigned n = 0;; n++) { /* a key whose home is the last slot */
+        snprintf(key, sizeof key, "top-%u", n);
+        if (t_fnv(key) % 1024 == 1023) break;
+    }
+    t_set_str(key, "at the top");
+    cr_assert_eq(t_slot_index(key), 1023);
+    cr_assert_eq(memcmp(splref_values(t_peek) + (size_t)1023 * 4 * MiB, "at the top", 10), 0);
+    cr_assert_eq(memcmp(splref_values(t_peek), "\0\0\0\0", 4), 0, "slot 0's value untouched");
+    char buf[16] = {0};
+    size_t n = 0;
+    cr_assert_eq(splinter_get(key, buf, sizeof buf, &n), 0);
+    cr_assert_eq(n, 10);
+    t_teardown();
+
+    /* a store of that geometry made elsewhere (consistent size, header only) */
+    int fd = T_BACKEND == SPLREF_BACKEND_FILE ? open(name, O_RDWR | O_CREAT | O_EXCL, 0600) : shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    cr_assert_geq(fd, 0, "%s", strerror(errno));
+    size_t total = SPLINTER_HEADER_SIZE + (size_t)1024 * (SPLINTER_SLOT_SIZE + 8 * MiB);
+    cr_assert_eq(ftruncate(fd, (off_t)total), 0);
+    struct splinter_header h = {.magic = SPLINTER_MAGIC, .version = SPLINTER_VER, .slots = 1024, .max_val_sz = 8 * MiB};
+    cr_assert_eq(pwrite(fd, &h, 16, 0), 16);
+    close(fd);
+    errno = 0;
+    cr_assert_eq(splinter_open(name), -1);
+    cr_assert_eq(errno, EOVERFLOW, "open: %s", strerror(errno));
+    t_unlink(name);
+}
+
 Test(lifecycle, open_missing_is_enoent)
 {
     char name[128];
