@@ -276,7 +276,7 @@ int cmd_bench(int argc, char **argv)
 
     /* NUMA first, so every worker and every store inherits it, as under numactl */
     spl_numa_probe(&o.topo);
-    char err[256];
+    char err[1024];
     if (o.numa.cpubind && spl_numa_parse_nodes(&o.topo, o.numa.cpuspec, &o.numa.cpunodes, err, sizeof err) != 0) {
         spl_err(CMD, "--cpunodebind: %s", err);
         return SPL_EXIT_USAGE;
@@ -292,10 +292,11 @@ int cmd_bench(int argc, char **argv)
         impl_specs[nspecs++] = "ref-file";
     }
     for (int i = 0; i < nspecs; i++) {
-        if (spl_impl_load(impl_specs[i], &o.impls[o.nimpls], err, sizeof err) != 0) {
+        int lrc = spl_impl_load(impl_specs[i], &o.impls[o.nimpls], err, sizeof err);
+        if (lrc != 0) {
             spl_err(CMD, "--impl %s: %s", impl_specs[i], err);
             for (int k = 0; k < o.nimpls; k++) spl_impl_unload(&o.impls[k]);
-            return SPL_EXIT_USAGE;
+            return lrc;
         }
         /* two specs with one label (two paths named libsplinter.so) stay apart */
         for (int k = 0; k < o.nimpls; k++)
@@ -373,6 +374,12 @@ int cmd_bench(int argc, char **argv)
                     rs.r[i].reason);
     bench_results_free(&rs);
     for (int k = 0; k < o.nimpls; k++) spl_impl_unload(&o.impls[k]);
+    char env[300];
+    for (int k = 0; failed && k < o.nimpls; k++)
+        if (spl_impl_env_problem(&o.impls[k], 8u << 20, env, sizeof env)) {
+            spl_err(CMD, "%s: the failed cases are this machine's problem, not the implementation's", env);
+            return SPL_EXIT_USAGE;
+        }
     if (failed) return SPL_EXIT_FAIL;
     return okrows ? SPL_EXIT_OK : SPL_EXIT_SKIP;
 }

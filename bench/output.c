@@ -108,7 +108,7 @@ json_object *bench_json(const struct bench_opts *o, const struct bench_results *
         json_object_object_add(j, "path", json_object_new_string(im->path));
         json_object_object_add(j, "backend", json_object_new_string(im->backend == SPL_BACKEND_SHM ? "shm"
                                                                     : im->backend == SPL_BACKEND_FILE ? "file" : "unknown"));
-        if (im->ref_version) json_object_object_add(j, "version", json_object_new_string(im->ref_version()));
+        if (im->version[0]) json_object_object_add(j, "version", json_object_new_string(im->version));
         json_object_array_add(impls, j);
     }
     json_object_object_add(root, "implementations", impls);

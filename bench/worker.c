@@ -2,7 +2,8 @@
  * worker.c - the processes a benchmark case runs in.
  *
  * Every implementation keeps one global store per process (the original
- * ABI), so each worker is a forked process that opens the store itself.
+ * ABI), so each worker is a forked process that loads the implementations
+ * (the driver never does) and opens the store itself.
  * Workers meet at a start line in shared memory, run until the driver says
  * stop, and leave their figures in their struct wres; a crash or a hang of
  * the implementation becomes a failed row, never a crash of the suite.
@@ -152,6 +153,8 @@ int bench_spawn(struct wshared *sh, bench_worker_fn fn, void *arg, const cpu_set
         if (p == 0) {
             /* die with the driver rather than linger holding a store */
             signal(SIGINT, SIG_DFL);
+            char err[160];
+            if (spl_impl_attach_loaded(err, sizeof err) != 0) wres_fail(&sh->w[i], "%s", err);
             if (cpus_of && CPU_COUNT(&cpus_of[i]) > 0 && sched_setaffinity(0, sizeof cpus_of[i], &cpus_of[i]) != 0)
                 wres_fail(&sh->w[i], "sched_setaffinity: %s", strerror(errno));
             fn(i, sh, arg);
@@ -226,6 +229,8 @@ int bench_in_child(void (*fn)(struct wres *w, void *arg), void *arg, char *why, 
         return -1;
     }
     if (p == 0) {
+        char err[160];
+        if (spl_impl_attach_loaded(err, sizeof err) != 0) wres_fail(&sh->w[0], "%s", err);
         fn(&sh->w[0], arg);
         sh->w[0].done = 1;
         _exit(0);

@@ -11,6 +11,7 @@
 #include <fnmatch.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,10 +114,28 @@ static int rule_child(void *arg, char *msg)
     (void)msg;
     struct child_arg *a = arg;
     a->o->result = SPL_ERROR;
+    /* the implementation is loaded here, in the rule's own process, never in the harness */
+    if (spl_impl_attach(&a->c->im, a->o->detail, sizeof a->o->detail) != 0 ||
+        (a->c->have_peer && spl_impl_attach(&a->c->peer, a->o->detail, sizeof a->o->detail) != 0))
+        return 0;
     snprintf(a->o->detail, sizeof a->o->detail, "rule ended without a verdict");
     a->r->run(a->c, a->o);
     if (a->o->store[0]) store_remove(a->c, a->o);
     return 0;
+}
+
+/* Rules that could not run because of the machine (a full or read-only store
+ * directory): the run ends with exit 2 and this reason, never a FAIL. */
+static unsigned env_errors;
+static char env_reason[400];
+
+static bool env_error(struct conform *c, struct spl_case *k, const char *what)
+{
+    char why[300];
+    if (!spl_impl_env_problem(&c->im, 8u << 20, why, sizeof why)) return false;
+    spl_case_set(k, SPL_ERROR, "%s: %s (a problem of this machine, not a finding about the implementation)", why, what);
+    if (!env_errors++) snprintf(env_reason, sizeof env_reason, "%s", why);
+    return true;
 }
 
 static void run_rule(struct conform *c, const struct rule *r, struct spl_case *k, bool progress)
@@ -141,15 +160,18 @@ static void run_rule(struct conform *c, const struct rule *r, struct spl_case *k
     k->secs = (double)(spl_time_ns() - t0) / 1e9;
     if (rc != 0) {
         spl_case_set(k, SPL_ERROR, "fork: %s", strerror(errno));
+    } else if (cr.signal == SIGBUS && env_error(c, k, "the rule's process died of SIGBUS")) {
+        if (o->store[0]) spl_impl_store_remove(&c->im, o->store);
     } else if (cr.signal || cr.timed_out) {
         char why[128];
         spl_child_describe(&cr, why, sizeof why);
         /* the rule's process only runs harness code and the implementation */
-        spl_case_set(k, SPL_FAIL, "the implementation %s during the rule%s%s", why, o->detail[0] ? "; last state: " : "",
-                     o->result != SPL_ERROR && o->detail[0] ? o->detail : "");
+        bool last = o->result != SPL_ERROR && o->detail[0];
+        spl_case_set(k, SPL_FAIL, "the implementation %s during the rule%s%s", why, last ? "; last state: " : "",
+                     last ? o->detail : "");
         if (o->cex_len) spl_case_counterexample(k, "%s", o->cex);
         if (o->store[0]) spl_impl_store_remove(&c->im, o->store);
-    } else {
+    } else if (o->result != SPL_ERROR || !env_error(c, k, o->detail)) {
         spl_case_set(k, (enum spl_result)o->result, "%s", o->detail);
         if (o->cex_len) spl_case_counterexample(k, "%s", o->cex);
     }
@@ -157,25 +179,6 @@ static void run_rule(struct conform *c, const struct rule *r, struct spl_case *k
         spl_case_repro(k, "%s --rules %s", c->repro, r->id);
     if (progress) fprintf(stderr, "  %-8s %-5s %6.2fs\n", r->id, spl_result_str(k->result), k->secs);
     spl_shared_free(o, sizeof *o);
-}
-
-static uint64_t calibrate_tps(struct spl_impl *im)
-{
-    uint64_t t0 = spl_time_ns(), c0 = spl_impl_now(im);
-    spl_sleep_ns(20000000);
-    uint64_t t1 = spl_time_ns(), c1 = spl_impl_now(im);
-    double tps = (double)(c1 - c0) * 1e9 / (double)(t1 - t0);
-    return tps < 1000 ? 1000 : (uint64_t)tps;
-}
-
-static int load_or_usage(const char *spec, struct spl_impl *im)
-{
-    char err[512];
-    if (spl_impl_load(spec, im, err, sizeof err) != 0) {
-        spl_err(CMD, "%s", err);
-        return -1;
-    }
-    return 0;
 }
 
 static const char *backend_name(enum spl_backend b) { return b == SPL_BACKEND_FILE ? "file" : "shm"; }
@@ -194,6 +197,23 @@ static void write_outputs(struct spl_report *rep, bool json, bool verbose, const
             if (*rc == 0) *rc = SPL_EXIT_FAIL;
         }
     }
+}
+
+/* The implementation crashed, hung or failed while being probed: that is the
+ * finding, reported like a failed rule in every requested format. */
+static int probe_failed(const char *spec, const char *why, uint64_t seed, bool json, bool verbose, const char *tap,
+                        const char *junit, const char *json_out)
+{
+    struct spl_report rep;
+    spl_report_init(&rep, "conform", spec, seed);
+    struct spl_case *k = spl_report_add(&rep, "PROBE", "the implementation loads, creates a store and answers splinter_now "
+                                                       "in a probe process", "critical");
+    spl_case_set(k, SPL_FAIL, "%s", why);
+    spl_case_repro(k, "splsuite conform --impl %s", spec);
+    int rc = SPL_EXIT_FAIL;
+    write_outputs(&rep, json, verbose, tap, junit, json_out, &rc);
+    spl_report_free(&rep);
+    return rc;
 }
 
 static int kill_mutants(struct conform *base, const char *globs, bool progress, struct spl_report *rep)
@@ -347,14 +367,19 @@ int cmd_conform(int argc, char **argv)
     c.workers = workers;
     c.duration_ns = dur;
     c.verbose = verbose;
-    if (load_or_usage(impl_spec, &c.im) != 0) return SPL_EXIT_USAGE;
+    char err[512];
+    int lrc = spl_impl_load(impl_spec, &c.im, err, sizeof err);
+    if (lrc == SPL_EXIT_FAIL) return probe_failed(impl_spec, err, seed, json, verbose, tap, junit, json_out);
+    if (lrc != 0) {
+        spl_err(CMD, "%s", err);
+        return lrc;
+    }
     char peer_default[16];
     if (!peer_spec) {
         snprintf(peer_default, sizeof peer_default, "%s", c.im.backend == SPL_BACKEND_FILE ? "ref-file" : "ref");
         peer_spec = peer_default;
     }
-    char err[512];
-    if (spl_impl_load(peer_spec, &c.peer, err, sizeof err) == 0) {
+    if ((lrc = spl_impl_load(peer_spec, &c.peer, err, sizeof err)) == 0) {
         c.have_peer = true;
         if (c.peer.backend != c.im.backend) {
             spl_err(CMD, "--peer %s uses the %s backend and --impl %s the %s one: interop needs the same backend", peer_spec,
@@ -362,10 +387,11 @@ int cmd_conform(int argc, char **argv)
             return SPL_EXIT_USAGE;
         }
     } else if (peer_spec != peer_default) {
+        if (lrc == SPL_EXIT_FAIL) return probe_failed(peer_spec, err, seed, json, verbose, tap, junit, json_out);
         spl_err(CMD, "%s", err);
-        return SPL_EXIT_USAGE;
+        return lrc;
     }
-    c.tps = calibrate_tps(&c.im);
+    c.tps = c.im.tps;
     snprintf(c.repro, sizeof c.repro, "splsuite conform --impl %s%s%s --seed %llu --workers %u", impl_spec,
              peer_spec != peer_default ? " --peer " : "", peer_spec != peer_default ? peer_spec : "",
              (unsigned long long)seed, workers);
@@ -404,7 +430,12 @@ int cmd_conform(int argc, char **argv)
     json_object_object_add(rep.meta, "duration_s", json_object_new_double((double)dur / 1e9));
     json_object_object_add(rep.meta, "ticks_per_s", json_object_new_uint64(c.tps));
     int rc = spl_report_exit_code(&rep);
+    size_t counts[4];
+    spl_report_counts(&rep, counts);
+    bool env_only = env_errors && counts[SPL_FAIL] == 0 && counts[SPL_ERROR] == env_errors;
+    if (env_only) rc = SPL_EXIT_USAGE;
     write_outputs(&rep, json, verbose, tap, junit, json_out, &rc);
+    if (env_only) spl_err(CMD, "%u rule(s) could not run: %s", env_errors, env_reason);
     spl_report_free(&rep);
     spl_impl_unload(&c.im);
     if (c.have_peer) spl_impl_unload(&c.peer);

@@ -1,10 +1,12 @@
 /*
- * impl.c - dlopen an implementation, resolve its ABI, detect its backend.
+ * impl.c - resolve an implementation, probe it in a child, attach it in children.
  */
 #include "impl.h"
 #include "splref.h"
 
 #include "splref_mutants.h"
+#include "proc.h"
+#include "util.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,86 +92,328 @@ static const char *const all_names[] = {
     SPL_IMPL_FUNCS(SPL_NAME)
 #undef SPL_NAME
 };
+#define NFUNCS (sizeof all_names / sizeof all_names[0])
 
-/* Which backend does create() use? A file build creates a regular file at a
- * path; a shm build refuses a name with inner slashes (EINVAL). */
-static enum spl_backend detect_backend(struct spl_impl *im)
+/* The function pointers of a struct spl_impl, in SPL_IMPL_FUNCS order. */
+static void (**fn_slots(struct spl_impl *im))(void) { return (void (**)(void))(void *)&im->create; }
+
+/* What a function pointer holds in a process that has not attached: calling
+ * it is a bug of the suite (the implementation would run in the orchestrator). */
+static void not_attached(void)
 {
-    if (im->ref_version) {
-        const char *v = im->ref_version();
-        if (v && strstr(v, "(file)")) return SPL_BACKEND_FILE;
-        if (v && strstr(v, "(shm)")) return SPL_BACKEND_SHM;
-    }
-    if (!im->create || !im->close) return SPL_BACKEND_UNKNOWN;
-    char path[128];
-    snprintf(path, sizeof path, "/dev/shm/splsuite-probe-%d", (int)getpid());
-    unlink(path);
-    enum spl_backend be = SPL_BACKEND_UNKNOWN;
-    if (im->create(path, 8, 64) == 0) {
-        struct stat sb;
-        be = stat(path, &sb) == 0 ? SPL_BACKEND_FILE : SPL_BACKEND_SHM;
-        im->close();
-        unlink(path);
-    } else {
-        be = SPL_BACKEND_SHM;
-        char name[64];
-        snprintf(name, sizeof name, "/splsuite-probe-%d", (int)getpid());
-        shm_unlink(name);
-        if (im->create(name, 8, 64) == 0) {
-            im->close();
-            shm_unlink(name);
-        } else {
-            be = SPL_BACKEND_UNKNOWN;
-        }
-    }
-    return be;
+    static const char m[] = "splsuite: internal error: an implementation function was called in a process that "
+                            "has not attached the library (spl_impl_attach); the implementation runs only in children\n";
+    if (write(STDERR_FILENO, m, sizeof m - 1) < 0) {}
+    abort();
 }
 
-int spl_impl_load(const char *spec, struct spl_impl *out, char *err, size_t errlen)
+/* dlopen path here and resolve every splinter_* symbol. NULL, err set, on failure. */
+static void *open_and_resolve(const char *path, struct spl_impl *im, char *err, size_t errlen)
 {
-    memset(out, 0, sizeof *out);
-    snprintf(out->spec, sizeof out->spec, "%s", spec);
-    if (spl_impl_resolve(spec, out->path, sizeof out->path, err, errlen) != 0) return -1;
-    out->dl = dlopen(out->path, RTLD_NOW | RTLD_LOCAL);
-    if (!out->dl) {
-        snprintf(err, errlen, "dlopen %s: %s", out->path, dlerror());
-        return -1;
+    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!dl) {
+        snprintf(err, errlen, "dlopen %s: %s", path, dlerror());
+        return NULL;
     }
-#define SPL_RESOLVE(ret, name, args) *(void **)&out->name = dlsym(out->dl, "splinter_" #name);
-    SPL_IMPL_FUNCS(SPL_RESOLVE)
-#undef SPL_RESOLVE
-    if (!out->set || !out->get || !out->create || !out->open || !out->close) {
-        snprintf(err, errlen, "%s does not export the core splinter_* ABI (create/open/close/set/get)", out->path);
-        dlclose(out->dl);
-        out->dl = NULL;
-        return -1;
+    void (**fp)(void) = fn_slots(im);
+    for (size_t i = 0; i < NFUNCS; i++) {
+        char sym[64];
+        snprintf(sym, sizeof sym, "splinter_%s", all_names[i]);
+        void *a = dlsym(dl, sym);
+        memcpy(&fp[i], &a, sizeof a);
     }
+    return dl;
+}
+
+static const char *const core_names[] = {"create", "open", "close", "set", "get", NULL};
+
+static void set_label(struct spl_impl *out, const char *spec)
+{
     if (strchr(spec, '/')) {
         const char *b = strrchr(out->path, '/');
         snprintf(out->label, sizeof out->label, "%s", b ? b + 1 : out->path);
     } else {
         snprintf(out->label, sizeof out->label, "%s", spec);
     }
-    out->backend = detect_backend(out);
-    if (out->backend == SPL_BACKEND_UNKNOWN) {
-        snprintf(err, errlen, "%s: could not create a probe store with either backend", out->path);
+}
+
+/* ---- the probe child ------------------------------------------------------- */
+
+/* Shared between the orchestrator and the probe child. */
+struct probe {
+    char path[4096];
+    char file_name[4096]; /* a file-store path in the store directory */
+    char shm_name[64];
+    int code;             /* -1 until the child finishes; 0, SPL_EXIT_USAGE, SPL_EXIT_FAIL */
+    char stage[96];       /* what the child was doing: where a crash or hang happened */
+    char err[512];
+    int create_errno;     /* errno of a failing create, for the environment diagnosis */
+    bool create_file;     /* that create was of the file store */
+    unsigned char has[NFUNCS];
+    int backend;
+    uint64_t tps;
+    size_t slot_size;
+    char version[128];
+};
+
+
+static void stage(struct probe *p, const char *what) { snprintf(p->stage, sizeof p->stage, "%s", what); }
+
+static void remove_probe_stores(const struct probe *p)
+{
+    unlink(p->file_name);
+    shm_unlink(p->shm_name);
+}
+
+static int probe_create(struct probe *p, struct spl_impl *im, const char *name, bool file, size_t slots)
+{
+    stage(p, "splinter_create");
+    p->create_file = file;
+    errno = 0;
+    int rc = im->create(name, slots, 64);
+    if (rc != 0) {
+        p->create_errno = errno;
+        return rc;
+    }
+    stage(p, "splinter_close");
+    im->close();
+    return 0;
+}
+
+/* Which backend does create() use? A file build creates a regular file at a
+ * path; a shm build refuses a name with inner slashes (EINVAL). */
+static int probe_backend(struct probe *p, struct spl_impl *im)
+{
+    if (strstr(p->version, "(file)")) return SPL_BACKEND_FILE;
+    if (strstr(p->version, "(shm)")) return SPL_BACKEND_SHM;
+    remove_probe_stores(p);
+    if (probe_create(p, im, p->file_name, true, 8) == 0) {
+        struct stat sb;
+        int be = stat(p->file_name, &sb) == 0 && S_ISREG(sb.st_mode) ? SPL_BACKEND_FILE : SPL_BACKEND_SHM;
+        remove_probe_stores(p);
+        return be;
+    }
+    int e1 = errno;
+    if (probe_create(p, im, p->shm_name, false, 8) == 0) {
+        remove_probe_stores(p);
+        return SPL_BACKEND_SHM;
+    }
+    snprintf(p->err, sizeof p->err, "splinter_create failed both with a file path (%s: %s) and with a shm name (%s: %s)",
+             p->file_name, strerror(e1), p->shm_name, strerror(errno));
+    return SPL_BACKEND_UNKNOWN;
+}
+
+static int probe_child(void *arg, char *msg)
+{
+    (void)msg;
+    struct probe *p = arg;
+    struct spl_impl im;
+    memset(&im, 0, sizeof im);
+    stage(p, "loading the library (dlopen and its constructors)");
+    if (!open_and_resolve(p->path, &im, p->err, sizeof p->err)) {
+        p->code = SPL_EXIT_USAGE;
+        return 0;
+    }
+    void (**fp)(void) = fn_slots(&im);
+    for (size_t i = 0; i < NFUNCS; i++) p->has[i] = fp[i] != NULL;
+    const char *miss = spl_impl_missing(&im, core_names);
+    if (miss) {
+        snprintf(p->err, sizeof p->err, "%s does not export the core splinter_* ABI (no splinter_%s)", p->path, miss);
+        p->code = SPL_EXIT_USAGE;
+        return 0;
+    }
+    if (im.ref_version) {
+        stage(p, "splinter_ref_version");
+        const char *v = im.ref_version();
+        snprintf(p->version, sizeof p->version, "%s", v ? v : "");
+    }
+    p->backend = probe_backend(p, &im);
+    if (p->backend == SPL_BACKEND_UNKNOWN) {
+        p->code = SPL_EXIT_FAIL;
+        return 0;
+    }
+    /* bytes per slot, from the size of a 16-slot store with 64-byte values */
+    bool file = p->backend == SPL_BACKEND_FILE;
+    const char *name = file ? p->file_name : p->shm_name;
+    char path[4200];
+    if (file) snprintf(path, sizeof path, "%s", name);
+    else snprintf(path, sizeof path, "/dev/shm/%s", name + 1);
+    remove_probe_stores(p);
+    if (probe_create(p, &im, name, file, 16) != 0) {
+        snprintf(p->err, sizeof p->err, "splinter_create(%s, 16, 64) failed: %s", name, strerror(p->create_errno));
+        p->code = SPL_EXIT_FAIL;
+        return 0;
+    }
+    struct stat sb;
+    if (stat(path, &sb) == 0 && (size_t)sb.st_size > SPLINTER_HEADER_SIZE + 16 * 64)
+        p->slot_size = ((size_t)sb.st_size - SPLINTER_HEADER_SIZE) / 16 - 64;
+    remove_probe_stores(p);
+    stage(p, "splinter_now");
+    uint64_t t0 = spl_time_ns(), c0 = spl_impl_now(&im);
+    spl_sleep_ns(20000000);
+    uint64_t t1 = spl_time_ns(), c1 = spl_impl_now(&im);
+    double tps = (double)(c1 - c0) * 1e9 / (double)(t1 - t0);
+    p->tps = tps < 1000 ? 1000 : (uint64_t)tps;
+    stage(p, "unloading the library (its destructors)");
+    p->code = 0;
+    return 0;
+}
+
+static uint64_t probe_timeout_ns(void)
+{
+    uint64_t ns = 10ull * 1000000000ull;
+    const char *e = getenv("SPLSUITE_PROBE_TIMEOUT");
+    if (e && *e && spl_parse_duration(e, &ns) != 0) ns = 10ull * 1000000000ull;
+    return ns ? ns : 1;
+}
+
+/* A create that failed (or a SIGBUS while writing a new store) because of the
+ * directory is the environment's problem, not the implementation's. */
+static const char *env_problem(const struct probe *p, char *buf, size_t len)
+{
+    const char *dir = p->create_file ? spl_store_dir() : "/dev/shm";
+    return spl_store_dir_problem(dir, 64 * 1024, buf, len);
+}
+
+static int run_probe(struct spl_impl *out, char *err, size_t errlen)
+{
+    struct probe *p = spl_shared_alloc(sizeof *p);
+    if (!p) {
+        snprintf(err, errlen, "shared memory for the probe: %s", strerror(errno));
+        return SPL_EXIT_FAIL;
+    }
+    snprintf(p->path, sizeof p->path, "%s", out->path);
+    snprintf(p->file_name, sizeof p->file_name, "%s/%s-probe-%d.spl", spl_store_dir(), spl_store_prefix(), (int)getpid());
+    snprintf(p->shm_name, sizeof p->shm_name, "/%s-probe-%d", spl_store_prefix(), (int)getpid());
+    p->code = -1;
+    struct spl_child_result cr;
+    int rc = spl_child_run(probe_child, p, probe_timeout_ns(), &cr);
+    char why[320], sig[32];
+    const char *envp;
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot fork the probe of %s: %s", out->path, strerror(errno));
+        rc = SPL_EXIT_FAIL;
+    } else if (cr.timed_out) {
+        snprintf(err, errlen, "the implementation hung in %s during the probe (killed after %.1f s)", p->stage, cr.secs);
+        rc = SPL_EXIT_FAIL;
+    } else if (cr.signal) {
+        if ((cr.signal == SIGBUS || cr.signal == SIGSEGV) && (envp = env_problem(p, why, sizeof why)))
+            snprintf(err, errlen, "%s: the implementation died of %s in %s during the probe", envp,
+                     spl_signame(cr.signal, sig, sizeof sig), p->stage);
+        else
+            snprintf(err, errlen, "the implementation crashed in %s during the probe: %s", p->stage,
+                     spl_signame(cr.signal, sig, sizeof sig));
+        rc = (cr.signal == SIGBUS || cr.signal == SIGSEGV) && env_problem(p, why, sizeof why) ? SPL_EXIT_USAGE : SPL_EXIT_FAIL;
+    } else if (p->code == -1 || cr.code != 0) {
+        snprintf(err, errlen, "the implementation ended the probe process (exit status %d) in %s", cr.code, p->stage);
+        rc = SPL_EXIT_FAIL;
+    } else if (p->code != 0) {
+        if (p->code == SPL_EXIT_FAIL && p->create_errno && (envp = env_problem(p, why, sizeof why))) {
+            snprintf(err, errlen, "%s (%s)", envp, p->err);
+            rc = SPL_EXIT_USAGE;
+        } else {
+            snprintf(err, errlen, "%s%s", p->code == SPL_EXIT_FAIL ? "the implementation failed the probe: " : "", p->err);
+            rc = p->code;
+        }
+    } else {
+        void (**fp)(void) = fn_slots(out);
+        void (*guard)(void) = not_attached;
+        for (size_t i = 0; i < NFUNCS; i++) fp[i] = p->has[i] ? guard : NULL;
+        out->backend = (enum spl_backend)p->backend;
+        out->tps = p->tps;
+        out->slot_size = p->slot_size;
+        snprintf(out->version, sizeof out->version, "%s", p->version);
+        out->probe_secs = cr.secs;
+        rc = 0;
+    }
+    remove_probe_stores(p); /* whatever the child left behind */
+    spl_shared_free(p, sizeof *p);
+    return rc;
+}
+
+/* ---- loading, attaching ------------------------------------------------------ */
+
+static struct spl_impl *loaded[16];
+
+int spl_impl_load(const char *spec, struct spl_impl *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->spec, sizeof out->spec, "%s", spec);
+    if (spl_impl_resolve(spec, out->path, sizeof out->path, err, errlen) != 0) return SPL_EXIT_USAGE;
+    set_label(out, spec);
+    int rc = run_probe(out, err, errlen);
+    if (rc != 0) return rc;
+    out->loader = getpid();
+    for (size_t i = 0; i < sizeof loaded / sizeof loaded[0]; i++)
+        if (!loaded[i]) {
+            loaded[i] = out;
+            break;
+        }
+    return 0;
+}
+
+int spl_impl_load_here(const char *spec, struct spl_impl *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->spec, sizeof out->spec, "%s", spec);
+    if (spl_impl_resolve(spec, out->path, sizeof out->path, err, errlen) != 0) return SPL_EXIT_USAGE;
+    set_label(out, spec);
+    if (!(out->dl = open_and_resolve(out->path, out, err, errlen))) return SPL_EXIT_USAGE;
+    const char *miss = spl_impl_missing(out, core_names);
+    if (miss) {
+        snprintf(err, errlen, "%s does not export the core splinter_* ABI (no splinter_%s)", out->path, miss);
         dlclose(out->dl);
         out->dl = NULL;
-        return -1;
+        return SPL_EXIT_USAGE;
     }
+    if (out->ref_version) snprintf(out->version, sizeof out->version, "%s", out->ref_version());
+    out->backend = strstr(out->version, "(file)") ? SPL_BACKEND_FILE : SPL_BACKEND_SHM;
+    return 0;
+}
+
+int spl_impl_attach(struct spl_impl *im, char *err, size_t errlen)
+{
+    if (im->dl) return 0;
+    if (im->loader == getpid()) {
+        fprintf(stderr, "splsuite: internal error: spl_impl_attach(%s) in the orchestrator; the implementation runs "
+                        "only in children\n", im->label);
+        abort();
+    }
+    struct spl_impl tmp = *im;
+    void *dl = open_and_resolve(im->path, &tmp, err, errlen);
+    if (!dl) return -1;
+    void (**was)(void) = fn_slots(im), (**now)(void) = fn_slots(&tmp);
+    for (size_t i = 0; i < NFUNCS; i++)
+        if ((was[i] != NULL) != (now[i] != NULL)) {
+            snprintf(err, errlen, "%s changed since it was probed (splinter_%s %s)", im->path, all_names[i],
+                     now[i] ? "appeared" : "vanished");
+            dlclose(dl);
+            return -1;
+        }
+    memcpy(fn_slots(im), fn_slots(&tmp), NFUNCS * sizeof *was);
+    im->dl = dl;
+    return 0;
+}
+
+int spl_impl_attach_loaded(char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sizeof loaded / sizeof loaded[0]; i++)
+        if (loaded[i] && spl_impl_attach(loaded[i], err, errlen) != 0) return -1;
     return 0;
 }
 
 void spl_impl_unload(struct spl_impl *im)
 {
+    for (size_t i = 0; i < sizeof loaded / sizeof loaded[0]; i++)
+        if (loaded[i] == im) loaded[i] = NULL;
     if (im->dl) dlclose(im->dl);
     im->dl = NULL;
 }
 
 bool spl_impl_has(const struct spl_impl *im, const char *name)
 {
-    const void *const *fp = (const void *const *)&im->create;
-    for (size_t i = 0; i < sizeof all_names / sizeof all_names[0]; i++)
+    void (**fp)(void) = fn_slots((struct spl_impl *)im);
+    for (size_t i = 0; i < NFUNCS; i++)
         if (!strcmp(all_names[i], name)) return fp[i] != NULL;
     return false;
 }
@@ -179,13 +425,56 @@ const char *spl_impl_missing(const struct spl_impl *im, const char *const *names
     return NULL;
 }
 
+/* ---- where stores go ----------------------------------------------------------- */
+
+static char store_dir[4096];
+
+const char *spl_store_dir(void)
+{
+    if (store_dir[0]) return store_dir;
+    const char *tmp = getenv("TMPDIR");
+    return tmp && *tmp ? tmp : "/tmp";
+}
+
+const char *spl_impl_env_problem(const struct spl_impl *im, uint64_t need, char *buf, size_t len)
+{
+    return spl_store_dir_problem(im->backend == SPL_BACKEND_FILE ? spl_store_dir() : "/dev/shm", need, buf, len);
+}
+
+const char *spl_store_prefix(void)
+{
+    const char *p = getenv("SPLSUITE_STORE_PREFIX");
+    /* one path component, so it can start both a shm name and a file name */
+    return p && *p && !strchr(p, '/') && strlen(p) < 64 ? p : "splsuite";
+}
+
+void spl_set_store_dir(const char *dir) { snprintf(store_dir, sizeof store_dir, "%s", dir ? dir : ""); }
+
+const char *spl_store_dir_problem(const char *dir, uint64_t need, char *buf, size_t len)
+{
+    struct stat sb;
+    struct statvfs vf;
+    if (stat(dir, &sb) != 0) snprintf(buf, len, "the store directory %s: %s", dir, strerror(errno));
+    else if (!S_ISDIR(sb.st_mode)) snprintf(buf, len, "the store directory %s is not a directory", dir);
+    else if (statvfs(dir, &vf) == 0 && (vf.f_flag & ST_RDONLY))
+        snprintf(buf, len, "the store directory %s is on a read-only filesystem", dir);
+    else if (access(dir, W_OK | X_OK) != 0)
+        snprintf(buf, len, "no permission to create stores in %s (%s)", dir, strerror(errno));
+    else if (statvfs(dir, &vf) == 0 && (uint64_t)vf.f_bavail * vf.f_frsize < need)
+        snprintf(buf, len, "the store directory %s is full (%llu bytes free)", dir,
+                 (unsigned long long)vf.f_bavail * vf.f_frsize);
+    else if (statvfs(dir, &vf) == 0 && vf.f_files && vf.f_favail == 0)
+        snprintf(buf, len, "the store directory %s has no free inodes", dir);
+    else return NULL;
+    return buf;
+}
+
 void spl_impl_store_name(const struct spl_impl *im, const char *tag, char *buf, size_t len)
 {
     if (im->backend == SPL_BACKEND_FILE) {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(buf, len, "%s/splsuite-%s-%d.spl", tmp && *tmp ? tmp : "/tmp", tag, (int)getpid());
+        snprintf(buf, len, "%s/%s-%s-%d.spl", spl_store_dir(), spl_store_prefix(), tag, (int)getpid());
     } else {
-        snprintf(buf, len, "/splsuite-%s-%d", tag, (int)getpid());
+        snprintf(buf, len, "/%s-%s-%d", spl_store_prefix(), tag, (int)getpid());
     }
 }
 

@@ -2,9 +2,13 @@
  * impl.h - loading an implementation of the Splinter ABI under test.
  *
  * Every part of the suite (conform, torture, bench, trace) works through a
- * struct spl_impl: the library dlopen'ed with RTLD_LOCAL, its splinter_*
- * symbols resolved one by one (NULL where absent, so a rule that needs a
- * missing function is skipped with that reason), and its backend detected.
+ * struct spl_impl. The orchestrator only resolves the path and learns the
+ * library's facts from a probe child (which splinter_* symbols exist, so a
+ * rule that needs a missing function is skipped with that reason; backend;
+ * tick rate; slot size); the children that run the implementation (rule
+ * children, workers) dlopen it themselves, after the fork, with RTLD_LOCAL.
+ * A crash, hang or abort of the implementation therefore ends a child, never
+ * the suite.
  *
  * Specs accepted by spl_impl_load():
  *   ref            built-in reference, shm backend (libsplref.so)
@@ -18,6 +22,8 @@
 #include "splinter.h"
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 enum spl_backend { SPL_BACKEND_UNKNOWN = 0, SPL_BACKEND_SHM, SPL_BACKEND_FILE };
 
@@ -87,20 +93,54 @@ enum spl_backend { SPL_BACKEND_UNKNOWN = 0, SPL_BACKEND_SHM, SPL_BACKEND_FILE };
     X(const char *, ref_version, (void))
 
 struct spl_impl {
-    void *dl;
+    void *dl;        /* NULL in the orchestrator: only children attach */
     char spec[256];  /* as given */
     char path[4096]; /* resolved shared object */
     char label[64];  /* short name for reports: "ref", "mut:torn_write", basename */
     enum spl_backend backend;
+    char version[128];   /* splinter_ref_version(), "" when not exported */
+    uint64_t tps;        /* splinter_now() ticks per second (the cycle counter's when absent) */
+    size_t slot_size;    /* bytes per slot in its stores (128; 3200 in an embeddings build) */
+    double probe_secs;   /* how long the probe child took */
+    pid_t loader;        /* the process that loaded it: it never attaches */
+    /* Function pointers. In the orchestrator a function the library exports
+     * holds a guard that aborts with an internal error (so `if (im->madvise)`
+     * tells what exists), a missing one NULL; spl_impl_attach() makes them
+     * real in a child. */
 #define SPL_IMPL_PTR(ret, name, args) ret(*name) args;
     SPL_IMPL_FUNCS(SPL_IMPL_PTR)
 #undef SPL_IMPL_PTR
 };
 
-/* Loads spec. 0, or -1 with a reason in err. Backend detection creates and
- * removes one probe store. */
+/* Resolves spec and probes the library in a forked child with a deadline
+ * (which symbols exist, backend, tick rate, slot size): the implementation's
+ * code, constructors included, never runs in the calling process, and a
+ * probe that crashes, hangs or fills the disk becomes a message. Returns 0,
+ * or an exit status with the reason in err:
+ *   SPL_EXIT_USAGE  bad spec, no such file, not a shared object, not the ABI,
+ *                   or the store directory is unusable (full, read-only, no
+ *                   permission): nothing wrong with the implementation itself
+ *   SPL_EXIT_FAIL   the implementation crashed, hung or failed in the probe
+ *                   ("the implementation crashed in splinter_create during the
+ *                   probe: SIGSEGV") */
 int spl_impl_load(const char *spec, struct spl_impl *out, char *err, size_t errlen);
+/* Forgets im (nothing was mapped in this process). */
 void spl_impl_unload(struct spl_impl *im);
+
+/* In a child process: dlopen im's library here and fill the function
+ * pointers. Idempotent; 0, or -1 with the reason in err. Aborts when called
+ * in the process that loaded im: the implementation never runs there. */
+int spl_impl_attach(struct spl_impl *im, char *err, size_t errlen);
+/* spl_impl_attach() for every implementation this process (or an ancestor)
+ * loaded and has not unloaded, in place. For children whose code reaches
+ * the implementations through pointers into the loader's structs (bench);
+ * a struct copied after loading must be attached explicitly. */
+int spl_impl_attach_loaded(char *err, size_t errlen);
+/* For a standalone measuring program whose own process is the worker
+ * (ci/perf/hotpaths under callgrind): resolve, dlopen and resolve here, no
+ * probe child. Orchestrators use spl_impl_load. */
+int spl_impl_load_here(const char *spec, struct spl_impl *out, char *err, size_t errlen);
+
 /* Name of a symbol missing from im among the NULL-terminated list, or NULL. */
 const char *spl_impl_missing(const struct spl_impl *im, const char *const *names);
 bool spl_impl_has(const struct spl_impl *im, const char *name); /* "set", "madvise", ... */
@@ -110,8 +150,23 @@ int spl_impl_resolve(const char *spec, char *path, size_t len, char *err, size_t
 /* Directory of the built reference libraries (build tree or install). */
 const char *spl_impl_libdir(void);
 
+/* Where file-backed stores go: --store-dir when set, else $TMPDIR, else /tmp. */
+const char *spl_store_dir(void);
+void spl_set_store_dir(const char *dir);
+/* First part of every store name the suite makes: $SPLSUITE_STORE_PREFIX, or
+ * "splsuite". Tests set a unique one and check that nothing is left behind. */
+const char *spl_store_prefix(void);
+/* Why dir cannot hold stores (missing, not a directory, read-only, no
+ * permission, full), or NULL when it can. need: bytes a store needs. */
+const char *spl_store_dir_problem(const char *dir, uint64_t need, char *buf, size_t len);
+
+/* spl_store_dir_problem() of the directory im's stores live in (the store
+ * directory, or /dev/shm for a shm backend). For a child that died of
+ * SIGBUS or a create that failed: the environment's fault, not im's. */
+const char *spl_impl_env_problem(const struct spl_impl *im, uint64_t need, char *buf, size_t len);
+
 /* A store name for im's backend, unique to this process and tag:
- * shm "/splsuite-TAG-PID", file "$TMPDIR/splsuite-TAG-PID.spl". */
+ * shm "/PREFIX-TAG-PID", file "STOREDIR/PREFIX-TAG-PID.spl" (PREFIX: splsuite). */
 void spl_impl_store_name(const struct spl_impl *im, const char *tag, char *buf, size_t len);
 void spl_impl_store_remove(const struct spl_impl *im, const char *name);
 /* Path of a store in the filesystem (for fsck, FMT checks): "/dev/shm/x" for shm. */
@@ -120,7 +175,8 @@ void spl_impl_store_path(const struct spl_impl *im, const char *name, char *buf,
 /* The bid table's clock as the original's header defines splinter_now()
  * (rdtsc on x86, cntvct_el0 on arm64, CLOCK_MONOTONIC_RAW ns elsewhere), and
  * im's own splinter_now when it exports one: the original has it inline, so
- * a library may not. The one place that fallback lives. */
+ * a library may not. The one place that fallback lives. spl_impl_now calls
+ * into im: attached processes only. */
 uint64_t spl_ticks(void);
 uint64_t spl_impl_now(const struct spl_impl *im);
 

@@ -252,8 +252,11 @@ const char *spl_team_describe(const struct spl_team *t, char *buf, size_t len)
                     snprintf(buf, len, "worker %u hung: killed at the %.1f s deadline%s%s", i,
                              (double)t->o.deadline_ns / 1e9, m[0] ? ": " : "", m);
                 else
-                    snprintf(buf, len, "worker %u (pid %d) killed by %s%s%s", i, (int)e->pid,
-                             strsignal(e->signal), m[0] ? "; last words: " : "", m);
+                    {
+                    char sn[32];
+                    snprintf(buf, len, "worker %u (pid %d) killed by %s (%s)%s%s", i, (int)e->pid,
+                             spl_signame(e->signal, sn, sizeof sn), strsignal(e->signal), m[0] ? "; last words: " : "", m);
+                }
                 return buf;
             }
             if (pass == 1 && e->exited && e->code != 0) {
@@ -310,7 +313,10 @@ int spl_child_run(int (*fn)(void *, char *), void *arg, uint64_t timeout_ns, str
 const char *spl_child_describe(const struct spl_child_result *r, char *buf, size_t len)
 {
     if (r->timed_out) snprintf(buf, len, "hung (killed after %.1f s)", r->secs);
-    else if (r->signal) snprintf(buf, len, "killed by %s", strsignal(r->signal));
+    else if (r->signal) {
+        char sn[32];
+        snprintf(buf, len, "killed by %s (%s)", spl_signame(r->signal, sn, sizeof sn), strsignal(r->signal));
+    }
     else snprintf(buf, len, "exit %d", r->code);
     return buf;
 }

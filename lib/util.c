@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -114,6 +115,14 @@ int spl_parse_duration(const char *s, uint64_t *out_ns)
     if (ns > 1.8e19) return -1;
     *out_ns = (uint64_t)ns;
     return 0;
+}
+
+const char *spl_signame(int sig, char *buf, size_t len)
+{
+    const char *a = sigabbrev_np(sig);
+    if (a) snprintf(buf, len, "SIG%s", a);
+    else snprintf(buf, len, "signal %d", sig);
+    return buf;
 }
 
 bool spl_isatty_out(void) { return isatty(STDOUT_FILENO) && !getenv("NO_COLOR"); }

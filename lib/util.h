@@ -27,6 +27,9 @@ int spl_parse_size(const char *s, uint64_t *out);
 /* Parses durations like "500ms", "20s", "10m", "100us" into ns; bare numbers are seconds. */
 int spl_parse_duration(const char *s, uint64_t *out_ns);
 
+/* "SIGSEGV" (or "signal 77" for one without a name). */
+const char *spl_signame(int sig, char *buf, size_t len);
+
 /* True when stdout is a terminal (human output) and NO_COLOR is unset. */
 bool spl_isatty_out(void);
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,24 @@ static int parse_mix(const char *s, uint32_t mix[5])
     return 0;
 }
 
+/* The implementation crashed, hung or failed while being probed: the run's
+ * verdict, in the run's own format. */
+static int probe_failed(const struct tt_opts *o, const char *why)
+{
+    if (o->json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "impl", json_object_new_string(o->impl));
+        json_object_object_add(j, "verdict", json_object_new_string("FAILURE"));
+        json_object_object_add(j, "first_failure", json_object_new_string(why));
+        puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(j);
+    } else {
+        printf("!!! splsuite-torture: first failure: %s\n", why);
+        printf("splsuite-torture:--- End of test: FAILURE: impl=%s seed=%llu\n", o->impl, (unsigned long long)o->seed);
+    }
+    return SPL_EXIT_FAIL;
+}
+
 static volatile sig_atomic_t interrupted;
 static void on_int(int sig) { (void)sig; interrupted = 1; }
 volatile sig_atomic_t *tt_interrupted = &interrupted;
@@ -189,9 +208,11 @@ int cmd_torture(int argc, char **argv)
     if (slots < o->keys) { spl_err("torture", "--slots %u cannot hold %u keys", slots, o->keys); return SPL_EXIT_USAGE; }
 
     char err[1024];
-    if (spl_impl_load(o->impl, &c->im, err, sizeof err) != 0) {
+    int lrc = spl_impl_load(o->impl, &c->im, err, sizeof err);
+    if (lrc == SPL_EXIT_FAIL) return probe_failed(o, err);
+    if (lrc != 0) {
         spl_err("torture", "%s", err);
-        return SPL_EXIT_USAGE;
+        return lrc;
     }
     static const char *const core[] = {"create", "open", "close", "set", "get", NULL};
     const char *miss = spl_impl_missing(&c->im, core);

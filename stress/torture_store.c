@@ -141,6 +141,7 @@ static int populate_child(void *arg, char *msg)
     struct child_job *j = arg;
     struct tt_ctx *c = j->c;
     uint32_t slots = c->o.slots ? c->o.slots : 2 * c->o.keys;
+    if (spl_impl_attach(&c->im, msg, SPL_MSG_MAX) != 0) return 1;
     if (c->im.create(c->store, slots, c->o.max_size) != 0) {
         snprintf(msg, SPL_MSG_MAX, "splinter_create(%s, %u, %u): %s", c->store, slots, c->o.max_size, strerror(errno));
         return 1;
@@ -192,6 +193,7 @@ static int medic_child(void *arg, char *msg)
 {
     struct child_job *j = arg;
     struct tt_ctx *c = j->c;
+    if (spl_impl_attach(&c->im, msg, SPL_MSG_MAX) != 0) return 1;
     if (c->im.open(c->store) != 0) {
         snprintf(msg, SPL_MSG_MAX, "splinter_open(%s): %s", c->store, strerror(errno));
         return 1;

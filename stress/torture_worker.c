@@ -1,10 +1,9 @@
 /*
  * torture_worker.c - what each forked torture worker does until it is killed.
  *
- * The implementation was dlopen'ed by the supervisor before the fork, but no
- * store was opened there: each child opens the store itself, so it starts
- * from the library's pristine global state exactly like an unrelated process
- * would (a store opened before fork would share one fd/map/flush state among
+ * The supervisor never loads the implementation: each child dlopens it
+ * (spl_impl_attach) and opens the store itself, so it starts from the
+ * library's pristine global state exactly like an unrelated process would (a store opened before fork would share one fd/map/flush state among
  * all children, which no real deployment does, and an implementation holding
  * threads or locks would not survive the fork).
  *
@@ -273,6 +272,11 @@ void tt_worker_main(struct tt_ctx *c, uint32_t wi)
     signal(SIGINT, SIG_IGN);
     struct spl_rng r;
     spl_rng_seed(&r, c->o.seed ^ ((uint64_t)wi << 32) ^ ((uint64_t)w->generation * 0x9E3779B97F4A7C15ull));
+    char err[600];
+    if (spl_impl_attach(&c->im, err, sizeof err) != 0) {
+        tt_fail(c->sh, "worker %u: %s", wi, err);
+        _exit(1);
+    }
     open_store(c, w);
     switch (w->kind) {
     case TT_WRITER: writer(c, w, &r); break;

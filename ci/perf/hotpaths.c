@@ -106,7 +106,8 @@ static const struct path paths[] = {
 
 static int setup(struct hp *h, const char *spec, char *err, size_t errlen)
 {
-    if (spl_impl_load(spec, &h->im, err, errlen) != 0) return -1;
+    /* this program is the measured worker: the library is loaded right here */
+    if (spl_impl_load_here(spec, &h->im, err, errlen) != 0) return -1;
     const char *need[] = {"create", "close", "set", "get", NULL};
     const char *miss = spl_impl_missing(&h->im, need);
     if (miss) { snprintf(err, errlen, "%s lacks splinter_%s", h->im.label, miss); return -1; }
