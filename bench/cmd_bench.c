@@ -374,10 +374,10 @@ int cmd_bench(int argc, char **argv)
                     rs.r[i].reason);
     bench_results_free(&rs);
     for (int k = 0; k < o.nimpls; k++) spl_impl_unload(&o.impls[k]);
-    char env[300];
+    char envwhy[300];
     for (int k = 0; failed && k < o.nimpls; k++)
-        if (spl_impl_env_problem(&o.impls[k], 8u << 20, env, sizeof env)) {
-            spl_err(CMD, "%s: the failed cases are this machine's problem, not the implementation's", env);
+        if (spl_impl_env_problem(&o.impls[k], 8u << 20, envwhy, sizeof envwhy)) {
+            spl_err(CMD, "%s: the failed cases are this machine's problem, not the implementation's", envwhy);
             return SPL_EXIT_USAGE;
         }
     if (failed) return SPL_EXIT_FAIL;

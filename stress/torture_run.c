@@ -415,9 +415,9 @@ int tt_run(struct tt_ctx *c)
     /* A store the implementation cannot create, or writes in a way the format
      * does not describe, is a FAILURE of the implementation, with a verdict. */
     if (tt_populate(c, err, sizeof err) != 0 || tt_map_store(c, err, sizeof err) != 0) {
-        char env[300];
-        if (spl_impl_env_problem(&c->im, 8u << 20, env, sizeof env)) { /* the machine's fault, not a FAILURE */
-            spl_err("torture", "%s (setup: %s)", env, err);
+        char envwhy[300];
+        if (spl_impl_env_problem(&c->im, 8u << 20, envwhy, sizeof envwhy)) { /* the machine's fault, not a FAILURE */
+            spl_err("torture", "%s (setup: %s)", envwhy, err);
             code = SPL_EXIT_USAGE;
             goto cleanup;
         }
