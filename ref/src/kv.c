@@ -24,18 +24,6 @@ long sr_find(splref_store *st, const char *key, uint64_t h)
     return -1;
 }
 
-static void scrub_for_write(splref_store *st, uint8_t *dst, size_t len)
-{
-    uint8_t f = atomic_load_explicit(&st->H->core_flags, memory_order_relaxed);
-    if (!(f & SPL_SYS_AUTO_SCRUB)) return;
-    size_t n = st->max_val;
-    if (f & SPL_SYS_HYBRID_SCRUB) {
-        size_t r = MUTANT(hybrid_no_round) ? len : (len + 63) & ~(size_t)63;
-        if (r < n) n = r;
-    }
-    memset(dst, 0, n);
-}
-
 static void copy_key(struct splinter_slot *s, const char *key)
 {
     size_t k = strnlen(key, SPLINTER_KEY_MAX - 1);
@@ -48,7 +36,6 @@ static int write_locked(splref_store *st, struct splinter_slot *s, const void *v
 {
     if (!sr_in_arena(st, s->val_off, st->max_val)) { errno = EUCLEAN; return -1; }
     uint8_t *dst = st->V + s->val_off;
-    scrub_for_write(st, dst, len);
     if (MUTANT(torn_write) && len > 1) {
         /* publish an even epoch with only half of the new value in place */
         uint64_t e = atomic_load_explicit(&s->epoch, memory_order_relaxed);
@@ -60,6 +47,7 @@ static int write_locked(splref_store *st, struct splinter_slot *s, const void *v
     } else {
         memcpy(dst, val, len);
     }
+    sr_scrub_tail(st, dst, len);
     atomic_store_explicit(&s->val_len, (uint32_t)len, memory_order_release);
     return 0;
 }
@@ -220,6 +208,8 @@ int splref_append(splref_store *st, const char *key, const void *data, size_t da
         return -1;
     }
     memcpy(st->V + s->val_off + cur, data, data_len);
+    /* the new length's rounding may reach bytes an older, longer value left */
+    sr_scrub_tail(st, st->V + s->val_off, cur + data_len);
     atomic_store_explicit(&s->val_len, (uint32_t)(cur + data_len), memory_order_release);
     if (new_len) *new_len = cur + data_len;
     sr_unlock(s, e);
@@ -290,6 +280,11 @@ int splref_set_as_system(splref_store *st, const char *key)
     struct splinter_slot *s = sr_find_locked(st, key, &idx, &e);
     if (!s) return -1;
     if (!sr_in_arena(st, s->val_off, st->max_val)) { sr_abort(s, e); errno = EUCLEAN; return -1; }
+    /* the value grows to max_val_sz: bytes past the written length become
+     * value bytes, so they are zeroed whatever the mop mode (whatever an
+     * older value left there was never written as this value) */
+    uint32_t cur = atomic_load_explicit(&s->val_len, memory_order_relaxed);
+    if (cur < st->max_val) memset(st->V + s->val_off + cur, 0, st->max_val - cur);
     atomic_store_explicit(&s->type_flag, SPL_SLOT_TYPE_BINARY, memory_order_release);
     atomic_store_explicit(&s->val_len, st->max_val, memory_order_release);
     sr_unlock(s, e);

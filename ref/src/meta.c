@@ -89,6 +89,7 @@ int splref_set_named_type(splref_store *st, const char *key, uint16_t mask)
             memcpy(&v, p, cur);
         }
         memcpy(p, &v, 8);
+        sr_scrub_tail(st, p, 8);
         atomic_store_explicit(&s->val_len, 8, memory_order_relaxed);
     }
     atomic_store_explicit(&s->type_flag, (uint8_t)mask, memory_order_release);
@@ -136,8 +137,13 @@ int splref_integer_op(splref_store *st, const char *key, splinter_integer_op_t o
     }
     if (st->max_val < 8 || !sr_in_arena(st, s->val_off, 8)) { sr_abort(s, e); errno = EUCLEAN; return -1; }
     uint8_t *p = st->V + s->val_off;
-    uint64_t v;
-    memcpy(&v, p, 8);
+    /* a BIGUINT value shorter than 8 bytes (set after the promotion) is the
+     * integer zero-extended, and becomes 8 bytes: the op never writes past
+     * the value's length */
+    uint32_t cur = atomic_load_explicit(&s->val_len, memory_order_relaxed);
+    uint64_t v = 0;
+    if (cur >= 8) memcpy(&v, p, 8);
+    else memcpy(&v, p, cur);
     switch (op) {
     case SPL_OP_AND: v &= m; break;
     case SPL_OP_OR: v |= m; break;
@@ -150,6 +156,10 @@ int splref_integer_op(splref_store *st, const char *key, splinter_integer_op_t o
         break;
     }
     memcpy(p, &v, 8);
+    if (cur < 8) {
+        sr_scrub_tail(st, p, 8);
+        atomic_store_explicit(&s->val_len, 8, memory_order_release);
+    }
     sr_unlock(s, e);
     sr_global_bump(st);
     sr_bus_notify(st, (size_t)idx);

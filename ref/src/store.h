@@ -135,6 +135,23 @@ static inline bool sr_in_arena(const splref_store *st, uint64_t off, uint64_t le
     return off <= st->arena && len <= st->arena - off;
 }
 
+/* Clears what the mop mode covers past a value of len bytes at dst: up to
+ * the 64-byte rounding (capped at max_val_sz) in hybrid mode, to max_val_sz
+ * in full mode, nothing when off. Every write that sets a length calls it,
+ * so no byte an older, longer value left is exposed beyond what the mode
+ * allows. */
+static inline void sr_scrub_tail(const splref_store *st, uint8_t *dst, size_t len)
+{
+    uint8_t f = atomic_load_explicit(&st->H->core_flags, memory_order_relaxed);
+    if (!(f & SPL_SYS_AUTO_SCRUB)) return;
+    size_t end = st->max_val;
+    if (f & SPL_SYS_HYBRID_SCRUB) {
+        size_t r = MUTANT(hybrid_no_round) ? len : (len + 63) & ~(size_t)63;
+        if (r < end) end = r;
+    }
+    if (end > len) memset(dst + len, 0, end - len);
+}
+
 static inline void sr_global_bump(splref_store *st)
 {
     atomic_fetch_add_explicit(&st->H->epoch, 1, memory_order_relaxed);

@@ -150,3 +150,92 @@ Test(mop, purge_zeroes_tails_and_tombstones, .init = t_setup, .fini = t_teardown
     expect_bytes(live, 10, 15, 'Z');
     atomic_store(&s->epoch, e + 4);
 }
+
+/* The end of what mode m must have zeroed past a value of len bytes. */
+static size_t mop_end(unsigned m, size_t len, size_t maxval)
+{
+    if (m == 0) return len;
+    if (m == 2) return maxval;
+    size_t r = (len + 63) & ~(size_t)63;
+    return r < maxval ? r : maxval;
+}
+
+/* Every write path leaves no stale byte past the new length beyond what the
+ * mop mode allows. Each case starts from a slot an older 200-byte 'A' value
+ * dirtied with scrubbing off, writes a short value under mode m, then the
+ * path under test. (The original's append leaves 'A's inside the hybrid
+ * rounding of the new length, and set_as_system exposes them as value.) */
+Test(mop, every_write_path_leaves_no_stale_tail, .init = t_setup, .fini = t_teardown)
+{
+    char b[64], key[32];
+    memset(b, 'b', sizeof b);
+    for (unsigned m = 0; m <= 2; m++) {
+        /* append: 10 + 60 = 70 bytes, whose rounding (128) reaches old 'A's */
+        snprintf(key, sizeof key, "app%u", m);
+        uint8_t *v = dirty_slot(key);
+        cr_assert_eq(splinter_set_mop(m), 0);
+        cr_assert_eq(splinter_set(key, b, 10), 0);
+        size_t n = 0;
+        cr_assert_eq(splinter_append(key, b, 60, &n), 0);
+        cr_assert_eq(n, 70);
+        expect_bytes(v, 0, 70, 'b');
+        expect_bytes(v, 70, mop_end(m, 70, T_MAXVAL), 0);
+
+        /* set_as_system: the value becomes max_val_sz long; what lies past the
+         * written 10 bytes is value now and must be zero in every mode */
+        snprintf(key, sizeof key, "sys%u", m);
+        v = dirty_slot(key);
+        cr_assert_eq(splinter_set_mop(m), 0);
+        cr_assert_eq(splinter_set(key, b, 10), 0);
+        cr_assert_eq(splinter_set_as_system(key), 0);
+        cr_assert_eq(splinter_get(key, NULL, 0, &n), 0);
+        cr_assert_eq(n, T_MAXVAL);
+        expect_bytes(v, 0, 10, 'b');
+        expect_bytes(v, 10, T_MAXVAL, 0);
+
+        /* BIGUINT promotion of a 1-byte value written with scrubbing off:
+         * 8 bytes now, their rounding must be clean */
+        snprintf(key, sizeof key, "int%u", m);
+        v = dirty_slot(key);
+        cr_assert_eq(splinter_set(key, "5", 1), 0); /* mop still off */
+        cr_assert_eq(splinter_set_mop(m), 0);
+        cr_assert_eq(splinter_set_named_type(key, SPL_SLOT_TYPE_BIGUINT), 0);
+        uint64_t one = 1, got = 0;
+        cr_assert_eq(splinter_integer_op(key, SPL_OP_INC, &one), 0);
+        cr_assert_eq(splinter_get(key, &got, sizeof got, &n), 0);
+        cr_assert_eq(n, 8);
+        cr_assert_eq(got, 6);
+        expect_bytes(v, 8, mop_end(m, 8, T_MAXVAL), 0);
+
+        /* an integer op on a BIGUINT value shorter than 8 bytes (a set after
+         * the promotion) widens it to 8 and writes nothing past them */
+        v = dirty_slot(key);
+        cr_assert_eq(splinter_set_mop(m), 0);
+        cr_assert_eq(splinter_set(key, "\x02\x01", 2), 0);
+        cr_assert_eq(splinter_integer_op(key, SPL_OP_INC, &one), 0);
+        cr_assert_eq(splinter_get(key, &got, sizeof got, &n), 0);
+        cr_assert_eq(n, 8, "widened to 8 bytes");
+        cr_assert_eq(got, 0x0103);
+        expect_bytes(v, 8, mop_end(m, 8, T_MAXVAL), 0);
+
+        /* tandem keys are plain sets: order 1 lands on a dirty slot too */
+        snprintf(key, sizeof key, "tan%u", m);
+        char t1[40];
+        snprintf(t1, sizeof t1, "%s.1", key);
+        v = dirty_slot(t1);
+        cr_assert_eq(splinter_set_mop(m), 0);
+        const void *vals[2] = {b, b};
+        size_t lens[2] = {5, 9};
+        cr_assert_eq(splinter_client_set_tandem(key, vals, lens, 2), 0);
+        expect_bytes(v, 0, 9, 'b');
+        expect_bytes(v, 9, mop_end(m, 9, T_MAXVAL), 0);
+
+        /* purge: every tail to max_val_sz, whatever the mode */
+        snprintf(key, sizeof key, "pur%u", m);
+        v = dirty_slot(key);
+        cr_assert_eq(splinter_set_mop(m), 0);
+        cr_assert_eq(splinter_set(key, b, 3), 0);
+        splinter_purge();
+        expect_bytes(v, 3, T_MAXVAL, 0);
+    }
+}
