@@ -154,14 +154,13 @@ enum spl_fsck_fix {
 /* Applies fixes for the findings in r to a WRITABLE image (the one r was
  * computed from; re-run spl_fsck_image afterwards). Each change is made
  * with atomics the way a writer would (slot changes under the seqlock), so
- * it is safe against well-behaved concurrent users. buf must be 8-byte
- * aligned (any map or malloc is); otherwise nothing is changed. Writes stay
+ * it is safe against well-behaved concurrent users when buf is 64-byte
+ * aligned (any map is); another buffer is fixed through an aligned copy
+ * that is copied back. Writes stay
  * inside [buf, buf + len). Describes each change via log(msg, arg) when log
  * is non-NULL. Returns the number of changes. */
 size_t spl_fsck_repair(void *buf, size_t len, const struct spl_fsck_result *r, unsigned fixes,
                        void (*log)(const char *msg, void *arg), void *arg);
 
-/* FNV-1a 64 of a key as format v4 hashes it (at most 63 bytes). */
-uint64_t spl_fsck_fnv1a(const char *key, size_t maxlen);
 
 #endif

@@ -11,6 +11,7 @@
  * here also means "what the reference writes is judged healthy".
  */
 #include "fsck.h"
+#include "storeview.h"
 #include "splref.h"
 
 #include <errno.h>
@@ -32,7 +33,7 @@ static uint8_t *V(uint32_t off) { return img + SPLINTER_HEADER_SIZE + NSLOTS * S
 
 static long slot_of(const char *key)
 {
-    uint64_t h = spl_fsck_fnv1a(key, 64);
+    uint64_t h = spl_sv_fnv1a(key);
     for (uint32_t i = 0; i < NSLOTS; i++) {
         uint32_t idx = (uint32_t)((h % NSLOTS + i) % NSLOTS);
         if (S(idx)->hash == h && !strcmp(S(idx)->key, key)) return idx;
