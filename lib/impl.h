@@ -173,7 +173,7 @@ void spl_impl_store_remove(const struct spl_impl *im, const char *name);
 void spl_impl_store_path(const struct spl_impl *im, const char *name, char *buf, size_t len);
 
 /* The bid table's clock as the original's header defines splinter_now()
- * (rdtsc on x86, cntvct_el0 on arm64, CLOCK_MONOTONIC_RAW ns elsewhere), and
+ * (splinter.h's inline: rdtsc on x86, cntvct_el0 on arm64, ...), and
  * im's own splinter_now when it exports one: the original has it inline, so
  * a library may not. The one place that fallback lives. spl_impl_now calls
  * into im: attached processes only. */
