@@ -15,6 +15,9 @@
 #pragma weak spl_trace_case_end
 #pragma weak spl_trace_cases_stop
 #pragma weak spl_trace_cases_print
+/* --db: the results store (results/), weak for the same reason */
+#include "../results/results_db.h"
+#pragma weak results_db_store
 
 #include <errno.h>
 #include <getopt.h>
@@ -89,6 +92,7 @@ static void usage(FILE *f)
             "      --csv                CSV on stdout, or in -o FILE\n"
             "  -o, --output FILE        write the JSON/CSV there and print the table on stdout\n"
             "      --bmf FILE           also write every row in Bencher Metric Format (bencher run --adapter json)\n"
+            "      --db URL             also keep the run in a results store (splsuite db; a file or postgresql://)\n"
             "      --no-progress        no progress lines on stderr\n"
             "      --trace              kernel-side madvise and eventfd latency of each case's workers (eBPF,\n"
             "                           as splsuite trace; needs root and the bpf part)\n"
@@ -143,7 +147,7 @@ static int si_ncpus(void)
 
 enum {
     O_WARMUP = 256, O_ITERS, O_FITERS, O_QUICK, O_PIN, O_SEED, O_SLOTS, O_VS, O_FILL, O_PROCS, O_OPS, O_DIRTY,
-    O_FSYNC, O_SFR, O_STRAT, O_DIR, O_CPUNODE, O_MEMBIND, O_JSON, O_CSV, O_NOPROG, O_TRACE, O_BMF
+    O_FSYNC, O_SFR, O_STRAT, O_DIR, O_CPUNODE, O_MEMBIND, O_JSON, O_CSV, O_NOPROG, O_TRACE, O_BMF, O_DB
 };
 
 int cmd_bench(int argc, char **argv)
@@ -161,6 +165,7 @@ int cmd_bench(int argc, char **argv)
         {"dir", required_argument, 0, O_DIR}, {"cpunodebind", required_argument, 0, O_CPUNODE},
         {"membind", required_argument, 0, O_MEMBIND}, {"json", no_argument, 0, O_JSON},
         {"csv", no_argument, 0, O_CSV}, {"output", required_argument, 0, 'o'}, {"bmf", required_argument, 0, O_BMF},
+        {"db", required_argument, 0, O_DB},
         {"no-progress", no_argument, 0, O_NOPROG}, {"trace", no_argument, 0, O_TRACE}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     static struct bench_opts o; /* large (impls), keep it off the stack */
     memset(&o, 0, sizeof o);
@@ -170,7 +175,7 @@ int cmd_bench(int argc, char **argv)
     int reps = -1;
     uint64_t run_ns = 0, warm_ns = 0, iters = 0, fiters = 0, slots = 1024;
     bool seed_set = false, trace = false;
-    const char *bmf_path = NULL; /* --bmf */
+    const char *bmf_path = NULL, *db_url = NULL; /* --bmf, --db */
     o.progress = true;
     o.seed = 0x5eed;
     optind = 1;
@@ -224,6 +229,7 @@ int cmd_bench(int argc, char **argv)
         case O_CSV: o.csv = true; break;
         case 'o': o.out_path = optarg; break;
         case O_BMF: bmf_path = optarg; break;
+        case O_DB: db_url = optarg; break;
         case O_NOPROG: o.progress = false; break;
         case O_TRACE: trace = true; break;
         case 'h': usage(stdout); return SPL_EXIT_OK;
@@ -348,14 +354,24 @@ int cmd_bench(int argc, char **argv)
         mout = fopen(o.out_path, "w");
         if (!mout) { spl_err(CMD, "-o %s: %s", o.out_path, strerror(errno)); failed++; mout = NULL; }
     }
-    if (mout && o.json) {
+    if ((mout && o.json) || db_url) {
         json_object *j = bench_json(&o, &rs, argc, argv);
         if (ktrace) json_object_object_add(j, "kernel_trace", json_object_get(ktrace));
-        fprintf(mout, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        if (mout && o.json)
+            fprintf(mout, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        char msg[1500];
+        if (db_url && !results_db_store) {
+            spl_err(CMD, "--db: this splsuite was built without the results part");
+            failed++;
+        } else if (db_url && results_db_store(j, db_url, msg, sizeof msg) != 0) {
+            spl_err(CMD, "--db: %s (the JSON output is complete)", msg);
+            failed++;
+        } else if (db_url) {
+            fprintf(stderr, "splsuite bench: %s\n", msg);
+        }
         json_object_put(j);
-    } else if (mout && o.csv) {
-        bench_csv(&o, &rs, mout);
     }
+    if (mout && o.csv) bench_csv(&o, &rs, mout);
     if (mout && mout != stdout) fclose(mout);
     if (bmf_path) {
         json_object *b = bench_bmf(&o, &rs);

@@ -14,5 +14,7 @@ int cmd_plot(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_db(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 
 #endif

@@ -43,8 +43,12 @@ struct cmd {
 #endif
 #ifdef SPLSUITE_HAVE_CMD_RESULTS
 #define COMPARE_FN cmd_compare
+#define DB_FN cmd_db
+#define HISTORY_FN cmd_history
 #else
 #define COMPARE_FN NULL
+#define DB_FN NULL
+#define HISTORY_FN NULL
 #endif
 #ifdef SPLSUITE_HAVE_CMD_LAB
 #define LAB_FN cmd_lab
@@ -62,6 +66,8 @@ static const struct cmd cmds[] = {
      "bpf part not built: needs libbpf-dev, bpftool and clang at configure time"},
     {"lab", LAB_FN, "boot a kernel under QEMU with a NUMA topology and run a subcommand inside", "lab part not built"},
     {"compare", COMPARE_FN, "two results documents row by row: change, U test, verdict (exit 1 if worse)", "results part not built"},
+    {"db", DB_FN, "the results store (SQLite or PostgreSQL): import, list, rows, export", "results part not built"},
+    {"history", HISTORY_FN, "a row over every stored run, with change points (e-divisive means)", "results part not built"},
     {"info", cmd_info, "what this machine supports: kernel, io_uring, BPF, NUMA, perf counters", NULL},
 };
 

@@ -283,9 +283,13 @@ void spl_envelope_init(struct spl_envelope *e, const char *schema)
     char h[33];
     spl_hex(u, 16, h);
     snprintf(e->run_id, sizeof e->run_id, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
-    time_t now = time(NULL);
+    /* milliseconds: runs a second apart (a CI loop) must still sort in order */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
-    strftime(e->date, sizeof e->date, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    char sec[24];
+    strftime(sec, sizeof sec, "%Y-%m-%dT%H:%M:%S", gmtime_r(&ts.tv_sec, &tm));
+    snprintf(e->date, sizeof e->date, "%s.%03ldZ", sec, ts.tv_nsec / 1000000);
 }
 
 void spl_envelope_add_store_dir(struct spl_envelope *e, const char *dir)

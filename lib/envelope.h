@@ -32,7 +32,7 @@ struct spl_impl;
 struct spl_envelope {
     char schema[64];
     char run_id[40];   /* UUID (random, version 4) */
-    char date[32];     /* start of the run, "2026-11-25T10:00:00Z" */
+    char date[32];     /* start of the run, "2026-11-25T10:00:00.123Z" */
     int nimpls;
     struct spl_env_impl {
         char label[64], spec[256], path[4096], backend[8];

@@ -8,6 +8,7 @@ PKGS="
   libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libclang-rt-14-dev jq
   linux-perf valgrind cppcheck clang-tidy gnuplot-nox fio
   python3-jsonschema libbenchmark-tools python3-scipy
+  libsqlite3-dev libpq-dev postgresql
   qemu-system-x86 busybox-static cpio kmod xz-utils
 "
 missing=""

@@ -116,9 +116,21 @@ try:
         fail("torture --keep left no store in %s" % tmp)
 
     # bench
-    d = parse("bench", run([splsuite, "bench", "ops", "--ops", "set", "--quick", "-r", "2", "--impl", "ref",
-                            "--json", "--no-progress"]))
-    if d: check("bench", d)
+    bench_out = run([splsuite, "bench", "ops", "--ops", "set", "--quick", "-r", "2", "--impl", "ref",
+                     "--json", "--no-progress"])
+    d = parse("bench", bench_out)
+    if d and check("bench", d):
+        # the results commands' own documents: compare, db, history
+        bj = os.path.join(tmp, "bench.json")
+        open(bj, "w").write(bench_out)
+        c = parse("compare", run([splsuite, "compare", "--json", bj, bj], ok=(0, 1)))
+        if c: check("compare", c)
+        dbf = os.path.join(tmp, "r.db")
+        for args in (["import", bj], ["list"], ["rows"]):
+            c = parse("db " + args[0], run([splsuite, "db", "--db", dbf, "--json"] + args))
+            if c: check("db " + args[0], c)
+        c = parse("history", run([splsuite, "history", "--db", dbf, "ops/set/v:64/fill:50", "--json"]))
+        if c: check("history", c)
 
     # trace (root and eBPF): a snapshot, and the merge of two
     if os.geteuid() == 0:
