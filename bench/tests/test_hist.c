@@ -4,13 +4,12 @@
  * exact ones, merge equals recording everything in one, JSON round-trips.
  */
 #include "hist.h"
+#include "helpers.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-static int fails;
-#define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); fails++; } } while (0)
 
 static int cmp(const void *a, const void *b)
 {

@@ -4,14 +4,13 @@
  * machine: mbind of a mapping to the first node and move_pages verification.
  */
 #include "splnuma.h"
+#include "helpers.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-static int fails;
-#define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); fails++; } } while (0)
 
 static const char *parse(const struct spl_numa_topo *t, const char *spec, char *out, size_t len)
 {

@@ -4,6 +4,7 @@
  * event is either counted (> 0) or reported unsupported with a reason.
  */
 #include "perfctr.h"
+#include "helpers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,6 @@ int main(void)
         printf("SKIP: perf_event_open unavailable (%s)\n", strerror(pc.open_errno[0]));
         return 77;
     }
-    int fails = 0;
     size_t len = 256 * 4096;
     spl_perfctr_start(&pc);
     volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

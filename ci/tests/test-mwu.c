@@ -4,12 +4,12 @@
  * relies on: no false alarm on identical noise, detection of a shift.
  */
 #include "mwu.h"
+#include "helpers.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-static int fails;
 
 static void near(const char *what, double got, double want, double tol)
 {

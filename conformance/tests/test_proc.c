@@ -6,22 +6,13 @@
  */
 #include "proc.h"
 #include "util.h"
+#include "helpers.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-static int fails;
-#define EXPECT(cond, ...)                                                                                              \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                       \
-            fprintf(stderr, __VA_ARGS__);                                                                              \
-            fputc('\n', stderr);                                                                                       \
-            fails++;                                                                                                   \
-        }                                                                                                              \
-    } while (0)
 
 /* 100 rounds: everyone increments a shared counter between two barriers; the
  * counter must read exactly n * round at each check (barriers really wait). */
@@ -90,13 +81,13 @@ int main(void)
     struct spl_team_opts o = {.workers = 4, .seed = 1, .log_cap = 50, .shared_len = 64, .deadline_ns = 20000000000ull,
                               .barrier_ns = 5000000000ull};
     struct spl_team *t = spl_team_new(&o);
-    EXPECT(t != NULL, "team");
+    CHECK(t != NULL, "team");
     if (!t) return 1;
     int rc = spl_team_run(t, rounds_worker, NULL);
-    EXPECT(rc == 0, "barrier rounds: %s", spl_team_describe(t, buf, sizeof buf));
+    CHECK(rc == 0, "barrier rounds: %s", spl_team_describe(t, buf, sizeof buf));
     for (uint32_t w = 0; w < 4; w++) {
         struct spl_log *l = spl_team_log(t, w);
-        EXPECT(l->n == 100 && spl_log_len(l) == 50, "worker %u log: %llu appended, %zu kept (cap 50)", w,
+        CHECK(l->n == 100 && spl_log_len(l) == 50, "worker %u log: %llu appended, %zu kept (cap 50)", w,
                (unsigned long long)l->n, spl_log_len(l));
     }
     spl_team_free(t);
@@ -107,11 +98,11 @@ int main(void)
     rc = spl_team_run(t, crash_worker, NULL);
     double el = (double)(spl_time_ns() - t0) / 1e9;
     spl_team_describe(t, buf, sizeof buf);
-    EXPECT(rc != 0 && spl_team_end(t, 1)->signal == SIGSEGV, "crashed worker not reported");
-    EXPECT(strstr(buf, "worker 1") && strstr(buf, "about to crash"), "describe: '%s'", buf);
-    EXPECT(el < 5.0, "peers of a dead worker waited %.1f s", el);
+    CHECK(rc != 0 && spl_team_end(t, 1)->signal == SIGSEGV, "crashed worker not reported");
+    CHECK(strstr(buf, "worker 1") && strstr(buf, "about to crash"), "describe: '%s'", buf);
+    CHECK(el < 5.0, "peers of a dead worker waited %.1f s", el);
     for (uint32_t w = 0; w < 4; w++)
-        if (w != 1) EXPECT(spl_team_end(t, w)->exited && spl_team_end(t, w)->code == 5, "worker %u did not see the barrier break", w);
+        if (w != 1) CHECK(spl_team_end(t, w)->exited && spl_team_end(t, w)->code == 5, "worker %u did not see the barrier break", w);
     spl_team_free(t);
 
     o.deadline_ns = 300000000ull;
@@ -119,18 +110,18 @@ int main(void)
     t0 = spl_time_ns();
     rc = spl_team_run(t, hang_worker, NULL);
     el = (double)(spl_time_ns() - t0) / 1e9;
-    EXPECT(rc != 0 && spl_team_end(t, 0)->killed, "hung worker not killed at the deadline");
-    EXPECT(el < 3.0, "deadline 0.3 s, returned after %.1f s", el);
-    EXPECT(strstr(spl_team_describe(t, buf, sizeof buf), "hung") != NULL, "describe: '%s'", buf);
+    CHECK(rc != 0 && spl_team_end(t, 0)->killed, "hung worker not killed at the deadline");
+    CHECK(el < 3.0, "deadline 0.3 s, returned after %.1f s", el);
+    CHECK(strstr(spl_team_describe(t, buf, sizeof buf), "hung") != NULL, "describe: '%s'", buf);
     spl_team_free(t);
 
     struct spl_child_result cr;
     spl_child_run(child_segv, NULL, 5000000000ull, &cr);
-    EXPECT(cr.signal == SIGSEGV && !strcmp(cr.msg, "last words"), "segfaulting child: signal %d msg '%s'", cr.signal, cr.msg);
+    CHECK(cr.signal == SIGSEGV && !strcmp(cr.msg, "last words"), "segfaulting child: signal %d msg '%s'", cr.signal, cr.msg);
     spl_child_run(child_hang, NULL, 200000000ull, &cr);
-    EXPECT(cr.timed_out && cr.secs < 3.0, "hanging child: timed_out %d after %.1f s", cr.timed_out, cr.secs);
+    CHECK(cr.timed_out && cr.secs < 3.0, "hanging child: timed_out %d after %.1f s", cr.timed_out, cr.secs);
     spl_child_run(child_exit, NULL, 5000000000ull, &cr);
-    EXPECT(cr.exited && cr.code == 7 && !strcmp(cr.msg, "fine"), "exiting child: code %d", cr.code);
+    CHECK(cr.exited && cr.code == 7 && !strcmp(cr.msg, "fine"), "exiting child: code %d", cr.code);
 
     if (fails) return 1;
     printf("proc engine: ok\n");

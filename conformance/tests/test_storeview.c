@@ -4,6 +4,7 @@
  * every accessor refusing what lies outside the arena or the mapping.
  */
 #include "storeview.h"
+#include "helpers.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,16 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int fails;
-#define CHECK(c, ...)                                              \
-    do {                                                           \
-        if (!(c)) {                                                \
-            fails++;                                               \
-            fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #c); \
-            fprintf(stderr, __VA_ARGS__);                          \
-            fputc('\n', stderr);                                   \
-        }                                                          \
-    } while (0)
 
 /* A fresh image as format-v4.md lays it out, slot stride ss. */
 static uint8_t *image(uint32_t n, uint32_t mv, size_t ss, size_t *len)

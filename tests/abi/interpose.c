@@ -11,6 +11,7 @@
  * usage: interpose shm|file    exit 0 ok, 1 the library called ours
  */
 #include "splinter.h"
+#include "helpers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +47,6 @@ void *splref_open(int be, const char *name) { (void)be, (void)name; g_called++; 
 void splref_close(void *st);
 void splref_close(void *st) { (void)st; g_called++; }
 
-static int fails;
-#define CHECK(c) do { if (!(c)) { fails++; fprintf(stderr, "FAIL %s:%d %s\n", __FILE__, __LINE__, #c); } } while (0)
 
 int main(int argc, char **argv)
 {

@@ -12,6 +12,7 @@
  */
 #include "splinter.h"
 #include "splref.h"
+#include "helpers.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -33,26 +34,24 @@ void *dlopen(const char *file, int mode)
     return real(file, mode);
 }
 
-static int fails;
-#define CHECK(c) do { if (!(c)) { fails++; fprintf(stderr, "FAIL %s:%d %s (errno %s)\n", __FILE__, __LINE__, #c, strerror(errno)); } } while (0)
 
 int main(void)
 {
     char name[256];
     snprintf(name, sizeof name, "%s/splsuite-no-uring-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
-    CHECK(splinter_create(name, 16, 64) == 0);
-    CHECK(splinter_set("k", "v", 1) == 0);
+    CHECK_ERRNO(splinter_create(name, 16, 64) == 0);
+    CHECK_ERRNO(splinter_set("k", "v", 1) == 0);
     errno = 0;
-    CHECK(splinter_flush(SPLINTER_FLUSH_URING_FSYNC) == -1 && errno == ENOTSUP);
+    CHECK_ERRNO(splinter_flush(SPLINTER_FLUSH_URING_FSYNC) == -1 && errno == ENOTSUP);
     errno = 0;
-    CHECK(splinter_flush(SPLINTER_FLUSH_URING_RANGES) == -1 && errno == ENOTSUP);
-    CHECK(splinter_flush(SPLINTER_FLUSH_MSYNC_RANGES) == 0);
-    CHECK(splinter_flush(SPLINTER_FLUSH_FDATASYNC) == 0);
+    CHECK_ERRNO(splinter_flush(SPLINTER_FLUSH_URING_RANGES) == -1 && errno == ENOTSUP);
+    CHECK_ERRNO(splinter_flush(SPLINTER_FLUSH_MSYNC_RANGES) == 0);
+    CHECK_ERRNO(splinter_flush(SPLINTER_FLUSH_FDATASYNC) == 0);
     size_t n = 0;
-    CHECK(splinter_get("k", NULL, 0, &n) == 0 && n == 1);
+    CHECK_ERRNO(splinter_get("k", NULL, 0, &n) == 0 && n == 1);
     splinter_close();
     unlink(name);
-    CHECK(refused > 0); /* the library did try, so the interposition took */
+    CHECK_ERRNO(refused > 0); /* the library did try, so the interposition took */
     printf("%s: liburing refused %d time(s), %d check(s) failed\n", fails ? "FAIL" : "ok", refused, fails);
     return fails ? 1 : 0;
 }
