@@ -32,7 +32,7 @@ static void copy_key(struct splinter_slot *s, const char *key)
 }
 
 /* Writes the value into a locked slot; the caller unlocks. */
-static int write_locked(splref_store *st, struct splinter_slot *s, const void *val, size_t len)
+static inline __attribute__((always_inline)) int write_locked(splref_store *st, struct splinter_slot *s, const void *val, size_t len)
 {
     if (!sr_in_arena(st, s->val_off, st->max_val)) { errno = EUCLEAN; return -1; }
     uint8_t *dst = st->V + s->val_off;
@@ -52,15 +52,26 @@ static int write_locked(splref_store *st, struct splinter_slot *s, const void *v
     return 0;
 }
 
-int splref_set(splref_store *st, const char *key, const void *val, size_t len)
+/* True when a slot of key's chain other than mine holds (or claims) key. */
+static bool other_claim(splref_store *st, const char *key, uint64_t h, size_t mine)
 {
-    if (!st || !key || (!val && len)) return -2;
-    if (len == 0) { errno = EINVAL; return -1; }
-    if (len > st->max_val) {
-        if (!MUTANT(no_emsgsize)) { errno = EMSGSIZE; return -1; }
-        len = st->max_val;
+    uint32_t n = st->nslots;
+    size_t home = (size_t)(h % n);
+    for (uint32_t i = 0; i < n; ++i) {
+        size_t idx = (home + i) % n;
+        struct splinter_slot *s = &st->S[idx];
+        uint64_t sh = atomic_load_explicit(&s->hash, memory_order_seq_cst);
+        if (idx != mine && sh == h && sr_key_eq(s, key)) return true;
+        if (sh == 0 && atomic_load_explicit(&s->epoch, memory_order_acquire) == 0) break;
     }
-    uint64_t h = sr_fnv1a(key);
+    return false;
+}
+
+/* One attempt at a set: 0 (slot index in *out), or -1 with errno; EAGAIN
+ * means contention (a busy slot, a lost insert race) and is retried.
+ * Inlined into the first attempt, so an uncontended set pays no call. */
+static inline __attribute__((always_inline)) int set_once(splref_store *st, const char *key, uint64_t h, const void *val, size_t len, long *out)
+{
     uint32_t n = st->nslots;
     size_t home = (size_t)(h % n);
     long target = -1, free_idx = -1;
@@ -79,15 +90,13 @@ int splref_set(splref_store *st, const char *key, const void *val, size_t len)
         }
     }
     bool fresh = target < 0;
-    /* an empty slot being filled right now may be receiving this very key:
-     * inserting elsewhere could make a duplicate, so the caller retries */
-    if (fresh && filling) { errno = EAGAIN; return -1; }
     if (fresh) target = free_idx;
-    if (target < 0) { errno = ENOSPC; return -1; }
+    /* no free slot, but one is being filled: it may come free again */
+    if (target < 0) { errno = filling ? EAGAIN : ENOSPC; return -1; }
 
     struct splinter_slot *s = &st->S[target];
     uint64_t e;
-    if (sr_lock(s, &e) != 0) return -1;
+    if (sr_trylock(s, &e) != 0) return -1;
     /* re-check ownership under the lock: the slot may have changed hands */
     uint64_t sh = atomic_load_explicit(&s->hash, memory_order_acquire);
     if (fresh ? sh != 0 : (sh != h || !sr_key_eq(s, key))) {
@@ -95,17 +104,62 @@ int splref_set(splref_store *st, const char *key, const void *val, size_t len)
         errno = EAGAIN;
         return -1;
     }
+    if (fresh) {
+        /* Claim the key here (hash published while the slot is still odd, so
+         * readers wait), then look for another claim of it on the chain: two
+         * inserters of one key that picked different free slots (a slot
+         * ahead of one of them came free in between) each see at least the
+         * other's claim (seq_cst store, then loads), so at most one goes on;
+         * the one that sees a rival backs off and retries as an update. */
+        copy_key(s, key);
+        atomic_store_explicit(&s->hash, h, memory_order_seq_cst);
+        if (other_claim(st, key, h, (size_t)target) || !sr_in_arena(st, s->val_off, st->max_val)) {
+            int err = sr_in_arena(st, s->val_off, st->max_val) ? EAGAIN : EUCLEAN;
+            atomic_store_explicit(&s->hash, 0, memory_order_release);
+            memset(s->key, 0, SPLINTER_KEY_MAX);
+            atomic_store_explicit(&s->epoch, e, memory_order_release);
+            errno = err;
+            return -1;
+        }
+    }
     if (write_locked(st, s, val, len) != 0) {
         int saved = errno;
         sr_abort(s, e);
         errno = saved;
         return -1;
     }
-    if (fresh) {
-        copy_key(s, key);
-        atomic_store_explicit(&s->hash, h, memory_order_release);
-    }
     sr_unlock(s, e);
+    *out = target;
+    return 0;
+}
+
+/* Contention is waited out here; only a slot locked for SR_DEAD_NS (a dead
+ * writer) makes the caller see EAGAIN. Called after a failed first try. */
+static __attribute__((noinline)) int set_retry(splref_store *st, const char *key, uint64_t h, const void *val,
+                                               size_t len, long *out)
+{
+    struct sr_wait w = {0};
+    for (;;) {
+        if (errno != EAGAIN) return -1;
+        if (!sr_wait_step(&w)) { errno = EAGAIN; return -1; }
+        if (set_once(st, key, h, val, len, out) == 0) return 0;
+    }
+}
+
+int splref_set(splref_store *st, const char *key, const void *val, size_t len)
+{
+    if (!st || !key || (!val && len)) return -2;
+    if (len == 0) { errno = EINVAL; return -1; }
+    if (len > st->max_val) {
+        if (!MUTANT(no_emsgsize)) { errno = EMSGSIZE; return -1; }
+        len = st->max_val;
+    }
+    uint64_t h = sr_fnv1a(key);
+    long target;
+    if (__builtin_expect(set_once(st, key, h, val, len, &target) != 0, 0) &&
+        set_retry(st, key, h, val, len, &target) != 0)
+        return -1;
+    struct splinter_slot *s = &st->S[target];
     sr_pulse(st, s);
     if (!MUTANT(set_no_global_epoch)) sr_global_bump(st);
     sr_bus_notify(st, (size_t)target);
@@ -155,17 +209,10 @@ int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size
 int splref_unset(splref_store *st, const char *key)
 {
     if (!st || !key) return -2;
-    uint64_t h = sr_fnv1a(key);
-    long idx = sr_find(st, key, h);
-    if (idx < 0) return -1;
-    struct splinter_slot *s = &st->S[idx];
+    long idx;
     uint64_t e;
-    if (sr_lock(s, &e) != 0) return -1;
-    if (atomic_load_explicit(&s->hash, memory_order_acquire) != h || !sr_key_eq(s, key)) {
-        atomic_store_explicit(&s->epoch, e, memory_order_release);
-        errno = EAGAIN;
-        return -1;
-    }
+    struct splinter_slot *s = sr_find_locked(st, key, &idx, &e);
+    if (!s) return -1;
     int len = (int)atomic_load_explicit(&s->val_len, memory_order_acquire);
     atomic_store_explicit(&s->hash, 0, memory_order_release);
     if (atomic_load_explicit(&st->H->core_flags, memory_order_relaxed) & SPL_SYS_AUTO_SCRUB) {
@@ -323,7 +370,7 @@ void splref_purge(splref_store *st)
         struct splinter_slot *s = &st->S[i];
         uint64_t e;
         if (sr_slot_virgin(s)) continue; /* never written: already zero, keep it a chain end */
-        if (sr_lock(s, &e) != 0) continue;
+        if (sr_trylock(s, &e) != 0) continue; /* a writer is in: its write scrubs */
         if (!sr_in_arena(st, s->val_off, st->max_val)) { sr_abort(s, e); continue; }
         uint8_t *dst = st->V + s->val_off;
         uint32_t len = atomic_load_explicit(&s->val_len, memory_order_relaxed);

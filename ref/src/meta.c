@@ -107,7 +107,14 @@ int splref_set_slot_time(splref_store *st, const char *key, unsigned short mode,
     long idx = sr_find(st, key, sr_fnv1a(key));
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
-    if (atomic_load_explicit(&s->epoch, memory_order_acquire) & 1) { errno = EAGAIN; return -1; }
+    /* not a seqlock writer (the time is one atomic store), but like the
+     * original it does not write into a slot a writer holds: it waits that
+     * writer out like every writer does */
+    if (atomic_load_explicit(&s->epoch, memory_order_acquire) & 1) {
+        struct sr_wait w = {0};
+        while (atomic_load_explicit(&s->epoch, memory_order_acquire) & 1)
+            if (!sr_wait_step(&w)) { errno = EAGAIN; return -1; }
+    }
     atomic_store_explicit(mode == SPL_TIME_CTIME ? &s->ctime : &s->atime, epoch - offset, memory_order_release);
     sr_mark_dirty(st, (size_t)idx);
     return 0;
@@ -119,17 +126,12 @@ int splref_integer_op(splref_store *st, const char *key, splinter_integer_op_t o
     if ((unsigned)op > SPL_OP_DEC) { errno = ENOTSUP; return -1; }
     uint64_t m = 0;
     if (mask) memcpy(&m, mask, sizeof m);
-    uint64_t h = sr_fnv1a(key);
-    long idx = sr_find(st, key, h);
-    if (idx < 0) return -1;
-    struct splinter_slot *s = &st->S[idx];
-    if (!(atomic_load_explicit(&s->type_flag, memory_order_relaxed) & SPL_SLOT_TYPE_BIGUINT)) {
-        errno = EPROTOTYPE;
-        return -1;
-    }
+    long idx;
     uint64_t e;
-    if (sr_lock_key(s, h, key, &e) != 0) return -1;
-    /* the type may have changed between the check and the lock */
+    struct splinter_slot *s = sr_find_locked(st, key, &idx, &e);
+    if (!s) return -1;
+    /* the type is checked under the lock: it may change up to the moment we
+     * hold the slot */
     if (!(atomic_load_explicit(&s->type_flag, memory_order_relaxed) & SPL_SLOT_TYPE_BIGUINT)) {
         atomic_store_explicit(&s->epoch, e, memory_order_release);
         errno = EPROTOTYPE;

@@ -73,9 +73,26 @@ static inline bool sr_key_eq(const struct splinter_slot *s, const char *key)
 /* Index of the slot holding key, or -1 (errno ENOENT). */
 long sr_find(splref_store *st, const char *key, uint64_t h);
 
-/* Seqlock writer side: take slot i (even e -> e+1). Returns the even epoch
- * taken, or -1 with errno EAGAIN when a writer is inside. */
-static inline int sr_lock(struct splinter_slot *s, uint64_t *out_e)
+/* ---- writers' locking ---------------------------------------------------
+ * A writer takes a slot's seqlock (even e -> e+1) and releases it at e+2.
+ * Contention between live writers is transient: the library waits it out
+ * (sr_wait_step: pause-spin, then yield, then short sleeps) and returns
+ * EAGAIN only when a slot stayed locked for SR_DEAD_NS: a dead writer (or a
+ * live one descheduled that long). Readers never wait: a get on an odd slot
+ * is EAGAIN at once, as in the original. */
+#define SR_DEAD_NS (20ull * 1000000ull)
+
+struct sr_wait {
+    unsigned rounds; /* spin rounds done */
+    uint64_t t0;     /* CLOCK_MONOTONIC ns of the first yield, 0 before */
+};
+
+/* One step of waiting; false once SR_DEAD_NS has passed (wait.c). */
+bool sr_wait_step(struct sr_wait *w);
+
+/* Try once to take slot s: 0 with the even epoch taken in *out_e, or -1
+ * with errno EAGAIN when a writer is inside. */
+static inline int sr_trylock(struct splinter_slot *s, uint64_t *out_e)
 {
     uint64_t e = atomic_load_explicit(&s->epoch, memory_order_relaxed);
     if (e & 1) { errno = EAGAIN; return -1; }
@@ -89,11 +106,20 @@ static inline int sr_lock(struct splinter_slot *s, uint64_t *out_e)
     return 0;
 }
 
-/* Lock a slot found by key and check it still holds that key: an unset (or
- * unset + reuse) may land between the lookup and the lock. ENOENT if it did. */
-static inline int sr_lock_key(struct splinter_slot *s, uint64_t h, const char *key, uint64_t *out_e)
+/* Take slot s, waiting out other writers: 0, or -1 EAGAIN after SR_DEAD_NS. */
+int sr_lock_wait(struct splinter_slot *s, uint64_t *out_e);
+static inline int sr_lock(struct splinter_slot *s, uint64_t *out_e)
 {
-    if (sr_lock(s, out_e) != 0) return -1;
+    if (sr_trylock(s, out_e) == 0) return 0;
+    return sr_lock_wait(s, out_e);
+}
+
+/* Try once to take a slot found by key and check it still holds that key:
+ * an unset (or unset + reuse) may land between the lookup and the lock.
+ * -1 with EAGAIN (busy) or ENOENT (the slot no longer holds key). */
+static inline int sr_trylock_key(struct splinter_slot *s, uint64_t h, const char *key, uint64_t *out_e)
+{
+    if (sr_trylock(s, out_e) != 0) return -1;
     if (atomic_load_explicit(&s->hash, memory_order_acquire) != h || !sr_key_eq(s, key)) {
         atomic_store_explicit(&s->epoch, *out_e, memory_order_release);
         errno = ENOENT;
@@ -102,8 +128,11 @@ static inline int sr_lock_key(struct splinter_slot *s, uint64_t h, const char *k
     return 0;
 }
 
-/* Lookup + sr_lock_key: the slot holding key, locked at even epoch *out_e,
- * or NULL with errno ENOENT / EAGAIN. */
+/* Lookup + lock: the slot holding key, locked at even epoch *out_e, or NULL
+ * with errno ENOENT (no such key) or EAGAIN (locked for SR_DEAD_NS). Busy
+ * slots and keys that moved under the lookup are retried (kv.c). */
+struct splinter_slot *sr_find_locked_wait(splref_store *st, const char *key, uint64_t h, long *out_idx,
+                                          uint64_t *out_e);
 static inline struct splinter_slot *sr_find_locked(splref_store *st, const char *key, long *out_idx,
                                                     uint64_t *out_e)
 {
@@ -111,9 +140,11 @@ static inline struct splinter_slot *sr_find_locked(splref_store *st, const char 
     long idx = sr_find(st, key, h);
     if (idx < 0) return NULL;
     struct splinter_slot *s = &st->S[idx];
-    if (sr_lock_key(s, h, key, out_e) != 0) return NULL;
-    *out_idx = idx;
-    return s;
+    if (sr_trylock_key(s, h, key, out_e) == 0) {
+        *out_idx = idx;
+        return s;
+    }
+    return sr_find_locked_wait(st, key, h, out_idx, out_e);
 }
 
 static inline void sr_unlock(struct splinter_slot *s, uint64_t e)
