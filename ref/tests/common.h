@@ -40,13 +40,16 @@
 static char t_store[128];
 static splref_store *t_peek;
 
+/* SPLREF_T_RUN (set by ref/tests/run-clean.sh) goes into every name, so a
+ * run whose tests crash before their teardown can still be cleaned up. */
 static inline void t_name(char *buf, size_t n, const char *tag)
 {
     static unsigned seq;
+    const char *run = getenv("SPLREF_T_RUN");
 #ifdef T_FILE
-    snprintf(buf, n, "/tmp/splref-t-%s-%d-%u", tag, (int)getpid(), seq++);
+    snprintf(buf, n, "/tmp/splref-t-%s%s-%d-%u", run ? run : "", tag, (int)getpid(), seq++);
 #else
-    snprintf(buf, n, "/splref-t-%s-%d-%u", tag, (int)getpid(), seq++);
+    snprintf(buf, n, "/splref-t-%s%s-%d-%u", run ? run : "", tag, (int)getpid(), seq++);
 #endif
 }
 
