@@ -12,6 +12,7 @@
  * figure can be restyled and redrawn with gnuplot alone.
  */
 #include "commands.h"
+#include "gnuplot.h"
 #include "hist.h"
 #include "util.h"
 
@@ -27,16 +28,31 @@
 
 #define CMD "plot"
 
+/* the results figures live in results/ (weak: a build without that part still links) */
+#include "../results/results_plot.h"
+#pragma weak results_plot_main
+
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: splsuite plot RESULTS.json [-o DIR] [--format svg|png]\n"
+               "       splsuite plot OLD.json NEW.json [-o DIR] [--format svg|png]\n"
+               "       splsuite plot --history ROW [--db URL] [--impl L] [--machine M] [--figure cpu] [-o DIR]\n"
                "\n"
                "Draws the figures of a `splsuite bench --json` run with gnuplot: latency CDFs\n"
                "(wake, flush), scaling curves (ops against processes), bars (single-process ops,\n"
                "madvise), flushes/s against dirty slots, and the NUMA writer x reader matrix.\n"
                "\n"
+               "Two runs: each row's change of the median from OLD to NEW, coloured by splsuite\n"
+               "compare's verdict (compare.FMT). --history: a row over the runs of the results store,\n"
+               "with the mean of each segment and its change points (history-ROW.FMT; splsuite history).\n"
+               "\n"
                "  -o, --output DIR     where to write images, .dat and .gp files (default: plots)\n"
                "  -f, --format FMT     svg (default) or png\n"
+               "      --history ROW    draw ROW's history (WORKLOAD/CASE) from the results store\n"
+               "      --db URL         the results store (default $SPLSUITE_DB, else\n"
+               "                       ~/.local/share/splinter-suite/results.db)\n"
+               "  -i, --impl LABEL     --history: the implementation;  -m, --machine NAME: the machine\n"
+               "      --figure cpu     --history: task-clock ns/op instead of the median\n"
                "  -h, --help\n"
                "\n"
                "Exit status: 0 drawn, 1 gnuplot failed, 2 usage or unreadable JSON, 77 gnuplot missing.\n"
@@ -79,44 +95,12 @@ static FILE *open_in(const struct plot_ctx *c, const char *name, char *path, siz
 
 static void term(const struct plot_ctx *c, FILE *gp, const char *name, const char *title)
 {
-    if (strcmp(c->fmt, "png") == 0) fprintf(gp, "set terminal pngcairo size 1000,620 font 'sans,10'\n");
-    else fprintf(gp, "set terminal svg size 1000,620 dynamic font 'sans,10'\n");
-    fprintf(gp, "set output '%s/%s.%s'\nset title \"%s\" noenhanced\nset key outside right top noenhanced\nset grid\n",
-            c->dir, name, c->fmt, title);
-}
-
-/* Whether an executable prog is in $PATH, as execlp() would find it (was
- * system("command -v"), which runs a shell for a lookup). */
-static bool in_path(const char *prog)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path) path = "/bin:/usr/bin";
-    char buf[4096];
-    for (const char *p = path;; p++) {
-        const char *e = strchr(p, ':');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        /* an empty entry is the current directory */
-        int l = n ? snprintf(buf, sizeof buf, "%.*s/%s", (int)n, p, prog) : snprintf(buf, sizeof buf, "%s", prog);
-        if (l > 0 && (size_t)l < sizeof buf && access(buf, X_OK) == 0) {
-            struct stat sb;
-            if (stat(buf, &sb) == 0 && S_ISREG(sb.st_mode)) return true;
-        }
-        if (!e) return false;
-        p = e;
-    }
+    spl_gp_term(gp, c->dir, name, c->fmt, title, 1000, 620);
 }
 
 static void run_gnuplot(struct plot_ctx *c, const char *gp_path, const char *name)
 {
-    pid_t p = fork();
-    if (p == 0) {
-        execlp("gnuplot", "gnuplot", gp_path, (char *)NULL);
-        _exit(127);
-    }
-    int st = 0;
-    waitpid(p, &st, 0);
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-        printf("%s/%s.%s\n", c->dir, name, c->fmt);
+    if (spl_gp_run(gp_path, c->dir, name, c->fmt) == 0) {
         c->drawn++;
     } else {
         spl_err(CMD, "gnuplot failed on %s", gp_path);
@@ -411,13 +395,26 @@ static void numa_matrix(struct plot_ctx *c)
 int cmd_plot(int argc, char **argv)
 {
     static const struct option lo[] = {{"output", required_argument, 0, 'o'}, {"format", required_argument, 0, 'f'},
+                                       {"history", required_argument, 0, 'H'}, {"db", required_argument, 0, 'D'},
+                                       {"impl", required_argument, 0, 'i'}, {"machine", required_argument, 0, 'm'},
+                                       {"figure", required_argument, 0, 'F'},
                                        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     struct plot_ctx c = {.dir = "plots", .fmt = "svg"};
+    const char *history = NULL, *db = NULL, *impl = NULL, *machine = NULL;
+    bool cpu = false;
     optind = 1;
     int o;
-    while ((o = getopt_long(argc, argv, "o:f:h", lo, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "o:f:i:m:h", lo, NULL)) != -1) {
         switch (o) {
         case 'o': c.dir = optarg; break;
+        case 'H': history = optarg; break;
+        case 'D': db = optarg; break;
+        case 'i': impl = optarg; break;
+        case 'm': machine = optarg; break;
+        case 'F':
+            if (strcmp(optarg, "cpu") && strcmp(optarg, "median")) { spl_err(CMD, "--figure: median or cpu"); return SPL_EXIT_USAGE; }
+            cpu = !strcmp(optarg, "cpu");
+            break;
         case 'f':
             if (strcmp(optarg, "svg") && strcmp(optarg, "png")) { spl_err(CMD, "--format: svg or png"); return SPL_EXIT_USAGE; }
             c.fmt = optarg;
@@ -426,6 +423,17 @@ int cmd_plot(int argc, char **argv)
         default: usage(stderr); return SPL_EXIT_USAGE;
         }
     }
+    /* two runs, or a row's history: the results figures (results/plot.c) */
+    if (history || argc - optind == 2) {
+        if (!results_plot_main) { spl_err(CMD, "this splsuite was built without the results part"); return SPL_EXIT_SKIP; }
+        if (!spl_in_path("gnuplot")) {
+            spl_err(CMD, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
+            return SPL_EXIT_SKIP;
+        }
+        if (mkdir(c.dir, 0777) != 0 && errno != EEXIST) { spl_err(CMD, "-o %s: %s", c.dir, strerror(errno)); return SPL_EXIT_FAIL; }
+        return results_plot_main(argc - optind, argv + optind, c.dir, c.fmt, history, db, impl, machine, cpu);
+    }
+    if (impl || machine || db || cpu) { spl_err(CMD, "--impl, --machine, --db and --figure go with --history"); return SPL_EXIT_USAGE; }
     if (optind != argc - 1) { usage(stderr); return SPL_EXIT_USAGE; }
     const char *in = argv[optind];
     c.root = json_object_from_file(in);
@@ -437,7 +445,7 @@ int cmd_plot(int argc, char **argv)
         json_object_put(c.root);
         return SPL_EXIT_USAGE;
     }
-    if (!in_path("gnuplot")) {
+    if (!spl_in_path("gnuplot")) {
         spl_err(CMD, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
         json_object_put(c.root);
         return SPL_EXIT_SKIP;

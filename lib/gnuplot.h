@@ -1,0 +1,21 @@
+/*
+ * gnuplot.h - drawing through gnuplot: the one place that finds it, opens
+ * the terminal of a figure and runs a script (splsuite plot's figures of a
+ * run, of two runs, of a row's history).
+ */
+#ifndef SPLSUITE_GNUPLOT_H
+#define SPLSUITE_GNUPLOT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Whether an executable prog is in $PATH, as execlp() would find it. */
+bool spl_in_path(const char *prog);
+/* "set terminal ... set output DIR/NAME.FMT, title, key, grid" for fmt svg or
+ * png, at width x height pixels. */
+void spl_gp_term(FILE *gp, const char *dir, const char *name, const char *fmt, const char *title, int width,
+                 int height);
+/* Runs gnuplot on script; 0 when it succeeded (and printed DIR/NAME.FMT on stdout). */
+int spl_gp_run(const char *script, const char *dir, const char *name, const char *fmt);
+
+#endif
