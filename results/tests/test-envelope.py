@@ -82,8 +82,11 @@ try:
 
     # conform: stdout and --json-out agree on the envelope shape
     out_json = os.path.join(tmp, "conform.json")
+    # a rule failing under load is conformance's business, not the envelope's: exit 1 is a valid document too
     d = parse("conform", run([splsuite, "conform", "--rules", "FMT-001,SEQ-001", "--duration", "200ms", "--json",
-                              "--json-out", out_json]))
+                              "--json-out", out_json], ok=(0, 1)))
+    if d and d.get("summary", {}).get("exit_code"):
+        print("note: conform found a failure here: %s" % [(c["id"], c["detail"]) for c in d["cases"] if c["result"] != "PASS"])
     if d and check("conform", d):
         check("conform --json-out", json.load(open(out_json)))
         impls = d["run"]["implementations"]
@@ -102,7 +105,8 @@ try:
     p = subprocess.run([splsuite, "torture", "--impl", "ref-file", "--duration", "1s", "--json", "--keep"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, timeout=120)
     d = parse("torture", p.stdout)
-    if p.returncode != 0: fail("torture exited %d: %s" % (p.returncode, p.stderr[-1000:]))
+    if p.returncode not in (0, 1): fail("torture exited %d: %s" % (p.returncode, p.stderr[-1000:]))
+    elif p.returncode: print("note: torture ended in FAILURE here: %s" % p.stderr[-300:])
     if d and check("torture", d):
         if not any(s["path"] == os.path.realpath(tmp) for s in d["run"]["machine"]["store_dirs"]):
             fail("torture: TMPDIR %s missing from store_dirs %s" % (tmp, d["run"]["machine"]["store_dirs"]))
