@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "seq_judge.h" /* the log look-ups, apart so they can be unit-tested */
+
 enum { OP_WRITE = 1, OP_READ, OP_UNSET, OP_ODD };
 
 #define HKEYS 6
@@ -200,68 +202,26 @@ static void hammer_totals(struct spl_team *t, uint64_t *reads, uint64_t *writes,
     }
 }
 
-/* Per (worker, key) write events in time order (a worker is sequential, so
- * its intervals are sorted and disjoint): overlap and seq look-ups become
- * binary searches instead of scans of every log. */
-struct widx {
-    const struct spl_event **ev;
-    size_t n;
-};
-
+/* The look-ups live in seq_judge.c (unit-tested); these bind them to the hammer's keys and op codes. */
 static struct widx *index_writes(struct spl_team *t, bool with_unsets)
 {
     uint32_t nw = spl_team_size(t);
-    struct widx *ix = calloc((size_t)nw * HKEYS, sizeof *ix);
-    if (!ix) return NULL;
-    for (uint32_t w = 0; w < nw; w++) {
-        struct spl_log *l = spl_team_log(t, w);
-        size_t len = spl_log_len(l);
-        for (unsigned k = 0; k < HKEYS; k++) ix[w * HKEYS + k].ev = calloc(len ? len : 1, sizeof(void *));
-        for (size_t i = 0; i < len; i++) {
-            const struct spl_event *e = &l->ev[i];
-            if (e->key >= HKEYS || !(e->op == OP_WRITE || (with_unsets && e->op == OP_UNSET))) continue;
-            struct widx *x = &ix[w * HKEYS + e->key];
-            if (x->ev) x->ev[x->n++] = e;
-        }
-    }
+    struct spl_log **logs = malloc((nw ? nw : 1) * sizeof *logs);
+    if (!logs) return NULL;
+    for (uint32_t w = 0; w < nw; w++) logs[w] = spl_team_log(t, w);
+    struct widx *ix = seq_index_writes(logs, nw, HKEYS, OP_WRITE, with_unsets ? OP_UNSET : -1);
+    free(logs);
     return ix;
 }
 
-static void index_free(struct widx *ix, uint32_t nw)
-{
-    if (!ix) return;
-    for (size_t i = 0; i < (size_t)nw * HKEYS; i++) free(ix[i].ev);
-    free(ix);
-}
+static void index_free(struct widx *ix, uint32_t nw) { seq_index_free(ix, nw, HKEYS); }
 
-/* Does any worker other than `except` have a write of key overlapping [t0, t1]? */
 static bool overlaps_write(const struct widx *ix, uint32_t nw, uint32_t except, uint32_t key, uint64_t t0, uint64_t t1)
 {
-    for (uint32_t w = 0; w < nw; w++) {
-        if (w == except) continue;
-        const struct widx *x = &ix[w * HKEYS + key];
-        size_t lo = 0, hi = x->n; /* first event with t0 > t1 */
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (x->ev[mid]->t0 <= t1) lo = mid + 1;
-            else hi = mid;
-        }
-        if (lo > 0 && x->ev[lo - 1]->t1 >= t0) return true;
-    }
-    return false;
+    return seq_overlaps_write(ix, nw, HKEYS, except, key, t0, t1);
 }
 
-/* Position of the write with sequence seq in a writes-only index, or -1. */
-static long find_seq(const struct widx *x, uint64_t seq)
-{
-    size_t lo = 0, hi = x->n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (x->ev[mid]->seq < seq) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < x->n && x->ev[lo]->seq == seq ? (long)lo : -1;
-}
+static long find_seq(const struct widx *x, uint64_t seq) { return seq_find_seq(x, seq); }
 
 static void describe_read(char *b, size_t n, const struct spl_event *e, uint64_t t0)
 {
