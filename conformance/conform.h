@@ -57,6 +57,10 @@ struct rule {
     unsigned timeout_s;       /* deadline of the rule's child */
 };
 
+/* Does the comma list of globs (fnmatch over ids, or a bare family name:
+ * "SEQ", "ELE-*,API-001") select id? NULL or "" selects everything. */
+bool conform_rule_selected(const char *id, const char *globs);
+
 extern struct rule conform_rules[];
 extern size_t conform_nrules;
 void conform_rules_init(void);

@@ -8,7 +8,6 @@
 #include "envelope.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -55,21 +54,6 @@ static void usage(FILE *out)
             "  splsuite conform --impl mut:torn_write --rules SEQ-001 -v\n"
             "  splsuite conform --tap build/reports/conform.tap --junit build/reports/conform.xml \\\n"
             "                   --json-out build/reports/conform.json\n");
-}
-
-static bool selected(const char *id, const char *globs)
-{
-    if (!globs || !*globs) return true;
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", globs);
-    char *save = NULL;
-    for (char *g = strtok_r(buf, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
-        while (*g == ' ') g++;
-        if (!fnmatch(g, id, 0)) return true;
-        size_t n = strlen(g); /* a bare family name selects the family */
-        if (n && !strncmp(id, g, n) && id[n] == '-') return true;
-    }
-    return false;
 }
 
 static void list_rules(void)
@@ -222,7 +206,8 @@ static int kill_mutants(struct conform *base, const char *globs, bool progress, 
         const struct spl_mutant *m = &spl_mutants[i];
         char id[64];
         snprintf(id, sizeof id, "MUT-%s", m->name);
-        if (globs && !selected(m->name, globs) && !selected(id, globs) && !selected(m->catcher, globs)) continue;
+        if (globs && !conform_rule_selected(m->name, globs) && !conform_rule_selected(id, globs) &&
+            !conform_rule_selected(m->catcher, globs)) continue;
         char title[256];
         snprintf(title, sizeof title, "mutant %s (%s) is caught by %s", m->name, m->what, m->catcher);
         struct spl_case *k = spl_report_add(rep, id, title, "critical");
@@ -353,7 +338,7 @@ int cmd_conform(int argc, char **argv)
     if (do_list_mut) { list_mutants(); return SPL_EXIT_OK; }
     if (globs) {
         size_t n = 0;
-        for (size_t i = 0; i < conform_nrules; i++) n += selected(conform_rules[i].id, globs);
+        for (size_t i = 0; i < conform_nrules; i++) n += conform_rule_selected(conform_rules[i].id, globs);
         if (!n && !do_kill) {
             spl_err(CMD, "--rules '%s' matches no rule (splsuite conform --list)", globs);
             return SPL_EXIT_USAGE;
@@ -416,7 +401,7 @@ int cmd_conform(int argc, char **argv)
     } else {
         for (size_t i = 0; i < conform_nrules; i++) {
             const struct rule *r = &conform_rules[i];
-            if (!selected(r->id, globs)) continue;
+            if (!conform_rule_selected(r->id, globs)) continue;
             struct spl_case *k = spl_report_add(&rep, r->id, r->title, rule_severity_name(r->severity));
             run_rule(&c, r, k, progress);
         }

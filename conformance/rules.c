@@ -3,6 +3,7 @@
  */
 #include "conform.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,21 @@ const char *rule_severity_name(enum rule_severity s)
     case SEV_MINOR: return "minor";
     }
     return NULL;
+}
+
+bool conform_rule_selected(const char *id, const char *globs)
+{
+    if (!globs || !*globs) return true;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", globs);
+    char *save = NULL;
+    for (char *g = strtok_r(buf, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
+        while (*g == ' ') g++;
+        if (!fnmatch(g, id, 0)) return true;
+        size_t n = strlen(g); /* a bare family name selects the family */
+        if (n && !strncmp(id, g, n) && id[n] == '-') return true;
+    }
+    return false;
 }
 
 struct rule conform_rules[512];
