@@ -184,12 +184,74 @@ void spl_report_print_text(const struct spl_report *r, FILE *out, bool color, bo
             r->subject, r->n, k[SPL_PASS], k[SPL_FAIL], k[SPL_SKIP], k[SPL_ERROR], r->secs, r->seed);
 }
 
+/* ---- hostile text --------------------------------------------------------
+ * Details and counterexamples quote what an implementation did: any bytes.
+ * Each rendering gets text it can carry: valid UTF-8 (a broken sequence
+ * becomes U+FFFD), no control characters its format forbids, and none of
+ * its own syntax (XML markup, TAP's '#' directives and line structure). */
+enum esc { ESC_XML, ESC_TAP_LINE, ESC_TAP_BLOCK };
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0. */
+static size_t utf8_seq(const unsigned char *s)
+{
+    unsigned c = s[0], len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len <= 1) return len;
+    unsigned cp = c & (0x7fu >> len);
+    for (unsigned k = 1; k < len; k++) {
+        if ((s[k] & 0xc0) != 0x80) return 0;
+        cp = cp << 6 | (s[k] & 0x3f);
+    }
+    static const unsigned min[] = {0, 0, 0x80, 0x800, 0x10000};
+    return cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : len;
+}
+
+static void put_clean(FILE *out, const char *s, enum esc m)
+{
+    static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
+    for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+        size_t n = utf8_seq(p);
+        if (n == 0) { /* a broken sequence: one replacement per bad byte */
+            fputs(m == ESC_XML ? "&#xfffd;" : repl, out);
+            p++;
+            continue;
+        }
+        if (n > 1) { fwrite(p, 1, n, out); p += n; continue; }
+        unsigned char ch = *p++;
+        if (m == ESC_XML) {
+            switch (ch) {
+            case '<': fputs("&lt;", out); continue;
+            case '>': fputs("&gt;", out); continue;
+            case '&': fputs("&amp;", out); continue;
+            case '"': fputs("&quot;", out); continue;
+            case '\'': fputs("&apos;", out); continue;
+            }
+            /* XML 1.0 allows no control characters, not even as references */
+            if (ch < 0x20 && ch != '\n' && ch != '\t') fputs("&#xfffd;", out);
+            else fputc(ch, out);
+            continue;
+        }
+        if (m == ESC_TAP_LINE && (ch == '\n' || ch == '\r' || ch == '\t')) fputc(' ', out); /* one line */
+        else if (m == ESC_TAP_LINE && (ch == '#' || ch == '\\')) fprintf(out, "\\%c", ch); /* TAP's escapes */
+        else if ((ch < 0x20 && ch != '\t') || ch == 0x7f) fputs(repl, out); /* YAML's c-printable */
+        else fputc(ch, out);
+    }
+}
+
 /* ---- TAP 13 -------------------------------------------------------------- */
 
 static void yaml_block(FILE *out, const char *key, const char *s)
 {
     fprintf(out, "    %s: |\n", key);
-    print_indented(out, s, "      ");
+    for (const char *p = s; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        char *line = strndup(p, n);
+        fputs("      ", out);
+        put_clean(out, line ? line : "", ESC_TAP_BLOCK);
+        fputc('\n', out);
+        free(line);
+        p += n + (nl ? 1 : 0);
+    }
 }
 
 void spl_report_write_tap(const struct spl_report *r, FILE *out)
@@ -199,8 +261,14 @@ void spl_report_write_tap(const struct spl_report *r, FILE *out)
         const struct spl_case *c = &r->cases[i];
         const char *d = c->detail ? c->detail : "";
         bool ok = c->result == SPL_PASS || c->result == SPL_SKIP;
-        fprintf(out, "%s %zu - %s %s", ok ? "ok" : "not ok", i + 1, c->id, c->title);
-        if (c->result == SPL_SKIP) fprintf(out, " # SKIP %s", d);
+        fprintf(out, "%s %zu - ", ok ? "ok" : "not ok", i + 1);
+        put_clean(out, c->id, ESC_TAP_LINE);
+        fputc(' ', out);
+        put_clean(out, c->title, ESC_TAP_LINE);
+        if (c->result == SPL_SKIP) {
+            fputs(" # SKIP ", out);
+            put_clean(out, d, ESC_TAP_LINE);
+        }
         fputc('\n', out);
         if (c->result == SPL_FAIL || c->result == SPL_ERROR) {
             fprintf(out, "  ---\n    result: %s\n    severity: %s\n    seconds: %.3f\n", spl_result_str(c->result),
@@ -215,22 +283,7 @@ void spl_report_write_tap(const struct spl_report *r, FILE *out)
 
 /* ---- JUnit XML ------------------------------------------------------------- */
 
-static void xml_esc(FILE *out, const char *s)
-{
-    for (; s && *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        switch (ch) {
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '&': fputs("&amp;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&apos;", out); break;
-        default:
-            if (ch < 0x20 && ch != '\n' && ch != '\t') fputs("&#xfffd;", out); /* XML 1.0 allows no control characters, not even as references */
-            else fputc(ch, out);
-        }
-    }
-}
+static void xml_esc(FILE *out, const char *s) { put_clean(out, s, ESC_XML); }
 
 void spl_report_write_junit(const struct spl_report *r, FILE *out)
 {
