@@ -136,7 +136,7 @@ struct spl_store_map {
 
 /* Maps a store by shm name ("/name" or "name" found in /dev/shm) or by file
  * path, MAP_SHARED, read-only unless writable. A path that exists wins over a
- * shm name. 0, or -1 with a message in err. Refuses non-regular files and
+ * shm name. 0, or -1 with errno and a message in err. Refuses non-regular files and
  * empty ones (an empty image is reported as such by the caller instead). */
 int spl_store_map(const char *store, bool writable, struct spl_store_map *m, char *err, size_t errlen);
 void spl_store_unmap(struct spl_store_map *m);

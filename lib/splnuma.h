@@ -55,7 +55,7 @@ int spl_numa_current_node(void);
  * Parses a numactl node list against the topology: "all", "0", "0,2",
  * "1-3", "!0" (all but), "+0-1" (relative to the allowed nodes, numactl's
  * "+" form: the i-th online node). Every named node must be online.
- * 0, or -1 with a human reason in err.
+ * 0, or -1 with errno EINVAL and a human reason in err.
  */
 int spl_numa_parse_nodes(const struct spl_numa_topo *t, const char *spec, struct spl_nodemask *out, char *err,
                          size_t errlen);
@@ -69,7 +69,7 @@ struct spl_numa_policy {
 /* Binds the calling thread's CPUs to the union of the nodes' CPUs
  * (sched_setaffinity) and its future allocations to the memory nodes
  * (set_mempolicy MPOL_BIND). Children inherit both, as under numactl.
- * 0, or -1 with a reason in err. */
+ * 0, or -1 with errno (EINVAL, ENOSYS, the kernel's) and a reason in err. */
 int spl_numa_apply(const struct spl_numa_policy *p, char *err, size_t errlen);
 
 /* mbind(MPOL_BIND, flags MPOL_MF_MOVE | MPOL_MF_STRICT) of a page-aligned
