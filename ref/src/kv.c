@@ -174,6 +174,8 @@ int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size
     long idx = sr_find(st, key, h);
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
+    /* generation first: a reader that sees a retrain's bump sees its lock too */
+    uint32_t gen = atomic_load_explicit(sr_gen(s), memory_order_acquire);
     uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
     if (start & 1) { errno = EAGAIN; return -1; }
     /* the key may have been unset (or its slot reused) since the lookup:
@@ -201,7 +203,10 @@ int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size
     }
     atomic_thread_fence(memory_order_acquire);
     uint64_t end = atomic_load_explicit(&s->epoch, memory_order_acquire);
-    if (!MUTANT(reader_no_recheck) && end != start) { errno = EAGAIN; return -1; }
+    if (!MUTANT(reader_no_recheck) && (end != start || atomic_load_explicit(sr_gen(s), memory_order_acquire) != gen)) {
+        errno = EAGAIN;
+        return -1;
+    }
     if (out_sz) *out_sz = len;
     return 0;
 }
@@ -288,12 +293,15 @@ int splref_poll(splref_store *st, const char *key, uint64_t timeout_ms)
     struct splinter_slot *s = &st->S[idx];
     uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
     if (start & 1) { errno = EAGAIN; return -1; }
+    uint32_t gen = atomic_load_explicit(sr_gen(s), memory_order_acquire);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     long nap_ns = 20000; /* back off from 20 us to 2 ms: quick wakes, cheap long waits */
     for (;;) {
         uint64_t cur = atomic_load_explicit(&s->epoch, memory_order_acquire);
-        if (!(cur & 1) && cur != start) return 0;
+        /* a write + retrain between two looks can bring the epoch back to
+         * where it was: the generation says it moved */
+        if (!(cur & 1) && (cur != start || atomic_load_explicit(sr_gen(s), memory_order_acquire) != gen)) return 0;
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         /* whole nanoseconds first: truncating each part to ms could time out early */

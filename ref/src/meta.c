@@ -30,6 +30,7 @@ int splref_get_slot_snapshot(splref_store *st, const char *key, splinter_slot_sn
     struct splinter_slot *s = &st->S[idx];
     /* bounded retry: a slot left odd by a dead writer must not hang us */
     for (int tries = 0; tries < 1000; tries++) {
+        uint32_t gen = atomic_load_explicit(sr_gen(s), memory_order_acquire);
         uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
         if (start & 1) continue;
         memset(snap, 0, sizeof(*snap));
@@ -48,7 +49,9 @@ int splref_get_slot_snapshot(splref_store *st, const char *key, splinter_slot_sn
         memcpy(snap->embedding, s->embedding, sizeof(snap->embedding));
 #endif
         atomic_thread_fence(memory_order_acquire);
-        if (atomic_load_explicit(&s->epoch, memory_order_acquire) != start) continue;
+        if (atomic_load_explicit(&s->epoch, memory_order_acquire) != start ||
+            atomic_load_explicit(sr_gen(s), memory_order_acquire) != gen)
+            continue;
         if (snap->hash != h || !sr_key_eq(s, key)) { errno = ENOENT; return -1; } /* unset since the lookup */
         return 0;
     }
@@ -190,22 +193,79 @@ int splref_bump_slot(splref_store *st, const char *key)
     return 0;
 }
 
-int splref_retrain_slot(splref_store *st, const char *key)
+/* Recovery of a slot left odd by a dead writer (o, odd, unchanged for
+ * SR_DEAD_NS): its value may be half-written, so it is never republished.
+ * The key is made absent: value area, key and metadata zeroed as unset
+ * does (whatever the mop mode), hash cleared last. 0, or -1 when someone
+ * else moved the epoch first (the caller looks again). */
+static int recover_dead(splref_store *st, struct splinter_slot *s, uint64_t o)
 {
-    if (!st || !key) return -2;
-    long idx = sr_find(st, key, sr_fnv1a(key));
-    if (idx < 0) return -1;
-    struct splinter_slot *s = &st->S[idx];
-    /* Stored outright, not CAS: the sanctioned way to free a slot left odd by
-     * a dead writer. The backward move tells clients to revalidate. */
-    atomic_store_explicit(&s->epoch, 3, memory_order_release);
+    /* o -> o + 2: still odd, but ours; a second recoverer's CAS fails */
+    if (!atomic_compare_exchange_strong_explicit(&s->epoch, &o, o + 2, memory_order_acq_rel, memory_order_relaxed))
+        return -1;
+    atomic_fetch_add_explicit(sr_gen(s), 1, memory_order_release);
+    sr_pulse(st, s); /* watchers learn the key went away */
+    if (sr_in_arena(st, s->val_off, st->max_val)) memset(st->V + s->val_off, 0, st->max_val);
 #ifdef SPLINTER_EMBEDDINGS
     memset(s->embedding, 0, sizeof(s->embedding));
 #endif
-    atomic_thread_fence(memory_order_release);
+    atomic_store_explicit(&s->val_len, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->type_flag, SPL_SLOT_DEFAULT_TYPE, memory_order_relaxed);
+    atomic_store_explicit(&s->ctime, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->atime, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->user_flag, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->watcher_mask, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->bloom, 0, memory_order_relaxed);
+    memset(s->key, 0, SPLINTER_KEY_MAX);
+    atomic_store_explicit(&s->hash, 0, memory_order_release);
     atomic_store_explicit(&s->epoch, 4, memory_order_release);
+    return 0;
+}
+
+/* Retrain takes the slot like a writer (waiting out live writers), zeroes
+ * the embedding and republishes at epoch 4, the original's "revalidate"
+ * signal; the generation bump makes that backward move safe for our
+ * readers. A slot that stays odd at one epoch for SR_DEAD_NS is a dead
+ * writer's: recover_dead() makes the key absent instead. */
+int splref_retrain_slot(splref_store *st, const char *key)
+{
+    if (!st || !key) return -2;
+    uint64_t h = sr_fnv1a(key);
+    long idx = sr_find(st, key, h);
+    if (idx < 0) return -1;
+    struct splinter_slot *s = &st->S[idx];
+    struct sr_wait w = {0};
+    uint64_t e, odd = 0;
+    bool recovered = false;
+    for (;;) {
+        if (sr_trylock_key(s, h, key, &e) == 0) break;
+        if (errno == ENOENT) { /* unset or moved meanwhile: look again */
+            if ((idx = sr_find(st, key, h)) < 0) return -1;
+            s = &st->S[idx];
+            continue;
+        }
+        uint64_t cur = atomic_load_explicit(&s->epoch, memory_order_acquire);
+        if (!(cur & 1)) continue;
+        if (cur != odd) { /* a different writer: the dead-writer clock restarts */
+            odd = cur;
+            w = (struct sr_wait){0};
+        }
+        if (!sr_wait_step(&w)) {
+            /* the holder of the odd epoch is gone; it must still hold our key */
+            if (atomic_load_explicit(&s->hash, memory_order_acquire) != h || !sr_key_eq(s, key)) return -1;
+            if (recover_dead(st, s, cur) == 0) { recovered = true; break; }
+            w = (struct sr_wait){0};
+        }
+    }
+    if (!recovered) {
+        atomic_fetch_add_explicit(sr_gen(s), 1, memory_order_release);
+#ifdef SPLINTER_EMBEDDINGS
+        memset(s->embedding, 0, sizeof(s->embedding));
+#endif
+        atomic_store_explicit(&s->epoch, 4, memory_order_release);
+        sr_pulse(st, s);
+    }
     sr_global_bump(st);
-    sr_pulse(st, s);
     sr_bus_notify(st, (size_t)idx);
     sr_mark_dirty(st, (size_t)idx);
     return 0;
@@ -233,11 +293,16 @@ int splref_get_embedding(splref_store *st, const char *key, float *out)
     long idx = sr_find(st, key, sr_fnv1a(key));
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
+    uint32_t gen = atomic_load_explicit(sr_gen(s), memory_order_acquire);
     uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
     if (start & 1) { errno = EAGAIN; return -1; }
     memcpy(out, s->embedding, sizeof(s->embedding));
     atomic_thread_fence(memory_order_acquire);
-    if (atomic_load_explicit(&s->epoch, memory_order_acquire) != start) { errno = EAGAIN; return -1; }
+    if (atomic_load_explicit(&s->epoch, memory_order_acquire) != start ||
+        atomic_load_explicit(sr_gen(s), memory_order_acquire) != gen) {
+        errno = EAGAIN;
+        return -1;
+    }
     return 0;
 }
 #endif

@@ -73,6 +73,22 @@ static inline bool sr_key_eq(const struct splinter_slot *s, const char *key)
 /* Index of the slot holding key, or -1 (errno ENOENT). */
 long sr_find(splref_store *st, const char *key, uint64_t h);
 
+/* The retrain generation: a 32-bit counter in the slot's padding (bytes
+ * 28..31, after user_flag; the original never writes them, a fresh store
+ * has 0). retrain_slot moves the epoch *backwards* to 4, as the original
+ * does, so an epoch alone cannot tell a reader that began at 4 before a
+ * write and a retrain from one that saw nothing happen (ABA). Retrain bumps
+ * the generation inside its odd phase; the reference's readers check it
+ * with the epoch. Readers of other implementations ignore it. */
+#define SR_SLOT_GEN_OFFSET 28
+static inline _Atomic uint32_t *sr_gen(struct splinter_slot *s)
+{
+    return (_Atomic uint32_t *)(void *)((uint8_t *)s + SR_SLOT_GEN_OFFSET);
+}
+_Static_assert(offsetof(struct splinter_slot, user_flag) + 1 <= SR_SLOT_GEN_OFFSET &&
+                   SR_SLOT_GEN_OFFSET + 4 <= offsetof(struct splinter_slot, watcher_mask),
+               "the retrain generation lives in the slot's padding");
+
 /* ---- writers' locking ---------------------------------------------------
  * A writer takes a slot's seqlock (even e -> e+1) and releases it at e+2.
  * Contention between live writers is transient: the library waits it out
