@@ -247,6 +247,8 @@ struct bres *bench_result_new(struct bench_results *rs, const struct bench_workl
 struct bres *bench_result_find(struct bench_results *rs, const struct bench_workload *wl, const char *name, int impl);
 void bench_result_finish(struct bres *r); /* median, spread */
 void bench_results_free(struct bench_results *rs);
+/* Is name in the comma list (--ops, --strategy)? A NULL list has everything. */
+bool bench_list_has(const char *list, const char *name);
 /* The row of case name on implementation impl, or NULL. */
 const struct bres *bench_row(const struct bench_results *rs, const struct bench_workload *wl, const char *name,
                              int impl);

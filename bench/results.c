@@ -42,6 +42,15 @@ struct bres *bench_result_new(struct bench_results *rs, const struct bench_workl
     return r;
 }
 
+bool bench_list_has(const char *list, const char *name)
+{
+    if (!list) return true;
+    size_t l = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)); p += l)
+        if ((p == list || p[-1] == ',') && (p[l] == 0 || p[l] == ',')) return true;
+    return false;
+}
+
 const struct bres *bench_row(const struct bench_results *rs, const struct bench_workload *wl, const char *name,
                              int impl)
 {

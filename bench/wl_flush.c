@@ -261,14 +261,7 @@ static void run_one(struct bench_opts *o, int ii, struct flush_case *c, struct b
     bench_shared_free(sh);
 }
 
-static bool strat_wanted(const struct bench_opts *o, const char *name)
-{
-    if (!o->only_strategies) return true;
-    size_t l = strlen(name);
-    for (const char *p = o->only_strategies; (p = strstr(p, name)); p += l)
-        if ((p == o->only_strategies || p[-1] == ',') && (p[l] == 0 || p[l] == ',')) return true;
-    return false;
-}
+static bool strat_wanted(const struct bench_opts *o, const char *name) { return bench_list_has(o->only_strategies, name); }
 
 /* The case at (dirty index di, strategy si): di < 0 is the floor. NULL when
  * --strategy leaves it out. */

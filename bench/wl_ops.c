@@ -268,14 +268,7 @@ static void run_case(struct bench_opts *o, int ii, struct ops_case *c, struct br
     bench_store_remove(im, st);
 }
 
-static bool op_wanted(const struct bench_opts *o, const char *name)
-{
-    if (!o->only_ops) return true;
-    size_t l = strlen(name);
-    for (const char *p = o->only_ops; (p = strstr(p, name)); p += l)
-        if ((p == o->only_ops || p[-1] == ',') && (p[l] == 0 || p[l] == ',')) return true;
-    return false;
-}
+static bool op_wanted(const struct bench_opts *o, const char *name) { return bench_list_has(o->only_ops, name); }
 
 static void params(struct bres *r, const struct ops_case *c, uint64_t slots, uint64_t fill)
 {

@@ -7,6 +7,7 @@
  */
 #include "fsck.h"
 #include "storeview.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -480,35 +481,24 @@ struct json_object *spl_fsck_result_json(const struct spl_fsck_result *r, const 
     return o;
 }
 
-/* lib's convention: -1 with errno e, and one sentence for the user in err */
-static int __attribute__((format(printf, 4, 5))) fail(int e, char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen) vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    errno = e;
-    return -1;
-}
-
 int spl_store_map(const char *store, bool writable, struct spl_store_map *m, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
     m->fd = -1;
     struct stat sb;
-    if (!store || !*store) return fail(EINVAL, err, errlen, "no store given");
+    if (!store || !*store) return spl_fail(EINVAL, err, errlen, "no store given");
     /* a path that exists wins; otherwise a shm name lives in /dev/shm */
     if (stat(store, &sb) == 0 || strchr(store + 1, '/')) snprintf(m->path, sizeof m->path, "%s", store);
     else spl_sv_shm_path(store, m->path, sizeof m->path);
     int fd = open(m->path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return fail(errno, err, errlen, "%s: %s", m->path, strerror(errno));
+    if (fd < 0) return spl_fail(errno, err, errlen, "%s: %s", m->path, strerror(errno));
     int e = 0;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
-        e = fail(EINVAL, err, errlen, "%s: not a regular file or shm object", m->path);
-    else if (sb.st_size == 0) e = fail(EBADMSG, err, errlen, "%s: empty (0 bytes)", m->path);
+        e = spl_fail(EINVAL, err, errlen, "%s: not a regular file or shm object", m->path);
+    else if (sb.st_size == 0) e = spl_fail(EBADMSG, err, errlen, "%s: empty (0 bytes)", m->path);
     void *p = e ? MAP_FAILED
                 : mmap(NULL, (size_t)sb.st_size, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
-    if (!e && p == MAP_FAILED) e = fail(errno, err, errlen, "%s: mmap: %s", m->path, strerror(errno));
+    if (!e && p == MAP_FAILED) e = spl_fail(errno, err, errlen, "%s: mmap: %s", m->path, strerror(errno));
     if (e) {
         int saved = errno;
         close(fd);

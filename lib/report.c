@@ -58,14 +58,19 @@ __attribute__((format(printf, 1, 0))) static char *vfmt(const char *fmt, va_list
     return s;
 }
 
+static void vset(struct spl_case *c, enum spl_result res, const char *fmt, va_list ap)
+{
+    free(c->detail);
+    c->detail = vfmt(fmt, ap);
+    c->result = res;
+}
+
 void spl_case_set(struct spl_case *c, enum spl_result res, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    free(c->detail);
-    c->detail = vfmt(fmt, ap);
+    vset(c, res, fmt, ap);
     va_end(ap);
-    c->result = res;
 }
 
 void spl_case_merge(struct spl_case *c, enum spl_result res, const char *fmt, ...)
@@ -75,10 +80,8 @@ void spl_case_merge(struct spl_case *c, enum spl_result res, const char *fmt, ..
     if (c->detail && rank[res] <= rank[c->result]) return;
     va_list ap;
     va_start(ap, fmt);
-    free(c->detail);
-    c->detail = vfmt(fmt, ap);
+    vset(c, res, fmt, ap);
     va_end(ap);
-    c->result = res;
 }
 
 void spl_case_counterexample(struct spl_case *c, const char *fmt, ...)

@@ -3,6 +3,7 @@
  * raw syscalls (see splnuma.h for why no libnuma dependency here).
  */
 #include "splnuma.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -168,22 +169,11 @@ int spl_numa_current_node(void)
     return (int)node;
 }
 
-/* lib's convention: -1 with errno e, and one sentence for the user in err */
-static int __attribute__((format(printf, 4, 5))) fail(int e, char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen) vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    errno = e;
-    return -1;
-}
-
 int spl_numa_parse_nodes(const struct spl_numa_topo *t, const char *spec, struct spl_nodemask *out, char *err,
                          size_t errlen)
 {
     spl_nodemask_zero(out);
-    if (!spec || !*spec) { return fail(EINVAL, err, errlen, "empty node list"); }
+    if (!spec || !*spec) { return spl_fail(EINVAL, err, errlen, "empty node list"); }
     if (strcmp(spec, "all") == 0) { *out = t->online; return 0; }
     bool invert = false, relative = false;
     if (*spec == '!') { invert = true; spec++; }
@@ -191,11 +181,11 @@ int spl_numa_parse_nodes(const struct spl_numa_topo *t, const char *spec, struct
     struct spl_nodemask m;
     for (const char *c = spec; *c; c++)
         if (!isdigit((unsigned char)*c) && *c != ',' && *c != '-') {
-            return fail(EINVAL, err, errlen, "node list \"%s\": unexpected '%c' (use e.g. 0,2-3, all, !0, +0-1)",
+            return spl_fail(EINVAL, err, errlen, "node list \"%s\": unexpected '%c' (use e.g. 0,2-3, all, !0, +0-1)",
                     spec, *c);
         }
     if (parse_list(spec, &m, SPL_NUMA_MAX_NODES) != 0) {
-        return fail(EINVAL, err, errlen, "node list \"%s\" is not a list of ids and ranges below %d", spec,
+        return spl_fail(EINVAL, err, errlen, "node list \"%s\" is not a list of ids and ranges below %d", spec,
                 SPL_NUMA_MAX_NODES);
     }
     if (relative) {
@@ -205,7 +195,7 @@ int spl_numa_parse_nodes(const struct spl_numa_topo *t, const char *spec, struct
         for (int i = 0; i < SPL_NUMA_MAX_NODES; i++) {
             if (!spl_nodemask_isset(&m, i)) continue;
             if (i >= t->nnodes) {
-                return fail(EINVAL, err, errlen, "relative node +%d: only %d nodes online", i, t->nnodes);
+                return spl_fail(EINVAL, err, errlen, "relative node +%d: only %d nodes online", i, t->nnodes);
             }
             spl_nodemask_set(&abs, t->node_ids[i]);
         }
@@ -215,12 +205,12 @@ int spl_numa_parse_nodes(const struct spl_numa_topo *t, const char *spec, struct
         if (spl_nodemask_isset(&m, i) && !spl_nodemask_isset(&t->online, i)) {
             char on[256];
             spl_nodemask_format(&t->online, on, sizeof on);
-            return fail(EINVAL, err, errlen, "node %d is not online (online nodes: %s)", i, on);
+            return spl_fail(EINVAL, err, errlen, "node %d is not online (online nodes: %s)", i, on);
         }
     }
     if (invert)
         for (size_t w = 0; w < SPL_NUMA_MAX_NODES / 64; w++) m.bits[w] = t->online.bits[w] & ~m.bits[w];
-    if (spl_nodemask_count(&m) == 0) { return fail(EINVAL, err, errlen, "node list \"%s\" selects no node", spec); }
+    if (spl_nodemask_count(&m) == 0) { return spl_fail(EINVAL, err, errlen, "node list \"%s\" selects no node", spec); }
     *out = m;
     return 0;
 }
@@ -233,24 +223,24 @@ int spl_numa_apply(const struct spl_numa_policy *p, char *err, size_t errlen)
         for (int n = 0; n < SPL_NUMA_MAX_NODES; n++) {
             if (!spl_nodemask_isset(&p->cpunodes, n)) continue;
             cpu_set_t cs;
-            if (spl_numa_node_cpus(n, &cs) != 0) { return fail(EINVAL, err, errlen, "node %d: no cpulist", n); }
+            if (spl_numa_node_cpus(n, &cs) != 0) { return spl_fail(EINVAL, err, errlen, "node %d: no cpulist", n); }
             CPU_OR(&all, &all, &cs);
         }
         if (CPU_COUNT(&all) == 0) {
-            return fail(EINVAL, err, errlen, "--cpunodebind=%s: those nodes have no CPUs (memory-only nodes)",
+            return spl_fail(EINVAL, err, errlen, "--cpunodebind=%s: those nodes have no CPUs (memory-only nodes)",
                     p->cpuspec);
         }
         if (sched_setaffinity(0, sizeof all, &all) != 0) {
-            return fail(errno, err, errlen, "--cpunodebind=%s: sched_setaffinity: %s", p->cpuspec, strerror(errno));
+            return spl_fail(errno, err, errlen, "--cpunodebind=%s: sched_setaffinity: %s", p->cpuspec, strerror(errno));
         }
     }
     if (p->membind) {
         if (access(SYSNODE, F_OK) != 0) {
             if (spl_nodemask_count(&p->memnodes) == 1 && spl_nodemask_isset(&p->memnodes, 0)) return 0;
-            return fail(ENOSYS, err, errlen, "--membind=%s: kernel without NUMA", p->memspec);
+            return spl_fail(ENOSYS, err, errlen, "--membind=%s: kernel without NUMA", p->memspec);
         }
         if (syscall(SYS_set_mempolicy, MPOL_BIND, p->memnodes.bits, (unsigned long)SPL_NUMA_MAX_NODES + 1) != 0) {
-            return fail(errno, err, errlen, "--membind=%s: set_mempolicy: %s", p->memspec, strerror(errno));
+            return spl_fail(errno, err, errlen, "--membind=%s: set_mempolicy: %s", p->memspec, strerror(errno));
         }
     }
     return 0;

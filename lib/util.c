@@ -136,3 +136,13 @@ void spl_err(const char *cmd, const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
 }
+
+int spl_fail(int e, char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (err && errlen) vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    errno = e;
+    return -1;
+}

@@ -33,6 +33,10 @@ const char *spl_signame(int sig, char *buf, size_t len);
 /* True when stdout is a terminal (human output) and NO_COLOR is unset. */
 bool spl_isatty_out(void);
 
+/* lib's error convention in one call: writes one sentence into err (when
+ * not NULL), sets errno to e and returns -1. */
+int spl_fail(int e, char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* printf to stderr prefixed with "splsuite <cmd>: " */
 void spl_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

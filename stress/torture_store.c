@@ -168,19 +168,24 @@ static int populate_child(void *arg, char *msg)
     return 0;
 }
 
+/* Runs fn in a child with a deadline; 0, or -1 with what went wrong in err. */
+static int in_child(int (*fn)(void *, char *), struct child_job *j, uint64_t timeout_ns, const char *what, char *err,
+                    size_t errlen)
+{
+    struct spl_child_result r;
+    if (spl_child_run(fn, j, timeout_ns, &r) != 0) return spl_fail(errno, err, errlen, "fork: %s", strerror(errno));
+    if (!r.exited || r.code != 0) {
+        char d[64];
+        return spl_fail(ECHILD, err, errlen, "%s: %s%s%s", what, spl_child_describe(&r, d, sizeof d),
+                        r.msg[0] ? ": " : "", r.msg);
+    }
+    return 0;
+}
+
 int tt_populate(struct tt_ctx *c, char *err, size_t errlen)
 {
     struct child_job j = {.c = c};
-    struct spl_child_result r;
-    if (spl_child_run(populate_child, &j, 30ull * 1000000000ull, &r) != 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
-        return -1;
-    }
-    if (!r.exited || r.code != 0) {
-        char d[64];
-        snprintf(err, errlen, "creating the store: %s%s%s", spl_child_describe(&r, d, sizeof d), r.msg[0] ? ": " : "", r.msg);
-        return -1;
-    }
+    if (in_child(populate_child, &j, 30ull * 1000000000ull, "creating the store", err, errlen) != 0) return -1;
     for (uint32_t k = 0; k < c->o.keys; k++) {
         atomic_store(&c->sh->keys[k].started, 1);
         atomic_store(&c->sh->keys[k].done, 1);
@@ -240,17 +245,7 @@ int tt_medic(struct tt_ctx *c, const uint32_t *keys, size_t n, char *err, size_t
 {
     if (!c->im.retrain_slot) { snprintf(err, errlen, "implementation does not export splinter_retrain_slot"); return -1; }
     struct child_job j = {.c = c, .keys = keys, .n = n};
-    struct spl_child_result r;
-    if (spl_child_run(medic_child, &j, 10ull * 1000000000ull, &r) != 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
-        return -1;
-    }
-    if (!r.exited || r.code != 0) {
-        char d[64];
-        snprintf(err, errlen, "medic: %s%s%s", spl_child_describe(&r, d, sizeof d), r.msg[0] ? ": " : "", r.msg);
-        return -1;
-    }
-    return 0;
+    return in_child(medic_child, &j, 10ull * 1000000000ull, "medic", err, errlen);
 }
 
 /* ---- audits --------------------------------------------------------------- */
