@@ -27,6 +27,12 @@
 #ifndef SPLSUITE_INSTALL_LIBDIR
 #define SPLSUITE_INSTALL_LIBDIR "/usr/local/lib"
 #endif
+#ifndef SPLSUITE_INSTALL_MUTDIR
+#define SPLSUITE_INSTALL_MUTDIR SPLSUITE_INSTALL_LIBDIR "/splinter-suite/mutants"
+#endif
+#ifndef SPLSUITE_REF_SOVERSION
+#define SPLSUITE_REF_SOVERSION "0"
+#endif
 
 const struct spl_mutant spl_mutants[] = {
 #define SPL_MUT_ROW(id, name, catcher, what) {id, #name, catcher, what},
@@ -54,10 +60,16 @@ const char *spl_impl_libdir(void)
 int spl_impl_resolve(const char *spec, char *path, size_t len, char *err, size_t errlen)
 {
     const char *dir = spl_impl_libdir();
+    /* Installed, the reference is found by its SONAME (the bare .so link
+     * belongs to the -dev package) and the mutants in the suite's own
+     * directory; in the build tree (or $SPLSUITE_LIBDIR) everything is in one. */
+    bool installed = !strcmp(dir, SPLSUITE_INSTALL_LIBDIR) && !getenv("SPLSUITE_LIBDIR");
+    const char *so = installed ? ".so." SPLSUITE_REF_SOVERSION : ".so";
+    const char *mutdir = installed ? SPLSUITE_INSTALL_MUTDIR : dir;
     const char *mut = NULL;
     bool file = false;
-    if (!strcmp(spec, "ref")) snprintf(path, len, "%s/libsplref.so", dir);
-    else if (!strcmp(spec, "ref-file")) snprintf(path, len, "%s/libsplref_p.so", dir);
+    if (!strcmp(spec, "ref")) snprintf(path, len, "%s/libsplref%s", dir, so);
+    else if (!strcmp(spec, "ref-file")) snprintf(path, len, "%s/libsplref_p%s", dir, so);
     else if (!strncmp(spec, "mut:", 4)) mut = spec + 4;
     else if (!strncmp(spec, "mut-file:", 9)) mut = spec + 9, file = true;
     else {
@@ -78,7 +90,7 @@ int spl_impl_resolve(const char *spec, char *path, size_t len, char *err, size_t
             snprintf(err, errlen, "unknown mutant '%s' (splsuite conform --list-mutants)", mut);
             return -1;
         }
-        snprintf(path, len, "%s/libsplref%s_mut_%s.so", dir, file ? "_p" : "", mut);
+        snprintf(path, len, "%s/libsplref%s_mut_%s.so", mutdir, file ? "_p" : "", mut);
     }
     if (!file_exists(path)) {
         snprintf(err, errlen, "%s: not built (%s): build the suite first, or set SPLSUITE_LIBDIR", spec, path);

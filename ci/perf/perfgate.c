@@ -41,6 +41,9 @@
 #ifndef CI_HOTPATHS_PATH
 #define CI_HOTPATHS_PATH "hotpaths"
 #endif
+#ifndef CI_HOTPATHS_INSTALLED
+#define CI_HOTPATHS_INSTALLED "/usr/libexec/splinter-suite/hotpaths"
+#endif
 #ifndef SPLSUITE_SOURCE_ROOT
 #define SPLSUITE_SOURCE_ROOT "."
 #endif
@@ -478,12 +481,14 @@ static int save_baseline(const struct opts *o, const char *file, json_object *do
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: perf-gate [OPTIONS]\n"
+            "usage: splsuite-perf-gate [OPTIONS]    (ci/perf-gate in the source tree)\n"
+            "\n"
             "Measures the hot paths of an implementation and compares them with the\n"
             "baselines in ci/baselines/. Exit 0 pass, 1 regression, 2 usage, 77 nothing measurable.\n\n"
             "  --impl SPEC          implementation: ref (default), mut:NAME, or a .so path\n"
             "  --lane LANE          deterministic, timing or all (default all)\n"
-            "  --baselines DIR      baseline directory (default %s/ci/baselines)\n"
+            "  --baselines DIR      baseline directory (default: ci/baselines of the source tree this\n"
+            "                       gate was built from, or of the current directory when installed)\n"
             "  --out DIR            where perf-gate.json / perf-gate.md go (default ./perf-gate-out)\n"
             "  --update             record this run as the new baselines (no judging)\n"
             "  --threshold PCT      deterministic lane: allowed rise in Ir/call (default 2)\n"
@@ -493,23 +498,27 @@ static void usage(FILE *f)
             "  --reps R             timing samples per path (default 15; 45 with --update)\n"
             "  --procs P            spread the samples over P processes (default 5; 15 with --update)\n"
             "  --ops N              calls per sample (callgrind default 2000, timing 50000)\n"
-            "  --hotpaths PATH      the workload driver (default: the build tree's)\n"
+            "  --hotpaths PATH      the workload driver (default: the build tree's, else the installed one)\n"
             "  --valgrind PATH      valgrind binary (default valgrind)\n"
             "  -q, --quiet          no table on stdout (reports are still written)\n\n"
             "EXAMPLES\n"
             "  ci/perf-gate                                  # judge the reference\n"
             "  ci/perf-gate --impl mut:slow_keycmp           # the planted slowdown: exits 1\n"
             "  ci/perf-gate --update                         # accept the current tree as baseline\n"
-            "  ci/perf-gate --lane timing --reps 31 --out /tmp/pg\n",
-            SPLSUITE_SOURCE_ROOT);
+            "  ci/perf-gate --lane timing --reps 31 --out /tmp/pg\n"
+            "  splsuite-perf-gate --impl ./libtheirs.so --baselines ci/baselines --out perf-report\n");
 }
 
 int main(int argc, char **argv)
 {
+    /* run from the build tree: its source's baselines and driver; installed:
+     * the caller's ./ci/baselines and the driver in libexec */
     static char default_baselines[PATH_MAX];
     snprintf(default_baselines, sizeof default_baselines, "%s/ci/baselines", SPLSUITE_SOURCE_ROOT);
+    bool in_tree = access(CI_HOTPATHS_PATH, X_OK) == 0;
+    if (!in_tree || access(default_baselines, F_OK) != 0) snprintf(default_baselines, sizeof default_baselines, "ci/baselines");
     struct opts o = {.impl = "ref", .baselines = default_baselines, .out = "perf-gate-out",
-                     .hotpaths = CI_HOTPATHS_PATH, .valgrind = "valgrind", .det = true, .timing = true,
+                     .hotpaths = in_tree ? CI_HOTPATHS_PATH : CI_HOTPATHS_INSTALLED, .valgrind = "valgrind", .det = true, .timing = true,
                      .cg_threshold = 2.0, .cg_min_abs = 1.0, .alpha = 0.01, .material = 25.0,
                      .cg_ops = 2000, .t_ops = 50000, .reps = 15, .procs = 5};
     static const struct option lo[] = {

@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define SPLREF_VERSION_STRING "1.0.0"
+#define SPLREF_VERSION_STRING "0.1.0" /* = meson.build project version (checked at configure) */
 
 typedef struct splref_store splref_store;
 
