@@ -85,6 +85,43 @@ bool r_check(struct rule_out *o, bool ok, const char *fmt, ...)
 
 bool r_failed(const struct rule_out *o) { return o->result == SPL_FAIL; }
 
+const char *errno_name(int err)
+{
+    static __thread char buf[32];
+    if (err == ERRNO_POISON) return "errno untouched";
+    if (err == 0) return "errno 0";
+    const char *n = strerrorname_np(err);
+    if (n) return n;
+    snprintf(buf, sizeof buf, "errno %d", err);
+    return buf;
+}
+
+const char *callres_str(struct callres r, char *buf, size_t n)
+{
+    if (r.rc < 0) snprintf(buf, n, "%ld (%s)", r.rc, errno_name(r.err));
+    else snprintf(buf, n, "%ld", r.rc);
+    return buf;
+}
+
+bool want_err(struct rule_out *o, struct callres r, long want_rc, int want_errno, const char *what, ...)
+{
+    /* errno is judged on failures only: a success may leave anything there */
+    if (r.rc == want_rc && (want_rc >= 0 && !want_errno ? true : want_errno ? r.err == want_errno : r.err != ERRNO_POISON)) return true;
+    char w[512];
+    va_list ap;
+    va_start(ap, what);
+    vsnprintf(w, sizeof w, what, ap);
+    va_end(ap);
+    char want[64];
+    if (want_errno) snprintf(want, sizeof want, "%ld %s", want_rc, errno_name(want_errno));
+    else if (want_rc < 0) snprintf(want, sizeof want, "%ld with errno set", want_rc);
+    else snprintf(want, sizeof want, "%ld", want_rc);
+    char got[96];
+    if (r.rc >= 0 && want_errno) snprintf(got, sizeof got, "%ld (%s)", r.rc, errno_name(r.err)); /* the errno is the point here */
+    else callres_str(r, got, sizeof got);
+    return r_check(o, false, "%s returned %s, want %s", w, got, want);
+}
+
 int store_create(struct conform *c, struct rule_out *o, const char *tag, size_t slots, size_t max_val)
 {
     spl_impl_store_name(&c->im, tag, o->store, sizeof o->store);

@@ -77,6 +77,28 @@ void r_cex(struct rule_out *o, const char *fmt, ...) __attribute__((format(print
 bool r_check(struct rule_out *o, bool ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool r_failed(const struct rule_out *o);
 
+/* ---- one judged call ------------------------------------------------------- */
+/* errno is preset to ERRNO_POISON before every judged call, so a failure
+ * that leaves errno alone shows as "errno untouched", never as a stale value
+ * of an earlier call; and errno is printed only beside a failing result. */
+#define ERRNO_POISON 4093
+struct callres {
+    long rc;  /* return value (pointers: non-zero when non-NULL) */
+    int err;  /* errno right after the call */
+};
+#define CALL(expr) __extension__({ errno = ERRNO_POISON; long rc_ = (long)(expr); struct callres cr_ = {rc_, errno}; cr_; })
+#define CALLP(expr) __extension__({ errno = ERRNO_POISON; const void *p_ = (expr); struct callres cr_ = {p_ != NULL, errno}; cr_; })
+#define CALLV(expr) __extension__({ errno = ERRNO_POISON; expr; struct callres cr_ = {0, errno}; cr_; })
+/* "ENOENT", "errno untouched", "errno 0" */
+const char *errno_name(int err);
+/* "0", "-1 (ENOENT)", "-1 (errno untouched)": errno only beside rc < 0 */
+const char *callres_str(struct callres r, char *buf, size_t n);
+#define CRS(r) callres_str((r), (char[96]){0}, 96)
+/* True when r is want_rc with errno want_err (0: any errno but the poison);
+ * else fails o: "<what> returned -1 (errno untouched), want -1 ENOENT". */
+bool want_err(struct rule_out *o, struct callres r, long want_rc, int want_err, const char *what, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /* ---- stores -------------------------------------------------------------- */
 /* Creates a fresh store for the rule (name recorded in o->store). 0 or -1 (o set to ERROR). */
 int store_create(struct conform *c, struct rule_out *o, const char *tag, size_t slots, size_t max_val);
