@@ -157,4 +157,58 @@ int store_view(struct conform *c, struct rule_out *o, struct spl_storeview *v, u
     return 0;
 }
 
+struct other_arg {
+    struct conform *c;
+    const char *store;
+    other_fn fn;
+    void *arg;
+};
+
+static int other_child(void *arg, char *msg)
+{
+    struct other_arg *a = arg;
+    errno = 0;
+    if (a->c->im.open(a->store) != 0) {
+        snprintf(msg, SPL_MSG_MAX, "open(%s) in the other process failed: %s", a->store, errno_name(errno));
+        return 1;
+    }
+    int rc = a->fn(a->c, a->arg, msg);
+    a->c->im.close();
+    return rc;
+}
+
+bool in_other_process(struct conform *c, struct rule_out *o, const char *store, other_fn fn, void *arg, const char *what)
+{
+    struct other_arg a = {c, store, fn, arg};
+    struct spl_child_result cr;
+    if (spl_child_run(other_child, &a, 10000000000ull, &cr) != 0) {
+        r_error(o, "fork: %s", strerror(errno));
+        return false;
+    }
+    if (cr.exited && cr.code == 0) return true;
+    char why[128];
+    if (cr.signal || cr.timed_out) return r_check(o, false, "%s: the other process %s", what, spl_child_describe(&cr, why, sizeof why));
+    return r_check(o, false, "%s: %s", what, cr.msg[0] ? cr.msg : spl_child_describe(&cr, why, sizeof why));
+}
+
+long long mapped_file_offset(const void *p, const char *name_part)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f) return -1;
+    char line[4096];
+    long long off = -1;
+    uintptr_t a = (uintptr_t)p;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi, pgoff;
+        char perms[8];
+        int path_at = 0;
+        if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %n", &lo, &hi, perms, &pgoff, &path_at) < 4) continue;
+        if (a < lo || a >= hi) continue;
+        if (path_at && strstr(line + path_at, name_part)) off = (long long)(a - lo + pgoff);
+        break;
+    }
+    fclose(f);
+    return off;
+}
+
 uint64_t ticks_per_ms(const struct conform *c) { return c->tps / 1000 ? c->tps / 1000 : 1; }

@@ -112,6 +112,16 @@ void store_remove(struct conform *c, struct rule_out *o);
 int store_view(struct conform *c, struct rule_out *o, struct spl_storeview *v, unsigned flags);
 void store_path(struct conform *c, const char *name, char *buf, size_t len);
 
+/* Runs fn(c, arg, msg) in another process that opens store itself through
+ * the implementation (so "seen by another process" is judged for real), and
+ * closes it after. true when fn returned 0; else o fails with what and the
+ * child's words (or how it died). */
+typedef int (*other_fn)(struct conform *c, void *arg, char *msg);
+bool in_other_process(struct conform *c, struct rule_out *o, const char *store, other_fn fn, void *arg, const char *what);
+/* Offset inside the file mapped at p in this process (from /proc/self/maps),
+ * when the mapping's path contains name_part; -1 when p is in no such mapping. */
+long long mapped_file_offset(const void *p, const char *name_part);
+
 /* ---- time -------------------------------------------------------------- */
 uint64_t ticks_per_ms(const struct conform *c);
 

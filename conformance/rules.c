@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define FAMILY(f) extern const struct rule f##_rules[]; extern const size_t f##_nrules;
-FAMILY(fmt) FAMILY(seq) FAMILY(epo) FAMILY(sig) FAMILY(bus) FAMILY(ele) FAMILY(api) FAMILY(err) FAMILY(sec) FAMILY(dur)
+FAMILY(fmt) FAMILY(seq) FAMILY(epo) FAMILY(sig) FAMILY(bus) FAMILY(ele) FAMILY(api) FAMILY(api2) FAMILY(bus2) FAMILY(err) FAMILY(sec) FAMILY(dur)
 #undef FAMILY
 
 const char *rule_severity_name(enum rule_severity s)
@@ -59,8 +59,10 @@ void conform_rules_init(void)
     add(epo_rules, epo_nrules);
     add(sig_rules, sig_nrules);
     add(bus_rules, bus_nrules);
+    add(bus2_rules, bus2_nrules);
     add(ele_rules, ele_nrules);
     add(api_rules, api_nrules);
+    add(api2_rules, api2_nrules);
     add(err_rules, err_nrules);
     add(sec_rules, sec_nrules);
     add(dur_rules, dur_nrules);

@@ -18,20 +18,14 @@ static void rule_api001(struct conform *c, struct rule_out *o)
     spl_payload_make(small, sizeof small, 1, 0, 1);
     spl_payload_make(big, sizeof big, 1, 0, 2);
     c->im.set("api-k", small, sizeof small);
-    errno = 0;
-    int rc = c->im.set("api-k", big, sizeof big);
-    int err = errno;
-    r_check(o, rc == -1 && err == EMSGSIZE, "set of 129 bytes into a 128-byte store returned %d (%s), want -1 EMSGSIZE", rc, strerror(err));
+    want_err(o, CALL(c->im.set("api-k", big, sizeof big)), -1, EMSGSIZE, "set of 129 bytes into a 128-byte store");
+    int rc;
     size_t got = 0;
     rc = c->im.get("api-k", buf, sizeof buf, &got);
     r_check(o, rc == 0 && got == sizeof small && !memcmp(buf, small, sizeof small),
             "after the refused set, get returned %d with %zu bytes (want the old 64-byte value)", rc, got);
-    rc = c->im.set("api-k", big, 128);
-    r_check(o, rc == 0, "set of exactly max_val_sz (128) bytes returned %d (%s)", rc, strerror(errno));
-    errno = 0;
-    rc = c->im.get("api-k", buf, 16, &got);
-    err = errno;
-    r_check(o, rc == -1 && err == EMSGSIZE, "get into a 16-byte buffer of a 128-byte value returned %d (%s), want -1 EMSGSIZE", rc, strerror(err));
+    want_err(o, CALL(c->im.set("api-k", big, 128)), 0, 0, "set of exactly max_val_sz (128) bytes");
+    want_err(o, CALL(c->im.get("api-k", buf, 16, &got)), -1, EMSGSIZE, "get into a 16-byte buffer of a 128-byte value");
     r_pass(o, "oversized set refused with EMSGSIZE leaving the old value; max_val_sz fits; small get buffer gives EMSGSIZE");
 }
 
@@ -117,17 +111,14 @@ static void rule_api004(struct conform *c, struct rule_out *o)
     if (c->im.integer_op) {
         c->im.set("api-int", v, 8);
         uint64_t one = 1;
-        errno = 0;
-        rc = c->im.integer_op("api-int", SPL_OP_INC, &one);
-        int err = errno;
-        WANT(rc == -1 && err == EPROTOTYPE, "integer_op on a non-BIGUINT slot returned %d (%s), want -1 EPROTOTYPE", rc, strerror(err));
+        n++;
+        want_err(o, CALL(c->im.integer_op("api-int", SPL_OP_INC, &one)), -1, EPROTOTYPE, "integer_op on a non-BIGUINT slot");
     }
     /* exclusive create */
-    errno = 0;
-    rc = c->im.create(o->store, 16, 64);
-    int err = errno;
-    WANT(rc != 0 && err == EEXIST, "create of an existing store returned %d (%s), want failure with EEXIST", rc, strerror(err));
-    if (rc == 0) c->im.close();
+    struct callres cr = CALL(c->im.create(o->store, 16, 64));
+    n++;
+    want_err(o, cr, -1, EEXIST, "create of an existing store");
+    if (cr.rc == 0) c->im.close();
     c->im.open(o->store);
     c->im.close();
     rc = c->im.set("after-close", v, 1);
@@ -259,10 +250,7 @@ static void rule_api007(struct conform *c, struct rule_out *o)
     r_check(o, got == 7 && !memcmp(buf, "abcdefg", 7), "value after append is %zu bytes '%.*s', want 'abcdefg'", got, (int)got, buf);
     uint8_t big[60];
     memset(big, 'z', sizeof big);
-    errno = 0;
-    rc = c->im.append("log", big, sizeof big, &nl);
-    int err = errno;
-    r_check(o, rc == -1 && err == EMSGSIZE, "append past max_val_sz (7 + 60 > 64) returned %d (%s), want -1 EMSGSIZE", rc, strerror(err));
+    want_err(o, CALL(c->im.append("log", big, sizeof big, &nl)), -1, EMSGSIZE, "append past max_val_sz (7 + 60 > 64)");
     c->im.get("log", buf, sizeof buf, &got);
     r_check(o, got == 7, "a refused append changed the length to %zu", got);
     r_pass(o, "append concatenates and reports the new length; overflow refused with EMSGSIZE, value unchanged");

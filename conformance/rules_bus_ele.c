@@ -128,12 +128,9 @@ static void rule_bus003(struct conform *c, struct rule_out *o)
     if (fd < 0) { r_fail(o, "event_bus_open: %s", strerror(errno)); return; }
     while (c->im.event_bus_wait(fd, 0) == 0) {}
     uint64_t t0 = spl_time_ns();
-    errno = 0;
-    int rc = c->im.event_bus_wait(fd, 120);
-    int err = errno;
+    struct callres r = CALL(c->im.event_bus_wait(fd, 120));
     double el = (double)(spl_time_ns() - t0) / 1e6;
-    r_check(o, rc == -1 && err == ETIMEDOUT, "event_bus_wait(120 ms) on a quiet store returned %d (%s), want -1 ETIMEDOUT", rc,
-            strerror(err));
+    want_err(o, r, -1, ETIMEDOUT, "event_bus_wait(120 ms) on a quiet store");
     r_check(o, el >= 119.0 && el < 1200.0, "event_bus_wait(120 ms) returned after %.1f ms", el);
     c->im.event_bus_close(fd);
     r_pass(o, "event_bus_wait(120 ms) timed out after %.1f ms with ETIMEDOUT", el);
@@ -277,10 +274,8 @@ static void rule_ele005(struct conform *c, struct rule_out *o)
             r_fail(o, "claim %u of 32 failed: %s", i, strerror(errno));
             return;
         }
-    errno = 0;
-    int rc = c->im.shard_claim_ex(33, 2000, SPL_INTENT_RANDOM, 9, D, 1);
-    int err = errno;
-    r_check(o, rc == -1 && err == ENOSPC, "the 33rd claim returned %d (%s), want -1 ENOSPC", rc, strerror(err));
+    want_err(o, CALL(c->im.shard_claim_ex(33, 2000, SPL_INTENT_RANDOM, 9, D, 1)), -1, ENOSPC, "the 33rd claim");
+    int rc;
     if (c->im.shard_table_snapshot) {
         struct splinter_shard_bid_snapshot t[32];
         int n = c->im.shard_table_snapshot(t, 32);
@@ -449,23 +444,21 @@ static void rule_ele006(struct conform *c, struct rule_out *o)
     c->im.shard_claim_ex(1, (uint32_t)me, SPL_INTENT_WILLNEED, 1, D, now);
     c->im.shard_claim_ex(2, (uint32_t)me + 1, SPL_INTENT_WILLNEED, 9, D, now); /* a stronger bid */
     madvise_counter_reset();
-    errno = 0;
-    int rc = c->im.madvise(1, NULL, 0, POSIX_MADV_WILLNEED, 0);
-    int err = errno;
+    struct callres cr = CALL(c->im.madvise(1, NULL, 0, POSIX_MADV_WILLNEED, 0));
     unsigned long calls = madvise_counter_get();
-    r_check(o, calls == 0, "splinter_madvise(shard 1) called posix_madvise %lu time(s) while shard 2 was sovereign", calls);
-    r_check(o, rc == -1 && err == EAGAIN, "splinter_madvise as non-sovereign with timeout 0 returned %d (%s), want -1 EAGAIN", rc,
-            strerror(err));
+    r_check(o, calls == 0, "splinter_madvise(shard 1) reached madvise(2) %lu time(s) while shard 2 was sovereign", calls);
+    want_err(o, cr, -1, EAGAIN, "splinter_madvise as non-sovereign with timeout 0");
+    int rc;
     c->im.shard_release(2);
     madvise_counter_reset();
     rc = c->im.madvise(1, NULL, 0, POSIX_MADV_WILLNEED, 0);
     calls = madvise_counter_get();
     r_check(o, rc == 0, "splinter_madvise as sovereign returned %d (%s)", rc, strerror(errno));
-    r_check(o, calls == 1, "splinter_madvise as sovereign called posix_madvise %lu times, want 1", calls);
+    r_check(o, calls == 1, "splinter_madvise as sovereign reached madvise(2) %lu times, want 1", calls);
     madvise_counter_reset();
     rc = c->im.madvise(77, NULL, 0, POSIX_MADV_WILLNEED, 0);
     calls = madvise_counter_get();
-    r_check(o, rc != 0 && calls == 0, "splinter_madvise for an unclaimed shard returned %d and called posix_madvise %lu times", rc, calls);
+    r_check(o, rc != 0 && calls == 0, "splinter_madvise for an unclaimed shard returned %d and reached madvise(2) %lu times", rc, calls);
     r_pass(o, "madvise(2) reached the kernel exactly once, only as sovereign (non-sovereign: EAGAIN, 0 calls; unclaimed shard refused)");
 }
 
@@ -484,30 +477,24 @@ static void rule_ele007(struct conform *c, struct rule_out *o)
     /* timeout 0: EAGAIN at once */
     madvise_counter_reset();
     uint64_t t0 = spl_time_ns();
-    errno = 0;
-    int rc = c->im.madvise(1, NULL, 0, POSIX_MADV_WILLNEED, 0);
-    int err = errno;
+    struct callres cr = CALL(c->im.madvise(1, NULL, 0, POSIX_MADV_WILLNEED, 0));
     double el = (double)(spl_time_ns() - t0) / 1e6;
-    r_check(o, rc == -1 && err == EAGAIN && el < 100.0, "timeout 0 as non-sovereign: %d (%s) after %.1f ms, want EAGAIN at once", rc,
-            strerror(err), el);
+    want_err(o, cr, -1, EAGAIN, "timeout 0 as non-sovereign");
+    r_check(o, el < 100.0, "timeout 0 as non-sovereign returned only after %.1f ms, want at once", el);
     /* a deadline: ETIMEDOUT, not before it */
     t0 = spl_time_ns();
-    errno = 0;
-    rc = c->im.madvise(1, NULL, 0, POSIX_MADV_WILLNEED, 120 * ms);
-    err = errno;
+    cr = CALL(c->im.madvise(1, NULL, 0, POSIX_MADV_WILLNEED, 120 * ms));
     double el2 = (double)(spl_time_ns() - t0) / 1e6;
-    r_check(o, rc == -1 && err == ETIMEDOUT, "timeout 120 ms as non-sovereign returned %d (%s), want -1 ETIMEDOUT", rc, strerror(err));
+    want_err(o, cr, -1, ETIMEDOUT, "timeout 120 ms as non-sovereign");
     r_check(o, el2 >= 115.0 && el2 < 2000.0, "timeout 120 ms returned after %.1f ms", el2);
     r_check(o, madvise_counter_get() == 0, "madvise(2) reached the kernel %lu times while deferring", madvise_counter_get());
     /* the sovereign's window ends 150 ms from now: the waiter must take over */
     c->im.shard_claim_ex(2, (uint32_t)me + 1, SPL_INTENT_WILLNEED, 9, 150 * ms, spl_impl_now(&c->im));
     madvise_counter_reset();
     t0 = spl_time_ns();
-    errno = 0;
-    rc = c->im.madvise(1, NULL, 0, POSIX_MADV_WILLNEED, 3000 * ms);
-    err = errno;
+    cr = CALL(c->im.madvise(1, NULL, 0, POSIX_MADV_WILLNEED, 3000 * ms));
     double el3 = (double)(spl_time_ns() - t0) / 1e6;
-    r_check(o, rc == 0, "waiting for a 150 ms window to end (timeout 3 s) returned %d (%s) after %.1f ms", rc, strerror(err), el3);
+    r_check(o, cr.rc == 0, "waiting for a 150 ms window to end (timeout 3 s) returned %s after %.1f ms", CRS(cr), el3);
     r_check(o, el3 >= 120.0 && el3 < 2500.0, "the waiter became sovereign after %.1f ms; the window ended at 150 ms", el3);
     r_check(o, madvise_counter_get() == 1, "madvise(2) reached the kernel %lu times after the wait, want 1", madvise_counter_get());
     r_pass(o, "EAGAIN at once (%.1f ms), ETIMEDOUT at the deadline (%.1f of 120 ms), woke %.1f ms after a 150 ms window began", el, el2, el3);

@@ -330,11 +330,9 @@ static void rule_sig003(struct conform *c, struct rule_out *o)
     c->im.set("poll-k", val, sizeof val);
     /* timeout */
     uint64_t t0 = spl_time_ns();
-    errno = 0;
-    int rc = c->im.poll("poll-k", 150);
-    int err = errno;
+    struct callres cr = CALL(c->im.poll("poll-k", 150));
     double el = (double)(spl_time_ns() - t0) / 1e6;
-    r_check(o, rc == -1 && err == ETIMEDOUT, "poll(150 ms) with no writer returned %d (%s), want -1 ETIMEDOUT", rc, strerror(err));
+    want_err(o, cr, -1, ETIMEDOUT, "poll(150 ms) with no writer");
     r_check(o, el >= 149.0, "poll(150 ms) gave up after %.1f ms", el);
     r_check(o, el < 1500.0, "poll(150 ms) took %.1f ms", el);
     c->im.close();
