@@ -9,7 +9,8 @@
 #include <string.h>
 
 #define FAMILY(f) extern const struct rule f##_rules[]; extern const size_t f##_nrules;
-FAMILY(fmt) FAMILY(seq) FAMILY(epo) FAMILY(sig) FAMILY(bus) FAMILY(ele) FAMILY(api) FAMILY(api2) FAMILY(bus2) FAMILY(err) FAMILY(sec) FAMILY(dur)
+FAMILY(fmt) FAMILY(seq) FAMILY(epo) FAMILY(sig) FAMILY(bus) FAMILY(ele) FAMILY(api) FAMILY(sec) FAMILY(dur)
+FAMILY(bus2) FAMILY(ele2) FAMILY(api2) FAMILY(err) FAMILY(scr) FAMILY(res) /* issue 11: each remaining function, errors, scrubbing, resources */
 #undef FAMILY
 
 const char *rule_severity_name(enum rule_severity s)
@@ -61,9 +62,12 @@ void conform_rules_init(void)
     add(bus_rules, bus_nrules);
     add(bus2_rules, bus2_nrules);
     add(ele_rules, ele_nrules);
+    add(ele2_rules, ele2_nrules);
     add(api_rules, api_nrules);
     add(api2_rules, api2_nrules);
     add(err_rules, err_nrules);
+    add(scr_rules, scr_nrules);
     add(sec_rules, sec_nrules);
+    add(res_rules, res_nrules);
     add(dur_rules, dur_nrules);
 }

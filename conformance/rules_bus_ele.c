@@ -501,6 +501,9 @@ static void rule_ele007(struct conform *c, struct rule_out *o)
 }
 
 static const char *const needs_bus[] = {"set", "event_bus_init", "event_bus_open", "event_bus_wait", "event_bus_close", NULL};
+static const char *const needs_bus3[] = {"event_bus_init", "event_bus_open", "event_bus_wait", "event_bus_close", NULL};
+static const char *const needs_ele5[] = {"shard_claim_ex", "shard_release", NULL};
+static const char *const needs_mad7[] = {"shard_claim_ex", "madvise", NULL};
 static const char *const needs_bus2[] = {"set", "event_bus_init", NULL};
 static const char *const needs_ele[] = {"shard_claim_ex", "shard_release", "shard_election", NULL};
 static const char *const needs_mad[] = {"shard_claim_ex", "shard_release", "madvise", NULL};
@@ -511,7 +514,7 @@ const struct rule bus_rules[] = {
     {.id = "BUS-002", .severity = SEV_MAJOR, .title = "a write sets the dirty bit of its slot (index mod 1024)",
      .needs = needs_bus2, .run = rule_bus002, .timeout_s = 20},
     {.id = "BUS-003", .severity = SEV_MINOR, .title = "event_bus_wait on a quiet store times out with ETIMEDOUT, not before",
-     .needs = needs_bus, .run = rule_bus003, .timeout_s = 20},
+     .needs = needs_bus3, .run = rule_bus003, .timeout_s = 20},
 };
 const size_t bus_nrules = sizeof bus_rules / sizeof bus_rules[0];
 
@@ -525,10 +528,10 @@ const struct rule ele_rules[] = {
     {.id = "ELE-004", .severity = SEV_MAJOR, .title = "a live WILLNEED/SEQUENTIAL bid keeps DONTNEED bids from winning (soft bumper)",
      .needs = needs_ele, .run = rule_ele004, .timeout_s = 20},
     {.id = "ELE-005", .severity = SEV_MAJOR, .title = "the table holds 32 bids: the 33rd claim fails with ENOSPC and overwrites nothing",
-     .needs = needs_ele, .run = rule_ele005, .timeout_s = 20},
+     .needs = needs_ele5, .run = rule_ele005, .timeout_s = 20},
     {.id = "ELE-006", .severity = SEV_CRITICAL, .title = "splinter_madvise reaches madvise(2) only as sovereign (syscalls counted by a perf tracepoint)",
      .needs = needs_mad, .run = rule_ele006, .timeout_s = 20},
     {.id = "ELE-007", .severity = SEV_MAJOR, .title = "splinter_madvise defers: EAGAIN with timeout 0, ETIMEDOUT at the deadline, wakes when the window ends",
-     .needs = needs_mad, .run = rule_ele007, .timeout_s = 30},
+     .needs = needs_mad7, .run = rule_ele007, .timeout_s = 30},
 };
 const size_t ele_nrules = sizeof ele_rules / sizeof ele_rules[0];

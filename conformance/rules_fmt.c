@@ -274,18 +274,20 @@ static void rule_fmt005(struct conform *c, struct rule_out *o)
 }
 
 static const char *const needs_basic[] = {"set", "get", NULL};
-static const char *const needs_unset_fmt[] = {"set", "get", "unset", NULL};
+static const char *const needs_create[] = {"create", NULL};
+static const char *const needs_set[] = {"set", NULL};
+static const char *const needs_mix[] = {"set", "unset", NULL};
 
 const struct rule fmt_rules[] = {
     {.id = "FMT-001", .severity = SEV_CRITICAL, .title = "a fresh store's header: size, magic, version, geometry, epoch 1, flags, bloom_watches, bus, bids",
-     .needs = needs_basic, .run = rule_fmt001, .timeout_s = 20},
+     .needs = needs_create, .run = rule_fmt001, .timeout_s = 20},
     {.id = "FMT-002", .severity = SEV_CRITICAL, .title = "slot table: fresh slots zero with val_off = i x max_val_sz; values stored byte-exact at their offsets",
-     .needs = needs_basic, .run = rule_fmt002, .timeout_s = 20},
+     .needs = needs_set, .run = rule_fmt002, .timeout_s = 20},
     {.id = "FMT-003", .severity = SEV_CRITICAL, .title = "keys sit on their FNV-1a 64 probe chain (hash % slots, linear) with matching hash and key bytes",
-     .needs = needs_basic, .run = rule_fmt003, .timeout_s = 20},
+     .needs = needs_set, .run = rule_fmt003, .timeout_s = 20},
     {.id = "FMT-004", .severity = SEV_CRITICAL, .title = "interop: stores made by the implementation are read and extended by the peer, and vice versa",
      .needs = needs_basic, .run = rule_fmt004, .timeout_s = 30},
     {.id = "FMT-005", .severity = SEV_CRITICAL, .title = "after a multi-process workload the independent checker (lib/fsck) finds no error in the image",
-     .needs = needs_unset_fmt, .run = rule_fmt005, .timeout_s = 40},
+     .needs = needs_mix, .run = rule_fmt005, .timeout_s = 40},
 };
 const size_t fmt_nrules = sizeof fmt_rules / sizeof fmt_rules[0];

@@ -481,6 +481,7 @@ static void rule_dur002(struct conform *c, struct rule_out *o)
 }
 
 static const char *const needs_basic[] = {"set", "get", NULL};
+static const char *const needs_perm[] = {"create", "open", NULL};
 static const char *const needs_flush[] = {"set", "flush", NULL};
 
 const struct rule sec_rules[] = {
@@ -497,7 +498,7 @@ const struct rule sec_rules[] = {
     {.id = "SEC-006", .severity = SEV_MAJOR, .title = "absurd geometries and names are refused without a crash (1 GiB address-space cap); keys are their first 63 bytes",
      .needs = needs_basic, .run = rule_sec006, .timeout_s = 60},
     {.id = "SEC-007", .severity = SEV_MAJOR, .title = "creation honours the umask and SPLINTER_DEFAULT_UMASK (creation only); no access without permission",
-     .needs = needs_basic, .run = rule_sec007, .timeout_s = 30},
+     .needs = needs_perm, .run = rule_sec007, .timeout_s = 30},
 };
 const size_t sec_nrules = sizeof sec_rules / sizeof sec_rules[0];
 

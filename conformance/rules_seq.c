@@ -547,12 +547,14 @@ static void rule_seq006(struct conform *c, struct rule_out *o)
 
 static const char *const needs_rw[] = {"set", "get", "get_epoch", NULL};
 static const char *const needs_unset[] = {"set", "get", "unset", "get_epoch", NULL};
+static const char *const needs_seq2[] = {"set", "get_epoch", NULL};
+static const char *const needs_seq6[] = {"set", "unset", NULL};
 
 const struct rule seq_rules[] = {
     {.id = "SEQ-001", .severity = SEV_CRITICAL, .title = "no successful read returns a torn or foreign value (>= 4 processes, self-checking payloads)",
      .needs = needs_rw, .run = rule_seq001, .timeout_s = 60},
     {.id = "SEQ-002", .severity = SEV_CRITICAL, .title = "a completed write advances the slot epoch by exactly 2 and leaves it even",
-     .needs = needs_rw, .run = rule_seq002, .timeout_s = 20},
+     .needs = needs_seq2, .run = rule_seq002, .timeout_s = 20},
     {.id = "SEQ-003", .severity = SEV_MAJOR, .title = "a slot epoch is odd only while a writer is inside; all even at rest",
      .needs = needs_rw, .run = rule_seq003, .timeout_s = 60},
     {.id = "SEQ-004", .severity = SEV_MAJOR, .title = "EAGAIN only when contested: never uncontested, and only overlapping another process's write",
@@ -560,7 +562,7 @@ const struct rule seq_rules[] = {
     {.id = "SEQ-005", .severity = SEV_CRITICAL, .title = "reads are consistent with an order of the writes (no stale, failed or future value)",
      .needs = needs_rw, .run = rule_seq005, .timeout_s = 60},
     {.id = "SEQ-006", .severity = SEV_CRITICAL, .title = "a key lives in one slot even when several processes insert it at once",
-     .needs = needs_unset, .run = rule_seq006, .timeout_s = 60},
+     .needs = needs_seq6, .run = rule_seq006, .timeout_s = 60},
     {.id = "SEQ-007", .severity = SEV_CRITICAL, .title = "unset is atomic to readers: a read concurrent with unset returns the value or nothing",
      .needs = needs_unset, .run = rule_seq007, .timeout_s = 60},
 };

@@ -42,13 +42,47 @@
     X(22, wrong_hash, "FMT-003", "FNV-1a with the wrong offset basis: stores unreadable by others")
 
 /* 30-79: the single-call contract */
-#define SPLREF_MUTANTS_CALL(X)
+#define SPLREF_MUTANTS_CALL(X)                                                                       \
+    X(30, miss_eagain, "ERR-001", "a lookup that misses says EAGAIN (retry) instead of ENOENT")      \
+    X(31, full_no_enospc, "ERR-002", "set into a full store fails with errno untouched, not ENOSPC") \
+    X(32, null_header_snapshot, "ERR-003", "get_header_snapshot(NULL) writes through the NULL pointer") \
+    X(33, close_keeps_store, "ERR-004", "splinter_close does nothing: the closed store still answers") \
+    X(34, list_drops_last, "API-009", "list leaves out the last live key it finds")                 \
+    X(35, hdr_snap_no_user_flags, "API-010", "the header snapshot reports user_flags 0")             \
+    X(36, slot_snap_atime_ctime, "API-011", "the slot snapshot reports ctime as atime")             \
+    X(37, config_clear_all, "API-012", "config_clear clears every core flag, not only the mask")    \
+    X(38, usr_test_any, "API-013", "slot_usr_test is true when any user bit is set")               \
+    X(39, slot_time_no_offset, "API-014", "set_slot_time ignores the offset")                       \
+    X(40, raw_ptr_no_epoch, "API-015", "get_raw_ptr reports epoch 0")                               \
+    X(41, bump_no_pulse, "API-016", "bump_slot does not pulse the slot's watchers")                 \
+    X(42, pulse_keygroup_twice, "API-017", "pulse_keygroup pulses every group twice")               \
+    X(43, enum_any_bit, "API-018", "enumerate_matches takes a key with any bit of the mask")        \
+    X(44, create_or_open_recreates, "API-019", "create_or_open re-creates an existing store (wipes it)") \
+    X(45, numa_no_bind, "API-020", "open_numa maps the store without binding it to the node")       \
+    X(46, now_backwards, "API-021", "splinter_now goes back 1e6 ticks every 4096th call")          \
+    X(47, bus_close_noop, "BUS-004", "event_bus_close leaves the descriptor open")                  \
+    X(48, dirty_overrun, "BUS-005", "event_bus_get_dirty copies as many words as asked, past the 16 of the mask") \
+    X(49, close_leaks_fd, "RES-003", "splinter_close unmaps the store but leaks its descriptor")   \
+    X(50, purge_skips_tombstones, "SCR-005", "purge leaves the value areas of unset slots as they were") \
+    X(51, unset_keeps_key, "SCR-006", "unset under a scrubbing mop clears only the key's first byte") \
+    X(52, rebid_keeps_stamp, "ELE-010", "a re-bid changes intent, priority and duration but keeps the old claimed_at") \
+    X(53, release_keeps_pid, "ELE-011", "a release clears the record but its pid")                    \
+    X(54, claim_wrong_pid, "ELE-012", "shard_claim stamps the parent's pid, not the caller's")        \
+    X(55, full_mop_rounds, "SCR-001", "mop mode 2 scrubs only to the 64-byte rounding, like mode 1") \
+    X(56, promote_no_scrub, "SCR-003", "BIGUINT promotion leaves stale bytes past the 8 it writes")
 
 /* 80-119: multi-process histories */
 #define SPLREF_MUTANTS_HIST(X)
 
 /* 120-149: defects of the original the reference must not have */
-#define SPLREF_MUTANTS_REFDEF(X)
+#define SPLREF_MUTANTS_REFDEF(X)                                                                     \
+    X(120, open_keeps_old, "RES-002", "a failed open keeps the store open before it answering calls (the original)") \
+    X(121, tie_table_order, "ELE-008", "a full election tie goes to the first record in table order (the original)") \
+    X(122, bus_no_store_errno, "ERR-004", "event_bus_init/open with no store fail with errno untouched (the original)") \
+    X(123, offsets_truncated, "RES-001", "a geometry whose value offsets pass 4 GiB is accepted, val_off truncated (the original)") \
+    X(124, append_no_scrub, "SCR-002", "append leaves an older value's bytes in the new length's rounding (the original)") \
+    X(125, system_stale, "SCR-004", "set_as_system exposes an older value's bytes as the value (the original)") \
+    X(126, future_claim_expired, "ELE-009", "a bid claimed in the future counts as expired: unsigned now - claimed_at wraps (the original)")
 
 /* 150-179: hostile peers, full disks, limits */
 #define SPLREF_MUTANTS_HOSTILE(X)

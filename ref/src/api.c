@@ -6,6 +6,7 @@
  */
 #include "store.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #ifndef SPLREF_DEFAULT_BACKEND
@@ -34,12 +35,25 @@ int splinter_create(const char *name, size_t slots, size_t max_value_sz)
 int splinter_open(const char *name)
 {
     if (!name) return -2;
-    return install(splref_open(SPLREF_DEFAULT_BACKEND, name));
+    splref_store *st = splref_open(SPLREF_DEFAULT_BACKEND, name);
+    if (!st && !MUTANT(open_keeps_old)) {
+        /* a failed open leaves no store: later calls refuse (-2) rather than
+         * answer from the store that was open before (the original keeps
+         * using that mapping, or the one of the file it just refused) */
+        int saved = errno;
+        splref_close(atomic_exchange(&g_store, NULL));
+        errno = saved;
+    }
+    return install(st);
 }
 
 int splinter_create_or_open(const char *name, size_t slots, size_t max_value_sz)
 {
     int rc = splinter_create(name, slots, max_value_sz);
+    if (MUTANT(create_or_open_recreates) && rc != 0 && errno == EEXIST) {
+        if (SPLREF_DEFAULT_BACKEND == SPLREF_BACKEND_FILE) unlink(name); else shm_unlink(name);
+        return splinter_create(name, slots, max_value_sz);
+    }
     return rc == 0 || errno != EEXIST ? rc : splinter_open(name);
 }
 
@@ -49,7 +63,7 @@ int splinter_open_or_create(const char *name, size_t slots, size_t max_value_sz)
     return rc == 0 || errno != ENOENT ? rc : splinter_create(name, slots, max_value_sz);
 }
 
-void splinter_close(void) { splref_close(atomic_exchange(&g_store, NULL)); }
+void splinter_close(void) { if (!MUTANT(close_keeps_store)) splref_close(atomic_exchange(&g_store, NULL)); }
 
 void *splinter_open_numa(const char *name, int target_node)
 {
@@ -106,7 +120,7 @@ int splinter_event_bus_init(void) { return splref_event_bus_init(G); }
 int splinter_event_bus_open(void) { return splref_event_bus_open(G); }
 void splinter_event_bus_get_dirty(uint64_t *o, size_t w) { splref_event_bus_get_dirty(G, o, w); }
 int splinter_shard_claim_ex(uint32_t id, uint32_t pid, uint8_t it, uint8_t pr, uint64_t d, uint64_t at) { return splref_shard_claim_ex(G, id, pid, it, pr, d, at); }
-int splinter_shard_claim(uint32_t id, uint8_t it, uint8_t pr, uint64_t d) { return splref_shard_claim_ex(G, id, (uint32_t)getpid(), it, pr, d, splinter_now()); }
+int splinter_shard_claim(uint32_t id, uint8_t it, uint8_t pr, uint64_t d) { return splref_shard_claim_ex(G, id, (uint32_t)(MUTANT(claim_wrong_pid) ? getppid() : getpid()), it, pr, d, splinter_now()); }
 int splinter_shard_rebid(uint32_t id, uint8_t it, uint8_t pr, uint64_t d) { return splref_shard_rebid(G, id, it, pr, d); }
 int splinter_shard_release(uint32_t id) { return splref_shard_release(G, id); }
 uint32_t splinter_shard_election(uint8_t *oi) { return splref_shard_election(G, oi); }

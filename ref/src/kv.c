@@ -20,7 +20,7 @@ long sr_find(splref_store *st, const char *key, uint64_t h)
         if (sh == h && sr_key_eq(s, key)) return (long)idx;
         if (sh == 0 && atomic_load_explicit(&s->epoch, memory_order_acquire) == 0) break;
     }
-    errno = ENOENT;
+    errno = MUTANT(miss_eagain) ? EAGAIN : ENOENT;
     return -1;
 }
 
@@ -92,7 +92,7 @@ static inline __attribute__((always_inline)) int set_once(splref_store *st, cons
     bool fresh = target < 0;
     if (fresh) target = free_idx;
     /* no free slot, but one is being filled: it may come free again */
-    if (target < 0) { errno = filling ? EAGAIN : ENOSPC; return -1; }
+    if (target < 0) { if (filling) errno = EAGAIN; else if (!MUTANT(full_no_enospc)) errno = ENOSPC; return -1; }
 
     struct splinter_slot *s = &st->S[target];
     uint64_t e;
@@ -222,7 +222,7 @@ int splref_unset(splref_store *st, const char *key)
     atomic_store_explicit(&s->hash, 0, memory_order_release);
     if (atomic_load_explicit(&st->H->core_flags, memory_order_relaxed) & SPL_SYS_AUTO_SCRUB) {
         if (sr_in_arena(st, s->val_off, st->max_val)) memset(st->V + s->val_off, 0, st->max_val);
-        memset(s->key, 0, SPLINTER_KEY_MAX);
+        memset(s->key, 0, MUTANT(unset_keeps_key) ? 1 : SPLINTER_KEY_MAX);
     } else {
         s->key[0] = '\0';
     }
@@ -261,7 +261,7 @@ int splref_append(splref_store *st, const char *key, const void *data, size_t da
     }
     memcpy(st->V + s->val_off + cur, data, data_len);
     /* the new length's rounding may reach bytes an older, longer value left */
-    sr_scrub_tail(st, st->V + s->val_off, cur + data_len);
+    if (!MUTANT(append_no_scrub)) sr_scrub_tail(st, st->V + s->val_off, cur + data_len);
     atomic_store_explicit(&s->val_len, (uint32_t)(cur + data_len), memory_order_release);
     if (new_len) *new_len = cur + data_len;
     sr_unlock(s, e);
@@ -281,6 +281,7 @@ int splref_list(splref_store *st, char **out_keys, size_t max_keys, size_t *out_
             atomic_load_explicit(&st->S[i].val_len, memory_order_acquire) > 0)
             out_keys[count++] = st->S[i].key;
     }
+    if (MUTANT(list_drops_last) && count) count--;
     *out_count = count;
     return 0;
 }
@@ -322,7 +323,7 @@ const void *splref_get_raw_ptr(splref_store *st, const char *key, size_t *out_sz
     uint64_t e = atomic_load_explicit(&s->epoch, memory_order_acquire);
     size_t len = atomic_load_explicit(&s->val_len, memory_order_relaxed);
     if (!sr_in_arena(st, s->val_off, len)) { errno = EUCLEAN; return NULL; }
-    if (out_epoch) *out_epoch = e;
+    if (out_epoch) *out_epoch = MUTANT(raw_ptr_no_epoch) ? 0 : e;
     if (out_sz) *out_sz = len;
     return st->V + s->val_off;
 }
@@ -339,7 +340,7 @@ int splref_set_as_system(splref_store *st, const char *key)
      * value bytes, so they are zeroed whatever the mop mode (whatever an
      * older value left there was never written as this value) */
     uint32_t cur = atomic_load_explicit(&s->val_len, memory_order_relaxed);
-    if (cur < st->max_val) memset(st->V + s->val_off + cur, 0, st->max_val - cur);
+    if (cur < st->max_val && !MUTANT(system_stale)) memset(st->V + s->val_off + cur, 0, st->max_val - cur);
     atomic_store_explicit(&s->type_flag, SPL_SLOT_TYPE_BINARY, memory_order_release);
     atomic_store_explicit(&s->val_len, st->max_val, memory_order_release);
     sr_unlock(s, e);
@@ -382,7 +383,7 @@ void splref_purge(splref_store *st)
         if (!sr_in_arena(st, s->val_off, st->max_val)) { sr_abort(s, e); continue; }
         uint8_t *dst = st->V + s->val_off;
         uint32_t len = atomic_load_explicit(&s->val_len, memory_order_relaxed);
-        if (atomic_load_explicit(&s->hash, memory_order_acquire) == 0) memset(dst, 0, st->max_val);
+        if (atomic_load_explicit(&s->hash, memory_order_acquire) == 0) { if (!MUTANT(purge_skips_tombstones)) memset(dst, 0, st->max_val); }
         else if (len < st->max_val) memset(dst + len, 0, st->max_val - len);
         sr_unlock(s, e);
         sr_mark_dirty(st, i);

@@ -7,7 +7,7 @@
 
 int splref_get_header_snapshot(splref_store *st, splinter_header_snapshot_t *snap)
 {
-    if (!st || !snap) return -2;
+    if (!st || (!snap && !MUTANT(null_header_snapshot))) return -2;
     memset(snap, 0, sizeof(*snap));
     snap->magic = st->H->magic;
     snap->version = st->H->version;
@@ -15,7 +15,7 @@ int splref_get_header_snapshot(splref_store *st, splinter_header_snapshot_t *sna
     snap->max_val_sz = st->H->max_val_sz;
     snap->epoch = atomic_load_explicit(&st->H->epoch, memory_order_acquire);
     snap->core_flags = atomic_load_explicit(&st->H->core_flags, memory_order_acquire);
-    snap->user_flags = atomic_load_explicit(&st->H->user_flags, memory_order_acquire);
+    snap->user_flags = MUTANT(hdr_snap_no_user_flags) ? 0 : atomic_load_explicit(&st->H->user_flags, memory_order_acquire);
     snap->parse_failures = atomic_load_explicit(&st->H->parse_failures, memory_order_relaxed);
     snap->last_failure_epoch = atomic_load_explicit(&st->H->last_failure_epoch, memory_order_relaxed);
     return 0;
@@ -41,7 +41,7 @@ int splref_get_slot_snapshot(splref_store *st, const char *key, splinter_slot_sn
         snap->type_flag = atomic_load_explicit(&s->type_flag, memory_order_acquire);
         snap->user_flag = atomic_load_explicit(&s->user_flag, memory_order_acquire);
         snap->ctime = atomic_load_explicit(&s->ctime, memory_order_acquire);
-        snap->atime = atomic_load_explicit(&s->atime, memory_order_acquire);
+        snap->atime = atomic_load_explicit(MUTANT(slot_snap_atime_ctime) ? &s->ctime : &s->atime, memory_order_acquire);
         snap->bloom = atomic_load_explicit(&s->bloom, memory_order_acquire);
         memcpy(snap->key, s->key, SPLINTER_KEY_MAX);
         snap->key[SPLINTER_KEY_MAX - 1] = '\0';
@@ -61,12 +61,12 @@ int splref_get_slot_snapshot(splref_store *st, const char *key, splinter_slot_sn
 
 /* Header and slot flag helpers take raw pointers, as in the original ABI. */
 void splinter_config_set(struct splinter_header *hdr, uint8_t mask) { if (hdr) atomic_fetch_or(&hdr->core_flags, mask); }
-void splinter_config_clear(struct splinter_header *hdr, uint8_t mask) { if (hdr) atomic_fetch_and(&hdr->core_flags, (uint8_t)~mask); }
+void splinter_config_clear(struct splinter_header *hdr, uint8_t mask) { if (hdr) atomic_fetch_and(&hdr->core_flags, MUTANT(config_clear_all) ? 0 : (uint8_t)~mask); }
 int splinter_config_test(struct splinter_header *hdr, uint8_t mask) { return hdr ? (atomic_load(&hdr->core_flags) & mask) != 0 : 0; }
 uint8_t splinter_config_snapshot(struct splinter_header *hdr) { return hdr ? atomic_load(&hdr->core_flags) : 0; }
 void splinter_slot_usr_set(struct splinter_slot *slot, uint16_t mask) { if (slot) atomic_fetch_or(&slot->user_flag, (uint8_t)mask); }
 void splinter_slot_usr_clear(struct splinter_slot *slot, uint16_t mask) { if (slot) atomic_fetch_and(&slot->user_flag, (uint8_t)~mask); }
-int splinter_slot_usr_test(struct splinter_slot *slot, uint16_t mask) { return slot ? (atomic_load(&slot->user_flag) & mask) != 0 : 0; }
+int splinter_slot_usr_test(struct splinter_slot *slot, uint16_t mask) { return slot ? (atomic_load(&slot->user_flag) & (MUTANT(usr_test_any) ? 0xFF : mask)) != 0 : 0; }
 uint16_t splinter_slot_usr_snapshot(struct splinter_slot *slot) { return slot ? atomic_load(&slot->user_flag) : 0; }
 
 int splref_set_named_type(splref_store *st, const char *key, uint16_t mask)
@@ -92,7 +92,7 @@ int splref_set_named_type(splref_store *st, const char *key, uint16_t mask)
             memcpy(&v, p, cur);
         }
         memcpy(p, &v, 8);
-        sr_scrub_tail(st, p, 8);
+        if (!MUTANT(promote_no_scrub)) sr_scrub_tail(st, p, 8);
         atomic_store_explicit(&s->val_len, 8, memory_order_relaxed);
     }
     atomic_store_explicit(&s->type_flag, (uint8_t)mask, memory_order_release);
@@ -118,7 +118,7 @@ int splref_set_slot_time(splref_store *st, const char *key, unsigned short mode,
         while (atomic_load_explicit(&s->epoch, memory_order_acquire) & 1)
             if (!sr_wait_step(&w)) { errno = EAGAIN; return -1; }
     }
-    atomic_store_explicit(mode == SPL_TIME_CTIME ? &s->ctime : &s->atime, epoch - offset, memory_order_release);
+    atomic_store_explicit(mode == SPL_TIME_CTIME ? &s->ctime : &s->atime, MUTANT(slot_time_no_offset) ? epoch : epoch - offset, memory_order_release);
     sr_mark_dirty(st, (size_t)idx);
     return 0;
 }
@@ -187,7 +187,7 @@ int splref_bump_slot(splref_store *st, const char *key)
     uint64_t e;
     struct splinter_slot *s = sr_find_locked(st, key, &idx, &e);
     if (!s) return -1;
-    sr_pulse(st, s);
+    if (!MUTANT(bump_no_pulse)) sr_pulse(st, s);
     sr_unlock(s, e);
     sr_mark_dirty(st, (size_t)idx);
     return 0;

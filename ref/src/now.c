@@ -12,4 +12,9 @@
 #undef splinter_now
 
 __attribute__((visibility("default"))) uint64_t splinter_now(void);
-uint64_t splinter_now(void) { return sr_now_inline(); }
+uint64_t splinter_now(void)
+{
+    static _Thread_local unsigned n;
+    if (MUTANT(now_backwards) && ++n % 4096 == 0) return sr_now_inline() - 1000000;
+    return sr_now_inline();
+}

@@ -91,7 +91,7 @@ splref_store *splref_create(enum splref_backend be, const char *name, size_t slo
     size_t total;
     if (!name) { errno = EINVAL; return NULL; }
     if (geometry_size(slots, max_val_sz, &total) != 0) return NULL;
-    if (!offsets_fit(slots, max_val_sz)) { errno = EOVERFLOW; return NULL; }
+    if (!offsets_fit(slots, max_val_sz) && !MUTANT(offsets_truncated)) { errno = EOVERFLOW; return NULL; }
     mode_t prev = apply_env_umask();
     int fd = open_fd(be, name, O_RDWR | O_CREAT | O_EXCL);
     int saved = errno;
@@ -211,7 +211,7 @@ void splref_close(splref_store *st)
     }
     sr_flush_free(st);
     munmap(st->base, st->total);
-    close(st->fd);
+    if (!MUTANT(close_leaks_fd)) close(st->fd);
     free(st);
 }
 
@@ -251,7 +251,7 @@ int splref_bind_node(splref_store *st, int node)
     mask[(size_t)node / bits] |= 1UL << ((size_t)node % bits);
     /* maxnode counts one past the last bit, as the kernel's get_nodes() expects */
     unsigned long maxnode = ((size_t)node / bits + 1) * bits + 1;
-    long rc = syscall(SYS_mbind, st->base, st->total, (unsigned long)SR_MPOL_BIND, mask, maxnode,
+    long rc = MUTANT(numa_no_bind) ? 0 : syscall(SYS_mbind, st->base, st->total, (unsigned long)SR_MPOL_BIND, mask, maxnode,
                       (unsigned)(SR_MPOL_MF_STRICT | SR_MPOL_MF_MOVE));
     return rc == 0 ? 0 : -1;
 }

@@ -21,7 +21,11 @@ static bool bid_expired(const struct splinter_shard_bid *b, uint64_t now)
 {
     uint64_t at = atomic_load_explicit(&b->claimed_at, memory_order_acquire);
     uint64_t dur = atomic_load_explicit(&b->duration_tsc, memory_order_acquire);
-    /* half-open window: live while elapsed < duration */
+    /* half-open window: live while elapsed < duration. A claim time ahead of
+     * this clock (another socket's TSC, a supervisor's claim_ex) is a window
+     * not yet over: elapsed counts as 0, never as an unsigned wrap (the
+     * original's now - at makes such a bid "expired" until the clock gets there) */
+    if (at > now && !MUTANT(future_claim_expired)) return dur == 0;
     if (MUTANT(expiry_off_by_one)) return now - at > dur;
     return now - at >= dur;
 }
@@ -76,7 +80,7 @@ int splref_shard_rebid(splref_store *st, uint32_t shard_id, uint8_t intent, uint
             atomic_store_explicit(&T[b].intent, intent, memory_order_release);
             atomic_store_explicit(&T[b].priority, priority, memory_order_release);
             atomic_store_explicit(&T[b].duration_tsc, duration_tsc, memory_order_release);
-            atomic_store_explicit(&T[b].claimed_at, splinter_now(), memory_order_release);
+            if (!MUTANT(rebid_keeps_stamp)) atomic_store_explicit(&T[b].claimed_at, splinter_now(), memory_order_release);
             bids_bump(st);
             return 0;
         }
@@ -92,7 +96,7 @@ int splref_shard_release(splref_store *st, uint32_t shard_id)
     for (size_t b = 0; b < SPLINTER_MAX_SHARDS; b++) {
         if (atomic_load_explicit(&T[b].shard_id, memory_order_acquire) == shard_id) {
             /* payload first, shard_id last: the record is claimable only once clean */
-            bid_fill(&T[b], 0, SPL_INTENT_NONE, 0, 0, 0);
+            bid_fill(&T[b], MUTANT(release_keeps_pid) ? atomic_load(&T[b].pid) : 0, SPL_INTENT_NONE, 0, 0, 0);
             atomic_store_explicit(&T[b].shard_id, 0, memory_order_release);
             bids_bump(st);
             return 0;
@@ -130,7 +134,8 @@ uint32_t splref_shard_election(splref_store *st, uint8_t *out_intent)
         if (!have) beats = true;
         else if (pr != best_pr) beats = pr > best_pr;
         else if (at != best_at) beats = MUTANT(reversed_tiebreak) ? at > best_at : at < best_at;
-        else beats = pid < best_pid;
+        else if (pid != best_pid) beats = pid < best_pid;
+        else beats = !MUTANT(tie_table_order) && id < best_id; /* a full tie: the lowest shard id, whatever the record order */
         if (beats) {
             have = true;
             best_id = id, best_it = it, best_pr = pr, best_at = at, best_pid = pid;

@@ -118,6 +118,7 @@ int splref_pulse_keygroup(splref_store *st, const char *key)
     long idx = sr_find(st, key, sr_fnv1a(key));
     if (idx < 0) return -1;
     sr_pulse(st, &st->S[idx]);
+    if (MUTANT(pulse_keygroup_twice)) sr_pulse(st, &st->S[idx]);
     return 0;
 }
 
@@ -133,7 +134,8 @@ void splref_enumerate_matches(splref_store *st, uint64_t mask, void (*cb)(const 
     for (uint32_t i = 0; i < st->nslots; i++) {
         struct splinter_slot *s = &st->S[i];
         if (atomic_load_explicit(&s->hash, memory_order_acquire) != 0 &&
-            (atomic_load_explicit(&s->bloom, memory_order_acquire) & mask) == mask)
+            (MUTANT(enum_any_bit) ? (atomic_load_explicit(&s->bloom, memory_order_acquire) & mask) != 0 || !mask
+                                : (atomic_load_explicit(&s->bloom, memory_order_acquire) & mask) == mask))
             cb(s->key, atomic_load_explicit(&s->epoch, memory_order_relaxed), data);
     }
 }
@@ -183,7 +185,7 @@ static void arm(splref_store *st, int fd)
 
 int splref_event_bus_init(splref_store *st)
 {
-    if (!st) return -1;
+    if (!st) { if (!MUTANT(bus_no_store_errno)) errno = EINVAL; return -1; } /* no store open */
     int fd = eventfd(0, EFD_CLOEXEC);
     if (fd < 0) return -1;
     int old = atomic_exchange(&st->bus_fd, fd);
@@ -197,7 +199,7 @@ int splref_event_bus_init(splref_store *st)
  * writes notify waiters, not only the owner's. */
 int splref_event_bus_open(splref_store *st)
 {
-    if (!st) return -1;
+    if (!st) { if (!MUTANT(bus_no_store_errno)) errno = EINVAL; return -1; } /* no store open */
     int fd = sr_bus_fd(st);
     if (fd >= 0) arm(st, fd);
     return fd;
@@ -206,7 +208,7 @@ int splref_event_bus_open(splref_store *st)
 void splref_event_bus_get_dirty(splref_store *st, uint64_t *out, size_t words)
 {
     if (!st || !out) return;
-    size_t n = words < SPLINTER_EVENT_BUS_MASK_WORDS ? words : SPLINTER_EVENT_BUS_MASK_WORDS;
+    size_t n = words < SPLINTER_EVENT_BUS_MASK_WORDS || MUTANT(dirty_overrun) ? words : SPLINTER_EVENT_BUS_MASK_WORDS;
     for (size_t i = 0; i < n; i++)
         out[i] = atomic_load_explicit(&st->H->event_bus.dirty_mask[i], memory_order_acquire);
 }
@@ -227,5 +229,5 @@ int splinter_event_bus_wait(int fd, uint64_t timeout_ms)
 
 void splinter_event_bus_close(int fd)
 {
-    if (fd >= 0) close(fd);
+    if (fd >= 0 && !MUTANT(bus_close_noop)) close(fd);
 }

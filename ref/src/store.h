@@ -192,7 +192,7 @@ static inline void sr_scrub_tail(const splref_store *st, uint8_t *dst, size_t le
     uint8_t f = atomic_load_explicit(&st->H->core_flags, memory_order_relaxed);
     if (!(f & SPL_SYS_AUTO_SCRUB)) return;
     size_t end = st->max_val;
-    if (f & SPL_SYS_HYBRID_SCRUB) {
+    if ((f & SPL_SYS_HYBRID_SCRUB) || MUTANT(full_mop_rounds)) {
         size_t r = MUTANT(hybrid_no_round) ? len : (len + 63) & ~(size_t)63;
         if (r < end) end = r;
     }
