@@ -17,6 +17,7 @@
 #include "hist.h"
 #include "impl.h"
 #include "perfctr.h"
+#include "proc.h"
 #include "splnuma.h"
 
 #include <json-c/json.h>
@@ -155,9 +156,7 @@ struct wres {
 
 /* Shared by the driver and its workers (MAP_SHARED | MAP_ANONYMOUS). */
 struct wshared {
-    _Atomic int ready;     /* workers that reached the start line */
-    _Atomic int go;        /* driver lets them run */
-    _Atomic int stop;      /* time is up */
+    struct spl_startline line; /* workers meet here; the driver says go, and stop when time is up */
     _Atomic uint64_t t0;   /* wake: timestamp of the write being measured */
     _Atomic uint64_t seq;
     int nworkers;

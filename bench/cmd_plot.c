@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "gnuplot.h"
 #include "hist.h"
+#include "proc.h"
 #include "util.h"
 
 #include <errno.h>
@@ -430,7 +431,7 @@ int cmd_plot(int argc, char **argv)
             spl_err(CMD, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
             return SPL_EXIT_SKIP;
         }
-        if (mkdir(c.dir, 0777) != 0 && errno != EEXIST) { spl_err(CMD, "-o %s: %s", c.dir, strerror(errno)); return SPL_EXIT_FAIL; }
+        if (spl_mkdir_p(c.dir, 0777) != 0) { spl_err(CMD, "-o %s: %s", c.dir, strerror(errno)); return SPL_EXIT_FAIL; }
         return results_plot_main(argc - optind, argv + optind, c.dir, c.fmt, history, db, impl, machine, cpu);
     }
     if (impl || machine || db || cpu) { spl_err(CMD, "--impl, --machine, --db and --figure go with --history"); return SPL_EXIT_USAGE; }
@@ -450,7 +451,7 @@ int cmd_plot(int argc, char **argv)
         json_object_put(c.root);
         return SPL_EXIT_SKIP;
     }
-    if (mkdir(c.dir, 0777) != 0 && errno != EEXIST) {
+    if (spl_mkdir_p(c.dir, 0777) != 0) {
         spl_err(CMD, "-o %s: %s", c.dir, strerror(errno));
         json_object_put(c.root);
         return SPL_EXIT_FAIL;

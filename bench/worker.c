@@ -9,6 +9,7 @@
  * the implementation becomes a failed row, never a crash of the suite.
  */
 #include "bench.h"
+#include "proc.h"
 #include "util.h"
 
 #include <errno.h>
@@ -48,11 +49,7 @@ int bench_cpus(int *cpus, int max)
     return n;
 }
 
-void bench_worker_ready(struct wshared *sh)
-{
-    atomic_fetch_add(&sh->ready, 1);
-    while (!atomic_load(&sh->go)) sched_yield();
-}
+void bench_worker_ready(struct wshared *sh) { spl_startline_arrive(&sh->line, true); }
 
 static void hist_rec(uint64_t *c, uint64_t *mn, uint64_t *mx, double *s, double *ss, uint64_t v)
 {
@@ -135,80 +132,67 @@ void bench_pin_plan(const struct bench_opts *o, int nworkers, cpu_set_t *cpus_of
     }
 }
 
+/* A worker's process: attach the implementations (the driver never loads
+ * them), take its CPUs, run, say it finished. */
+static int worker_main(struct wshared *sh, int i, bench_worker_fn fn, void *arg, const cpu_set_t *cpus_of)
+{
+    char err[160];
+    if (spl_impl_attach_loaded(err, sizeof err) != 0) wres_fail(&sh->w[i], "%s", err);
+    if (cpus_of && CPU_COUNT(&cpus_of[i]) > 0 && sched_setaffinity(0, sizeof cpus_of[i], &cpus_of[i]) != 0)
+        wres_fail(&sh->w[i], "sched_setaffinity: %s", strerror(errno));
+    fn(i, sh, arg);
+    sh->w[i].done = 1;
+    return 0;
+}
+
 int bench_spawn(struct wshared *sh, bench_worker_fn fn, void *arg, const cpu_set_t *cpus_of, pid_t *pids,
                 const char *case_name)
 {
     snprintf(sh->case_name, sizeof sh->case_name, "%s", case_name ? case_name : "");
-    atomic_store(&sh->ready, 0);
-    atomic_store(&sh->go, 0);
-    atomic_store(&sh->stop, 0);
-    fflush(NULL);
+    spl_startline_init(&sh->line, (uint32_t)sh->nworkers);
     for (int i = 0; i < sh->nworkers; i++) {
-        pid_t p = fork();
+        /* its own group, and dies with the driver rather than linger holding a store */
+        pid_t p = spl_proc_fork(SPL_PROC_WORKER);
         if (p < 0) {
-            for (int j = 0; j < i; j++) kill(pids[j], SIGKILL);
-            for (int j = 0; j < i; j++) waitpid(pids[j], NULL, 0);
+            struct spl_proc_end e;
+            for (int j = 0; j < i; j++) spl_proc_kill(pids[j], &e);
             return -1;
         }
-        if (p == 0) {
-            /* die with the driver rather than linger holding a store */
-            signal(SIGINT, SIG_DFL);
-            char err[160];
-            if (spl_impl_attach_loaded(err, sizeof err) != 0) wres_fail(&sh->w[i], "%s", err);
-            if (cpus_of && CPU_COUNT(&cpus_of[i]) > 0 && sched_setaffinity(0, sizeof cpus_of[i], &cpus_of[i]) != 0)
-                wres_fail(&sh->w[i], "sched_setaffinity: %s", strerror(errno));
-            fn(i, sh, arg);
-            sh->w[i].done = 1;
-            _exit(0);
-        }
+        if (p == 0) _exit(worker_main(sh, i, fn, arg, cpus_of));
         pids[i] = p;
     }
     /* wait for the start line, but not for a worker that already died */
-    uint64_t deadline = spl_time_ns() + 30ull * 1000000000ull;
-    while (atomic_load(&sh->ready) < sh->nworkers && spl_time_ns() < deadline) {
-        int died = 0;
-        for (int i = 0; i < sh->nworkers; i++)
-            if (sh->w[i].done) died++;
-        if (died && atomic_load(&sh->ready) + died >= sh->nworkers) break;
-        spl_sleep_ns(100000);
-    }
+    spl_startline_wait(&sh->line, pids, (size_t)sh->nworkers, spl_time_ns() + 30ull * 1000000000ull);
     if (bench_trace.workers_started) bench_trace.workers_started(case_name, pids, sh->nworkers, bench_trace.arg);
     return 0;
 }
 
 int bench_run_wait(struct wshared *sh, const pid_t *pids, int npids, uint64_t run_ns, uint64_t timeout_ns)
 {
-    atomic_store(&sh->go, 1);
+    spl_startline_go(&sh->line);
     if (run_ns) {
-        spl_sleep_ns(run_ns);
-        atomic_store(&sh->stop, 1);
+        spl_nap(run_ns);
+        spl_startline_stop(&sh->line);
     }
-    uint64_t deadline = spl_time_ns() + timeout_ns;
+    struct spl_proc_end ends[BENCH_MAX_WORKERS];
+    int n = npids < BENCH_MAX_WORKERS ? npids : BENCH_MAX_WORKERS;
+    spl_proc_reap(pids, (size_t)n, spl_time_ns() + timeout_ns, ends);
     int bad = 0;
-    for (int i = 0; i < npids; i++) {
-        int st = 0;
-        pid_t r;
-        for (;;) {
-            r = waitpid(pids[i], &st, WNOHANG);
-            if (r != 0) break;
-            if (spl_time_ns() > deadline) {
-                kill(pids[i], SIGKILL);
-                waitpid(pids[i], &st, 0);
-                snprintf(sh->w[i].why, sizeof sh->w[i].why, "worker %d hung (killed after %.1f s)", i,
-                         (double)timeout_ns / 1e9);
-                sh->w[i].failed = 1;
-                r = -2;
-                break;
-            }
-            spl_sleep_ns(200000);
-        }
-        if (r == -2) { bad++; continue; }
-        if (WIFSIGNALED(st)) {
-            snprintf(sh->w[i].why, sizeof sh->w[i].why, "worker %d crashed: signal %d (%s)", i, WTERMSIG(st),
-                     strsignal(WTERMSIG(st)));
+    for (int i = 0; i < n; i++) {
+        const struct spl_proc_end *e = &ends[i];
+        char sn[32];
+        if (e->interrupted) {
+            snprintf(sh->w[i].why, sizeof sh->w[i].why, "worker %d stopped: the run was interrupted", i);
             sh->w[i].failed = 1;
-        } else if (WIFEXITED(st) && WEXITSTATUS(st) != 0 && !sh->w[i].failed) {
-            snprintf(sh->w[i].why, sizeof sh->w[i].why, "worker %d exited %d", i, WEXITSTATUS(st));
+        } else if (e->killed) {
+            snprintf(sh->w[i].why, sizeof sh->w[i].why, "worker %d hung (killed after %.1f s)", i, (double)timeout_ns / 1e9);
+            sh->w[i].failed = 1;
+        } else if (e->signal) {
+            snprintf(sh->w[i].why, sizeof sh->w[i].why, "worker %d crashed: %s (%s)", i,
+                     spl_signame(e->signal, sn, sizeof sn), strsignal(e->signal));
+            sh->w[i].failed = 1;
+        } else if (e->exited && e->code != 0 && !sh->w[i].failed) {
+            snprintf(sh->w[i].why, sizeof sh->w[i].why, "worker %d exited %d", i, e->code);
             sh->w[i].failed = 1;
         }
         if (sh->w[i].failed) bad++;
@@ -217,26 +201,31 @@ int bench_run_wait(struct wshared *sh, const pid_t *pids, int npids, uint64_t ru
     return bad ? -1 : 0;
 }
 
+struct in_child {
+    void (*fn)(struct wres *w, void *arg);
+    void *arg;
+};
+
+static void in_child_fn(int idx, struct wshared *sh, void *arg)
+{
+    struct in_child *a = arg;
+    a->fn(&sh->w[idx], a->arg);
+}
+
 int bench_in_child(void (*fn)(struct wres *w, void *arg), void *arg, char *why, size_t whylen, uint64_t timeout_ns)
 {
     struct wshared *sh = bench_shared_new(1);
     if (!sh) { snprintf(why, whylen, "mmap: %s", strerror(errno)); return -1; }
-    fflush(NULL);
-    pid_t p = fork();
+    spl_startline_init(&sh->line, 1);
+    struct in_child a = {fn, arg};
+    pid_t p = spl_proc_fork(SPL_PROC_WORKER);
     if (p < 0) {
         snprintf(why, whylen, "fork: %s", strerror(errno));
         bench_shared_free(sh);
         return -1;
     }
-    if (p == 0) {
-        char err[160];
-        if (spl_impl_attach_loaded(err, sizeof err) != 0) wres_fail(&sh->w[0], "%s", err);
-        fn(&sh->w[0], arg);
-        sh->w[0].done = 1;
-        _exit(0);
-    }
+    if (p == 0) _exit(worker_main(sh, 0, in_child_fn, &a, NULL));
     pid_t pids[1] = {p};
-    atomic_store(&sh->go, 1);
     int rc = bench_run_wait(sh, pids, 1, 0, timeout_ns);
     if (rc != 0) snprintf(why, whylen, "%s", sh->w[0].why);
     bench_shared_free(sh);

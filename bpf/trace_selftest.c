@@ -14,6 +14,7 @@
 
 #include "envelope.h"
 #include "impl.h"
+#include "proc.h"
 #include "splnuma.h"
 #include "util.h"
 
@@ -80,7 +81,7 @@ static pid_t spawn(int (*fn)(void *), void *arg, int *go_fd)
 {
     int p[2];
     if (pipe(p)) return -1;
-    pid_t pid = fork();
+    pid_t pid = spl_proc_fork(SPL_PROC_WORKER);
     if (pid == 0) {
         close(p[1]);
         wait_go(p[0]);
@@ -92,18 +93,19 @@ static pid_t spawn(int (*fn)(void *), void *arg, int *go_fd)
     return pid;
 }
 
+/* A workload that hangs (a broken implementation, a wake that never comes)
+ * is killed at the deadline rather than waited for. */
 static int wait_child(pid_t pid, const char *who, FILE *out)
 {
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return 0;
-    if (WIFEXITED(st) && (WEXITSTATUS(st) == 22 || WEXITSTATUS(st) == 23))
-        fprintf(out, "self-test: %s workload: %s\n", who,
-                WEXITSTATUS(st) == 22 ? "could not load the implementation" : "splinter_create failed");
-    else if (WIFEXITED(st))
-        fprintf(out, "self-test: %s workload exited %d\n", who, WEXITSTATUS(st));
+    struct spl_proc_end e;
+    uint64_t t0 = spl_time_ns();
+    spl_proc_reap(&pid, 1, t0 + 120ull * 1000000000ull, &e);
+    if (e.exited && e.code == 0) return 0;
+    char why[128];
+    if (e.exited && (e.code == 22 || e.code == 23))
+        fprintf(out, "self-test: %s workload: %s\n", who, e.code == 22 ? "could not load the implementation" : "splinter_create failed");
     else
-        fprintf(out, "self-test: %s workload killed by signal %d\n", who, WTERMSIG(st));
+        fprintf(out, "self-test: %s workload %s\n", who, spl_proc_describe(&e, (double)(spl_time_ns() - t0) / 1e9, why, sizeof why));
     return -1;
 }
 
@@ -303,10 +305,9 @@ int trace_selftest_madvise(const struct trace_selftest_opts *o)
     rc = spl_trace_open(&to, &t, err, sizeof err);
     if (rc) {
         fprintf(o->out, "self-test: %s\n", err);
-        kill(kid, SIGKILL);
-        if (kid2 > 0) kill(kid2, SIGKILL);
-        waitpid(kid, NULL, 0);
-        if (kid2 > 0) waitpid(kid2, NULL, 0);
+        struct spl_proc_end e;
+        spl_proc_kill(kid, &e);
+        if (kid2 > 0) spl_proc_kill(kid2, &e);
         goto out;
     }
     if (kid2 > 0) spl_trace_add_pid(t, kid2);
@@ -508,10 +509,9 @@ int trace_selftest_eventfd(const struct trace_selftest_opts *o)
     rc = spl_trace_open(&to, &t, err, sizeof err);
     if (rc) {
         fprintf(o->out, "self-test: %s\n", err);
-        kill(waiter, SIGKILL);
-        kill(writer, SIGKILL);
-        waitpid(waiter, NULL, 0);
-        waitpid(writer, NULL, 0);
+        struct spl_proc_end e;
+        spl_proc_kill(waiter, &e);
+        spl_proc_kill(writer, &e);
         goto out;
     }
     if (write(gr, "g", 1) != 1 || write(gw, "g", 1) != 1) {}

@@ -5,6 +5,7 @@
  * time bound, and read the verdict the guest left behind.
  */
 #include "lab.h"
+#include "proc.h"
 #include "util.h"
 
 #include <errno.h>
@@ -171,33 +172,21 @@ int lab_guest_run(struct lab_run *r)
     }
     char qlog[PATH_MAX];
     path_in(qlog, sizeof qlog, r->run_dir, "qemu.log");
-    fflush(NULL);
     uint64_t t0 = spl_time_ns();
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* QEMU must not outlive us: a killed test run leaves no guest behind. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int in = open("/dev/null", O_RDONLY);
-        int lg = open(qlog, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (in >= 0) dup2(in, 0);
-        if (lg >= 0) {
-            dup2(lg, 1);
-            dup2(lg, 2);
-        }
-        execvp(a.v[0], a.v);
-        dprintf(2, "exec %s: %s\n", a.v[0], strerror(errno));
-        _exit(127);
-    }
+    /* QEMU must not outlive us: a killed test run leaves no guest behind. */
+    struct spl_spawn_opts so = {.out = qlog, .err = "&1", .flags = SPL_PROC_PDEATH};
+    char serr[512];
+    pid_t pid = spl_spawn(a.v, &so, serr, sizeof serr);
     lab_argv_free(&a);
     if (pid < 0) {
-        spl_err("lab", "fork: %s", strerror(errno));
+        spl_err("lab", "%s", serr);
         return SPL_EXIT_FAIL;
     }
     struct relay out = {"stdout", 1, -1, 0}, err = {"stderr", 2, -1, 0};
     uint64_t t_ready = 0, t_done = 0, t_kill = 0;
-    int wst = 0;
+    struct spl_proc_end pe = {0};
     for (;;) {
-        pid_t w = waitpid(pid, &wst, WNOHANG);
+        bool ended = spl_proc_try_reap(pid, &pe);
         uint64_t now = spl_time_ns();
         if (!t_ready && exists(r->run_dir, "ready")) {
             t_ready = now;
@@ -209,16 +198,15 @@ int lab_guest_run(struct lab_run *r)
             relay_more(r->run_dir, &err, true);
         }
         if (!t_done && exists(r->run_dir, "status")) t_done = now;
-        if (w == pid) break;
-        if (w < 0 && errno != EINTR) break;
-        if (!t_kill && now - t0 > r->timeout_ns) {
-            r->timed_out = true;
-            kill(pid, SIGTERM);
+        if (ended) break;
+        if (!t_kill && (now - t0 > r->timeout_ns || spl_interrupted())) {
+            r->timed_out = !spl_interrupted();
+            spl_proc_signal(pid, SIGTERM);
             t_kill = now;
         } else if (t_kill && now - t_kill > 3000000000ull) {
-            kill(pid, SIGKILL);
+            spl_proc_signal(pid, SIGKILL);
         }
-        spl_sleep_ns(100000000ull);
+        spl_nap(100000000ull);
     }
     uint64_t t_end = spl_time_ns();
     relay_more(r->run_dir, &out, r->relay);
@@ -233,7 +221,7 @@ int lab_guest_run(struct lab_run *r)
     r->total_s = (double)(t_end - t0) / 1e9;
     if (t_ready) r->boot_s = (double)(t_ready - t0) / 1e9;
     if (t_ready && t_done) r->run_s = (double)(t_done - t_ready) / 1e9;
-    r->qemu_status = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + (WIFSIGNALED(wst) ? WTERMSIG(wst) : 0);
+    r->qemu_status = pe.exited ? pe.code : 128 + pe.signal;
 
     char buf[256];
     if (read_text(r->run_dir, "ready", buf, sizeof buf) == 0) r->guest_boot_s = strtod(buf, NULL);

@@ -6,6 +6,7 @@
  * a changed init.sh or kernel gets a fresh one and nothing else rebuilds.
  */
 #include "lab.h"
+#include "proc.h"
 #include "util.h"
 
 #include "init_sh.h"
@@ -186,7 +187,7 @@ int lab_initramfs_prepare(const struct lab_kernel *k, const char *cache_dir, boo
 
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/initramfs", cache_dir);
-    if (lab_mkdir_p(dir) != 0) {
+    if (spl_mkdir_p(dir, 0755) != 0) {
         spl_err("lab", "cannot create %s: %s", dir, strerror(errno));
         return SPL_EXIT_FAIL;
     }
@@ -200,7 +201,7 @@ int lab_initramfs_prepare(const struct lab_kernel *k, const char *cache_dir, boo
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
         char p[PATH_MAX];
         snprintf(p, sizeof p, "%s/%s", tree, dirs[i]);
-        if (lab_mkdir_p(p) != 0) {
+        if (spl_mkdir_p(p, 0755) != 0) {
             spl_err("lab", "cannot create %s: %s", p, strerror(errno));
             return SPL_EXIT_FAIL;
         }

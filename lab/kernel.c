@@ -8,6 +8,7 @@
  * that is the kernel-evaluation use.
  */
 #include "lab.h"
+#include "proc.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -155,7 +156,7 @@ static int fetch_debian(const char *base, const char *entry, const char *pkg, co
     snprintf(tmp, sizeof tmp, "%s/.fetch-%d", base, (int)getpid());
     snprintf(final, sizeof final, "%s/%s", base, entry);
     lab_rm_rf(tmp);
-    if (lab_mkdir_p(tmp) != 0) {
+    if (spl_mkdir_p(tmp, 0755) != 0) {
         spl_err("lab", "cannot create %s: %s", tmp, strerror(errno));
         return SPL_EXIT_FAIL;
     }
@@ -229,7 +230,7 @@ static int resolve_debian(const char *cache_dir, bool verbose, struct lab_kernel
 {
     char base[PATH_MAX];
     snprintf(base, sizeof base, "%s/debian", cache_dir);
-    if (lab_mkdir_p(base) != 0) {
+    if (spl_mkdir_p(base, 0755) != 0) {
         spl_err("lab", "cannot create the kernel cache %s: %s (choose another with --cache DIR)", base,
                 strerror(errno));
         return SPL_EXIT_FAIL;

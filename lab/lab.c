@@ -6,6 +6,7 @@
  */
 #include "commands.h"
 #include "lab.h"
+#include "proc.h"
 #include "util.h"
 
 #include <errno.h>
@@ -200,7 +201,7 @@ static int run_one(const struct lab_opts *o, int nodes, const struct lab_kernel 
             return SPL_EXIT_USAGE;
         }
     }
-    if (lab_mkdir_p(run_dir) != 0) {
+    if (spl_mkdir_p(run_dir, 0755) != 0) {
         spl_err("lab", "cannot create %s: %s", run_dir, strerror(errno));
         return SPL_EXIT_FAIL;
     }
@@ -385,7 +386,7 @@ static int build_cmd(const struct lab_opts *o, int argc, char **argv, char ***ou
     int n = 0;
     if (o->exec) {
         char full[PATH_MAX], real[PATH_MAX];
-        if (!lab_in_path(argv[0], full, sizeof full) || !realpath(full, real)) {
+        if (!spl_find_program(argv[0], full, sizeof full) || !realpath(full, real)) {
             spl_err("lab", "--exec %s: no such executable on the host (the guest sees the host's files)", argv[0]);
             free(cmd);
             return SPL_EXIT_USAGE;
@@ -441,7 +442,7 @@ static int lab_run(const struct lab_opts *o, char **cmd)
             return SPL_EXIT_USAGE;
         }
     }
-    if (!lab_in_path("qemu-system-x86_64", NULL, 0)) {
+    if (!spl_find_program("qemu-system-x86_64", NULL, 0)) {
         spl_err("lab", "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86): skipped");
         return SPL_EXIT_SKIP;
     }
@@ -466,7 +467,7 @@ static int lab_run(const struct lab_opts *o, char **cmd)
 
     char run_dir[PATH_MAX];
     if (o->out) {
-        if (lab_mkdir_p(o->out) != 0 || !realpath(o->out, run_dir)) {
+        if (spl_mkdir_p(o->out, 0755) != 0 || !realpath(o->out, run_dir)) {
             spl_err("lab", "--out %s: %s", o->out, strerror(errno));
             return SPL_EXIT_FAIL;
         }

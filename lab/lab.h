@@ -97,7 +97,7 @@ struct lab_run {
  * the guest ran the command (whatever its status), else an SPL_EXIT_*. */
 int lab_guest_run(struct lab_run *r);
 
-/* ---- small process helpers (spawn.c) ---- */
+/* ---- small process helpers (spawn.c, over lib/spawn.c) ---- */
 /* Runs argv (argv[0] looked up in PATH) in cwd (NULL: ours), stdout to
  * out_path (NULL: /dev/null, "-": inherit) and stderr to our stderr when
  * verbose else /dev/null. Returns the exit status, or -1 when it could not run. */
@@ -106,8 +106,6 @@ int lab_spawn_wait(char *const argv[], const char *cwd, const char *out_path, bo
 int lab_spawn_io(char *const argv[], const char *cwd, const char *in_path, const char *out_path, bool verbose);
 /* Captures argv's stdout (truncated to sz-1 bytes) into buf. Exit status as above. */
 int lab_spawn_capture(char *const argv[], char *buf, size_t sz);
-bool lab_in_path(const char *prog, char *full, size_t sz);
-int lab_mkdir_p(const char *path);
 int lab_rm_rf(const char *path);
 /* Appends a single-quoted shell word to f: the guest's /init reads the job. */
 void lab_shell_quote(FILE *f, const char *s);

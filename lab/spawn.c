@@ -1,9 +1,9 @@
 /*
- * spawn.c - fork/exec helpers for the lab's host-side steps (apt-get, dpkg,
- * depmod, modprobe, xz, cpio): plain processes, no shell, so paths with odd
- * characters cannot turn into commands.
+ * spawn.c - the lab's host-side steps (apt-get, dpkg, depmod, modprobe, xz,
+ * cpio) through lib/spawn.c, and the lab's own file helpers.
  */
 #include "lab.h"
+#include "proc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,27 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static pid_t spawn(char *const argv[], const char *cwd, int in_fd, int out_fd, int err_fd)
+/* lab's convention on top of lib/spawn.c: stderr is shown only with --verbose */
+static struct spl_spawn_opts opts(const char *cwd, const char *in, const char *out, bool verbose)
 {
-    pid_t pid = fork();
-    if (pid != 0) return pid;
-    int devnull = open("/dev/null", O_RDWR);
-    if (in_fd >= 0) dup2(in_fd, 0);
-    else if (devnull >= 0) dup2(devnull, 0);
-    if (out_fd >= 0) dup2(out_fd, 1);
-    if (err_fd >= 0) dup2(err_fd, 2);
-    if (cwd && chdir(cwd) != 0) _exit(127);
-    execvp(argv[0], argv);
-    _exit(127);
-}
-
-static int wait_status(pid_t pid)
-{
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR) return -1;
-    if (WIFEXITED(st)) return WEXITSTATUS(st) == 127 ? -1 : WEXITSTATUS(st);
-    return 128 + WTERMSIG(st);
+    return (struct spl_spawn_opts){.cwd = cwd, .in = in, .out = out, .err = verbose ? "-" : NULL};
 }
 
 int lab_spawn_wait(char *const argv[], const char *cwd, const char *out_path, bool verbose)
@@ -44,83 +27,18 @@ int lab_spawn_wait(char *const argv[], const char *cwd, const char *out_path, bo
 
 int lab_spawn_io(char *const argv[], const char *cwd, const char *in_path, const char *out_path, bool verbose)
 {
-    int in_fd = -1;
-    if (in_path && (in_fd = open(in_path, O_RDONLY | O_CLOEXEC)) < 0) return -1;
-    int out_fd = -1;
-    if (!out_path) out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    else if (strcmp(out_path, "-") != 0) out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (out_path && strcmp(out_path, "-") != 0 && out_fd < 0) {
-        if (in_fd >= 0) close(in_fd);
-        return -1;
-    }
-    int err_fd = verbose ? -1 : open("/dev/null", O_WRONLY | O_CLOEXEC);
-    fflush(NULL);
-    pid_t pid = spawn(argv, cwd, in_fd, out_fd, err_fd);
-    if (in_fd >= 0) close(in_fd);
-    if (out_fd >= 0) close(out_fd);
-    if (err_fd >= 0) close(err_fd);
-    if (pid < 0) return -1;
-    return wait_status(pid);
+    struct spl_spawn_opts o = opts(cwd, in_path, out_path, verbose);
+    char err[512];
+    int rc = spl_spawn_wait(argv, &o, UINT64_MAX, err, sizeof err);
+    if (rc < 0 && verbose) fprintf(stderr, "splsuite lab: %s\n", err);
+    return rc;
 }
 
 int lab_spawn_capture(char *const argv[], char *buf, size_t sz)
 {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) != 0) return -1;
-    int err_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    fflush(NULL);
-    pid_t pid = spawn(argv, NULL, -1, p[1], err_fd);
-    close(p[1]);
-    if (err_fd >= 0) close(err_fd);
-    size_t n = 0;
-    char tmp[4096];
-    ssize_t r;
-    buf[0] = '\0';
-    while ((r = read(p[0], tmp, sizeof tmp)) > 0 || (r < 0 && errno == EINTR)) {
-        for (ssize_t i = 0; i < r && n + 1 < sz; i++) buf[n++] = tmp[i];
-    }
-    close(p[0]);
-    buf[n < sz ? n : sz - 1] = '\0';
-    if (pid < 0) return -1;
-    return wait_status(pid);
-}
-
-bool lab_in_path(const char *prog, char *full, size_t sz)
-{
-    if (strchr(prog, '/')) {
-        if (access(prog, X_OK) != 0) return false;
-        if (full) snprintf(full, sz, "%s", prog);
-        return true;
-    }
-    const char *path = getenv("PATH");
-    if (!path || !*path) path = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
-    char *dup = strdup(path), *save = NULL;
-    bool found = false;
-    for (char *d = strtok_r(dup, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char cand[PATH_MAX];
-        snprintf(cand, sizeof cand, "%s/%s", d, prog);
-        struct stat st;
-        if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
-            if (full) snprintf(full, sz, "%s", cand);
-            found = true;
-        }
-    }
-    free(dup);
-    return found;
-}
-
-int lab_mkdir_p(const char *path)
-{
-    char buf[PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
-    return 0;
+    struct spl_spawn_opts o = opts(NULL, NULL, NULL, false);
+    char err[512];
+    return spl_spawn_capture(argv, &o, UINT64_MAX, buf, sz, err, sizeof err);
 }
 
 int lab_rm_rf(const char *path)

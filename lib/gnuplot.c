@@ -3,30 +3,16 @@
  */
 #include "gnuplot.h"
 
+#include "proc.h"
+#include "util.h"
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-bool spl_in_path(const char *prog)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path) path = "/bin:/usr/bin";
-    char buf[4096];
-    for (const char *p = path;; p++) {
-        const char *e = strchr(p, ':');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        /* an empty entry is the current directory */
-        int l = n ? snprintf(buf, sizeof buf, "%.*s/%s", (int)n, p, prog) : snprintf(buf, sizeof buf, "%s", prog);
-        if (l > 0 && (size_t)l < sizeof buf && access(buf, X_OK) == 0) {
-            struct stat sb;
-            if (stat(buf, &sb) == 0 && S_ISREG(sb.st_mode)) return true;
-        }
-        if (!e) return false;
-        p = e;
-    }
-}
+bool spl_in_path(const char *prog) { return spl_find_program(prog, NULL, 0); }
 
 void spl_gp_term(FILE *gp, const char *dir, const char *name, const char *fmt, const char *title, int width, int height)
 {
@@ -36,18 +22,28 @@ void spl_gp_term(FILE *gp, const char *dir, const char *name, const char *fmt, c
             name, fmt, title);
 }
 
+/* A figure counts only when gnuplot exited 0 AND left a non-empty image: a
+ * gnuplot without the terminal, or a full disk, can exit 0 having written
+ * nothing. */
 int spl_gp_run(const char *script, const char *dir, const char *name, const char *fmt)
 {
-    fflush(stdout);
-    pid_t p = fork();
-    if (p < 0) return -1;
-    if (p == 0) {
-        execlp("gnuplot", "gnuplot", script, (char *)NULL);
-        _exit(127);
+    char img[4200], err[512];
+    snprintf(img, sizeof img, "%s/%s.%s", dir, name, fmt);
+    unlink(img);
+    char *argv[] = {"gnuplot", (char *)script, NULL};
+    struct spl_spawn_opts so = {.err = "-"};
+    int rc = spl_spawn_wait(argv, &so, 120ull * 1000000000ull, err, sizeof err);
+    struct stat sb;
+    if (rc != 0) {
+        fprintf(stderr, "splsuite plot: gnuplot on %s: %s\n", script, err);
+        return -1;
     }
-    int st = 0;
-    while (waitpid(p, &st, 0) < 0) {}
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) return -1;
-    printf("%s/%s.%s\n", dir, name, fmt);
+    if (stat(img, &sb) != 0 || sb.st_size == 0) {
+        fprintf(stderr, "splsuite plot: gnuplot exited 0 on %s but wrote no image %s (%s)\n", script, img,
+                stat(img, &sb) != 0 ? strerror(errno) : "0 bytes");
+        unlink(img);
+        return -1;
+    }
+    printf("%s\n", img);
     return 0;
 }

@@ -1,20 +1,25 @@
 /*
- * proc.c - fork/barrier/log engine (see proc.h).
+ * proc.c - processes (fork, kill and reap with a deadline), interrupts, the
+ * start line, barriers, event logs, teams, risky children (see proc.h).
  */
 #include "proc.h"
 
 #include "util.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sched.h>
 #include <unistd.h>
 
 void *spl_shared_alloc(size_t len)
@@ -26,6 +31,232 @@ void *spl_shared_alloc(size_t len)
 void spl_shared_free(void *p, size_t len)
 {
     if (p) munmap(p, len ? len : 1);
+}
+
+/* ---- interrupts ---------------------------------------------------------------- */
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+    if (!got_signal) got_signal = sig;
+}
+
+void spl_interrupt_catch(void)
+{
+    struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: waits return early */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+void spl_interrupt_release(void)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    got_signal = 0;
+}
+
+int spl_interrupted(void) { return got_signal; }
+
+bool spl_nap(uint64_t ns)
+{
+    uint64_t end = spl_time_ns() + ns;
+    for (uint64_t now; !got_signal && (now = spl_time_ns()) < end;) {
+        struct timespec ts = {(time_t)((end - now) / 1000000000u), (long)((end - now) % 1000000000u)};
+        nanosleep(&ts, NULL); /* EINTR: look at the flag again */
+    }
+    return !got_signal;
+}
+int spl_interrupt_status(void) { return got_signal ? 128 + got_signal : 0; }
+
+/* ---- processes ------------------------------------------------------------------- */
+
+static void child_setup(unsigned flags, pid_t parent)
+{
+    spl_interrupt_release();
+    signal(SIGPIPE, SIG_DFL);
+    if (flags & SPL_PROC_GROUP) setpgid(0, 0);
+    if (flags & SPL_PROC_PDEATH) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(0); /* the parent died before we could ask */
+    }
+}
+
+pid_t spl_proc_fork(unsigned flags)
+{
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t p = fork();
+    if (p == 0) child_setup(flags, parent);
+    /* both sides set the group, so a kill right after fork already reaches it */
+    if (p > 0 && (flags & SPL_PROC_GROUP)) setpgid(p, p);
+    return p;
+}
+
+pid_t spl_proc_run(int (*fn)(void *), void *arg, unsigned flags)
+{
+    pid_t p = spl_proc_fork(flags);
+    if (p == 0) {
+        int r = fn(arg);
+        fflush(NULL);
+        _exit(r & 0xff);
+    }
+    return p;
+}
+
+static void record_end(struct spl_proc_end *e, pid_t pid, int status)
+{
+    e->pid = pid;
+    e->status = status;
+    e->exited = WIFEXITED(status);
+    e->code = e->exited ? WEXITSTATUS(status) : -1;
+    e->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+bool spl_proc_try_reap(pid_t pid, struct spl_proc_end *end)
+{
+    int st;
+    pid_t r;
+    while ((r = waitpid(pid, &st, WNOHANG)) < 0 && errno == EINTR) {}
+    if (r != pid) return false;
+    memset(end, 0, sizeof *end);
+    record_end(end, pid, st);
+    return true;
+}
+
+void spl_proc_signal(pid_t pid, int sig)
+{
+    if (pid <= 0) return;
+    /* a group leader's group: it and everything it forked (workers of a rule) */
+    if (getpgid(pid) == pid) kill(-pid, sig);
+    kill(pid, sig);
+}
+
+void spl_proc_kill(pid_t pid, struct spl_proc_end *end)
+{
+    memset(end, 0, sizeof *end);
+    spl_proc_signal(pid, SIGKILL);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    record_end(end, pid, st);
+    end->killed = true;
+}
+
+/* Sleeps until one of the n pids may have ended, or at most max_ns: a poll on
+ * pidfds when the kernel has them (5.3+), else a short sleep. */
+static void wait_some(const pid_t *pids, const bool *done, size_t n, uint64_t max_ns)
+{
+    struct pollfd fds[64];
+    size_t nf = 0;
+    for (size_t i = 0; i < n && nf < 64; i++) {
+        if (pids[i] <= 0 || done[i]) continue;
+        int fd = (int)syscall(SYS_pidfd_open, pids[i], 0);
+        if (fd < 0) break;
+        fds[nf++] = (struct pollfd){.fd = fd, .events = POLLIN};
+    }
+    int ms = (int)(max_ns / 1000000u) + 1;
+    if (nf) poll(fds, nf, ms > 100 ? 100 : ms); /* 100 ms: also notices an interrupt that came between checks */
+    else spl_sleep_ns(max_ns < 1000000u ? max_ns : 1000000u);
+    for (size_t i = 0; i < nf; i++) close(fds[i].fd);
+}
+
+size_t spl_proc_reap(const pid_t *pids, size_t n, uint64_t deadline, struct spl_proc_end *ends)
+{
+    bool stack_done[64], *done = n <= 64 ? stack_done : calloc(n, sizeof *done);
+    if (!done) { /* no memory to wait with: never leave a child behind */
+        for (size_t i = 0; i < n; i++)
+            if (pids[i] > 0) spl_proc_kill(pids[i], &ends[i]);
+        return 0;
+    }
+    size_t left = 0, natural = 0;
+    for (size_t i = 0; i < n; i++) {
+        memset(&ends[i], 0, sizeof ends[i]);
+        done[i] = pids[i] <= 0;
+        left += !done[i];
+    }
+    while (left) {
+        for (size_t i = 0; i < n; i++)
+            if (!done[i] && spl_proc_try_reap(pids[i], &ends[i])) done[i] = true, left--, natural++;
+        if (!left) break;
+        uint64_t now = spl_time_ns();
+        int intr = spl_interrupted();
+        if (now >= deadline || intr) {
+            for (size_t i = 0; i < n; i++) {
+                if (done[i]) continue;
+                spl_proc_kill(pids[i], &ends[i]);
+                ends[i].interrupted = intr != 0 && now < deadline;
+                done[i] = true;
+            }
+            break;
+        }
+        wait_some(pids, done, n, deadline - now);
+    }
+    if (done != stack_done) free(done);
+    return natural;
+}
+
+const char *spl_proc_describe(const struct spl_proc_end *e, double secs, char *buf, size_t len)
+{
+    char sn[32];
+    if (e->interrupted) snprintf(buf, len, "interrupted (killed after %.1f s)", secs);
+    else if (e->killed) snprintf(buf, len, "hung (killed after %.1f s)", secs);
+    else if (e->signal) snprintf(buf, len, "killed by %s (%s)", spl_signame(e->signal, sn, sizeof sn), strsignal(e->signal));
+    else snprintf(buf, len, "exit %d", e->code);
+    return buf;
+}
+
+/* ---- the start line ------------------------------------------------------------------- */
+
+static long futex(_Atomic uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts);
+
+void spl_startline_init(struct spl_startline *s, uint32_t n)
+{
+    atomic_store(&s->ready, 0);
+    atomic_store(&s->go, 0);
+    atomic_store(&s->stop, 0);
+    s->n = n;
+}
+
+bool spl_startline_arrive(struct spl_startline *s, bool spin)
+{
+    atomic_fetch_add(&s->ready, 1);
+    while (!atomic_load(&s->go)) {
+        if (atomic_load(&s->stop)) return false;
+        if (spin) sched_yield();
+        else {
+            struct timespec ts = {0, 100000000}; /* re-check stop: the driver may give up without go */
+            futex(&s->go, FUTEX_WAIT, 0, &ts);
+        }
+    }
+    return true;
+}
+
+uint32_t spl_startline_wait(struct spl_startline *s, const pid_t *pids, size_t n, uint64_t deadline)
+{
+    for (;;) {
+        uint32_t r = atomic_load(&s->ready);
+        if (r >= s->n || spl_time_ns() >= deadline || spl_interrupted()) return r;
+        /* a worker that died before the line will never arrive */
+        for (size_t i = 0; i < n; i++) {
+            siginfo_t si = {0};
+            if (pids[i] > 0 && waitid(P_PID, (id_t)pids[i], &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pids[i])
+                return atomic_load(&s->ready);
+        }
+        spl_sleep_ns(100000);
+    }
+}
+
+void spl_startline_go(struct spl_startline *s)
+{
+    atomic_store(&s->go, 1);
+    futex(&s->go, FUTEX_WAKE, INT32_MAX, NULL);
+}
+
+void spl_startline_stop(struct spl_startline *s)
+{
+    atomic_store(&s->stop, 1);
+    futex(&s->go, FUTEX_WAKE, INT32_MAX, NULL);
 }
 
 /* ---- barrier ------------------------------------------------------------- */
@@ -97,11 +328,12 @@ struct spl_team {
     void *mem; /* one shared mapping: barrier, messages, scratch, logs */
     size_t mem_len;
     struct spl_barrier *bar;
+    struct spl_startline *line;
     char *msgs;
     void *shared;
     struct spl_log **logs;
     size_t log_bytes;
-    struct spl_worker_end *ends;
+    struct spl_proc_end *ends;
 };
 
 static size_t round64(size_t n) { return (n + 63) & ~(size_t)63; }
@@ -116,7 +348,8 @@ struct spl_team *spl_team_new(const struct spl_team_opts *o)
     if (!t->o.deadline_ns) t->o.deadline_ns = 60ull * 1000000000u;
     if (!t->o.barrier_ns) t->o.barrier_ns = 10ull * 1000000000u;
     t->log_bytes = round64(sizeof(struct spl_log) + t->o.log_cap * sizeof(struct spl_event));
-    size_t off_msgs = round64(sizeof(struct spl_barrier));
+    size_t off_line = round64(sizeof(struct spl_barrier));
+    size_t off_msgs = off_line + round64(sizeof(struct spl_startline));
     size_t off_shared = off_msgs + round64((size_t)o->workers * SPL_MSG_MAX);
     size_t off_logs = off_shared + round64(o->shared_len);
     t->mem_len = off_logs + (size_t)o->workers * t->log_bytes;
@@ -125,6 +358,7 @@ struct spl_team *spl_team_new(const struct spl_team_opts *o)
     t->ends = calloc(o->workers, sizeof *t->ends);
     if (!t->mem || !t->logs || !t->ends) { spl_team_free(t); errno = ENOMEM; return NULL; }
     t->bar = t->mem;
+    t->line = (struct spl_startline *)((char *)t->mem + off_line);
     t->msgs = (char *)t->mem + off_msgs;
     t->shared = (char *)t->mem + off_shared;
     for (uint32_t i = 0; i < o->workers; i++) {
@@ -145,7 +379,7 @@ void spl_team_free(struct spl_team *t)
 }
 
 uint32_t spl_team_size(const struct spl_team *t) { return t->o.workers; }
-const struct spl_worker_end *spl_team_end(const struct spl_team *t, uint32_t w) { return &t->ends[w]; }
+const struct spl_proc_end *spl_team_end(const struct spl_team *t, uint32_t w) { return &t->ends[w]; }
 struct spl_log *spl_team_log(const struct spl_team *t, uint32_t w) { return t->logs[w]; }
 const char *spl_team_msg(const struct spl_team *t, uint32_t w) { return t->msgs + (size_t)w * SPL_MSG_MAX; }
 void *spl_team_shared(const struct spl_team *t) { return t->shared; }
@@ -158,49 +392,6 @@ static uint64_t mix(uint64_t seed, uint64_t id)
     return z ^ (z >> 31);
 }
 
-static void record_end(struct spl_worker_end *e, int status)
-{
-    e->status = status;
-    e->exited = WIFEXITED(status);
-    e->code = e->exited ? WEXITSTATUS(status) : -1;
-    e->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
-
-/* Waits for the listed children until deadline; SIGKILLs whoever is left. */
-static void reap(pid_t *pids, struct spl_worker_end *ends, uint32_t n, uint64_t deadline)
-{
-    uint32_t left = 0;
-    for (uint32_t i = 0; i < n; i++) left += pids[i] > 0;
-    while (left) {
-        bool any = false;
-        for (uint32_t i = 0; i < n; i++) {
-            if (pids[i] <= 0) continue;
-            int st;
-            pid_t r = waitpid(pids[i], &st, WNOHANG);
-            if (r == pids[i]) {
-                record_end(&ends[i], st);
-                pids[i] = 0;
-                left--;
-                any = true;
-            }
-        }
-        if (!left) break;
-        if (spl_time_ns() >= deadline) {
-            for (uint32_t i = 0; i < n; i++) {
-                if (pids[i] <= 0) continue;
-                kill(pids[i], SIGKILL);
-                int st;
-                waitpid(pids[i], &st, 0);
-                record_end(&ends[i], st);
-                ends[i].killed = true;
-                pids[i] = 0;
-            }
-            break;
-        }
-        if (!any) spl_sleep_ns(1000000);
-    }
-}
-
 int spl_team_run(struct spl_team *t, int (*fn)(struct spl_worker *, void *), void *arg)
 {
     uint32_t n = t->o.workers;
@@ -210,13 +401,15 @@ int spl_team_run(struct spl_team *t, int (*fn)(struct spl_worker *, void *), voi
     for (uint32_t i = 0; i < n; i++) atomic_store(&t->logs[i]->n, 0);
     pid_t *pids = calloc(n, sizeof *pids);
     if (!pids) return -1;
-    fflush(NULL);
+    spl_startline_init(t->line, n);
     uint64_t deadline = spl_time_ns() + t->o.deadline_ns;
     int rc = 0;
     for (uint32_t i = 0; i < n; i++) {
-        pid_t p = fork();
+        /* the workers stay in the team driver's process group: killing it kills them */
+        pid_t p = spl_proc_fork(SPL_PROC_PDEATH);
         if (p < 0) {
             spl_barrier_break(t->bar);
+            spl_startline_stop(t->line);
             rc = -1;
             break;
         }
@@ -225,14 +418,17 @@ int spl_team_run(struct spl_team *t, int (*fn)(struct spl_worker *, void *), voi
                 .id = i, .nworkers = n, .seed = mix(t->o.seed, i), .bar = t->bar, .log = t->logs[i],
                 .shared = t->shared, .msg = t->msgs + (size_t)i * SPL_MSG_MAX, .team = t,
             };
-            int r = fn(&w, arg);
+            int r = spl_startline_arrive(t->line, false) ? fn(&w, arg) : 0;
             fflush(NULL);
             _exit(r & 0xff);
         }
         pids[i] = p;
-        t->ends[i].pid = p;
     }
-    reap(pids, t->ends, n, deadline);
+    if (rc == 0) {
+        spl_startline_wait(t->line, pids, n, deadline);
+        spl_startline_go(t->line);
+    }
+    spl_proc_reap(pids, n, deadline, t->ends);
     free(pids);
     for (uint32_t i = 0; i < n; i++)
         if (!t->ends[i].exited || t->ends[i].code != 0) rc = -1;
@@ -245,7 +441,7 @@ const char *spl_team_describe(const struct spl_team *t, char *buf, size_t len)
     /* a crash or kill explains more than the peers that merely gave up on the barrier */
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t i = 0; i < t->o.workers; i++) {
-            const struct spl_worker_end *e = &t->ends[i];
+            const struct spl_proc_end *e = &t->ends[i];
             const char *m = spl_team_msg(t, i);
             if (pass == 0 && (e->signal || e->killed)) {
                 if (e->killed)
@@ -285,9 +481,9 @@ int spl_child_run(int (*fn)(void *, char *), void *arg, uint64_t timeout_ns, str
     memset(res, 0, sizeof *res);
     char *msg = spl_shared_alloc(SPL_MSG_MAX);
     if (!msg) return -1;
-    fflush(NULL);
     uint64_t t0 = spl_time_ns();
-    pid_t p = fork();
+    /* its own group: a kill at the deadline takes the workers it forked too */
+    pid_t p = spl_proc_fork(SPL_PROC_WORKER);
     if (p < 0) {
         spl_shared_free(msg, SPL_MSG_MAX);
         return -1;
@@ -297,13 +493,14 @@ int spl_child_run(int (*fn)(void *, char *), void *arg, uint64_t timeout_ns, str
         fflush(NULL);
         _exit(r & 0xff);
     }
-    struct spl_worker_end e = {.pid = p};
-    reap(&p, &e, 1, t0 + timeout_ns);
+    struct spl_proc_end e;
+    spl_proc_reap(&p, 1, t0 + timeout_ns, &e);
     res->secs = (double)(spl_time_ns() - t0) / 1e9;
     res->exited = e.exited;
     res->code = e.code;
     res->signal = e.killed ? 0 : e.signal;
-    res->timed_out = e.killed;
+    res->timed_out = e.killed && !e.interrupted;
+    res->interrupted = e.interrupted;
     memcpy(res->msg, msg, SPL_MSG_MAX);
     res->msg[SPL_MSG_MAX - 1] = '\0';
     spl_shared_free(msg, SPL_MSG_MAX);
@@ -312,7 +509,8 @@ int spl_child_run(int (*fn)(void *, char *), void *arg, uint64_t timeout_ns, str
 
 const char *spl_child_describe(const struct spl_child_result *r, char *buf, size_t len)
 {
-    if (r->timed_out) snprintf(buf, len, "hung (killed after %.1f s)", r->secs);
+    if (r->interrupted) snprintf(buf, len, "interrupted (killed after %.1f s)", r->secs);
+    else if (r->timed_out) snprintf(buf, len, "hung (killed after %.1f s)", r->secs);
     else if (r->signal) {
         char sn[32];
         snprintf(buf, len, "killed by %s (%s)", spl_signame(r->signal, sn, sizeof sn), strsignal(r->signal));

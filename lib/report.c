@@ -2,6 +2,7 @@
  * report.c - result model and its text/TAP/JUnit/JSON renderings.
  */
 #include "report.h"
+#include "proc.h"
 #include "envelope.h"
 
 #include <errno.h>
@@ -381,21 +382,20 @@ void spl_report_write_json(const struct spl_report *r, FILE *out)
     json_object_put(o);
 }
 
-static void mkdirs_for(const char *path)
+/* The directories above path: mkdir -p of its dirname. */
+static int mkdirs_for(const char *path)
 {
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        mkdir(buf, 0777);
-        *p = '/';
-    }
+    char *slash = strrchr(buf, '/');
+    if (!slash || slash == buf) return 0;
+    *slash = '\0';
+    return spl_mkdir_p(buf, 0777);
 }
 
 int spl_report_save(const struct spl_report *r, const char *format, const char *path)
 {
-    mkdirs_for(path);
+    if (mkdirs_for(path) != 0) return -1;
     FILE *f = fopen(path, "w");
     if (!f) return -1;
     if (!strcmp(format, "tap")) spl_report_write_tap(r, f);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "sysinfo.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -147,19 +148,7 @@ static void probe_perf(struct spl_sysinfo *si)
         snprintf(si->perf_why, sizeof si->perf_why, "hardware counters not supported here (%s)", strerror(-hw));
 }
 
-static bool in_path(const char *prog)
-{
-    const char *path = getenv("PATH");
-    if (!path) path = "/usr/bin:/bin";
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *save, *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-        char p[4200];
-        snprintf(p, sizeof p, "%s/%s", d, prog);
-        if (access(p, X_OK) == 0) return true;
-    }
-    return false;
-}
+static bool in_path(const char *prog) { return spl_find_program(prog, NULL, 0); }
 
 void spl_sysinfo_probe(struct spl_sysinfo *si)
 {

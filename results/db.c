@@ -3,6 +3,7 @@
  * every engine (db_sqlite.c, db_pg.c).
  */
 #include "db.h"
+#include "proc.h"
 #include "envelope.h"
 #include "sha256.h"
 
@@ -111,9 +112,7 @@ int rdb_open(const char *url, struct rdb *db, char *err, size_t errlen)
         char *sl = strrchr(dir, '/');
         if (sl && sl != dir) {
             *sl = 0;
-            for (char *p = dir + 1; *p; p++)
-                if (*p == '/') { *p = 0; mkdir(dir, 0755); *p = '/'; }
-            mkdir(dir, 0755);
+            spl_mkdir_p(dir, 0755); /* a failure shows as the store's open error */
         }
     }
     if (db->ops->open(db, target, err, errlen) != 0) return -1;

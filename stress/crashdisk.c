@@ -13,6 +13,7 @@
  * Needs root (loop devices, mount) and mkfs.ext4; callers fall back to a
  * plain kill/reopen cycle, and say so, when either is missing.
  */
+#include "proc.h"
 #include "torture.h"
 
 #include <errno.h>
@@ -34,19 +35,10 @@ struct tt_disk {
     bool mounted;
 };
 
-static int run_quiet(char *const argv[])
+/* Runs a tool (mkfs.ext4) with its output discarded: its exit status, or -1. */
+static int run_quiet(char *const argv[], char *err, size_t errlen)
 {
-    pid_t p = fork();
-    if (p < 0) return -1;
-    if (p == 0) {
-        int nul = open("/dev/null", O_WRONLY);
-        if (nul >= 0) { dup2(nul, 1); dup2(nul, 2); }
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    int st;
-    if (waitpid(p, &st, 0) < 0) return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return spl_spawn_wait(argv, NULL, 120ull * 1000000000ull, err, errlen);
 }
 
 static int loop_attach(struct tt_disk *d, char *err, size_t errlen)
@@ -124,8 +116,9 @@ struct tt_disk *tt_disk_setup(uint64_t bytes, char *err, size_t errlen)
     }
     close(fd);
     char *mkfs[] = {"mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", d->img, NULL};
-    int rc = run_quiet(mkfs);
-    if (rc != 0) { snprintf(err, errlen, "mkfs.ext4 %s failed (%d): is e2fsprogs installed?", d->img, rc); goto fail; }
+    char why[300];
+    int rc = run_quiet(mkfs, why, sizeof why);
+    if (rc != 0) { snprintf(err, errlen, "mkfs.ext4 %s failed (%s): is e2fsprogs installed?", d->img, why); goto fail; }
     if (disk_mount(d, err, errlen) != 0) goto fail;
     return d;
 fail:

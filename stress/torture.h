@@ -10,6 +10,7 @@
 #define SPLSUITE_TORTURE_H
 
 #include "impl.h"
+#include "proc.h"
 #include "storeview.h"
 #include "util.h"
 
@@ -81,7 +82,7 @@ struct tt_stats {
 };
 
 struct tt_shared {
-    _Atomic int stop;          /* workers finish their op and exit */
+    struct spl_startline line; /* workers start together and finish their op and exit once stopped */
     _Atomic int failed;        /* first failure recorded */
     char first_failure[TT_MSG];
     struct tt_stats st;

@@ -25,6 +25,8 @@ struct sup {
     uint64_t *odd_since, *odd_e;
     uint8_t *long_flag;
     bool *killed;
+    pid_t *pids;               /* scratch for reap_all */
+    struct spl_proc_end *ends;
     uint32_t *need;
     struct tt_disk *disk;
     bool power_cut;
@@ -42,25 +44,21 @@ static void spawn(struct sup *s, uint32_t wi)
     struct tt_worker *w = &c->sh->workers[wi];
     w->generation++;
     s->killed[wi] = false;
-    pid_t parent = getpid();
-    fflush(NULL);
-    pid_t p = fork();
+    /* its own group, and SIGKILL if the supervisor dies: an orphaned worker
+     * must not keep writing */
+    pid_t p = spl_proc_fork(SPL_PROC_WORKER);
     if (p < 0) {
         tt_fail(c->sh, "fork for %s %u: %s", kind_name[w->kind], w->index, strerror(errno));
         return;
     }
-    if (p == 0) {
-        /* an orphaned worker must not keep writing after the supervisor died */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent) _exit(0);
-        tt_worker_main(c, wi);
-    }
+    if (p == 0) tt_worker_main(c, wi);
     atomic_store(&w->pid, p);
     w->started_ns = spl_time_ns();
 }
 
-static void reap_one(struct sup *s, uint32_t wi, int st)
+static void reap_one(struct sup *s, uint32_t wi, const struct spl_proc_end *e)
 {
+    int st = e->status;
     struct tt_ctx *c = s->c;
     struct tt_worker *w = &c->sh->workers[wi];
     bool ours = s->killed[wi] && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
@@ -76,26 +74,32 @@ static void reap_one(struct sup *s, uint32_t wi, int st)
     w->died_ns = spl_time_ns();
 }
 
-static void reap(struct sup *s, bool block)
+/* Reaps the workers that ended (no waiting). */
+static void reap(struct sup *s)
 {
     struct tt_shared *sh = s->c->sh;
+    struct spl_proc_end e;
     for (uint32_t i = 0; i < sh->nworkers; i++) {
         pid_t p = atomic_load(&sh->workers[i].pid);
-        if (p <= 0) continue;
-        int st;
-        if (waitpid(p, &st, block ? 0 : WNOHANG) == p) reap_one(s, i, st);
+        if (p > 0 && spl_proc_try_reap(p, &e)) reap_one(s, i, &e);
     }
 }
 
-static void kill_all(struct sup *s)
+/* Waits for every worker until deadline, then kills and reaps the rest. */
+static void reap_all(struct sup *s, uint64_t deadline)
 {
     struct tt_shared *sh = s->c->sh;
+    pid_t *pids = s->pids;
+    for (uint32_t i = 0; i < sh->nworkers; i++) pids[i] = atomic_load(&sh->workers[i].pid);
+    spl_proc_reap(pids, sh->nworkers, deadline, s->ends);
     for (uint32_t i = 0; i < sh->nworkers; i++) {
-        pid_t p = atomic_load(&sh->workers[i].pid);
-        if (p > 0) { s->killed[i] = true; kill(p, SIGKILL); }
+        if (pids[i] <= 0) continue;
+        if (s->ends[i].killed) s->killed[i] = true; /* ours: not a death inside the implementation */
+        reap_one(s, i, &s->ends[i]);
     }
-    reap(s, true);
 }
+
+static void kill_all(struct sup *s) { reap_all(s, 0); }
 
 static void kill_one(struct sup *s);
 
@@ -314,19 +318,11 @@ static int crash_cycle(struct sup *s)
     return 0;
 }
 
+/* Workers finish their op and exit; stragglers are killed after 2 s. */
 static void stop_all(struct sup *s)
 {
-    struct tt_shared *sh = s->c->sh;
-    atomic_store(&sh->stop, 1);
-    uint64_t deadline = spl_time_ns() + 2000000000ull;
-    for (;;) {
-        reap(s, false);
-        bool any = false;
-        for (uint32_t i = 0; i < sh->nworkers; i++) any |= atomic_load(&sh->workers[i].pid) > 0;
-        if (!any) return;
-        if (spl_time_ns() > deadline) { kill_all(s); return; }
-        spl_sleep_ns(1000000);
-    }
+    spl_startline_stop(&s->c->sh->line);
+    reap_all(s, spl_time_ns() + 2000000000ull);
 }
 
 static json_object *hist_json(_Atomic uint64_t *h)
@@ -353,10 +349,13 @@ int tt_run(struct tt_ctx *c)
     s.long_flag = calloc(nk, 1);
     s.need = calloc(nk, sizeof(uint32_t));
     s.killed = calloc(sh->nworkers, sizeof(bool));
+    s.pids = calloc(sh->nworkers, sizeof *s.pids);
+    s.ends = calloc(sh->nworkers, sizeof *s.ends);
+    spl_startline_init(&sh->line, sh->nworkers);
     c->slot_of = calloc(nk, sizeof(uint32_t));
-    if (!s.odd_since || !s.odd_e || !s.long_flag || !s.need || !s.killed || !c->slot_of) {
+    if (!s.odd_since || !s.odd_e || !s.long_flag || !s.need || !s.killed || !s.pids || !s.ends || !c->slot_of) {
         spl_err("torture", "out of memory");
-        free(s.odd_since), free(s.odd_e), free(s.long_flag), free(s.need), free(s.killed), free(c->slot_of);
+        free(s.odd_since), free(s.odd_e), free(s.long_flag), free(s.need), free(s.killed), free(s.pids), free(s.ends), free(c->slot_of);
         json_object_put(s.cycles);
         return SPL_EXIT_FAIL;
     }
@@ -375,7 +374,7 @@ int tt_run(struct tt_ctx *c)
             snprintf(c->store, sizeof c->store, "%s/torture-%d.spl", tt_disk_dir(s.disk), (int)getpid());
         } else if (c->o.crash_mode == TT_CRASH_LOOP) {
             spl_err("torture", "--crash-mode loop: %s", err);
-            free(s.odd_since), free(s.odd_e), free(s.long_flag), free(s.need), free(s.killed), free(c->slot_of);
+            free(s.odd_since), free(s.odd_e), free(s.long_flag), free(s.need), free(s.killed), free(s.pids), free(s.ends), free(c->slot_of);
             json_object_put(s.cycles);
             return SPL_EXIT_SKIP;
         } else {
@@ -447,13 +446,17 @@ int tt_run(struct tt_ctx *c)
     }
     if (c->o.trace) kt = tt_trace_start(c); /* before the fork: the probes follow children */
     for (uint32_t i = 0; i < sh->nworkers; i++) spawn(&s, i);
+    /* they start together; a respawned worker finds the line open */
+    for (uint32_t i = 0; i < sh->nworkers; i++) s.pids[i] = atomic_load(&sh->workers[i].pid);
+    spl_startline_wait(&sh->line, s.pids, sh->nworkers, spl_time_ns() + 10000000000ull);
+    spl_startline_go(&sh->line);
     uint64_t now = spl_time_ns(), end = c->t0 + c->o.duration_ns;
     s.next_kill = now + c->o.kill_ns;
     s.next_stat = now + c->o.stat_ns;
     s.next_check = now + c->o.check_ns;
     uint32_t cycle = 0;
     while ((now = spl_time_ns()) < end && !*tt_interrupted) {
-        reap(&s, false);
+        reap(&s);
         killer(&s, now);
         scan_epochs(&s, now);
         respawn(&s);
@@ -542,6 +545,6 @@ cleanup:
         tt_disk_teardown(s.disk);
     }
     json_object_put(s.cycles);
-    free(s.odd_since), free(s.odd_e), free(s.long_flag), free(s.need), free(s.killed), free(c->slot_of);
+    free(s.odd_since), free(s.odd_e), free(s.long_flag), free(s.need), free(s.killed), free(s.pids), free(s.ends), free(c->slot_of);
     return code;
 }

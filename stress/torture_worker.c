@@ -22,7 +22,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static bool stopping(const struct tt_ctx *c) { return atomic_load_explicit(&c->sh->stop, memory_order_relaxed) != 0; }
+static bool stopping(const struct tt_ctx *c) { return spl_startline_stopping(&c->sh->line); }
 
 static void open_store(struct tt_ctx *c, struct tt_worker *w)
 {
@@ -278,6 +278,7 @@ void tt_worker_main(struct tt_ctx *c, uint32_t wi)
         _exit(1);
     }
     open_store(c, w);
+    if (!spl_startline_arrive(&c->sh->line, false)) _exit(0);
     switch (w->kind) {
     case TT_WRITER: writer(c, w, &r); break;
     case TT_READER: reader(c, w, &r); break;

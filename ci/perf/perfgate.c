@@ -20,6 +20,7 @@
 #include "envelope.h"
 #include "impl.h"
 #include "mwu.h"
+#include "proc.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -82,72 +83,24 @@ static struct row *add_row(const char *lane, const char *metric, const char *uni
     return r;
 }
 
-/* Runs argv with stdout to out_path (when set); stderr passes through. */
+/* Runs argv with stdout to out_path (when set); stderr passes through.
+ * Its exit status, 128 + a signal, or -1 when it could not start. */
 static int run(char *const argv[], const char *out_path)
 {
-    pid_t pid = fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        if (out_path) {
-            int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-            if (fd < 0 || dup2(fd, 1) < 0) _exit(127);
-        }
-        execvp(argv[0], argv);
-        fprintf(stderr, "perf-gate: %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR) return -1;
-    if (WIFEXITED(st)) return WEXITSTATUS(st);
-    fprintf(stderr, "perf-gate: %s killed by signal %d\n", argv[0], WTERMSIG(st));
-    return 128 + WTERMSIG(st);
+    struct spl_spawn_opts so = {.in = "-", .out = out_path ? out_path : "-", .err = "-"};
+    char err[512];
+    int rc = spl_spawn_wait(argv, &so, UINT64_MAX, err, sizeof err);
+    if (rc < 0 || rc >= 128) fprintf(stderr, "perf-gate: %s\n", err);
+    return rc;
 }
 
-static bool have_program(const char *name)
+/* First line of `prog --version` (no shell involved). */
+static void tool_version(const char *prog, char *buf, size_t len)
 {
-    if (strchr(name, '/')) return access(name, X_OK) == 0;
-    const char *path = getenv("PATH");
-    if (!path) return false;
-    char buf[PATH_MAX];
-    for (const char *p = path; *p;) {
-        const char *e = strchr(p, ':');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        snprintf(buf, sizeof buf, "%.*s/%s", (int)n, p, name);
-        if (access(buf, X_OK) == 0) return true;
-        if (!e) break;
-        p = e + 1;
-    }
-    return false;
-}
-
-/* First line of `prog --version`, through a file in work (no shell involved). */
-static void tool_version(const char *prog, const char *work, char *buf, size_t len)
-{
-    char path[PATH_MAX];
-    snprintf(buf, len, "unknown");
-    snprintf(path, sizeof path, "%s/version.txt", work);
-    char *argv[] = {(char *)prog, "--version", NULL};
-    if (run(argv, path) != 0) return;
-    FILE *f = fopen(path, "r");
-    if (!f) return;
-    if (fgets(buf, (int)len, f)) buf[strcspn(buf, "\n")] = 0;
-    fclose(f);
-    unlink(path);
-}
-
-/* mkdir -p: --out may name a directory whose parents do not exist yet */
-static int mkdir_p(const char *path)
-{
-    char buf[PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+    char *argv[] = {(char *)prog, "--version", NULL}, err[256];
+    if (spl_spawn_capture(argv, NULL, 30ull * 1000000000ull, buf, len, err, sizeof err) != 0 || !buf[0])
+        snprintf(buf, len, "unknown");
+    buf[strcspn(buf, "\n")] = 0;
 }
 
 /* ---- measuring ----------------------------------------------------------- */
@@ -158,7 +111,7 @@ static json_object *measure_callgrind(const struct opts *o, const char *work, ch
 {
     char dir[PATH_MAX], outfile[PATH_MAX], stdout_path[PATH_MAX], ops[32], vg[256];
     snprintf(dir, sizeof dir, "%s/callgrind", work);
-    mkdir(dir, 0755);
+    spl_mkdir_p(dir, 0755);
     DIR *d = opendir(dir);
     if (d) { /* a previous run's dumps would be read as this run's */
         struct dirent *de;
@@ -175,7 +128,7 @@ static json_object *measure_callgrind(const struct opts *o, const char *work, ch
     if (rc != 0) { snprintf(err, errlen, "valgrind hotpaths --callgrind exited %d", rc); return NULL; }
 
     json_object *res = json_object_new_object(), *m = json_object_new_object();
-    tool_version(o->valgrind, dir, vg, sizeof vg);
+    tool_version(o->valgrind, vg, sizeof vg);
     json_object_object_add(res, "schema", json_object_new_string("splsuite-ci-baseline/1"));
     json_object_object_add(res, "lane", json_object_new_string("deterministic"));
     json_object_object_add(res, "tool", json_object_new_string(vg));
@@ -571,7 +524,7 @@ int main(int argc, char **argv)
      * three times the samples, from three times the processes */
     if (o.update && !reps_set) o.reps *= 3;
     if (o.update && !procs_set) o.procs *= 3;
-    if (mkdir_p(o.out) != 0) {
+    if (spl_mkdir_p(o.out, 0755) != 0) {
         fprintf(stderr, "perf-gate: %s: %s\n", o.out, strerror(errno));
         return SPL_EXIT_FAIL;
     }
@@ -589,7 +542,7 @@ int main(int argc, char **argv)
     json_object *cg_now = NULL, *t_now = NULL;
     bool measured_any = false, broken = false;
     if (o.det) {
-        if (!have_program(o.valgrind)) {
+        if (!spl_find_program(o.valgrind, NULL, 0)) {
             fprintf(stderr, "perf-gate: deterministic lane skipped: %s not found (apt install valgrind)\n", o.valgrind);
         } else {
             fprintf(stderr, "perf-gate: deterministic lane: callgrind, %lu calls per path (%s)\n", o.cg_ops, o.impl);
