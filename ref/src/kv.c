@@ -52,18 +52,52 @@ static inline __attribute__((always_inline)) int write_locked(splref_store *st, 
     return 0;
 }
 
-/* True when a slot of key's chain other than mine holds (or claims) key. */
-static bool other_claim(splref_store *st, const char *key, uint64_t h, size_t mine)
+/* Another slot of key's chain that holds or claims key, seen from my claim
+ * at chain position mine: RIVAL_NONE, RIVAL_YIELD (a rival ahead of me on
+ * the chain, or one that has published: mine goes), RIVAL_WAIT (only
+ * rivals behind me, still odd: they either see my claim and back off, or
+ * publish, and then I yield). */
+enum rival { RIVAL_NONE, RIVAL_YIELD, RIVAL_WAIT };
+
+static enum rival other_claim(splref_store *st, const char *key, uint64_t h, size_t mine)
 {
     uint32_t n = st->nslots;
     size_t home = (size_t)(h % n);
+    enum rival r = RIVAL_NONE;
     for (uint32_t i = 0; i < n; ++i) {
         size_t idx = (home + i) % n;
         struct splinter_slot *s = &st->S[idx];
         uint64_t sh = atomic_load_explicit(&s->hash, memory_order_seq_cst);
-        if (idx != mine && sh == h && sr_key_eq(s, key)) return true;
+        if (idx != mine && sh == h && sr_key_eq(s, key)) {
+            if (i < (mine + n - home) % n) return RIVAL_YIELD;
+            if (!(atomic_load_explicit(&s->epoch, memory_order_acquire) & 1)) return RIVAL_YIELD;
+            r = RIVAL_WAIT;
+        }
         if (sh == 0 && atomic_load_explicit(&s->epoch, memory_order_acquire) == 0) break;
     }
+    return r;
+}
+
+/* Claim key in my locked slot (hash published while the slot is odd, so
+ * readers wait), then settle with any other inserter of the same key. Two
+ * inserters that picked different free slots (a slot ahead of one of them
+ * came free in between) each see at least the other's claim (seq_cst store,
+ * then loads): the one further along the chain yields at once, the one
+ * ahead waits until the other has yielded or published (then it yields
+ * itself). Exactly one stays, and the one ahead never waits on the one
+ * behind, so nobody waits in a circle. true: the slot is mine to fill. */
+static bool claim_key(splref_store *st, struct splinter_slot *s, const char *key, uint64_t h, size_t mine)
+{
+    copy_key(s, key);
+    atomic_store_explicit(&s->hash, h, memory_order_seq_cst);
+    struct sr_wait w = {0};
+    for (;;) {
+        enum rival r = other_claim(st, key, h, mine);
+        if (r == RIVAL_NONE) return true;
+        if (r == RIVAL_YIELD || !sr_wait_step(&w)) break;
+    }
+    atomic_store_explicit(&s->hash, 0, memory_order_release);
+    memset(s->key, 0, SPLINTER_KEY_MAX);
     return false;
 }
 
@@ -105,20 +139,15 @@ static inline __attribute__((always_inline)) int set_once(splref_store *st, cons
         return -1;
     }
     if (fresh) {
-        /* Claim the key here (hash published while the slot is still odd, so
-         * readers wait), then look for another claim of it on the chain: two
-         * inserters of one key that picked different free slots (a slot
-         * ahead of one of them came free in between) each see at least the
-         * other's claim (seq_cst store, then loads), so at most one goes on;
-         * the one that sees a rival backs off and retries as an update. */
-        copy_key(s, key);
-        atomic_store_explicit(&s->hash, h, memory_order_seq_cst);
-        if (other_claim(st, key, h, (size_t)target) || !sr_in_arena(st, s->val_off, st->max_val)) {
-            int err = sr_in_arena(st, s->val_off, st->max_val) ? EAGAIN : EUCLEAN;
-            atomic_store_explicit(&s->hash, 0, memory_order_release);
-            memset(s->key, 0, SPLINTER_KEY_MAX);
+        if (!sr_in_arena(st, s->val_off, st->max_val)) {
             atomic_store_explicit(&s->epoch, e, memory_order_release);
-            errno = err;
+            errno = EUCLEAN;
+            return -1;
+        }
+        /* lost to another inserter of the key: retried as an update of its slot */
+        if (!claim_key(st, s, key, h, (size_t)target)) {
+            atomic_store_explicit(&s->epoch, e, memory_order_release);
+            errno = EAGAIN;
             return -1;
         }
     }
