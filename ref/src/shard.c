@@ -7,6 +7,8 @@
  */
 #include "store.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +32,61 @@ static bool bid_expired(const struct splinter_shard_bid *b, uint64_t now)
     return now - at >= dur;
 }
 
+/* ---- the table lock -------------------------------------------------------
+ * Claims, re-bids and releases of the reference hold one lock, so two
+ * processes claiming the same shard id at once cannot both take an empty
+ * record (the original checks for the id and then CASes an empty record:
+ * between the two, another claimant does the same). The lock word is the
+ * holder's pid, in the header's padding after the event bus (bytes
+ * 4360..4363, which the original never writes); a mutex orders the threads
+ * of one process. A holder that has held it for SR_DEAD_NS and no longer
+ * exists (kill(pid, 0): ESRCH) died inside: the lock is taken over. The
+ * empty record is still claimed with a CAS 0 -> id, so a claimant of
+ * another implementation, which knows no lock, cannot be overwritten. */
+#define SR_BIDLOCK_OFFSET 4360
+_Static_assert(offsetof(struct splinter_header, event_bus) + sizeof(struct splinter_event_bus) <= SR_BIDLOCK_OFFSET &&
+                   SR_BIDLOCK_OFFSET + 4 <= offsetof(struct splinter_header, shard_bids),
+               "the bid table lock lives in the header's padding");
+
+static pthread_mutex_t bid_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static _Atomic uint32_t *bid_lock_word(splref_store *st)
+{
+    return (_Atomic uint32_t *)(void *)((uint8_t *)st->H + SR_BIDLOCK_OFFSET);
+}
+
+static int bids_lock(splref_store *st)
+{
+    pthread_mutex_lock(&bid_mu);
+    _Atomic uint32_t *L = bid_lock_word(st);
+    uint32_t me = (uint32_t)getpid();
+    struct sr_wait w = {0};
+    for (;;) {
+        uint32_t holder = 0;
+        if (atomic_compare_exchange_strong_explicit(L, &holder, me, memory_order_acquire, memory_order_relaxed))
+            return 0;
+        /* our own pid: left by a process whose pid we reuse, or by this
+         * process before a fork took it elsewhere; nobody holds it now */
+        if (holder == me && atomic_compare_exchange_strong_explicit(L, &holder, me, memory_order_acquire,
+                                                                    memory_order_relaxed))
+            return 0;
+        if (!sr_wait_step(&w)) {
+            if (kill((pid_t)holder, 0) != 0 && errno == ESRCH &&
+                atomic_compare_exchange_strong_explicit(L, &holder, me, memory_order_acquire, memory_order_relaxed))
+                return 0;
+            pthread_mutex_unlock(&bid_mu);
+            errno = EAGAIN; /* a live process has held the table for SR_DEAD_NS */
+            return -1;
+        }
+    }
+}
+
+static void bids_unlock(splref_store *st)
+{
+    atomic_store_explicit(bid_lock_word(st), 0, memory_order_release);
+    pthread_mutex_unlock(&bid_mu);
+}
+
 static void bid_fill(struct splinter_shard_bid *b, uint32_t pid, uint8_t intent, uint8_t prio, uint64_t dur,
                      uint64_t at)
 {
@@ -45,65 +102,78 @@ int splref_shard_claim_ex(splref_store *st, uint32_t shard_id, uint32_t pid, uin
 {
     if (!st || shard_id == 0) return -2;
     struct splinter_shard_bid *T = st->H->shard_bids;
+    if (bids_lock(st) != 0) return -1;
+    int rc = -1;
     for (size_t b = 0; b < SPLINTER_MAX_SHARDS; b++) {
-        if (atomic_load_explicit(&T[b].shard_id, memory_order_acquire) == shard_id) {
+        if (atomic_load_explicit(&T[b].shard_id, memory_order_acquire) != shard_id) continue;
+        if (rc != 0) {
             bid_fill(&T[b], pid, intent, priority, duration_tsc, claimed_at);
-            bids_bump(st);
-            return 0;
+            rc = 0;
+        } else {
+            /* a duplicate (another implementation's claim race): one record per id */
+            bid_fill(&T[b], 0, SPL_INTENT_NONE, 0, 0, 0);
+            atomic_store_explicit(&T[b].shard_id, 0, memory_order_release);
         }
     }
-    for (size_t b = 0; b < SPLINTER_MAX_SHARDS; b++) {
+    for (size_t b = 0; b < SPLINTER_MAX_SHARDS && rc != 0; b++) {
         uint32_t expected = 0;
         if (atomic_compare_exchange_strong_explicit(&T[b].shard_id, &expected, shard_id, memory_order_acq_rel,
                                                     memory_order_relaxed)) {
             bid_fill(&T[b], pid, intent, priority, duration_tsc, claimed_at);
-            bids_bump(st);
-            return 0;
+            rc = 0;
         }
     }
-    if (MUTANT(bid_table_unbounded)) {
+    if (rc != 0 && MUTANT(bid_table_unbounded)) {
         size_t b = shard_id % SPLINTER_MAX_SHARDS;
         atomic_store(&T[b].shard_id, shard_id);
         bid_fill(&T[b], pid, intent, priority, duration_tsc, claimed_at);
-        return 0;
+        rc = 0;
     }
-    errno = ENOSPC;
-    return -1;
+    bids_unlock(st);
+    if (rc != 0) { errno = ENOSPC; return -1; }
+    bids_bump(st);
+    return 0;
 }
 
 int splref_shard_rebid(splref_store *st, uint32_t shard_id, uint8_t intent, uint8_t priority, uint64_t duration_tsc)
 {
     if (!st || shard_id == 0) return -2;
     struct splinter_shard_bid *T = st->H->shard_bids;
+    if (bids_lock(st) != 0) return -1;
+    int rc = -1;
     for (size_t b = 0; b < SPLINTER_MAX_SHARDS; b++) {
         if (atomic_load_explicit(&T[b].shard_id, memory_order_acquire) == shard_id) {
             atomic_store_explicit(&T[b].intent, intent, memory_order_release);
             atomic_store_explicit(&T[b].priority, priority, memory_order_release);
             atomic_store_explicit(&T[b].duration_tsc, duration_tsc, memory_order_release);
             if (!MUTANT(rebid_keeps_stamp)) atomic_store_explicit(&T[b].claimed_at, splinter_now(), memory_order_release);
-            bids_bump(st);
-            return 0;
+            rc = 0;
         }
     }
-    errno = ENOENT;
-    return -1;
+    bids_unlock(st);
+    if (rc != 0) { errno = ENOENT; return -1; }
+    bids_bump(st);
+    return 0;
 }
 
 int splref_shard_release(splref_store *st, uint32_t shard_id)
 {
     if (!st || shard_id == 0) return -2;
     struct splinter_shard_bid *T = st->H->shard_bids;
-    for (size_t b = 0; b < SPLINTER_MAX_SHARDS; b++) {
+    if (bids_lock(st) != 0) return -1;
+    int rc = -1;
+    for (size_t b = 0; b < SPLINTER_MAX_SHARDS; b++) { /* every record of the id, duplicates too */
         if (atomic_load_explicit(&T[b].shard_id, memory_order_acquire) == shard_id) {
             /* payload first, shard_id last: the record is claimable only once clean */
             bid_fill(&T[b], MUTANT(release_keeps_pid) ? atomic_load(&T[b].pid) : 0, SPL_INTENT_NONE, 0, 0, 0);
             atomic_store_explicit(&T[b].shard_id, 0, memory_order_release);
-            bids_bump(st);
-            return 0;
+            rc = 0;
         }
     }
-    errno = ENOENT;
-    return -1;
+    bids_unlock(st);
+    if (rc != 0) { errno = ENOENT; return -1; }
+    bids_bump(st);
+    return 0;
 }
 
 uint32_t splref_shard_election(splref_store *st, uint8_t *out_intent)

@@ -6,6 +6,9 @@
  */
 #include "common.h"
 
+#include <sched.h>
+#include <sys/wait.h>
+
 #define LONG (UINT64_C(1) << 62) /* a window no test outlives */
 
 static void claim(uint32_t id, uint32_t pid, uint8_t intent, uint8_t prio, uint64_t dur, uint64_t at)
@@ -154,4 +157,108 @@ Test(shards, dontneed_bumper, .init = t_setup, .fini = t_teardown)
     /* an expired protective bid protects nothing */
     claim(4, 4, SPL_INTENT_SEQUENTIAL, 1, 10, now - 10);
     cr_assert_eq(splinter_shard_election(NULL), 1);
+}
+
+/* ---- concurrent claims --------------------------------------------------
+ * Several processes claiming the same shard id at the same moment leave
+ * exactly one record for it. (The original looks for the id, then CASes an
+ * empty record: two claimants in between both take one.) Each round the
+ * children start together on a spin barrier in shared memory and claim a
+ * fresh id; the parent counts its records, then releases it. */
+enum { CC_PROCS = 4, CC_ROUNDS = 300 };
+
+struct cc_shared {
+    _Atomic int round;   /* parent -> children: claim round r */
+    _Atomic int ready;   /* children at the barrier of this round */
+    _Atomic int claimed; /* children done with this round */
+    _Atomic int failed;
+};
+
+static void cc_child(struct cc_shared *sh)
+{
+    for (int r = 1; r <= CC_ROUNDS; r++) {
+        while (atomic_load(&sh->round) < r) sched_yield();
+        atomic_fetch_add(&sh->ready, 1);
+        while (atomic_load(&sh->ready) < CC_PROCS * r) {} /* everybody at the line: spin, to start together */
+        if (splinter_shard_claim_ex(1000 + (uint32_t)r, (uint32_t)getpid(), SPL_INTENT_WILLNEED, 5, LONG,
+                                    splinter_now()) != 0)
+            atomic_fetch_add(&sh->failed, 1);
+        atomic_fetch_add(&sh->claimed, 1);
+    }
+    _exit(0);
+}
+
+Test(shards, concurrent_claims_make_no_duplicates, .init = t_setup, .fini = t_teardown, .timeout = 60)
+{
+    struct cc_shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(sh, MAP_FAILED);
+    memset(sh, 0, sizeof *sh);
+    pid_t kids[CC_PROCS];
+    for (int i = 0; i < CC_PROCS; i++) {
+        kids[i] = fork();
+        cr_assert_geq(kids[i], 0);
+        if (kids[i] == 0) cc_child(sh); /* never returns into Criterion */
+    }
+    int dup_rounds = 0, worst = 0;
+    for (int r = 1; r <= CC_ROUNDS; r++) {
+        atomic_store(&sh->round, r);
+        while (atomic_load(&sh->claimed) < CC_PROCS * r) sched_yield();
+        struct splinter_shard_bid_snapshot s[SPLINTER_MAX_SHARDS];
+        splinter_shard_table_snapshot(s, SPLINTER_MAX_SHARDS);
+        int n = 0;
+        for (int i = 0; i < SPLINTER_MAX_SHARDS; i++) n += s[i].shard_id == 1000 + (uint32_t)r;
+        if (n != 1) dup_rounds++;
+        if (n > worst) worst = n;
+        while (splinter_shard_release(1000 + (uint32_t)r) == 0) {} /* every copy */
+    }
+    for (int i = 0; i < CC_PROCS; i++) {
+        int st = 0;
+        waitpid(kids[i], &st, 0);
+    }
+    cr_assert_eq(atomic_load(&sh->failed), 0, "%d claims failed", atomic_load(&sh->failed));
+    cr_assert_eq(dup_rounds, 0, "%d of %d rounds left more than one record for the id (up to %d)", dup_rounds,
+                 CC_ROUNDS, worst);
+    munmap(sh, sizeof *sh);
+}
+
+/* A claim time in the future counts as no time elapsed: the bid is live for
+ * its whole window (the original computes now - claimed_at unsigned, which
+ * wraps, and treats it as expired at once). Duration 0 is expired anyway. */
+Test(shards, future_claim_time_is_live, .init = t_setup, .fini = t_teardown)
+{
+    uint64_t tpm = t_ticks_per_ms();
+    uint64_t later = splinter_now() + 60000 * tpm; /* a minute ahead */
+    claim(21, 100, SPL_INTENT_WILLNEED, 1, 1000 * tpm, later);
+    claim(22, 101, SPL_INTENT_WILLNEED, 9, 0, later);
+    struct splinter_shard_bid_snapshot s[2];
+    cr_assert_eq(splinter_shard_table_snapshot(s, 2), 2);
+    cr_assert_eq(s[0].shard_id, 21);
+    cr_assert_eq(s[0].expired, 0, "a future claim is live");
+    cr_assert_eq(s[1].shard_id, 22);
+    cr_assert_eq(s[1].expired, 1, "duration 0 is expired whenever it was claimed");
+    cr_assert_eq(splinter_shard_election(NULL), 21);
+}
+
+/* The reference's table lock (its holder's pid in the header's padding,
+ * bytes 4360..4363): a holder that died inside is taken over after the
+ * dead-writer bound; a live one that keeps it makes claims fail EAGAIN,
+ * never hang. */
+Test(shards, table_lock_held_by_the_dead_or_the_living, .init = t_setup, .fini = t_teardown, .timeout = 30)
+{
+    _Atomic uint32_t *L = (_Atomic uint32_t *)(void *)((uint8_t *)splref_header(t_peek) + 4360);
+    pid_t gone = fork();
+    cr_assert_geq(gone, 0);
+    if (gone == 0) _exit(0);
+    waitpid(gone, NULL, 0);
+    atomic_store(L, (uint32_t)gone);
+    cr_assert_eq(splinter_shard_claim(31, SPL_INTENT_WILLNEED, 1, LONG), 0, "%s", strerror(errno));
+    cr_assert_eq(atomic_load(L), 0, "released after the claim");
+    atomic_store(L, 1); /* init: alive, and not us */
+    errno = 0;
+    cr_assert_eq(splinter_shard_claim(32, SPL_INTENT_WILLNEED, 1, LONG), -1);
+    cr_assert_eq(errno, EAGAIN);
+    cr_assert_eq(splinter_shard_release(31), -1);
+    cr_assert_eq(errno, EAGAIN);
+    atomic_store(L, 0);
+    cr_assert_eq(splinter_shard_release(31), 0);
 }
