@@ -27,9 +27,9 @@ static bool bid_expired(const struct splinter_shard_bid *b, uint64_t now)
      * this clock (another socket's TSC, a supervisor's claim_ex) is a window
      * not yet over: elapsed counts as 0, never as an unsigned wrap (the
      * original's now - at makes such a bid "expired" until the clock gets there) */
-    if (at > now && !MUTANT(future_claim_expired)) return dur == 0;
-    if (MUTANT(expiry_off_by_one)) return now - at > dur;
-    return now - at >= dur;
+    uint64_t elapsed = now > at || MUTANT(future_claim_expired) ? now - at : 0;
+    if (MUTANT(expiry_off_by_one)) return elapsed > dur;
+    return elapsed >= dur;
 }
 
 /* ---- the table lock -------------------------------------------------------
