@@ -339,6 +339,135 @@ static void print_hist(FILE *f, const char *name, _Atomic uint64_t *h)
     fprintf(f, "\n");
 }
 
+/* The first line of a run: every parameter, so a log says how it was made. */
+static void print_banner(const struct sup *s, bool dur_tested)
+{
+    const struct tt_ctx *c = s->c;
+    fprintf(s->out,
+            "splsuite-torture:--- Start of test: impl=%s backend=%s store=%s writers=%u readers=%u bidders=%u keys=%u"
+            " slots=%u size=%u..%u duration=%.1fs kill-interval=%.3fms stuck-bound=%.1fms stat-interval=%.1fs"
+            " check-interval=%.1fs crash-cycles=%u crash-mode=%s flush-every=%u flush=%s durability=%s%s%s%s"
+            " bid-mix=%u:%u:%u:%u:%u seed=%llu\n",
+            c->im.label, c->im.backend == SPL_BACKEND_FILE ? "file" : "shm", c->store, c->o.nkind[0], c->o.nkind[1],
+            c->o.nkind[2], c->o.keys, c->o.slots ? c->o.slots : 2 * c->o.keys, c->o.min_size, c->o.max_size,
+            (double)c->o.duration_ns / 1e9, (double)c->o.kill_ns / 1e6, (double)c->o.stuck_ns / 1e6,
+            (double)c->o.stat_ns / 1e9, (double)c->o.check_ns / 1e9, c->o.crash_cycles,
+            !c->o.crash_cycles ? "none" : s->power_cut ? "power-cut" : "kill", c->o.flush_every,
+            c->durability ? spl_flush_strategy_name(c->o.flush_strategy) : "-", dur_tested ? "tested" : "not-tested",
+            c->durability_why ? "(" : "", c->durability_why ? c->durability_why : "", c->durability_why ? ")" : "",
+            c->o.bid_mix[0], c->o.bid_mix[1],
+            c->o.bid_mix[2], c->o.bid_mix[3], c->o.bid_mix[4], (unsigned long long)c->o.seed);
+    fflush(s->out);
+}
+
+enum setup_end { SETUP_OK, SETUP_FAILED, SETUP_ENV };
+
+/* Creates, fills and maps the store and finds every key's slot. A store the
+ * implementation cannot create, or writes in a way the format does not
+ * describe, is a FAILURE of the implementation (SETUP_FAILED, with a
+ * verdict); a machine that cannot hold one is not (SETUP_ENV). */
+static enum setup_end setup_store(struct sup *s)
+{
+    struct tt_ctx *c = s->c;
+    struct tt_shared *sh = c->sh;
+    char err[600];
+    if (tt_populate(c, err, sizeof err) != 0 || tt_map_store(c, err, sizeof err) != 0) {
+        char envwhy[300];
+        if (spl_impl_env_problem(&c->im, 8u << 20, envwhy, sizeof envwhy)) { /* the machine's fault, not a FAILURE */
+            spl_err("torture", "%s (setup: %s)", envwhy, err);
+            return SETUP_ENV;
+        }
+        tt_fail(sh, "setup: %s", err);
+        return SETUP_FAILED;
+    }
+    checkpoint(s, true, "after populate");
+    if (tt_find_slots(c, err, sizeof err) != 0) {
+        tt_fail(sh, "setup: %s", err);
+        tt_unmap_store(c);
+        return SETUP_FAILED;
+    }
+    return SETUP_OK;
+}
+
+/* Nobody writes any more: every odd slot is stuck by definition; recover
+ * them, check the store offline and every key's value. */
+static void final_audit(struct sup *s)
+{
+    struct tt_ctx *c = s->c;
+    struct tt_shared *sh = c->sh;
+    size_t nn = 0;
+    for (uint32_t k = 0; k < sh->nkeys; k++) {
+        if (!(tt_slot_epoch(c, k) & 1)) continue;
+        s->need[nn++] = k;
+        if (!atomic_load(&sh->keys[k].stuck)) TT_INC(sh, stuck_found); /* else counted when flagged */
+    }
+    recover(s, s->need, nn, true);
+    checkpoint(s, true, "final (offline)");
+    tt_audit_final(c);
+}
+
+/* The closing lines (rcutorture's one SUCCESS/FAILURE verdict); true on FAILURE. */
+static bool print_verdict(struct sup *s)
+{
+    struct tt_ctx *c = s->c;
+    struct tt_shared *sh = c->sh;
+    stat_line(s, spl_time_ns(), " final");
+    print_hist(s->out, "Reader Pipe (write epochs during a successful read: 0..9, 10+)", sh->st.pipe);
+    print_hist(s->out, "Reader Retries (EAGAIN before success: 0..9, 10+)", sh->st.retries);
+    bool failed = atomic_load(&sh->failed) != 0;
+    if (!failed && (V(sets) == 0 || V(gets) == 0)) tt_fail(sh, "no forward progress: %llu sets, %llu gets", V(sets), V(gets));
+    failed = atomic_load(&sh->failed) != 0;
+    if (*tt_interrupted)
+        fprintf(s->out, "splsuite-torture: interrupted after %.1f s of %.1f s\n", secs(s, spl_time_ns()),
+                (double)c->o.duration_ns / 1e9);
+    if (failed)
+        fprintf(s->out, "!!! splsuite-torture: first failure: %s\n", sh->first_failure);
+    fprintf(s->out, "splsuite-torture:--- End of test: %s: impl=%s backend=%s seed=%llu\n", failed ? "FAILURE" : "SUCCESS",
+            c->im.label, c->im.backend == SPL_BACKEND_FILE ? "file" : "shm", (unsigned long long)c->o.seed);
+    fflush(s->out);
+    return failed;
+}
+
+/* The --json verdict: parameters, totals, histograms, crash cycles. */
+static void print_json(struct sup *s, const struct spl_envelope *env, bool dur_tested, bool failed, json_object *ktrace)
+{
+    struct tt_ctx *c = s->c;
+    struct tt_shared *sh = c->sh;
+    json_object *o = json_object_new_object(), *p = json_object_new_object(), *t = json_object_new_object();
+    json_object_object_add(p, "impl", json_object_new_string(c->im.label));
+    json_object_object_add(p, "backend", json_object_new_string(c->im.backend == SPL_BACKEND_FILE ? "file" : "shm"));
+    json_object_object_add(p, "writers", json_object_new_int(c->o.nkind[0]));
+    json_object_object_add(p, "readers", json_object_new_int(c->o.nkind[1]));
+    json_object_object_add(p, "bidders", json_object_new_int(c->o.nkind[2]));
+    json_object_object_add(p, "keys", json_object_new_int((int)c->o.keys));
+    json_object_object_add(p, "min_size", json_object_new_int((int)c->o.min_size));
+    json_object_object_add(p, "max_size", json_object_new_int((int)c->o.max_size));
+    json_object_object_add(p, "duration_s", json_object_new_double((double)c->o.duration_ns / 1e9));
+    json_object_object_add(p, "kill_interval_ms", json_object_new_double((double)c->o.kill_ns / 1e6));
+    json_object_object_add(p, "stuck_bound_ms", json_object_new_double((double)c->o.stuck_ns / 1e6));
+    json_object_object_add(p, "crash_cycles", json_object_new_int((int)c->o.crash_cycles));
+    json_object_object_add(p, "crash_mode", json_object_new_string(!c->o.crash_cycles ? "none" : s->power_cut ? "power-cut" : "kill"));
+    json_object_object_add(p, "durability_tested", json_object_new_boolean(dur_tested));
+    if (c->durability_why) json_object_object_add(p, "durability_note", json_object_new_string(c->durability_why));
+    json_object_object_add(p, "seed", json_object_new_uint64(c->o.seed));
+    json_object_object_add(o, "params", p);
+#define TT_STAT_JSON(n) json_object_object_add(t, #n, json_object_new_uint64(atomic_load(&sh->st.n)));
+    TT_STATS(TT_STAT_JSON)
+#undef TT_STAT_JSON
+    json_object_object_add(o, "totals", t);
+    json_object_object_add(o, "reader_pipe", hist_json(sh->st.pipe));
+    json_object_object_add(o, "reader_retries", hist_json(sh->st.retries));
+    json_object_object_add(o, "crash_cycles", json_object_get(s->cycles));
+    json_object_object_add(o, "elapsed_s", json_object_new_double((double)(spl_time_ns() - c->t0) / 1e9));
+    json_object_object_add(o, "interrupted", json_object_new_boolean(*tt_interrupted != 0));
+    json_object_object_add(o, "verdict", json_object_new_string(failed ? "FAILURE" : "SUCCESS"));
+    if (failed) json_object_object_add(o, "first_failure", json_object_new_string(sh->first_failure));
+    if (ktrace) json_object_object_add(o, "kernel_trace", json_object_get(ktrace));
+    o = spl_envelope_wrap(env, o);
+    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+}
+
 int tt_run(struct tt_ctx *c)
 {
     struct tt_shared *sh = c->sh;
@@ -390,44 +519,17 @@ int tt_run(struct tt_ctx *c)
         c->durability_why = !c->o.crash_cycles ? "no crash cycles (--crash-cycles N)" : "no power-cut simulation";
     if (dur_tested) c->durability_why = NULL;
 
-    fprintf(s.out,
-            "splsuite-torture:--- Start of test: impl=%s backend=%s store=%s writers=%u readers=%u bidders=%u keys=%u"
-            " slots=%u size=%u..%u duration=%.1fs kill-interval=%.3fms stuck-bound=%.1fms stat-interval=%.1fs"
-            " check-interval=%.1fs crash-cycles=%u crash-mode=%s flush-every=%u flush=%s durability=%s%s%s%s"
-            " bid-mix=%u:%u:%u:%u:%u seed=%llu\n",
-            c->im.label, c->im.backend == SPL_BACKEND_FILE ? "file" : "shm", c->store, c->o.nkind[0], c->o.nkind[1],
-            c->o.nkind[2], c->o.keys, c->o.slots ? c->o.slots : 2 * c->o.keys, c->o.min_size, c->o.max_size,
-            (double)c->o.duration_ns / 1e9, (double)c->o.kill_ns / 1e6, (double)c->o.stuck_ns / 1e6,
-            (double)c->o.stat_ns / 1e9, (double)c->o.check_ns / 1e9, c->o.crash_cycles,
-            !c->o.crash_cycles ? "none" : s.power_cut ? "power-cut" : "kill", c->o.flush_every,
-            c->durability ? spl_flush_strategy_name(c->o.flush_strategy) : "-", dur_tested ? "tested" : "not-tested",
-            c->durability_why ? "(" : "", c->durability_why ? c->durability_why : "", c->durability_why ? ")" : "",
-            c->o.bid_mix[0], c->o.bid_mix[1],
-            c->o.bid_mix[2], c->o.bid_mix[3], c->o.bid_mix[4], (unsigned long long)c->o.seed);
-    fflush(s.out);
+    print_banner(&s, dur_tested);
 
     c->t0 = spl_time_ns();
     static struct spl_envelope env; /* run identity of the JSON verdict */
     spl_envelope_init(&env, "splsuite-torture/1");
     spl_envelope_add_impl(&env, c->im.label, c->im.spec, c->im.path, c->im.backend == SPL_BACKEND_FILE ? "file" : "shm");
     spl_envelope_add_store_dir(&env, c->path);
-    /* A store the implementation cannot create, or writes in a way the format
-     * does not describe, is a FAILURE of the implementation, with a verdict. */
-    if (tt_populate(c, err, sizeof err) != 0 || tt_map_store(c, err, sizeof err) != 0) {
-        char envwhy[300];
-        if (spl_impl_env_problem(&c->im, 8u << 20, envwhy, sizeof envwhy)) { /* the machine's fault, not a FAILURE */
-            spl_err("torture", "%s (setup: %s)", envwhy, err);
-            code = SPL_EXIT_USAGE;
-            goto cleanup;
-        }
-        tt_fail(sh, "setup: %s", err);
-        goto verdict;
-    }
-    checkpoint(&s, true, "after populate");
-    if (tt_find_slots(c, err, sizeof err) != 0) {
-        tt_fail(sh, "setup: %s", err);
-        tt_unmap_store(c);
-        goto verdict;
+    switch (setup_store(&s)) {
+    case SETUP_OK: break;
+    case SETUP_FAILED: goto verdict;
+    case SETUP_ENV: code = SPL_EXIT_USAGE; goto cleanup;
     }
     if (s.power_cut) {
         /* The harness makes the freshly created store durable itself, so that
@@ -469,70 +571,13 @@ int tt_run(struct tt_ctx *c)
         spl_sleep_ns(500000);
     }
     stop_all(&s);
-    if (!c->map) goto verdict; /* the store did not survive a crash: nothing left to audit */
-    /* nobody writes any more: every odd slot is stuck by definition */
-    size_t nn = 0;
-    for (uint32_t k = 0; k < nk; k++) {
-        if (!(tt_slot_epoch(c, k) & 1)) continue;
-        s.need[nn++] = k;
-        if (!atomic_load(&sh->keys[k].stuck)) TT_INC(sh, stuck_found); /* else counted when flagged */
-    }
-    recover(&s, s.need, nn, true);
-    checkpoint(&s, true, "final (offline)");
-    tt_audit_final(c);
+    if (c->map) final_audit(&s); /* else the store did not survive a crash: nothing left to audit */
 verdict:
-    stat_line(&s, spl_time_ns(), " final");
-    print_hist(s.out, "Reader Pipe (write epochs during a successful read: 0..9, 10+)", sh->st.pipe);
-    print_hist(s.out, "Reader Retries (EAGAIN before success: 0..9, 10+)", sh->st.retries);
-    bool failed = atomic_load(&sh->failed) != 0;
-    if (!failed && (V(sets) == 0 || V(gets) == 0)) tt_fail(sh, "no forward progress: %llu sets, %llu gets", V(sets), V(gets));
-    failed = atomic_load(&sh->failed) != 0;
-    if (*tt_interrupted)
-        fprintf(s.out, "splsuite-torture: interrupted after %.1f s of %.1f s\n", secs(&s, spl_time_ns()),
-                (double)c->o.duration_ns / 1e9);
-    if (failed)
-        fprintf(s.out, "!!! splsuite-torture: first failure: %s\n", sh->first_failure);
-    fprintf(s.out, "splsuite-torture:--- End of test: %s: impl=%s backend=%s seed=%llu\n", failed ? "FAILURE" : "SUCCESS",
-            c->im.label, c->im.backend == SPL_BACKEND_FILE ? "file" : "shm", (unsigned long long)c->o.seed);
-    fflush(s.out);
+    bool failed = print_verdict(&s);
     code = failed ? SPL_EXIT_FAIL : SPL_EXIT_OK;
     json_object *ktrace = tt_trace_stop(kt, c->o.json ? NULL : s.out);
     kt = NULL;
-    if (c->o.json) {
-        json_object *o = json_object_new_object(), *p = json_object_new_object(), *t = json_object_new_object();
-        json_object_object_add(p, "impl", json_object_new_string(c->im.label));
-        json_object_object_add(p, "backend", json_object_new_string(c->im.backend == SPL_BACKEND_FILE ? "file" : "shm"));
-        json_object_object_add(p, "writers", json_object_new_int(c->o.nkind[0]));
-        json_object_object_add(p, "readers", json_object_new_int(c->o.nkind[1]));
-        json_object_object_add(p, "bidders", json_object_new_int(c->o.nkind[2]));
-        json_object_object_add(p, "keys", json_object_new_int((int)c->o.keys));
-        json_object_object_add(p, "min_size", json_object_new_int((int)c->o.min_size));
-        json_object_object_add(p, "max_size", json_object_new_int((int)c->o.max_size));
-        json_object_object_add(p, "duration_s", json_object_new_double((double)c->o.duration_ns / 1e9));
-        json_object_object_add(p, "kill_interval_ms", json_object_new_double((double)c->o.kill_ns / 1e6));
-        json_object_object_add(p, "stuck_bound_ms", json_object_new_double((double)c->o.stuck_ns / 1e6));
-        json_object_object_add(p, "crash_cycles", json_object_new_int((int)c->o.crash_cycles));
-        json_object_object_add(p, "crash_mode", json_object_new_string(!c->o.crash_cycles ? "none" : s.power_cut ? "power-cut" : "kill"));
-        json_object_object_add(p, "durability_tested", json_object_new_boolean(dur_tested));
-        if (c->durability_why) json_object_object_add(p, "durability_note", json_object_new_string(c->durability_why));
-        json_object_object_add(p, "seed", json_object_new_uint64(c->o.seed));
-        json_object_object_add(o, "params", p);
-#define TT_STAT_JSON(n) json_object_object_add(t, #n, json_object_new_uint64(atomic_load(&sh->st.n)));
-        TT_STATS(TT_STAT_JSON)
-#undef TT_STAT_JSON
-        json_object_object_add(o, "totals", t);
-        json_object_object_add(o, "reader_pipe", hist_json(sh->st.pipe));
-        json_object_object_add(o, "reader_retries", hist_json(sh->st.retries));
-        json_object_object_add(o, "crash_cycles", json_object_get(s.cycles));
-        json_object_object_add(o, "elapsed_s", json_object_new_double((double)(spl_time_ns() - c->t0) / 1e9));
-        json_object_object_add(o, "interrupted", json_object_new_boolean(*tt_interrupted != 0));
-        json_object_object_add(o, "verdict", json_object_new_string(failed ? "FAILURE" : "SUCCESS"));
-        if (failed) json_object_object_add(o, "first_failure", json_object_new_string(sh->first_failure));
-        if (ktrace) json_object_object_add(o, "kernel_trace", json_object_get(ktrace));
-        o = spl_envelope_wrap(&env, o);
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(o);
-    }
+    if (c->o.json) print_json(&s, &env, dur_tested, failed, ktrace);
     json_object_put(ktrace);
 cleanup:
     json_object_put(tt_trace_stop(kt, NULL));
