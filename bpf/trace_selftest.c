@@ -240,10 +240,130 @@ static int node_of(int cpu)
     return n < 0 ? 0 : n;
 }
 
+/* What the madvise probes saw of the workload child kid (kid2: the
+ * splinter_madvise child), against what it did: per advice, on its node,
+ * the invalid advice, process_madvise, and nothing else or from elsewhere. */
+static size_t expect_kernel(const struct trace_selftest_opts *o, const struct madv_work *w, json_object *snap, pid_t kid,
+                            pid_t kid2, int node, struct expect *e, char (*names)[96])
+{
+    size_t ne = 0;
+    long per_adv[NADV] = {0}, per_adv_node[NADV] = {0}, bad_calls = 0, bad_failed = 0, pm = 0, pm_node = 0, other = 0;
+    long wrong_pid = 0;
+    json_object *m = get(snap, "madvise");
+    for (size_t i = 0; m && i < json_object_array_length(m); i++) {
+        json_object *x = json_object_array_get_idx(m, i);
+        int pid = json_object_get_int(get(x, "pid")), adv = json_object_get_int(get(x, "advice"));
+        int nd = json_object_get_int(get(x, "node"));
+        bool failed = json_object_get_boolean(get(x, "failed"));
+        bool is_pm = !strcmp(json_object_get_string(get(x, "syscall")), "process_madvise");
+        long n = count_of(x);
+        if (pid != kid) {
+            if (pid != kid2) wrong_pid += n;
+            continue;
+        }
+        size_t a;
+        for (a = 0; a < NADV && advices[a] != adv; a++) {}
+        if (is_pm && adv == MADV_COLD && !failed) {
+            pm += n;
+            if (nd == node) pm_node += n;
+        } else if (!is_pm && adv == BAD_ADVICE) {
+            bad_calls += n;
+            if (failed) bad_failed += n;
+        } else if (!is_pm && a < NADV && !failed) {
+            per_adv[a] += n;
+            if (nd == node) per_adv_node[a] += n;
+        } else {
+            other += n;
+        }
+    }
+    for (size_t a = 0; a < NADV; a++) {
+        snprintf(names[ne], sizeof names[ne], "madvise %s calls", advices[a] == MADV_NORMAL ? "MADV_NORMAL"
+                 : advices[a] == MADV_RANDOM ? "MADV_RANDOM" : advices[a] == MADV_SEQUENTIAL ? "MADV_SEQUENTIAL"
+                 : advices[a] == MADV_WILLNEED ? "MADV_WILLNEED" : "MADV_DONTNEED");
+        e[ne] = (struct expect){names[ne], o->n, per_adv[a]};
+        ne++;
+        snprintf(names[ne], sizeof names[ne], "  of them attributed to node %d (CPU %d)", node, w->cpu);
+        e[ne] = (struct expect){names[ne], o->n, per_adv_node[a]};
+        ne++;
+    }
+    e[ne++] = (struct expect){"madvise with an invalid advice (EINVAL)", NBAD, bad_calls};
+    e[ne++] = (struct expect){"  of them counted as failed", NBAD, bad_failed};
+    e[ne++] = (struct expect){w->pm_ok ? "process_madvise MADV_COLD calls" : "process_madvise calls (unsupported here)",
+                              w->pm_ok ? NPROC : 0, pm};
+    snprintf(names[ne], sizeof names[ne], "  of them attributed to node %d", node);
+    e[ne] = (struct expect){names[ne], w->pm_ok ? NPROC : 0, pm_node};
+    ne++;
+    e[ne++] = (struct expect){"calls of the workload with other advice or syscall", 0, other};
+    e[ne++] = (struct expect){"calls from processes outside the filter", 0, wrong_pid};
+    return ne;
+}
+
+/* The splinter_madvise outcomes the uprobes saw of kid2, against the plan
+ * and against what the caller itself saw. */
+static size_t expect_outcomes(const struct madv_work *w, json_object *snap, pid_t kid2, struct expect *e)
+{
+    size_t ne = 0;
+    long oc[5] = {0}, wsov = 0;
+    static const char *const on[] = {"sovereign", "failed", "deferred", "timedout", "rejected"};
+    json_object *s = get(snap, "splinter_madvise");
+    for (size_t i = 0; s && i < json_object_array_length(s); i++) {
+        json_object *x = json_object_array_get_idx(s, i);
+        if (json_object_get_int(get(x, "pid")) != kid2) continue;
+        for (int k = 0; k < 5; k++)
+            if (!strcmp(json_object_get_string(get(x, "outcome")), on[k])) {
+                oc[k] += count_of(get(x, "call"));
+                if (k == 0) wsov += count_of(get(x, "wait"));
+            }
+    }
+    e[ne++] = (struct expect){"splinter_madvise issued as sovereign (shard 1)", w->nsplm, oc[0]};
+    e[ne++] = (struct expect){"  bidder waits recorded for them", w->nsplm, wsov};
+    e[ne++] = (struct expect){"splinter_madvise deferred, EAGAIN (shard 2, timeout 0)", w->nsplm, oc[2]};
+    e[ne++] = (struct expect){"splinter_madvise timed out (shard 2, ~2 ms)", 3, oc[3]};
+    e[ne++] = (struct expect){"splinter_madvise rejected (-2, no bid on shard 7)", 1, oc[4]};
+    e[ne++] = (struct expect){"splinter_madvise failed after issuing", 0, oc[1]};
+    /* the probe against the caller's own view of the same calls */
+    static const char *const vs[5] = {"probe sovereign = caller saw 0", "probe failed = caller saw other errors",
+                                      "probe deferred = caller saw EAGAIN", "probe timed out = caller saw ETIMEDOUT",
+                                      "probe rejected = caller saw -2"};
+    for (int k = 0; k < 5; k++) e[ne++] = (struct expect){vs[k], w->seen->n[k], oc[k]};
+    return ne;
+}
+
+/* --impl: the implementation whose splinter_madvise outcomes are checked
+ * too, its store name, and the page the child reports what it saw in.
+ * SPL_EXIT_OK, or the exit status (SKIP: it lacks a function). */
+static int load_impl(const struct trace_selftest_opts *o, struct madv_work *w, struct spl_impl *im)
+{
+    char err[512];
+    if (spl_impl_load(o->impl, im, err, sizeof err) != 0) {
+        fprintf(o->out, "self-test: --impl %s: %s\n", o->impl, err);
+        return SPL_EXIT_FAIL;
+    }
+    const char *need[] = {"create", "shard_claim_ex", "madvise", "now", NULL};
+    const char *miss = spl_impl_missing(im, need);
+    if (miss) {
+        fprintf(o->out, "self-test: %s has no splinter_%s: outcome checks skipped\n", o->impl, miss);
+        spl_impl_unload(im);
+        return SPL_EXIT_SKIP;
+    }
+    spl_impl_store_name(im, "bpf", w->store, sizeof w->store);
+    spl_impl_store_remove(im, w->store);
+    w->im = im;
+    w->seen = mmap(NULL, sizeof *w->seen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (w->seen == MAP_FAILED) {
+        fprintf(o->out, "self-test: mmap: %s\n", strerror(errno));
+        spl_impl_unload(im);
+        return SPL_EXIT_FAIL;
+    }
+    w->nsplm = o->n < 200 ? o->n : 200;
+    return SPL_EXIT_OK;
+}
+
 int trace_selftest_madvise(const struct trace_selftest_opts *o)
 {
     struct madv_work w = {.n = o->n, .cpu = o->cpu >= 0 ? o->cpu : last_cpu()};
     char err[512];
+    int rc;
     int node = node_of(w.cpu);
     w.len = 16 * 4096;
     w.region = mmap(NULL, w.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
@@ -259,37 +379,15 @@ int trace_selftest_madvise(const struct trace_selftest_opts *o)
     }
 
     struct spl_impl im;
-    bool have_impl = false;
-    if (o->impl) {
-        if (spl_impl_load(o->impl, &im, err, sizeof err) != 0) {
-            fprintf(o->out, "self-test: --impl %s: %s\n", o->impl, err);
-            munmap(w.region, w.len);
-            return SPL_EXIT_FAIL;
-        }
-        const char *need[] = {"create", "shard_claim_ex", "madvise", "now", NULL};
-        const char *miss = spl_impl_missing(&im, need);
-        if (miss) {
-            fprintf(o->out, "self-test: %s has no splinter_%s: outcome checks skipped\n", o->impl, miss);
-            spl_impl_unload(&im);
-            munmap(w.region, w.len);
-            return SPL_EXIT_SKIP;
-        }
-        spl_impl_store_name(&im, "bpf", w.store, sizeof w.store);
-        spl_impl_store_remove(&im, w.store);
-        w.im = &im;
-        w.seen = mmap(NULL, sizeof *w.seen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (w.seen == MAP_FAILED) {
-            fprintf(o->out, "self-test: mmap: %s\n", strerror(errno));
-            return SPL_EXIT_FAIL;
-        }
-        w.nsplm = o->n < 200 ? o->n : 200;
-        have_impl = true;
+    bool have_impl = o->impl != NULL;
+    if (have_impl && (rc = load_impl(o, &w, &im)) != SPL_EXIT_OK) {
+        munmap(w.region, w.len);
+        return rc;
     }
 
     int go = -1, go2 = -1;
     struct spl_trace *t = NULL;
     pid_t kid2 = -1;
-    int rc;
     pid_t kid = spawn(madv_child, &w, &go);
     if (kid < 0) {
         rc = SPL_EXIT_FAIL;
@@ -327,81 +425,9 @@ int trace_selftest_madvise(const struct trace_selftest_opts *o)
     }
 
     struct expect e[NADV * 2 + 20];
-    size_t ne = 0;
     static char names[NADV * 2 + 12][96];
-    long per_adv[NADV] = {0}, per_adv_node[NADV] = {0}, bad_calls = 0, bad_failed = 0, pm = 0, pm_node = 0, other = 0;
-    long wrong_pid = 0;
-    json_object *m = get(snap, "madvise");
-    for (size_t i = 0; m && i < json_object_array_length(m); i++) {
-        json_object *x = json_object_array_get_idx(m, i);
-        int pid = json_object_get_int(get(x, "pid")), adv = json_object_get_int(get(x, "advice"));
-        int nd = json_object_get_int(get(x, "node"));
-        bool failed = json_object_get_boolean(get(x, "failed"));
-        bool is_pm = !strcmp(json_object_get_string(get(x, "syscall")), "process_madvise");
-        long n = count_of(x);
-        if (pid != kid) {
-            if (pid != kid2) wrong_pid += n;
-            continue;
-        }
-        size_t a;
-        for (a = 0; a < NADV && advices[a] != adv; a++) {}
-        if (is_pm && adv == MADV_COLD && !failed) {
-            pm += n;
-            if (nd == node) pm_node += n;
-        } else if (!is_pm && adv == BAD_ADVICE) {
-            bad_calls += n;
-            if (failed) bad_failed += n;
-        } else if (!is_pm && a < NADV && !failed) {
-            per_adv[a] += n;
-            if (nd == node) per_adv_node[a] += n;
-        } else {
-            other += n;
-        }
-    }
-    for (size_t a = 0; a < NADV; a++) {
-        snprintf(names[ne], sizeof names[ne], "madvise %s calls", advices[a] == MADV_NORMAL ? "MADV_NORMAL"
-                 : advices[a] == MADV_RANDOM ? "MADV_RANDOM" : advices[a] == MADV_SEQUENTIAL ? "MADV_SEQUENTIAL"
-                 : advices[a] == MADV_WILLNEED ? "MADV_WILLNEED" : "MADV_DONTNEED");
-        e[ne] = (struct expect){names[ne], o->n, per_adv[a]};
-        ne++;
-        snprintf(names[ne], sizeof names[ne], "  of them attributed to node %d (CPU %d)", node, w.cpu);
-        e[ne] = (struct expect){names[ne], o->n, per_adv_node[a]};
-        ne++;
-    }
-    e[ne++] = (struct expect){"madvise with an invalid advice (EINVAL)", NBAD, bad_calls};
-    e[ne++] = (struct expect){"  of them counted as failed", NBAD, bad_failed};
-    e[ne++] = (struct expect){w.pm_ok ? "process_madvise MADV_COLD calls" : "process_madvise calls (unsupported here)",
-                              w.pm_ok ? NPROC : 0, pm};
-    snprintf(names[ne], sizeof names[ne], "  of them attributed to node %d", node);
-    e[ne] = (struct expect){names[ne], w.pm_ok ? NPROC : 0, pm_node};
-    ne++;
-    e[ne++] = (struct expect){"calls of the workload with other advice or syscall", 0, other};
-    e[ne++] = (struct expect){"calls from processes outside the filter", 0, wrong_pid};
-    if (have_impl) {
-        long oc[5] = {0}, wsov = 0;
-        static const char *const on[] = {"sovereign", "failed", "deferred", "timedout", "rejected"};
-        json_object *s = get(snap, "splinter_madvise");
-        for (size_t i = 0; s && i < json_object_array_length(s); i++) {
-            json_object *x = json_object_array_get_idx(s, i);
-            if (json_object_get_int(get(x, "pid")) != kid2) continue;
-            for (int k = 0; k < 5; k++)
-                if (!strcmp(json_object_get_string(get(x, "outcome")), on[k])) {
-                    oc[k] += count_of(get(x, "call"));
-                    if (k == 0) wsov += count_of(get(x, "wait"));
-                }
-        }
-        e[ne++] = (struct expect){"splinter_madvise issued as sovereign (shard 1)", w.nsplm, oc[0]};
-        e[ne++] = (struct expect){"  bidder waits recorded for them", w.nsplm, wsov};
-        e[ne++] = (struct expect){"splinter_madvise deferred, EAGAIN (shard 2, timeout 0)", w.nsplm, oc[2]};
-        e[ne++] = (struct expect){"splinter_madvise timed out (shard 2, ~2 ms)", 3, oc[3]};
-        e[ne++] = (struct expect){"splinter_madvise rejected (-2, no bid on shard 7)", 1, oc[4]};
-        e[ne++] = (struct expect){"splinter_madvise failed after issuing", 0, oc[1]};
-        /* the probe against the caller's own view of the same calls */
-        static const char *const vs[5] = {"probe sovereign = caller saw 0", "probe failed = caller saw other errors",
-                                          "probe deferred = caller saw EAGAIN", "probe timed out = caller saw ETIMEDOUT",
-                                          "probe rejected = caller saw -2"};
-        for (int k = 0; k < 5; k++) e[ne++] = (struct expect){vs[k], w.seen->n[k], oc[k]};
-    }
+    size_t ne = expect_kernel(o, &w, snap, kid, kid2, node, e, names);
+    if (have_impl) ne += expect_outcomes(&w, snap, kid2, e + ne);
     char title[128];
     snprintf(title, sizeof title, "madvise, %ld calls per advice on CPU %d (node %d)%s", o->n, w.cpu, node,
              have_impl ? " + splinter_madvise outcomes" : "");
