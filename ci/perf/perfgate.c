@@ -462,6 +462,74 @@ static void usage(FILE *f)
             "  splsuite-perf-gate --impl ./libtheirs.so --baselines ci/baselines --out perf-report\n");
 }
 
+/* Runs the lanes asked for; SPL_EXIT_OK with what they measured (NULL for
+ * a lane not run), SPL_EXIT_SKIP when none could run, SPL_EXIT_FAIL when one broke. */
+static int measure_lanes(const struct opts *o, json_object **cg, json_object **t)
+{
+    char err[512];
+    json_object *cg_now = NULL, *t_now = NULL;
+    bool measured_any = false, broken = false;
+    if (o->det) {
+        if (!spl_find_program(o->valgrind, NULL, 0)) {
+            fprintf(stderr, "perf-gate: deterministic lane skipped: %s not found (apt install valgrind)\n", o->valgrind);
+        } else {
+            fprintf(stderr, "perf-gate: deterministic lane: callgrind, %lu calls per path (%s)\n", o->cg_ops, o->impl);
+            cg_now = measure_callgrind(o, o->out, err, sizeof err);
+            if (!cg_now) { fprintf(stderr, "perf-gate: deterministic lane: %s\n", err); broken = true; }
+            else measured_any = true;
+        }
+    }
+    if (o->timing) {
+        fprintf(stderr, "perf-gate: timing lane: %lu samples from %lu processes, %lu calls per path and floor (%s)\n", o->reps, o->procs, o->t_ops, o->impl);
+        t_now = measure_timing(o, o->out, err, sizeof err);
+        if (!t_now) { fprintf(stderr, "perf-gate: timing lane: %s\n", err); broken = true; }
+        else measured_any = true;
+    }
+    if (broken) {
+        json_object_put(cg_now);
+        json_object_put(t_now);
+        return SPL_EXIT_FAIL;
+    }
+    if (!measured_any) return SPL_EXIT_SKIP;
+    *cg = cg_now;
+    *t = t_now;
+    return SPL_EXIT_OK;
+}
+
+/* Judges each lane against its baseline, prints the table and writes the
+ * reports; the exit status (1: a regression, a missing metric, or a report
+ * that could not be written). Consumes cg_now and t_now. */
+static int judge_lanes(const struct opts *o, json_object *cg_now, json_object *t_now)
+{
+    char path[PATH_MAX];
+    json_object *cg_base = NULL, *t_base = NULL;
+    if (cg_now) {
+        snprintf(path, sizeof path, "%s/callgrind.json", o->baselines);
+        cg_base = json_object_from_file(path);
+        if (!cg_base) fprintf(stderr, "perf-gate: no deterministic baseline %s: every metric is new\n", path);
+        judge_callgrind(o, cg_base, cg_now);
+    }
+    if (t_now) {
+        snprintf(path, sizeof path, "%s/timing.json", o->baselines);
+        t_base = json_object_from_file(path);
+        if (!t_base) fprintf(stderr, "perf-gate: no timing baseline %s: every metric is new\n", path);
+        judge_timing(o, t_base, t_now);
+    }
+    bool fail = count(V_REGRESSION) + count(V_MISSING) > 0;
+    if (!o->quiet) print_table(stdout);
+    int wrc = write_reports(o, o->impl, fail);
+    printf("perf-gate: %s: %zu regression(s), %zu missing, %zu improved, %zu new, %zu ok; reports in %s/\n",
+           fail ? "FAIL" : "PASS", count(V_REGRESSION), count(V_MISSING), count(V_IMPROVED), count(V_NEW), count(V_OK),
+           o->out);
+    if (count(V_IMPROVED)) printf("perf-gate: improvements found: consider ci/perf-gate --update to lock them in\n");
+    json_object_put(cg_now);
+    json_object_put(t_now);
+    json_object_put(cg_base);
+    json_object_put(t_base);
+    if (wrc != 0) return SPL_EXIT_FAIL;
+    return fail ? SPL_EXIT_FAIL : SPL_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     /* run from the build tree: its source's baselines and driver; installed:
@@ -540,30 +608,8 @@ int main(int argc, char **argv)
     if (spl_impl_resolve(o.impl, implpath, sizeof implpath, err, sizeof err) == 0)
         spl_envelope_add_impl(&gate_env, o.impl, o.impl, implpath, NULL);
     json_object *cg_now = NULL, *t_now = NULL;
-    bool measured_any = false, broken = false;
-    if (o.det) {
-        if (!spl_find_program(o.valgrind, NULL, 0)) {
-            fprintf(stderr, "perf-gate: deterministic lane skipped: %s not found (apt install valgrind)\n", o.valgrind);
-        } else {
-            fprintf(stderr, "perf-gate: deterministic lane: callgrind, %lu calls per path (%s)\n", o.cg_ops, o.impl);
-            cg_now = measure_callgrind(&o, o.out, err, sizeof err);
-            if (!cg_now) { fprintf(stderr, "perf-gate: deterministic lane: %s\n", err); broken = true; }
-            else measured_any = true;
-        }
-    }
-    if (o.timing) {
-        fprintf(stderr, "perf-gate: timing lane: %lu samples from %lu processes, %lu calls per path and floor (%s)\n", o.reps, o.procs, o.t_ops, o.impl);
-        t_now = measure_timing(&o, o.out, err, sizeof err);
-        if (!t_now) { fprintf(stderr, "perf-gate: timing lane: %s\n", err); broken = true; }
-        else measured_any = true;
-    }
-    if (broken) {
-        json_object_put(cg_now);
-        json_object_put(t_now);
-        return SPL_EXIT_FAIL;
-    }
-    if (!measured_any) return SPL_EXIT_SKIP;
-
+    int mrc = measure_lanes(&o, &cg_now, &t_now);
+    if (mrc != SPL_EXIT_OK) return mrc;
     if (o.update) {
         int rc = 0;
         if (cg_now) rc |= save_baseline(&o, "callgrind.json", cg_now, o.impl);
@@ -573,31 +619,5 @@ int main(int argc, char **argv)
         return rc ? SPL_EXIT_FAIL : SPL_EXIT_OK;
     }
 
-    char path[PATH_MAX];
-    json_object *cg_base = NULL, *t_base = NULL;
-    if (cg_now) {
-        snprintf(path, sizeof path, "%s/callgrind.json", o.baselines);
-        cg_base = json_object_from_file(path);
-        if (!cg_base) fprintf(stderr, "perf-gate: no deterministic baseline %s: every metric is new\n", path);
-        judge_callgrind(&o, cg_base, cg_now);
-    }
-    if (t_now) {
-        snprintf(path, sizeof path, "%s/timing.json", o.baselines);
-        t_base = json_object_from_file(path);
-        if (!t_base) fprintf(stderr, "perf-gate: no timing baseline %s: every metric is new\n", path);
-        judge_timing(&o, t_base, t_now);
-    }
-    bool fail = count(V_REGRESSION) + count(V_MISSING) > 0;
-    if (!o.quiet) print_table(stdout);
-    int wrc = write_reports(&o, o.impl, fail);
-    printf("perf-gate: %s: %zu regression(s), %zu missing, %zu improved, %zu new, %zu ok; reports in %s/\n",
-           fail ? "FAIL" : "PASS", count(V_REGRESSION), count(V_MISSING), count(V_IMPROVED), count(V_NEW), count(V_OK),
-           o.out);
-    if (count(V_IMPROVED)) printf("perf-gate: improvements found: consider ci/perf-gate --update to lock them in\n");
-    json_object_put(cg_now);
-    json_object_put(t_now);
-    json_object_put(cg_base);
-    json_object_put(t_base);
-    if (wrc != 0) return SPL_EXIT_FAIL;
-    return fail ? SPL_EXIT_FAIL : SPL_EXIT_OK;
+    return judge_lanes(&o, cg_now, t_now);
 }
