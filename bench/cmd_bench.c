@@ -150,6 +150,96 @@ enum {
     O_FSYNC, O_SFR, O_STRAT, O_DIR, O_CPUNODE, O_MEMBIND, O_JSON, O_CSV, O_NOPROG, O_TRACE, O_BMF, O_DB
 };
 
+/* Loads every --impl (labels made distinct); 0, or the exit status of the
+ * first that cannot be loaded (the others are unloaded). */
+static int load_impls(struct bench_opts *o, const char *const *specs, int nspecs)
+{
+    char err[1024];
+    for (int i = 0; i < nspecs; i++) {
+        int lrc = spl_impl_load(specs[i], &o->impls[o->nimpls], err, sizeof err);
+        if (lrc != 0) {
+            spl_err(CMD, "--impl %s: %s", specs[i], err);
+            for (int k = 0; k < o->nimpls; k++) spl_impl_unload(&o->impls[k]);
+            return lrc;
+        }
+        /* two specs with one label (two paths named libsplinter.so) stay apart */
+        for (int k = 0; k < o->nimpls; k++)
+            if (strcmp(o->impls[k].label, o->impls[o->nimpls].label) == 0) {
+                size_t l = strlen(o->impls[o->nimpls].label);
+                snprintf(o->impls[o->nimpls].label + (l > 56 ? 56 : l), 8, "#%d", o->nimpls + 1);
+            }
+        o->nimpls++;
+    }
+    return 0;
+}
+
+/* --trace: the kernel-side probes of each case's workers, through the
+ * worker hook; NULL (with a note) when they cannot run. */
+static struct spl_trace_cases *start_trace(const struct bench_opts *o)
+{
+    if (!(spl_trace_cases_start && spl_trace_case_begin && spl_trace_case_end && spl_trace_cases_stop &&
+          spl_trace_cases_print)) {
+        spl_err(CMD, "--trace: this splsuite was built without the bpf part (splsuite trace); going on without "
+                     "kernel-side figures");
+        return NULL;
+    }
+    const char *kpaths[BENCH_MAX_IMPLS];
+    for (int k = 0; k < o->nimpls; k++) kpaths[k] = o->impls[k].madvise ? o->impls[k].path : NULL;
+    struct spl_trace_cases *kt = spl_trace_cases_start(CMD, kpaths, (size_t)o->nimpls);
+    if (kt) bench_trace = (struct bench_trace_hook){spl_trace_case_begin, spl_trace_case_end, kt};
+    return kt;
+}
+
+/* The table, JSON, CSV, results database and BMF outputs asked for; the
+ * number of them that failed. */
+static int write_outputs(const struct bench_opts *o, const struct bench_results *rs, int argc, char **argv,
+                         json_object *ktrace, const char *db_url, const char *bmf_path)
+{
+    int nfail = 0;
+    FILE *mout = stdout;
+    if (o->out_path) {
+        mout = fopen(o->out_path, "w");
+        if (!mout) { spl_err(CMD, "-o %s: %s", o->out_path, strerror(errno)); nfail++; mout = NULL; }
+    }
+    if ((mout && o->json) || db_url) {
+        json_object *j = bench_json(o, rs, argc, argv);
+        if (ktrace) json_object_object_add(j, "kernel_trace", json_object_get(ktrace));
+        if (mout && o->json)
+            fprintf(mout, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        char msg[1500];
+        if (db_url && !results_db_store) {
+            spl_err(CMD, "--db: this splsuite was built without the results part");
+            nfail++;
+        } else if (db_url && results_db_store(j, db_url, msg, sizeof msg) != 0) {
+            spl_err(CMD, "--db: %s (the JSON output is complete)", msg);
+            nfail++;
+        } else if (db_url) {
+            fprintf(stderr, "splsuite bench: %s\n", msg);
+        }
+        json_object_put(j);
+    }
+    if (mout && o->csv) bench_csv(o, rs, mout);
+    if (mout && mout != stdout) { /* a full disk: the file is not complete */
+        int bad = ferror(mout);
+        if (fclose(mout) != 0 || bad) {
+            spl_err(CMD, "-o %s: %s", o->out_path, bad ? "write error" : strerror(errno));
+            nfail++;
+        }
+    }
+    if (bmf_path) {
+        json_object *b = bench_bmf(o, rs);
+        if (json_object_to_file_ext(bmf_path, b, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE) != 0) {
+            spl_err(CMD, "--bmf %s: %s", bmf_path, strerror(errno));
+            nfail++;
+        }
+        json_object_put(b);
+    }
+    if ((!o->json && !o->csv) || o->out_path) bench_table(o, rs, stdout);
+    if (ktrace && ((!o->json && !o->csv) || o->out_path)) spl_trace_cases_print(ktrace, stdout);
+    json_object_put(ktrace);
+    return nfail;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -297,21 +387,8 @@ int cmd_bench(int argc, char **argv)
         impl_specs[nspecs++] = "ref";
         impl_specs[nspecs++] = "ref-file";
     }
-    for (int i = 0; i < nspecs; i++) {
-        int lrc = spl_impl_load(impl_specs[i], &o.impls[o.nimpls], err, sizeof err);
-        if (lrc != 0) {
-            spl_err(CMD, "--impl %s: %s", impl_specs[i], err);
-            for (int k = 0; k < o.nimpls; k++) spl_impl_unload(&o.impls[k]);
-            return lrc;
-        }
-        /* two specs with one label (two paths named libsplinter.so) stay apart */
-        for (int k = 0; k < o.nimpls; k++)
-            if (strcmp(o.impls[k].label, o.impls[o.nimpls].label) == 0) {
-                size_t l = strlen(o.impls[o.nimpls].label);
-                snprintf(o.impls[o.nimpls].label + (l > 56 ? 56 : l), 8, "#%d", o.nimpls + 1);
-            }
-        o.nimpls++;
-    }
+    int lrc = load_impls(&o, impl_specs, nspecs);
+    if (lrc != 0) return lrc;
 
     static struct spl_envelope env; /* the run identity of the JSON, dated now */
     spl_envelope_init(&env, BENCH_SCHEMA);
@@ -320,18 +397,8 @@ int cmd_bench(int argc, char **argv)
     if (getloadavg(o.load_start, 3) != 3) o.load_start[0] = -1;
     if (o.load_start[0] > si_ncpus())
         spl_err(CMD, "note: load average %.1f exceeds the %d CPUs: expect noisy figures", o.load_start[0], si_ncpus());
-    struct spl_trace_cases *kt = NULL; /* --trace */
+    struct spl_trace_cases *kt = trace ? start_trace(&o) : NULL; /* --trace */
     json_object *ktrace = NULL;
-    if (trace && !(spl_trace_cases_start && spl_trace_case_begin && spl_trace_case_end && spl_trace_cases_stop &&
-                   spl_trace_cases_print)) {
-        spl_err(CMD, "--trace: this splsuite was built without the bpf part (splsuite trace); going on without "
-                     "kernel-side figures");
-    } else if (trace) {
-        const char *kpaths[BENCH_MAX_IMPLS];
-        for (int k = 0; k < o.nimpls; k++) kpaths[k] = o.impls[k].madvise ? o.impls[k].path : NULL;
-        if ((kt = spl_trace_cases_start(CMD, kpaths, (size_t)o.nimpls)))
-            bench_trace = (struct bench_trace_hook){spl_trace_case_begin, spl_trace_case_end, kt};
-    }
     struct bench_results rs = {0};
     int failed = 0, okrows = 0;
     for (int w = 0; bench_workloads[w]; w++)
@@ -349,41 +416,7 @@ int cmd_bench(int argc, char **argv)
         if (rs.r[i].status == BENCH_ERROR) failed++;
         if (rs.r[i].status == BENCH_OK) okrows++;
     }
-    FILE *mout = stdout;
-    if (o.out_path) {
-        mout = fopen(o.out_path, "w");
-        if (!mout) { spl_err(CMD, "-o %s: %s", o.out_path, strerror(errno)); failed++; mout = NULL; }
-    }
-    if ((mout && o.json) || db_url) {
-        json_object *j = bench_json(&o, &rs, argc, argv);
-        if (ktrace) json_object_object_add(j, "kernel_trace", json_object_get(ktrace));
-        if (mout && o.json)
-            fprintf(mout, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-        char msg[1500];
-        if (db_url && !results_db_store) {
-            spl_err(CMD, "--db: this splsuite was built without the results part");
-            failed++;
-        } else if (db_url && results_db_store(j, db_url, msg, sizeof msg) != 0) {
-            spl_err(CMD, "--db: %s (the JSON output is complete)", msg);
-            failed++;
-        } else if (db_url) {
-            fprintf(stderr, "splsuite bench: %s\n", msg);
-        }
-        json_object_put(j);
-    }
-    if (mout && o.csv) bench_csv(&o, &rs, mout);
-    if (mout && mout != stdout) fclose(mout);
-    if (bmf_path) {
-        json_object *b = bench_bmf(&o, &rs);
-        if (json_object_to_file_ext(bmf_path, b, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE) != 0) {
-            spl_err(CMD, "--bmf %s: %s", bmf_path, strerror(errno));
-            failed++;
-        }
-        json_object_put(b);
-    }
-    if ((!o.json && !o.csv) || o.out_path) bench_table(&o, &rs, stdout);
-    if (ktrace && ((!o.json && !o.csv) || o.out_path)) spl_trace_cases_print(ktrace, stdout);
-    json_object_put(ktrace);
+    failed += write_outputs(&o, &rs, argc, argv, ktrace, db_url, bmf_path);
     for (int i = 0; i < rs.n; i++)
         if (rs.r[i].status == BENCH_ERROR)
             spl_err(CMD, "%s %s [%s]: error: %s", rs.r[i].wl->name, rs.r[i].name, o.impls[rs.r[i].impl].label,
