@@ -81,6 +81,20 @@ static double jnum(json_object *o, const char *k)
     return json_object_object_get_ex(o, k, &v) ? json_object_get_double(v) : 0;
 }
 
+/* Rows are told apart by their parameters, not by parsing case names. */
+static bool is_mixed(json_object *r) /* an ops row of several processes */
+{
+    json_object *p;
+    return json_object_object_get_ex(r, "params", &p) && !strcmp(jstr(p, "op"), "mixed");
+}
+
+static const char *numa_kind(json_object *r, json_object *p) /* "ops" or "wake" */
+{
+    const char *k = jstr(p, "kind");
+    if (*k) return k;
+    return !strncmp(jstr(r, "name"), "wake", 4) ? "wake" : "ops"; /* splsuite-bench/1 rows had no kind */
+}
+
 static bool row_ok(json_object *r, const char *wl)
 {
     return strcmp(jstr(r, "workload"), wl) == 0 && strcmp(jstr(r, "status"), "ok") == 0;
@@ -165,7 +179,7 @@ static bool want_flush_sparse(json_object *r, void *arg)
     if (!json_object_object_get_ex(r, "params", &p)) return false;
     const uint64_t *dv = arg;
     return (uint64_t)jnum(p, "dirty_slots") == dv[0] && (uint64_t)jnum(p, "value_size") == dv[1] &&
-           !strstr(jstr(r, "name"), "regfile");
+           !strstr(jstr(p, "strategy"), "regfile");
 }
 
 /* A bar chart: one group per case name, one bar per implementation. */
@@ -198,7 +212,7 @@ static void bars(struct plot_ctx *c, const char *name, const char *title, const 
         if (strcmp(jstr(r, "workload"), wl) || strcmp(jstr(r, "implementation"), impls[0])) continue;
         const char *cn = jstr(r, "name");
         if (prefix && strncmp(cn, prefix, strlen(prefix))) continue;
-        if (only_single && !strncmp(cn, "mp/", 3)) continue;
+        if (only_single && is_mixed(r)) continue;
         fprintf(d, "\"%s\"", cn);
         for (int k = 0; k < ni; k++) {
             double v = -1;
@@ -236,7 +250,7 @@ static void scaling(struct plot_ctx *c)
     double vs = -1;
     for (size_t i = 0; i < nr; i++) {
         json_object *r = json_object_array_get_idx(c->results, i), *p;
-        if (!row_ok(r, "ops") || strncmp(jstr(r, "name"), "mp/", 3) || !json_object_object_get_ex(r, "params", &p)) continue;
+        if (!row_ok(r, "ops") || !is_mixed(r) || !json_object_object_get_ex(r, "params", &p)) continue;
         if (vs < 0 || jnum(p, "value_size") < vs) vs = jnum(p, "value_size");
     }
     if (vs < 0) return;
@@ -252,7 +266,7 @@ static void scaling(struct plot_ctx *c)
         for (int k = 0; pass == 1 && k < ns; k++) {
             for (size_t i = 0; i < nr; i++) {
                 json_object *r = json_object_array_get_idx(c->results, i), *p;
-                if (!row_ok(r, "ops") || strncmp(jstr(r, "name"), "mp/", 3) || !json_object_object_get_ex(r, "params", &p) ||
+                if (!row_ok(r, "ops") || !is_mixed(r) || !json_object_object_get_ex(r, "params", &p) ||
                     jnum(p, "value_size") != vs)
                     continue;
                 int rd = (int)jnum(p, "readers"), wr = (int)jnum(p, "writers");
@@ -266,7 +280,7 @@ static void scaling(struct plot_ctx *c)
         if (pass == 1) break;
         for (size_t i = 0; i < nr && ns < 32; i++) {
             json_object *r = json_object_array_get_idx(c->results, i), *p;
-            if (!row_ok(r, "ops") || strncmp(jstr(r, "name"), "mp/", 3) || !json_object_object_get_ex(r, "params", &p) ||
+            if (!row_ok(r, "ops") || !is_mixed(r) || !json_object_object_get_ex(r, "params", &p) ||
                 jnum(p, "value_size") != vs)
                 continue;
             int rd = (int)jnum(p, "readers"), wr = (int)jnum(p, "writers");
@@ -318,7 +332,7 @@ static void flush_rate(struct plot_ctx *c, uint64_t vsize)
     for (size_t i = 0; i < nr && ns < 40; i++) {
         json_object *r = json_object_array_get_idx(c->results, i), *p;
         if (!row_ok(r, "flush") || !json_object_object_get_ex(r, "params", &p) || (uint64_t)jnum(p, "value_size") != vsize) continue;
-        if (!strncmp(jstr(r, "name"), "floor", 5)) continue;
+        if (!strcmp(jstr(p, "strategy"), "floor")) continue;
         char s[128];
         snprintf(s, sizeof s, "%s [%s]", jstr(p, "strategy"), jstr(r, "implementation"));
         int k;
@@ -365,7 +379,7 @@ static void numa_matrix(struct plot_ctx *c)
             json_object *r = json_object_array_get_idx(c->results, i), *p;
             if (!row_ok(r, "numa") || !json_object_object_get_ex(r, "params", &p)) continue;
             if (!first) first = jstr(r, "implementation");
-            if (strcmp(jstr(r, "implementation"), first) || strncmp(jstr(r, "name"), kind ? "wake" : "ops", kind ? 4 : 3)) continue;
+            if (strcmp(jstr(r, "implementation"), first) || strcmp(numa_kind(r, p), kind ? "wake" : "ops")) continue;
             fprintf(d, "%d %d %g\n", (int)jnum(p, "writer_node"), (int)jnum(p, "reader_node"), jnum(r, "median"));
             n++;
         }
@@ -465,7 +479,7 @@ int cmd_plot(int argc, char **argv)
     size_t nr = json_object_array_length(c.results);
     for (size_t i = 0; i < nr; i++) {
         json_object *r = json_object_array_get_idx(c.results, i), *p;
-        if (!row_ok(r, "flush") || !json_object_object_get_ex(r, "params", &p) || !strncmp(jstr(r, "name"), "floor", 5)) continue;
+        if (!row_ok(r, "flush") || !json_object_object_get_ex(r, "params", &p) || !strcmp(jstr(p, "strategy"), "floor")) continue;
         uint64_t d = (uint64_t)jnum(p, "dirty_slots");
         if (d < dv[0]) { dv[0] = d; dv[1] = (uint64_t)jnum(p, "value_size"); }
     }
