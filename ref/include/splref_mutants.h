@@ -69,7 +69,8 @@
     X(53, release_keeps_pid, "ELE-011", "a release clears the record but its pid")                    \
     X(54, claim_wrong_pid, "ELE-012", "shard_claim stamps the parent's pid, not the caller's")        \
     X(55, full_mop_rounds, "SCR-001", "mop mode 2 scrubs only to the 64-byte rounding, like mode 1") \
-    X(56, promote_no_scrub, "SCR-003", "BIGUINT promotion leaves stale bytes past the 8 it writes")
+    X(56, promote_no_scrub, "SCR-003", "BIGUINT promotion leaves stale bytes past the 8 it writes")  \
+    X(57, get_no_bounds, "SEC-004", "open and get trust a slot's val_off/val_len: a damaged slot is read outside its value")
 
 /* 80-119: multi-process histories */
 #define SPLREF_MUTANTS_HIST(X)
