@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* ---- ERR-001: misses ---------------------------------------------------- */
 
@@ -190,7 +191,30 @@ static void rule_err002(struct conform *c, struct rule_out *o)
         want_err(o, r, -1, EMSGSIZE, "client_set_tandem with a 65-byte second order");
         n++;
     }
-    r_pass(o, "%d cases: full store ENOSPC (others intact, updates still fine), EMSGSIZE for value/append/buffer with *out_sz = the length and the buffer untouched, size query, zero-length and tandem refusals", n);
+    /* madvise as sovereign passes posix_madvise's own error through */
+    if (c->im.shard_claim_ex && c->im.madvise) {
+        uint64_t now = c->im.now ? c->im.now() : __builtin_ia32_rdtsc();
+        c->im.shard_claim_ex(1, (uint32_t)getpid(), SPL_INTENT_WILLNEED, 1, c->tps * 60, now);
+        r = CALL(c->im.madvise(1, NULL, 0, 12345, 0));
+        want_err(o, r, -1, EINVAL, "splinter_madvise as sovereign with the advice 12345 (posix_madvise says EINVAL)");
+        c->im.shard_release(1);
+        n++;
+    }
+    /* BIGUINT promotion needs 8 bytes: in 4-byte values it cannot happen */
+    if (c->im.set_named_type) {
+        store_remove(c, o);
+        if (store_create(c, o, "err2s", 8, 4) == 0) {
+            c->im.set("tiny", "12", 2);
+            r = CALL(c->im.set_named_type("tiny", SPL_SLOT_TYPE_BIGUINT));
+            want_err(o, r, -1, ENOMEM, "set_named_type(BIGUINT) of \"12\" in 4-byte values");
+            size_t tl = 0;
+            uint8_t small[8];
+            r_check(o, c->im.get("tiny", small, sizeof small, &tl) == 0 && tl == 2 && !memcmp(small, "12", 2),
+                    "the refused promotion changed the 2-byte value (now %zu bytes)", tl);
+            n++;
+        }
+    }
+    r_pass(o, "%d cases: full store ENOSPC (others intact, updates still fine), EMSGSIZE for value/append/buffer with *out_sz = the length and the buffer untouched, size query, zero-length and tandem refusals, madvise's EINVAL, promotion ENOMEM", n);
 }
 
 /* ---- ERR-003 / ERR-004: caller errors and no store, one child per call ---- */
