@@ -3,7 +3,7 @@
 # own timing line, then one summary line. scripts/test.sh calls this after
 # the unit/conformance tests; a project adopting the suite can call it alone.
 #   ci/gates.sh [GATE...]
-#   GATE: matrix asan tsan memcheck fuzz static perf (default: all, in that order)
+#   GATE: matrix asan tsan memcheck fuzz static perf package (default: all, in that order)
 # Environment:
 #   SPLSUITE_BUILD    main build dir (default ./build), used by memcheck, static, perf
 #   CI_FULL_MATRIX=1  all four compiler/optimisation configs (default: --quick, two)
@@ -14,7 +14,7 @@ set -u
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export SPLSUITE_BUILD="${SPLSUITE_BUILD:-$root/build}"
-gates="${*:-matrix asan tsan memcheck fuzz static perf}"
+gates="${*:-matrix asan tsan memcheck fuzz static perf package}"
 passed=0 failed=0 skipped=0 failed_list="" skipped_list=""
 
 run_gate() { # name, command...
@@ -42,7 +42,8 @@ for g in $gates; do
   fuzz) run_gate fuzz ci/fuzz/run.sh "${CI_FUZZ_SECONDS:-60}" ;;
   static) run_gate static-analysis ci/static-analysis.sh ;;
   perf) run_gate perf-gate ci/perf-gate --out "${CI_PERF_OUT:-$SPLSUITE_BUILD/perf-gate}" ;;
-  *) echo "gates: unknown gate '$g' (matrix asan tsan memcheck fuzz static perf)" >&2; exit 2 ;;
+  package) run_gate package ci/package.sh ;;
+  *) echo "gates: unknown gate '$g' (matrix asan tsan memcheck fuzz static perf package)" >&2; exit 2 ;;
   esac
 done
 echo "gates: $passed passed, $failed failed, $skipped skipped${failed_list:+ (failed:$failed_list)}${skipped_list:+ (skipped:$skipped_list)}"

@@ -16,5 +16,6 @@ int cmd_lab(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_history(int argc, char **argv);
+int cmd_kcidb(int argc, char **argv);
 
 #endif

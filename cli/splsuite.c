@@ -45,10 +45,12 @@ struct cmd {
 #define COMPARE_FN cmd_compare
 #define DB_FN cmd_db
 #define HISTORY_FN cmd_history
+#define KCIDB_FN cmd_kcidb
 #else
 #define COMPARE_FN NULL
 #define DB_FN NULL
 #define HISTORY_FN NULL
+#define KCIDB_FN NULL
 #endif
 #ifdef SPLSUITE_HAVE_CMD_LAB
 #define LAB_FN cmd_lab
@@ -68,6 +70,7 @@ static const struct cmd cmds[] = {
     {"compare", COMPARE_FN, "two results documents row by row: change, U test, verdict (exit 1 if worse)", "results part not built"},
     {"db", DB_FN, "the results store (SQLite or PostgreSQL): import, list, rows, export", "results part not built"},
     {"history", HISTORY_FN, "a row over every stored run, with change points (e-divisive means)", "results part not built"},
+    {"kcidb", KCIDB_FN, "conform and torture results as a KCIDB report (Kernel CI)", "results part not built"},
     {"info", cmd_info, "what this machine supports: kernel, io_uring, BPF, NUMA, perf counters", NULL},
 };
 

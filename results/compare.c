@@ -399,6 +399,22 @@ static void md_row(FILE *out, const struct crow *r)
     fputs(" |\n", out);
 }
 
+/* "sha256 1a2b3c4d5e6f" of the implementation labelled label in the document's envelope */
+static void impl_ident(const struct rdoc *d, const char *label, char *buf, size_t len)
+{
+    json_object *run = NULL, *im = NULL;
+    buf[0] = 0;
+    if (!json_object_object_get_ex(d->doc, "run", &run) || !json_object_object_get_ex(run, "implementations", &im) ||
+        !json_object_is_type(im, json_type_array))
+        return;
+    for (size_t i = 0; i < json_object_array_length(im); i++) {
+        json_object *e = json_object_array_get_idx(im, i), *l, *h;
+        if (json_object_object_get_ex(e, "label", &l) && !strcmp(json_object_get_string(l), label) &&
+            json_object_object_get_ex(e, "sha256", &h) && json_object_get_string(h))
+            snprintf(buf, len, " (sha256 %.12s)", json_object_get_string(h));
+    }
+}
+
 void cmp_markdown(const struct cmp *c, const struct rdoc *a, const struct rdoc *b, FILE *out)
 {
     fprintf(out, "### splsuite compare: %s\n\n",
@@ -409,11 +425,19 @@ void cmp_markdown(const struct cmp *c, const struct rdoc *a, const struct rdoc *
     fprintf(out, "| | OLD | NEW |\n|---|---|---|\n");
     const struct rrun *x = &a->run, *y = &b->run;
     fprintf(out, "| file | `%s` | `%s` |\n", a->path, b->path);
-    fprintf(out, "| commit | `%.12s`%s | `%.12s`%s |\n", x->commit[0] ? x->commit : "?", x->dirty ? " (modified)" : "",
+    fprintf(out, "| suite commit | `%.12s`%s | `%.12s`%s |\n", x->commit[0] ? x->commit : "?", x->dirty ? " (modified)" : "",
             y->commit[0] ? y->commit : "?", y->dirty ? " (modified)" : "");
     fprintf(out, "| date | %s | %s |\n", x->date[0] ? x->date : "?", y->date[0] ? y->date : "?");
     fprintf(out, "| machine | %s `%s` | %s `%s` |\n", x->hostname, x->fingerprint, y->hostname, y->fingerprint);
-    fprintf(out, "| kernel | %s | %s |\n\n", x->kernel, y->kernel);
+    fprintf(out, "| kernel | %s | %s |\n", x->kernel, y->kernel);
+    if (c->o.old_impl) {
+        const char *ni = c->o.new_impl ? c->o.new_impl : c->o.old_impl;
+        char ha[64], hb[64];
+        impl_ident(a, c->o.old_impl, ha, sizeof ha);
+        impl_ident(b, ni, hb, sizeof hb);
+        fprintf(out, "| implementation | `%s`%s | `%s`%s |\n", c->o.old_impl, ha, ni, hb);
+    }
+    fputs("\n", out);
     for (int i = 0; i < c->nwarn; i++) {
         fputs("> note: ", out);
         md_escape(out, c->warn[i]);

@@ -4,7 +4,7 @@
 # Extra arguments go to `splsuite conform` (e.g. --impl ./their.so).
 set -eu
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+./scripts/install-deps.sh conform
 ./scripts/build.sh
 mkdir -p build/reports
 exec ./build/cli/splsuite conform \

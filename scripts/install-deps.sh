@@ -1,18 +1,50 @@
 #!/bin/sh
-# Installs the Debian 12 packages the suite builds and tests with.
-# Idempotent: does nothing when every package is already installed.
+# Installs the Debian 12 packages one job needs, and no more.
+#   scripts/install-deps.sh [GROUP...]      (default: all)
+#   scripts/install-deps.sh --list [GROUP...]   print the packages, install nothing
+# Groups:
+#   conform   build the suite and run the conformance suite (./scripts/conform.sh)
+#   test      everything ./scripts/test.sh runs: unit tests, torture, bench,
+#             eBPF, the NUMA lab, the results store, the CI gates
+#   package   build the .debs and lint them (ci/package.sh)
+#   all       all of the above
+# Idempotent: installs only what is missing (apt-get, as root).
 set -eu
-PKGS="
+CONFORM="
   build-essential meson ninja-build pkg-config python3
-  libjson-c-dev libcriterion-dev liburing-dev libnuma-dev numactl
+  libjson-c-dev liburing-dev libnuma-dev
+"
+TEST="
+  libcriterion-dev numactl
   libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libclang-rt-14-dev jq
   linux-perf valgrind cppcheck clang-tidy gnuplot-nox fio
-  python3-jsonschema libbenchmark-tools python3-scipy
-  libsqlite3-dev libpq-dev postgresql
+  python3-jsonschema python3-yaml libbenchmark-tools python3-scipy
+  libsqlite3-dev libpq-dev postgresql man-db
   qemu-system-x86 busybox-static cpio kmod xz-utils
 "
+PACKAGE="
+  dpkg-dev debhelper lintian fakeroot git
+"
+list=false
+if [ "${1:-}" = --list ]; then list=true; shift; fi
+PKGS=""
+for g in ${*:-all}; do
+  case "$g" in
+  conform) PKGS="$PKGS $CONFORM" ;;
+  test) PKGS="$PKGS $CONFORM $TEST" ;;
+  package) PKGS="$PKGS $CONFORM $TEST $PACKAGE" ;;
+  all) PKGS="$PKGS $CONFORM $TEST $PACKAGE" ;;
+  *) echo "install-deps: unknown group '$g' (conform, test, package, all)" >&2; exit 2 ;;
+  esac
+done
+if $list; then
+  # shellcheck disable=SC2086
+  printf '%s\n' $PKGS | sort -u
+  exit 0
+fi
 missing=""
 for p in $PKGS; do
+  case " $missing " in *" $p "*) continue ;; esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0

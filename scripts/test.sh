@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 t0="$(date +%s)"
-./scripts/install-deps.sh
+./scripts/install-deps.sh test package
 ./scripts/build.sh
 echo "=== step meson test (all suites)"
 tests_rc=0

@@ -24,7 +24,8 @@ def ok(cond, msg):
 
 
 top = subprocess.run([splsuite, "--help"], capture_output=True, text=True).stdout
-cmds = re.findall(r"^  ([a-z][a-z-]*) ", top.split("Commands:", 1)[1], re.M)
+cmds = [c for c, rest in re.findall(r"^  ([a-z][a-z-]*) (.*)$", top.split("Commands:", 1)[1], re.M)
+        if not rest.endswith("[not built]")]
 pages = {"splsuite": [splsuite], "splsuite-perf-gate": [perfgate]}
 pages.update({"splsuite-" + c: [splsuite, c] for c in cmds})
 have_man = shutil.which("man") is not None

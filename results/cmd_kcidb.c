@@ -1,0 +1,348 @@
+/*
+ * cmd_kcidb.c - `splsuite kcidb FILE.json...`: conform and torture results as
+ * a KCIDB report (Kernel CI's common reporting format, schema v4.3), for
+ * those who evaluate kernels with the suite: one checkout and one build for
+ * the kernel each run ran on (its release, command line, architecture, from
+ * the run envelope), one test per conformance rule
+ * (splinter.conform.<RULE>), one per torture run (splinter.torture), and a
+ * summary test per run with the highest-priority status of its rules, as
+ * KCIDB orders them: FAIL, ERROR, MISS, PASS, DONE, SKIP.
+ */
+#include "commands.h"
+#include "envelope.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CMD "kcidb"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: splsuite kcidb [OPTIONS] RESULT.json...\n"
+            "\n"
+            "Converts conform and torture --json results into a KCIDB report (Kernel CI's\n"
+            "common database, schema version 4.3) on stdout, for kcidb-submit. The kernel each\n"
+            "run ran on is the checkout and the build (release, command line and architecture\n"
+            "come from the run's envelope); each conformance rule is a test\n"
+            "splinter.conform.RULE, each torture run splinter.torture, and each run also gets a\n"
+            "summary test (splinter.conform, the worst status of its rules).\n"
+            "\n"
+            "Options:\n"
+            "      --origin NAME       KCIDB origin of every id (default splinter; [a-z0-9_]+)\n"
+            "      --kernel-commit H   the tested kernel's git commit (40 hex digits)\n"
+            "      --kernel-repo URL   its git repository (https:// or git://)\n"
+            "      --kernel-branch B   its branch;   --tree NAME  its tree (mainline, net-next, ...)\n"
+            "      --build-id ID       the kernel build's id in your CI (default: from its release)\n"
+            "      --log-url URL       where the results files are published (log_url of each test)\n"
+            "  -o, --output FILE       write the report there instead of stdout\n"
+            "  -h, --help\n"
+            "\n"
+            "Exit status: 0 written, 1 a file could not be read, 2 usage.\n"
+            "\n"
+            "Examples:\n"
+            "  splsuite conform --json-out conform.json && splsuite torture --json > torture.json\n"
+            "  splsuite kcidb --origin mylab --kernel-commit $(git -C linux rev-parse HEAD) \\\n"
+            "                 conform.json torture.json | kcidb-submit -p PROJECT -t TOPIC\n");
+}
+
+struct kopts {
+    const char *origin, *commit, *repo, *branch, *tree, *build_id, *log_url;
+};
+
+static json_object *get(json_object *o, const char *k)
+{
+    json_object *v;
+    return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+static const char *gs(json_object *o, const char *k)
+{
+    json_object *v = get(o, k);
+    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+}
+
+static void put_s(json_object *o, const char *k, const char *v)
+{
+    if (v && *v) json_object_object_add(o, k, json_object_new_string(v)); /* KCIDB: no nulls, absent instead */
+}
+
+static void put_copy(json_object *o, const char *k, json_object *v)
+{
+    if (v && !json_object_is_type(v, json_type_null)) json_object_object_add(o, k, json_object_get(v));
+}
+
+/* ids are ORIGIN:REST; REST from our own strings, kept printable */
+static void id_of(char *buf, size_t len, const char *origin, const char *a, const char *b, const char *c)
+{
+    snprintf(buf, len, "%s:%s%s%s%s%s", origin, a, b ? ":" : "", b ? b : "", c ? ":" : "", c ? c : "");
+    for (char *p = buf; *p; p++)
+        if ((unsigned char)*p < 0x21 || *p == 0x7f) *p = '_';
+}
+
+/* KCIDB status priority: FAIL ERROR MISS PASS DONE SKIP (worst first) */
+static int prio(const char *s)
+{
+    static const char *const order[] = {"FAIL", "ERROR", "MISS", "PASS", "DONE", "SKIP"};
+    for (int i = 0; i < 6; i++)
+        if (!strcmp(s, order[i])) return i;
+    return 5;
+}
+
+static bool valid_commit(const char *c)
+{
+    return c && strlen(c) == 40 && strspn(c, "0123456789abcdef") == 40;
+}
+
+struct report {
+    json_object *checkouts, *builds, *tests;
+};
+
+/* The kernel of a run: one checkout and one build, shared by runs on the same kernel. */
+static void kernel_objects(struct report *r, const struct kopts *o, json_object *run, char *build_id, size_t blen)
+{
+    json_object *m = get(run, "machine"), *k = get(m, "kernel");
+    const char *release = *gs(k, "release") ? gs(k, "release") : "unknown-kernel", *arch = gs(m, "arch");
+    char co_id[512];
+    if (valid_commit(o->commit)) id_of(co_id, sizeof co_id, o->origin, o->commit, NULL, NULL);
+    else id_of(co_id, sizeof co_id, o->origin, "kernel", release, NULL);
+    if (o->build_id) snprintf(build_id, blen, "%s", o->build_id);
+    else id_of(build_id, blen, o->origin, "kernel", release, *arch ? arch : NULL);
+    for (size_t i = 0; i < json_object_array_length(r->builds); i++)
+        if (!strcmp(gs(json_object_array_get_idx(r->builds, i), "id"), build_id)) return;
+    bool have_co = false;
+    for (size_t i = 0; i < json_object_array_length(r->checkouts); i++)
+        have_co |= !strcmp(gs(json_object_array_get_idx(r->checkouts, i), "id"), co_id);
+    if (!have_co) {
+        json_object *c = json_object_new_object();
+        put_s(c, "id", co_id);
+        put_s(c, "origin", o->origin);
+        if (valid_commit(o->commit)) put_s(c, "git_commit_hash", o->commit);
+        put_s(c, "git_repository_url", o->repo);
+        put_s(c, "git_repository_branch", o->branch);
+        put_s(c, "tree_name", o->tree);
+        put_s(c, "comment", release);
+        json_object_object_add(c, "valid", json_object_new_boolean(true));
+        json_object_array_add(r->checkouts, c);
+    }
+    json_object *b = json_object_new_object();
+    put_s(b, "id", build_id);
+    put_s(b, "origin", o->origin);
+    put_s(b, "checkout_id", co_id);
+    /* KCIDB architectures are [a-z0-9_]*: x86_64, aarch64 pass as they are */
+    char a[64];
+    size_t n = 0;
+    for (const char *p = arch; *p && n < sizeof a - 1; p++)
+        if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_') a[n++] = *p;
+    a[n] = 0;
+    put_s(b, "architecture", a);
+    char comment[600];
+    snprintf(comment, sizeof comment, "Linux %s %s", release, gs(k, "version"));
+    put_s(b, "comment", comment);
+    json_object_object_add(b, "valid", json_object_new_boolean(true));
+    json_object *misc = json_object_new_object();
+    put_s(misc, "kernel_release", release);
+    put_s(misc, "kernel_cmdline", gs(k, "cmdline"));
+    json_object_object_add(b, "misc", misc);
+    json_object_array_add(r->builds, b);
+}
+
+static json_object *environment(json_object *run)
+{
+    json_object *m = get(run, "machine"), *e = json_object_new_object(), *misc = json_object_new_object();
+    char c[512];
+    snprintf(c, sizeof c, "%s: %s, %lld cores, %d NUMA node(s)", gs(m, "hostname"), gs(get(m, "cpu"), "model"),
+             (long long)json_object_get_int64(get(get(m, "cpu"), "cores")), json_object_get_int(get(m, "numa_nodes")));
+    put_s(e, "comment", c);
+    put_copy(misc, "machine", m);
+    json_object_object_add(e, "misc", misc);
+    return e;
+}
+
+/* Identity of the implementation and the suite, on every test. */
+static json_object *test_misc(json_object *run, const char *run_id)
+{
+    json_object *misc = json_object_new_object();
+    put_s(misc, "run_id", run_id);
+    put_copy(misc, "suite", get(run, "suite"));
+    put_copy(misc, "implementations", get(run, "implementations"));
+    put_copy(misc, "command_line", get(run, "command_line"));
+    return misc;
+}
+
+static json_object *new_test(const struct kopts *o, const char *id, const char *build_id, const char *path,
+                             const char *status, const char *start, json_object *run, const char *run_id)
+{
+    json_object *t = json_object_new_object();
+    put_s(t, "id", id);
+    put_s(t, "origin", o->origin);
+    put_s(t, "build_id", build_id);
+    put_s(t, "path", path);
+    put_s(t, "status", status);
+    put_s(t, "start_time", start);
+    put_s(t, "log_url", o->log_url);
+    json_object_object_add(t, "environment", environment(run));
+    json_object_object_add(t, "misc", test_misc(run, run_id));
+    return t;
+}
+
+static void excerpt(json_object *t, const char *s)
+{
+    if (!s || !*s) return;
+    char buf[16384];
+    snprintf(buf, sizeof buf, "%s", s); /* KCIDB: at most 16384 characters */
+    put_s(t, "log_excerpt", buf);
+}
+
+static int add_doc(struct report *r, const struct kopts *o, json_object *doc, const char *path)
+{
+    const char *schema = spl_envelope_schema_of(doc);
+    json_object *run = spl_envelope_run_of(doc);
+    if (!run) {
+        spl_err(CMD, "%s: no run envelope (schema %s): the kernel it ran on is unknown", path, *schema ? schema : "none");
+        return -1;
+    }
+    const char *run_id = gs(run, "id"), *start = gs(run, "date");
+    char build_id[600], id[1024];
+    if (!strncmp(schema, "splsuite-conform/", 17)) {
+        kernel_objects(r, o, run, build_id, sizeof build_id);
+        json_object *cases = get(doc, "cases");
+        int worst = 5;
+        double total = 0;
+        for (size_t i = 0; cases && i < json_object_array_length(cases); i++) {
+            json_object *c = json_object_array_get_idx(cases, i);
+            const char *rid = gs(c, "id"), *res = gs(c, "result");
+            const char *st = !strcmp(res, "PASS") ? "PASS" : !strcmp(res, "FAIL") ? "FAIL"
+                           : !strcmp(res, "SKIP") ? "SKIP" : "ERROR";
+            char tpath[256];
+            snprintf(tpath, sizeof tpath, "splinter.conform.%s", rid);
+            for (char *p = tpath; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+                      *p == '_' || *p == '-'))
+                    *p = '_';
+            id_of(id, sizeof id, o->origin, run_id, "conform", rid);
+            json_object *t = new_test(o, id, build_id, tpath, st, start, run, run_id);
+            put_s(t, "comment", gs(c, "title"));
+            json_object *secs = get(c, "seconds");
+            if (secs) json_object_object_add(t, "duration", json_object_new_double(json_object_get_double(secs)));
+            total += secs ? json_object_get_double(secs) : 0;
+            const char *ce = gs(c, "counterexample");
+            excerpt(t, *ce ? ce : gs(c, "detail"));
+            json_object *misc = get(t, "misc");
+            put_s(misc, "rule", rid);
+            put_s(misc, "severity", gs(c, "severity"));
+            put_s(misc, "detail", gs(c, "detail"));
+            put_s(misc, "repro", gs(c, "repro"));
+            json_object_array_add(r->tests, t);
+            if (prio(st) < worst) worst = prio(st);
+        }
+        static const char *const order[] = {"FAIL", "ERROR", "MISS", "PASS", "DONE", "SKIP"};
+        id_of(id, sizeof id, o->origin, run_id, "conform", NULL);
+        json_object *t = new_test(o, id, build_id, "splinter.conform", order[worst], start, run, run_id);
+        char cm[700];
+        snprintf(cm, sizeof cm, "splsuite conform: %s", gs(doc, "subject"));
+        put_s(t, "comment", cm);
+        json_object_object_add(t, "duration", json_object_new_double(total));
+        put_copy(get(t, "misc"), "summary", get(doc, "summary"));
+        json_object_array_add(r->tests, t);
+        return 0;
+    }
+    if (!strncmp(schema, "splsuite-torture/", 17)) {
+        kernel_objects(r, o, run, build_id, sizeof build_id);
+        id_of(id, sizeof id, o->origin, run_id, "torture", NULL);
+        const char *v = gs(doc, "verdict");
+        json_object *t = new_test(o, id, build_id, "splinter.torture", !strcmp(v, "SUCCESS") ? "PASS" : !strcmp(v, "FAILURE") ? "FAIL" : "ERROR",
+                                  start, run, run_id);
+        char cm[300];
+        json_object *p = get(doc, "params");
+        snprintf(cm, sizeof cm, "splsuite torture: %s (%s backend), %s", gs(p, "impl"), gs(p, "backend"), v);
+        put_s(t, "comment", cm);
+        json_object *el = get(doc, "elapsed_s");
+        if (el) json_object_object_add(t, "duration", json_object_new_double(json_object_get_double(el)));
+        excerpt(t, gs(doc, "first_failure"));
+        put_copy(get(t, "misc"), "params", p);
+        put_copy(get(t, "misc"), "totals", get(doc, "totals"));
+        json_object_array_add(r->tests, t);
+        return 0;
+    }
+    spl_err(CMD, "%s: a %s document: only conform and torture results go to KCIDB", path, *schema ? schema : "non-splsuite");
+    return -1;
+}
+
+enum { O_ORIGIN = 256, O_COMMIT, O_REPO, O_BRANCH, O_TREE, O_BUILD, O_LOG };
+
+static bool origin_ok(const char *s)
+{
+    return *s && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
+}
+
+int cmd_kcidb(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"origin", required_argument, 0, O_ORIGIN}, {"kernel-commit", required_argument, 0, O_COMMIT},
+        {"kernel-repo", required_argument, 0, O_REPO}, {"kernel-branch", required_argument, 0, O_BRANCH},
+        {"tree", required_argument, 0, O_TREE}, {"build-id", required_argument, 0, O_BUILD},
+        {"log-url", required_argument, 0, O_LOG}, {"output", required_argument, 0, 'o'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    struct kopts o = {.origin = "splinter"};
+    const char *out_path = NULL;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+        switch (c) {
+        case O_ORIGIN: o.origin = optarg; break;
+        case O_COMMIT: o.commit = optarg; break;
+        case O_REPO: o.repo = optarg; break;
+        case O_BRANCH: o.branch = optarg; break;
+        case O_TREE: o.tree = optarg; break;
+        case O_BUILD: o.build_id = optarg; break;
+        case O_LOG: o.log_url = optarg; break;
+        case 'o': out_path = optarg; break;
+        case 'h': usage(stdout); return SPL_EXIT_OK;
+        default: usage(stderr); return SPL_EXIT_USAGE;
+        }
+    }
+    if (!origin_ok(o.origin)) { spl_err(CMD, "--origin: lowercase letters, digits and _ only (KCIDB), got '%s'", o.origin); return SPL_EXIT_USAGE; }
+    if (o.commit && !valid_commit(o.commit)) { spl_err(CMD, "--kernel-commit: 40 lowercase hex digits, got '%s'", o.commit); return SPL_EXIT_USAGE; }
+    if (o.repo && strncmp(o.repo, "https://", 8) && strncmp(o.repo, "git://", 6)) { spl_err(CMD, "--kernel-repo: an https:// or git:// URL"); return SPL_EXIT_USAGE; }
+    if (o.build_id && (strncmp(o.build_id, o.origin, strlen(o.origin)) || o.build_id[strlen(o.origin)] != ':')) {
+        spl_err(CMD, "--build-id: KCIDB ids start with the origin and a colon (%s:...)", o.origin);
+        return SPL_EXIT_USAGE;
+    }
+    if (optind == argc) { spl_err(CMD, "which results? (conform --json-out FILE, torture --json)"); return SPL_EXIT_USAGE; }
+    struct report r = {json_object_new_array(), json_object_new_array(), json_object_new_array()};
+    int failed = 0;
+    for (int i = optind; i < argc; i++) {
+        json_object *doc = json_object_from_file(argv[i]);
+        if (!doc) {
+            spl_err(CMD, "%s: not readable JSON (%s)", argv[i], json_util_get_last_err());
+            failed++;
+            continue;
+        }
+        if (add_doc(&r, &o, doc, argv[i]) != 0) failed++;
+        json_object_put(doc);
+    }
+    json_object *rep = json_object_new_object(), *v = json_object_new_object();
+    json_object_object_add(v, "major", json_object_new_int(4));
+    json_object_object_add(v, "minor", json_object_new_int(3));
+    json_object_object_add(rep, "version", v);
+    json_object_object_add(rep, "checkouts", r.checkouts);
+    json_object_object_add(rep, "builds", r.builds);
+    json_object_object_add(rep, "tests", r.tests);
+    FILE *out = out_path ? fopen(out_path, "w") : stdout;
+    int rc = failed ? SPL_EXIT_FAIL : SPL_EXIT_OK;
+    if (!out) {
+        spl_err(CMD, "-o %s: %s", out_path, strerror(errno));
+        rc = SPL_EXIT_FAIL;
+    } else {
+        fprintf(out, "%s\n", json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        if (out != stdout && fclose(out) != 0) rc = SPL_EXIT_FAIL;
+    }
+    json_object_put(rep);
+    return rc;
+}
