@@ -312,7 +312,9 @@ static int run_all_impls(struct bench_opts *o, struct bench_results *rs, struct 
         struct bres t = {.nreps = r->nreps};
         memcpy(t.rep, r->rep_cpu, sizeof t.rep);
         bench_result_finish(&t);
-        if (r->nreps) json_object_object_add(r->extra, "cpu_ns_per_op", json_object_new_double(t.median));
+        /* no task-clock at all (perf_event_open refused even user-only): no
+         * cpu figure, rather than a 0.0 that reads as free */
+        if (r->nreps && t.median > 0) json_object_object_add(r->extra, "cpu_ns_per_op", json_object_new_double(t.median));
     }
     return 0;
 }

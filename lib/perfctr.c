@@ -29,7 +29,7 @@ const char *spl_perf_event_name(enum spl_perf_event e)
     return e >= 0 && e < SPL_PERF__COUNT ? events[e].name : "?";
 }
 
-static int open_one(int i, pid_t pid, int group_fd, bool inherit)
+static int open_one(int i, pid_t pid, int group_fd, bool inherit, bool user_only)
 {
     struct perf_event_attr a;
     memset(&a, 0, sizeof a);
@@ -39,6 +39,7 @@ static int open_one(int i, pid_t pid, int group_fd, bool inherit)
     a.disabled = group_fd < 0; /* the leader gates the group */
     a.inherit = inherit;
     a.exclude_hv = 1;
+    a.exclude_kernel = user_only;
     a.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
     return (int)syscall(SYS_perf_event_open, &a, pid, -1, group_fd, PERF_FLAG_FD_CLOEXEC);
 }
@@ -54,7 +55,13 @@ int spl_perfctr_open(struct spl_perfctr *pc, pid_t pid, bool inherit)
         for (int i = 0; i < SPL_PERF__COUNT; i++) pc->open_errno[i] = ECANCELED;
         return 0;
     }
-    int leader = open_one(SPL_PERF_TASK_CLOCK, pid, -1, inherit);
+    /* kernel and user, else user only (perf stat's fallback when paranoid) */
+    bool user_only = false;
+    int leader = open_one(SPL_PERF_TASK_CLOCK, pid, -1, inherit, false);
+    if (leader < 0 && (errno == EACCES || errno == EPERM)) {
+        user_only = true;
+        leader = open_one(SPL_PERF_TASK_CLOCK, pid, -1, inherit, true);
+    }
     if (leader < 0) {
         int e = errno;
         for (int i = 0; i < SPL_PERF__COUNT; i++) pc->open_errno[i] = e;
@@ -62,9 +69,13 @@ int spl_perfctr_open(struct spl_perfctr *pc, pid_t pid, bool inherit)
     }
     pc->fd[SPL_PERF_TASK_CLOCK] = leader;
     pc->supported[SPL_PERF_TASK_CLOCK] = true;
+    pc->user_only[SPL_PERF_TASK_CLOCK] = user_only;
     int n = 1;
     for (int i = 1; i < SPL_PERF__COUNT; i++) {
-        int fd = open_one(i, pid, leader, inherit);
+        bool uo = user_only;
+        int fd = open_one(i, pid, leader, inherit, uo);
+        if (fd < 0 && !uo && (errno == EACCES || errno == EPERM)) fd = open_one(i, pid, leader, inherit, uo = true);
+        pc->user_only[i] = uo;
         if (fd < 0) {
             pc->open_errno[i] = errno;
             continue;
@@ -130,6 +141,7 @@ void spl_perfctr_add(struct spl_perfctr *a, const struct spl_perfctr *b)
         a->supported[i] = true;
         a->value[i] += b->value[i];
         a->scaled[i] |= b->scaled[i];
+        a->user_only[i] |= b->user_only[i];
     }
 }
 
@@ -143,6 +155,7 @@ json_object *spl_perfctr_json(const struct spl_perfctr *pc, uint64_t per_op)
             json_object_object_add(e, "value", json_object_new_uint64(pc->value[i]));
             if (i == SPL_PERF_TASK_CLOCK) json_object_object_add(e, "unit", json_object_new_string("ns"));
             if (pc->scaled[i]) json_object_object_add(e, "scaled", json_object_new_boolean(true));
+            json_object_object_add(e, "scope", json_object_new_string(pc->user_only[i] ? "user" : "user+kernel"));
             if (per_op) json_object_object_add(e, "per_op", json_object_new_double((double)pc->value[i] / (double)per_op));
         } else {
             int err = pc->open_errno[i];

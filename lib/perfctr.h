@@ -4,6 +4,10 @@
  * and the hardware instructions/cycles where the machine has a PMU (VMs
  * and TCG often have none: those are reported "unsupported", never 0).
  *
+ * An unprivileged runner (kernel.perf_event_paranoid >= 2) may not count
+ * what the kernel does on its behalf: as perf stat does, the group is then
+ * opened again with exclude_kernel, and the JSON says "scope": "user".
+ *
  * The events form one group led by task-clock so they are scheduled on and
  * off the PMU together; each is read with its enabled/running times so a
  * multiplexed hardware count is scaled the way perf stat scales it.
@@ -32,6 +36,7 @@ struct spl_perfctr {
     int open_errno[SPL_PERF__COUNT];  /* why an event is unsupported */
     uint64_t value[SPL_PERF__COUNT];  /* after spl_perfctr_read, scaled */
     bool scaled[SPL_PERF__COUNT];     /* value extrapolated from multiplexing */
+    bool user_only[SPL_PERF__COUNT];  /* counted without the kernel's share (perf stat's :u) */
 };
 
 /* perf stat's names: "task-clock", "context-switches", ... */

@@ -32,6 +32,9 @@ int main(void)
         printf("FAIL: page-faults %llu < 256 touched pages\n", (unsigned long long)pc.value[SPL_PERF_PAGE_FAULTS]);
         fails++;
     }
+    /* run as an unprivileged user under perf_event_paranoid >= 2: counted user-only, and said so */
+    const char *uo = getenv("SPLSUITE_EXPECT_USER_ONLY");
+    if (uo && *uo == '1' && !pc.user_only[SPL_PERF_TASK_CLOCK]) { printf("FAIL: task-clock not in user-only scope\n"); fails++; }
     json_object *j = spl_perfctr_json(&pc, 10);
     for (int e = SPL_PERF_INSTRUCTIONS; e <= SPL_PERF_CYCLES; e++) {
         json_object *ev, *r;
