@@ -438,6 +438,7 @@ int cmd_plot(int argc, char **argv)
         default: usage(stderr); return SPL_EXIT_USAGE;
         }
     }
+    if (!c.dir || !*c.dir) { spl_err(CMD, "-o: a directory name"); return SPL_EXIT_USAGE; }
     /* two runs, or a row's history: the results figures (results/plot.c) */
     if (history || argc - optind == 2) {
         if (!results_plot_main) { spl_err(CMD, "this splsuite was built without the results part"); return SPL_EXIT_SKIP; }

@@ -40,7 +40,7 @@ step "copied the tree (commit $SPLSUITE_GIT_DESCRIBE)"
 
 # 2. build: source and binaries, unsigned
 jobs="$(nproc 2>/dev/null || echo 2)"
-if ! (cd "$src" && DEB_BUILD_OPTIONS="nocheck parallel=$jobs" dpkg-buildpackage -us -uc >"$work/build.log" 2>&1); then
+if ! (cd "$src" && DEB_BUILD_OPTIONS="nocheck noautodbgsym parallel=$jobs" dpkg-buildpackage -us -uc >"$work/build.log" 2>&1); then
   tail -40 "$work/build.log"
   fail "dpkg-buildpackage failed (log above)"
 fi

@@ -128,7 +128,7 @@ int ed_change_points(const double *x, size_t n, const struct ed_opts *o, struct 
         for (r = 0; r < perms; r++) {
             memcpy(y, x, n * sizeof *y);
             for (size_t k = 0; k + 1 < nb; k++)
-                for (size_t i = bd[k + 1] - 1; i > bd[k]; i--) {
+                for (size_t i = bd[k + 1] > bd[k] ? bd[k + 1] - 1 : bd[k]; i > bd[k]; i--) {
                     size_t j = bd[k] + (size_t)spl_rng_below(&rng, i - bd[k] + 1);
                     double t = y[i];
                     y[i] = y[j];

@@ -88,11 +88,10 @@ static int first_col(int n, const char *const *v, void *arg)
 
 static void blank_password(const char *url, char *out, size_t len)
 {
-    snprintf(out, len, "%s", url);
-    char *s = strstr(out, "://");
-    if (!s) return;
-    char *at = strchr(s + 3, '@'), *colon = strchr(s + 3, ':');
-    if (at && colon && colon < at) memmove(colon + 1 + 4, at, strlen(at) + 1), memcpy(colon + 1, "****", 4);
+    const char *s = strstr(url, "://");
+    const char *at = s ? strchr(s + 3, '@') : NULL, *colon = s ? strchr(s + 3, ':') : NULL;
+    if (at && colon && colon < at) snprintf(out, len, "%.*s:****%s", (int)(colon - url), url, at);
+    else snprintf(out, len, "%s", url);
 }
 
 int rdb_open(const char *url, struct rdb *db, char *err, size_t errlen)

@@ -108,7 +108,7 @@ int results_plot_history(struct rdb *db, const char *row, const struct hist_quer
              s.impl, s.host, s.npts, s.ncp, s.ncp == 1 ? "" : "s", q->ed.alpha);
     int width = s.npts > 40 ? 1400 : 1000;
     spl_gp_term(gp, dir, name, fmt, title, width, 560);
-    fprintf(gp, "set datafile missing 'NaN'\nset key inside %s top noenhanced\n", s.lower_is_better ? "left" : "left");
+    fprintf(gp, "set datafile missing 'NaN'\nset key inside left top noenhanced\n");
     fprintf(gp, "set xlabel 'run, oldest first (commit)'\nset ylabel '%s (%s is better)' noenhanced\n", s.unit,
             s.lower_is_better ? "lower" : "higher");
     fprintf(gp, "set xrange [0.5:%zu.5]\nset xtics rotate by -60 font ',8' noenhanced\nset yrange [0:*]\n", s.npts);

@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#ifndef SHIM_TARGET
-#error "SHIM_TARGET: the reference library this shim is linked against"
+#ifndef SHIM_TARGET /* set by the build: the reference library this shim is linked against */
+#define SHIM_TARGET "libsplref_p.so"
 #endif
 
 /* One reference to the target keeps it a DT_NEEDED of the shim under
