@@ -5,10 +5,14 @@
  */
 #include "commands.h"
 #include "envelope.h"
+#include "opt.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct cmd {
     const char *name;
@@ -82,9 +86,29 @@ static void usage(FILE *out)
             "Commands:\n");
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         fprintf(out, "  %-9s %s%s\n", cmds[i].name, cmds[i].summary, cmds[i].fn ? "" : " [not built]");
-    fprintf(out, "\n'splsuite COMMAND --help' explains each one.\n"
-                 "Exit status: 0 ok, 1 failure found, 2 usage error, 77 skipped (feature unavailable).\n");
+    fprintf(out, "\n'splsuite COMMAND --help' explains each one.\n\nExit status (every command):\n"
+                 "  0    success\n  1    a failure was found (what that means is in the command's --help)\n%s",
+            spl_exit_status_common);
 }
+
+/* As perf's run_builtin: the command's output is only as good as its last
+ * write. stdout is flushed and closed here, so `splsuite conform > /dev/full`
+ * or a full disk under `--json > run.json` is exit 3 with the reason, never
+ * exit 0 with a short or empty file. A usage error or an interrupt keeps its
+ * own status. */
+static int check_stdout(const char *name, int rc)
+{
+    struct stat sb;
+    if (fstat(STDOUT_FILENO, &sb) != 0) return rc; /* stdout was closed: nothing could have been written */
+    int e = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) e = errno ? errno : EIO;
+    if (fclose(stdout) != 0 && !e) e = errno;
+    if (!e) return rc;
+    spl_err(name, "cannot write to stdout: %s", strerror(e));
+    return rc == SPL_EXIT_USAGE || rc >= 128 ? rc : SPL_EXIT_OUTPUT;
+}
+
+static int run_builtin(const struct cmd *c, int argc, char **argv) { return check_stdout(c->name, c->fn(argc, argv)); }
 
 int main(int argc, char **argv)
 {
@@ -97,14 +121,14 @@ int main(int argc, char **argv)
         if (argc > 2 && strcmp(c, "help") == 0) {
             char *hv[] = {argv[2], "--help", NULL};
             for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-                if (!strcmp(cmds[i].name, argv[2]) && cmds[i].fn) return cmds[i].fn(2, hv);
+                if (!strcmp(cmds[i].name, argv[2]) && cmds[i].fn) return run_builtin(&cmds[i], 2, hv);
         }
         usage(stdout);
-        return SPL_EXIT_OK;
+        return check_stdout("help", SPL_EXIT_OK);
     }
     if (!strcmp(c, "--version") || !strcmp(c, "-V") || !strcmp(c, "version")) {
         printf("splsuite %s (commit %s%s)\n", SPLSUITE_VERSION, spl_suite_commit(), spl_suite_dirty() ? ", modified tree" : "");
-        return SPL_EXIT_OK;
+        return check_stdout("version", SPL_EXIT_OK);
     }
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         if (strcmp(cmds[i].name, c) != 0) continue;
@@ -112,7 +136,7 @@ int main(int argc, char **argv)
             spl_err(c, "%s", cmds[i].missing);
             return SPL_EXIT_SKIP;
         }
-        return cmds[i].fn(argc - 1, argv + 1);
+        return run_builtin(&cmds[i], argc - 1, argv + 1);
     }
     spl_err(c, "unknown command (splsuite --help lists them)");
     return SPL_EXIT_USAGE;

@@ -6,9 +6,9 @@
 #include "commands.h"
 #include "conform.h"
 #include "envelope.h"
+#include "opt.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,44 +17,69 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *CMD = "conform";
+#define CMD "conform"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: splsuite conform [--impl SPEC] [--peer SPEC] [--rules GLOB,...] [--workers N]\n"
-            "                        [--duration TIME] [--seed N] [--json] [--tap FILE] [--junit FILE]\n"
-            "                        [--json-out FILE] [-v]\n"
-            "       splsuite conform --list | --list-mutants | --kill-mutants [--rules GLOB,...]\n\n"
-            "Checks an implementation of the Splinter protocol rule by rule (docs/spec.md):\n"
-            "multi-process seqlock and epoch checkers, signals, event bus, shard election and\n"
-            "cooperative madvise, the byte format read independently, hostile store files,\n"
-            "durability. Each rule runs in its own process with a deadline: a crash or hang of\n"
-            "the implementation is a failure of that rule, with its counterexample.\n\n"
-            "  --impl SPEC       implementation: ref (default), ref-file, mut:NAME, mut-file:NAME, or a .so path\n"
-            "  --peer SPEC       second implementation for the interop rule FMT-004 (default: the\n"
-            "                    reference with the same backend as --impl)\n"
-            "  --rules LIST      comma-separated globs over rule ids or families (SEQ-001, 'ELE-*', API)\n"
-            "  --workers N       processes in multi-process rules (default: max(4, cores + 2))\n"
-            "  --duration TIME   hammering time of each concurrency rule (default 1s; e.g. 500ms, 5s)\n"
-            "  --seed N          seed of every random choice (default: from the clock; printed)\n"
-            "  --json            JSON report on stdout instead of the table\n"
-            "  --tap FILE        also write TAP 13;  --junit FILE  JUnit XML;  --json-out FILE  JSON\n"
-            "  --list            list the rules and exit\n"
-            "  --list-mutants    show the mutant matrix (fault, the rule meant to catch it) and exit\n"
-            "  --kill-mutants    run each mutant build against the rule meant to catch it; one case per\n"
-            "                    mutant (PASS = killed by its rule), then the clean reference on those rules\n"
-            "  -v, --verbose     show details and observations of passing rules too\n\n"
-            "Exit status: 0 every rule passed (or was skipped with a reason), 1 a rule failed,\n"
-            "2 usage error, 77 nothing could run.\n\n"
-            "EXAMPLES\n"
-            "  splsuite conform                                   # the reference, shm backend\n"
-            "  splsuite conform --impl ref-file --rules 'DUR-*,SEC-*'\n"
-            "  splsuite conform --impl ./libmysplinter.so --peer ref --seed 42\n"
-            "  splsuite conform --impl mut:torn_write --rules SEQ-001 -v\n"
-            "  splsuite conform --tap build/reports/conform.tap --junit build/reports/conform.xml \\\n"
-            "                   --json-out build/reports/conform.json\n");
-}
+/* The command line, one table: parsing, defaults and --help together. */
+static struct {
+    const char *impl, *peer, *rules, *tap, *junit, *output, *store_dir;
+    unsigned workers;
+    uint64_t duration, seed;
+    bool json, list, list_mut, kill, verbose, progress, no_progress, seed_set, workers_set;
+} A;
+
+static const struct spl_opt conform_opts[] = {
+    {"impl", 'i', SPL_OPT_STR, SPL_OPT_DEST(A.impl), "SPEC",
+     "the implementation: ref, ref-file, mut:NAME, mut-file:NAME or a .so path", .def = "ref", .group = "The run"},
+    {"peer", 0, SPL_OPT_STR, SPL_OPT_DEST(A.peer), "SPEC", "second implementation for the interop rule FMT-004",
+     .def_help = "the reference with --impl's backend"},
+    {"rules", 0, SPL_OPT_STR, SPL_OPT_DEST(A.rules), "LIST",
+     "comma-separated globs over rule ids or families (SEQ-001, 'ELE-*', API); each must select a rule"},
+    {"workers", 'w', SPL_OPT_UINT, SPL_OPT_DEST(A.workers), "N", "processes in multi-process rules",
+     .def_help = "max(4, cores + 2)", .min = 2, .max = 256, .seen = &A.workers_set},
+    {"duration", 'd', SPL_OPT_DURATION, SPL_OPT_DEST(A.duration), "TIME", "hammering time of each concurrency rule",
+     .def = "1s", .min = 1000000, .max = 600000000000ull},
+    {"seed", 's', SPL_OPT_UINT, SPL_OPT_DEST(A.seed), "N", "seed of every random choice (printed, and in every repro line)",
+     .def_help = "from the clock", .seen = &A.seed_set},
+    {"store-dir", 0, SPL_OPT_STR, SPL_OPT_DEST(A.store_dir), "DIR", "where file-backed stores are made",
+     .def_help = "$TMPDIR, else /tmp"},
+    {"json", 'j', SPL_OPT_FLAG, SPL_OPT_DEST(A.json), NULL, "the report as JSON on stdout instead of the table",
+     .group = "Reports"},
+    {"output", 'o', SPL_OPT_STR, SPL_OPT_DEST(A.output), "FILE", "also write the JSON report to FILE ('-': stdout)"},
+    {"json-out", 0, SPL_OPT_STR, SPL_OPT_DEST(A.output), "FILE", "old spelling of --output", .flags = SPL_OPT_HIDDEN},
+    {"tap", 0, SPL_OPT_STR, SPL_OPT_DEST(A.tap), "FILE", "also write TAP 13 to FILE ('-': stdout, instead of the table)"},
+    {"junit", 0, SPL_OPT_STR, SPL_OPT_DEST(A.junit), "FILE", "also write JUnit XML to FILE ('-': stdout, instead of the table)"},
+    {"verbose", 'v', SPL_OPT_FLAG, SPL_OPT_DEST(A.verbose), NULL, "details and observations of passing rules too"},
+    {"progress", 0, SPL_OPT_FLAG, SPL_OPT_DEST(A.progress), NULL, "a line per rule on stderr even when it is not a terminal"},
+    {"no-progress", 0, SPL_OPT_FLAG, SPL_OPT_DEST(A.no_progress), NULL, "no progress lines on stderr"},
+    {"list", 'l', SPL_OPT_FLAG, SPL_OPT_DEST(A.list), NULL, "list the rules and exit", .group = "Listings and the mutant matrix"},
+    {"list-mutants", 0, SPL_OPT_FLAG, SPL_OPT_DEST(A.list_mut), NULL,
+     "show the mutant matrix (fault, the rule meant to catch it) and exit"},
+    {"kill-mutants", 0, SPL_OPT_FLAG, SPL_OPT_DEST(A.kill), NULL,
+     "run each mutant build against the rule meant to catch it; one case per mutant (PASS = killed by its rule)"},
+    {0},
+};
+
+static const struct spl_cmd conform_cmd = {
+    .name = "conform",
+    .usage = "[OPTIONS]\n--list | --list-mutants | --kill-mutants [--rules LIST]",
+    .about = "Checks an implementation of the Splinter protocol rule by rule (docs/spec.md):\n"
+             "multi-process seqlock and epoch checkers, signals, event bus, shard election and\n"
+             "cooperative madvise, the byte format read independently, hostile store files,\n"
+             "durability. The implementation never runs in this process: a probe child learns what\n"
+             "it exports, and each rule runs in its own process with a deadline, so a crash or hang\n"
+             "of the implementation is a failure of that rule, with its counterexample.",
+    .opts = conform_opts,
+    .examples = "splsuite conform                                   # the reference, shm backend\n"
+                "splsuite conform --impl ref-file --rules 'DUR-*,SEC-*'\n"
+                "splsuite conform --impl ./libmysplinter.so --peer ref --seed 42\n"
+                "splsuite conform --impl mut:torn_write --rules SEQ-001 -v\n"
+                "splsuite conform --tap - | tappy                  # TAP on stdout\n"
+                "splsuite conform --tap build/reports/conform.tap --junit build/reports/conform.xml \\\n"
+                "                 -o build/reports/conform.json",
+    .exit_ok = "every rule passed, or was skipped with its reason",
+    .exit_fail = "a rule failed or could not be evaluated (ERROR), or the implementation\n"
+                 "       crashed, hung or failed in the probe",
+};
 
 static void list_rules(void)
 {
@@ -137,13 +162,16 @@ static void run_rule(struct conform *c, const struct rule *r, struct spl_case *k
     struct child_arg a = {c, r, o};
     struct spl_child_result cr;
     uint64_t t0 = spl_time_ns();
-    if (progress) fprintf(stderr, "  %-8s ...\r", r->id);
+    if (progress && isatty(STDERR_FILENO)) fprintf(stderr, "  %-8s ...\r", r->id);
     /* the rule's own budget, plus room for its hammering time (--duration) */
     uint64_t deadline = (uint64_t)(r->timeout_s ? r->timeout_s : 30) * 1000000000ull + 3 * c->duration_ns;
     int rc = spl_child_run(rule_child, &a, deadline, &cr);
     k->secs = (double)(spl_time_ns() - t0) / 1e9;
     if (rc != 0) {
         spl_case_set(k, SPL_ERROR, "fork: %s", strerror(errno));
+    } else if (cr.interrupted) {
+        spl_case_set(k, SPL_SKIP, "not finished: the run was interrupted after %.1f s of this rule", cr.secs);
+        if (o->store[0]) spl_impl_store_remove(&c->im, o->store);
     } else if (cr.signal == SIGBUS && env_error(c, k, "the rule's process died of SIGBUS")) {
         if (o->store[0]) spl_impl_store_remove(&c->im, o->store);
     } else if (cr.signal || cr.timed_out) {
@@ -167,26 +195,31 @@ static void run_rule(struct conform *c, const struct rule *r, struct spl_case *k
 
 static const char *backend_name(enum spl_backend b) { return b == SPL_BACKEND_FILE ? "file" : "shm"; }
 
-static void write_outputs(struct spl_report *rep, bool json, bool verbose, const char *tap, const char *junit,
-                          const char *json_out, int *rc)
+/* The report on stdout (the table, or the one format sent to '-') and in
+ * every requested file. A file that could not be written is exit 3, told
+ * apart from a failed rule; stdout itself is checked by splsuite once the
+ * command returns. */
+static void write_outputs(struct spl_report *rep, int *rc)
 {
-    if (json) spl_report_write_json(rep, stdout);
-    else spl_report_print_text(rep, stdout, spl_isatty_out(), verbose);
     const char *fmts[3] = {"tap", "junit", "json"};
-    const char *paths[3] = {tap, junit, json_out};
+    const char *paths[3] = {A.tap, A.junit, A.output};
+    bool on_stdout = A.json;
+    for (int i = 0; i < 3; i++) on_stdout |= paths[i] && !strcmp(paths[i], "-");
+    if (A.json && spl_report_save(rep, "json", "-") != 0) *rc = SPL_EXIT_OUTPUT;
+    if (!on_stdout) spl_report_print_text(rep, stdout, spl_isatty_out(), A.verbose);
     for (int i = 0; i < 3; i++) {
-        if (!paths[i]) continue;
+        if (!paths[i] || (A.json && i == 2 && !strcmp(paths[i], "-"))) continue;
         if (spl_report_save(rep, fmts[i], paths[i]) != 0) {
-            spl_err(CMD, "cannot write %s: %s", paths[i], strerror(errno));
-            if (*rc == 0) *rc = SPL_EXIT_FAIL;
+            spl_err(CMD, "cannot write the %s report %s: %s", fmts[i], !strcmp(paths[i], "-") ? "to stdout" : paths[i],
+                    strerror(errno));
+            *rc = SPL_EXIT_OUTPUT;
         }
     }
 }
 
 /* The implementation crashed, hung or failed while being probed: that is the
  * finding, reported like a failed rule in every requested format. */
-static int probe_failed(const char *spec, const char *why, uint64_t seed, bool json, bool verbose, const char *tap,
-                        const char *junit, const char *json_out)
+static int probe_failed(const char *spec, const char *why, uint64_t seed)
 {
     struct spl_report rep;
     spl_report_init(&rep, "conform", spec, seed);
@@ -195,14 +228,48 @@ static int probe_failed(const char *spec, const char *why, uint64_t seed, bool j
     spl_case_set(k, SPL_FAIL, "%s", why);
     spl_case_repro(k, "splsuite conform --impl %s", spec);
     int rc = SPL_EXIT_FAIL;
-    write_outputs(&rep, json, verbose, tap, junit, json_out, &rc);
+    write_outputs(&rep, &rc);
     spl_report_free(&rep);
     return rc;
 }
 
+/* The command line that reproduces this run (every option that changes it). */
+static void make_repro(char *buf, size_t len, const char *impl, const char *peer, uint64_t seed, unsigned workers,
+                       uint64_t duration)
+{
+    char d[32];
+    int n = snprintf(buf, len, "splsuite conform --impl %s%s%s --seed %llu --workers %u --duration %s", impl,
+                     peer ? " --peer " : "", peer ? peer : "", (unsigned long long)seed, workers,
+                     spl_opt_duration_text(duration, d, sizeof d));
+    if (A.store_dir && n > 0 && (size_t)n < len) snprintf(buf + n, len - (size_t)n, " --store-dir %s", A.store_dir);
+}
+
+/* Every item of --rules selects something: an unknown name is a usage error,
+ * never silently dropped (with --kill-mutants: a rule, a mutant or a catcher). */
+static int check_rules(const char *globs, bool kill)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", globs);
+    char *save = NULL;
+    for (char *g = strtok_r(buf, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
+        while (*g == ' ') g++;
+        size_t n = 0;
+        for (size_t i = 0; i < conform_nrules; i++) n += conform_rule_selected(conform_rules[i].id, g);
+        for (size_t i = 0; kill && i < spl_nmutants; i++) {
+            char id[64];
+            snprintf(id, sizeof id, "MUT-%s", spl_mutants[i].name);
+            n += conform_rule_selected(spl_mutants[i].name, g) || conform_rule_selected(id, g) ||
+                 conform_rule_selected(spl_mutants[i].catcher, g);
+        }
+        if (!n) return spl_opt_error(&conform_cmd, "--rules '%s': matches no %s (splsuite conform --list%s)", g,
+                                     kill ? "rule or mutant" : "rule", kill ? ", --list-mutants" : "");
+    }
+    return 0;
+}
+
 static int kill_mutants(struct conform *base, const char *globs, bool progress, struct spl_report *rep)
 {
-    for (size_t i = 0; i < spl_nmutants; i++) {
+    for (size_t i = 0; i < spl_nmutants && !spl_interrupted(); i++) {
         const struct spl_mutant *m = &spl_mutants[i];
         char id[64];
         snprintf(id, sizeof id, "MUT-%s", m->name);
@@ -230,15 +297,14 @@ static int kill_mutants(struct conform *base, const char *globs, bool progress, 
             continue;
         }
         c.have_peer = base->have_peer;
-        snprintf(c.repro, sizeof c.repro, "splsuite conform --impl %s --seed %llu --workers %u", spec,
-                 (unsigned long long)c.seed, c.workers);
+        make_repro(c.repro, sizeof c.repro, spec, NULL, c.seed, c.workers, c.duration_ns);
         /* concurrency rules observe races by sampling: a mutant gets up to
          * three runs (seeds seed, seed+1, seed+2) to be caught */
         struct spl_case tmp;
         int attempt = 0;
         double secs = 0;
         memset(&tmp, 0, sizeof tmp);
-        for (attempt = 1; attempt <= 3; attempt++) {
+        for (attempt = 1; attempt <= 3 && !spl_interrupted(); attempt++) {
             free(tmp.detail);
             free(tmp.counterexample);
             free(tmp.repro);
@@ -268,118 +334,63 @@ static int kill_mutants(struct conform *base, const char *globs, bool progress, 
 
 int cmd_conform(int argc, char **argv)
 {
-    const char *impl_spec = "ref", *peer_spec = NULL, *globs = NULL, *tap = NULL, *junit = NULL, *json_out = NULL;
-    bool json = false, verbose = false, do_list = false, do_list_mut = false, do_kill = false;
-    uint64_t seed = 0, dur = 1000000000ull;
-    bool seed_set = false;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned workers = ncpu + 2 > 4 ? (unsigned)ncpu + 2 : 4;
-    enum { O_TAP = 256, O_JUNIT, O_JSON_OUT, O_LIST_MUT, O_KILL };
-    static const struct option opts[] = {
-        {"impl", required_argument, 0, 'i'},     {"peer", required_argument, 0, 'p'},
-        {"rules", required_argument, 0, 'r'},    {"workers", required_argument, 0, 'w'},
-        {"duration", required_argument, 0, 'd'}, {"seed", required_argument, 0, 's'},
-        {"json", no_argument, 0, 'j'},           {"tap", required_argument, 0, O_TAP},
-        {"junit", required_argument, 0, O_JUNIT}, {"json-out", required_argument, 0, O_JSON_OUT},
-        {"list", no_argument, 0, 'l'},           {"list-mutants", no_argument, 0, O_LIST_MUT},
-        {"kill-mutants", no_argument, 0, O_KILL}, {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
-    };
     conform_rules_init();
-    optind = 1;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "i:p:r:w:d:s:jlvh", opts, NULL)) != -1) {
-        char *end;
-        switch (ch) {
-        case 'i': impl_spec = optarg; break;
-        case 'p': peer_spec = optarg; break;
-        case 'r': globs = optarg; break;
-        case 'w': {
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (*end || v < 2 || v > 256) {
-                spl_err(CMD, "--workers: want 2..256, got '%s'", optarg);
-                return SPL_EXIT_USAGE;
-            }
-            workers = (unsigned)v;
-            break;
-        }
-        case 'd':
-            if (spl_parse_duration(optarg, &dur) != 0 || dur == 0) {
-                spl_err(CMD, "--duration: not a duration: '%s' (e.g. 500ms, 2s)", optarg);
-                return SPL_EXIT_USAGE;
-            }
-            break;
-        case 's':
-            errno = 0;
-            seed = strtoull(optarg, &end, 0);
-            if (errno || *end || end == optarg) {
-                spl_err(CMD, "--seed: not a number: '%s'", optarg);
-                return SPL_EXIT_USAGE;
-            }
-            seed_set = true;
-            break;
-        case 'j': json = true; break;
-        case O_TAP: tap = optarg; break;
-        case O_JUNIT: junit = optarg; break;
-        case O_JSON_OUT: json_out = optarg; break;
-        case 'l': do_list = true; break;
-        case O_LIST_MUT: do_list_mut = true; break;
-        case O_KILL: do_kill = true; break;
-        case 'v': verbose = true; break;
-        case 'h': usage(stdout); return SPL_EXIT_OK;
-        default: usage(stderr); return SPL_EXIT_USAGE;
-        }
+    memset(&A, 0, sizeof A);
+    int first, rc = spl_opt_parse(&conform_cmd, argc, argv, &first);
+    if (rc != SPL_OPT_OK) return rc == SPL_OPT_HELP ? SPL_EXIT_OK : rc;
+    if (first < argc) return spl_opt_error(&conform_cmd, "unexpected argument '%s'", argv[first]);
+    if (A.list) { list_rules(); return SPL_EXIT_OK; }
+    if (A.list_mut) { list_mutants(); return SPL_EXIT_OK; }
+    if (A.rules && (rc = check_rules(A.rules, A.kill)) != 0) return rc;
+    int to_stdout = A.json;
+    const char *outs[3] = {A.tap, A.junit, A.output};
+    for (int i = 0; i < 3; i++) to_stdout += outs[i] && !strcmp(outs[i], "-");
+    if (to_stdout > 1 && !(A.json && A.output && !strcmp(A.output, "-") && !A.tap && !A.junit))
+        return spl_opt_error(&conform_cmd, "one report at most on stdout (--json, or one of --tap/--junit/--output set to '-')");
+    if (A.progress && A.no_progress) return spl_opt_error(&conform_cmd, "--progress and --no-progress: choose one");
+    if (A.store_dir) {
+        char why[300];
+        if (spl_store_dir_problem(A.store_dir, 1u << 20, why, sizeof why))
+            return spl_opt_error(&conform_cmd, "--store-dir '%s': %s", A.store_dir, why);
+        spl_set_store_dir(A.store_dir);
     }
-    if (optind < argc) {
-        spl_err(CMD, "unexpected argument '%s' (see --help)", argv[optind]);
-        return SPL_EXIT_USAGE;
-    }
-    if (do_list) { list_rules(); return SPL_EXIT_OK; }
-    if (do_list_mut) { list_mutants(); return SPL_EXIT_OK; }
-    if (globs) {
-        size_t n = 0;
-        for (size_t i = 0; i < conform_nrules; i++) n += conform_rule_selected(conform_rules[i].id, globs);
-        if (!n && !do_kill) {
-            spl_err(CMD, "--rules '%s' matches no rule (splsuite conform --list)", globs);
-            return SPL_EXIT_USAGE;
-        }
-    }
-    if (!seed_set) seed = spl_seed_from_time();
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (!A.workers_set) A.workers = ncpu + 2 > 4 ? (unsigned)ncpu + 2 : 4;
+    uint64_t seed = A.seed_set ? A.seed : spl_seed_from_time();
+    unsigned workers = A.workers;
+    uint64_t dur = A.duration;
+    bool progress = A.progress || (!A.no_progress && !to_stdout && isatty(STDERR_FILENO));
 
     static struct conform c;
     memset(&c, 0, sizeof c);
     c.seed = seed;
     c.workers = workers;
     c.duration_ns = dur;
-    c.verbose = verbose;
+    c.verbose = A.verbose;
     char err[512];
-    int lrc = spl_impl_load(impl_spec, &c.im, err, sizeof err);
-    if (lrc == SPL_EXIT_FAIL) return probe_failed(impl_spec, err, seed, json, verbose, tap, junit, json_out);
+    int lrc = spl_impl_load(A.impl, &c.im, err, sizeof err);
+    if (lrc == SPL_EXIT_FAIL) return probe_failed(A.impl, err, seed);
     if (lrc != 0) {
         spl_err(CMD, "%s", err);
         return lrc;
     }
-    char peer_default[16];
-    if (!peer_spec) {
-        snprintf(peer_default, sizeof peer_default, "%s", c.im.backend == SPL_BACKEND_FILE ? "ref-file" : "ref");
-        peer_spec = peer_default;
-    }
+    const char *peer_spec = A.peer ? A.peer : c.im.backend == SPL_BACKEND_FILE ? "ref-file" : "ref";
     if ((lrc = spl_impl_load(peer_spec, &c.peer, err, sizeof err)) == 0) {
         c.have_peer = true;
         if (c.peer.backend != c.im.backend) {
             spl_err(CMD, "--peer %s uses the %s backend and --impl %s the %s one: interop needs the same backend", peer_spec,
-                    backend_name(c.peer.backend), impl_spec, backend_name(c.im.backend));
+                    backend_name(c.peer.backend), A.impl, backend_name(c.im.backend));
+            spl_impl_unload(&c.im), spl_impl_unload(&c.peer);
             return SPL_EXIT_USAGE;
         }
-    } else if (peer_spec != peer_default) {
-        if (lrc == SPL_EXIT_FAIL) return probe_failed(peer_spec, err, seed, json, verbose, tap, junit, json_out);
+    } else if (A.peer) {
+        spl_impl_unload(&c.im);
+        if (lrc == SPL_EXIT_FAIL) return probe_failed(A.peer, err, seed);
         spl_err(CMD, "%s", err);
         return lrc;
     }
     c.tps = c.im.tps;
-    snprintf(c.repro, sizeof c.repro, "splsuite conform --impl %s%s%s --seed %llu --workers %u", impl_spec,
-             peer_spec != peer_default ? " --peer " : "", peer_spec != peer_default ? peer_spec : "",
-             (unsigned long long)seed, workers);
+    make_repro(c.repro, sizeof c.repro, A.impl, A.peer, seed, workers, dur);
 
     char subject[512];
     snprintf(subject, sizeof subject, "%s (%s backend)%s%s", c.im.label, backend_name(c.im.backend),
@@ -391,21 +402,25 @@ int cmd_conform(int argc, char **argv)
     spl_envelope_add_spl_impl(&env, &c.im);
     if (c.have_peer) spl_envelope_add_spl_impl(&env, &c.peer);
     rep.envelope = &env;
-    bool progress = isatty(STDERR_FILENO) && !json;
     fprintf(stderr, "splsuite conform: %s, %u workers, %.2f s per concurrency rule, seed %llu\n", subject, workers,
             (double)dur / 1e9, (unsigned long long)seed);
+    /* Ctrl-C or SIGTERM: the rule running is stopped (its process group
+     * killed, its store removed), and what ran is reported, INTERRUPTED */
+    spl_interrupt_catch();
     uint64_t t0 = spl_time_ns();
-    if (do_kill) {
+    if (A.kill) {
         snprintf(rep.subject, sizeof rep.subject, "mutant matrix (%zu mutants)", spl_nmutants);
-        kill_mutants(&c, globs, progress, &rep);
+        kill_mutants(&c, A.rules, progress, &rep);
     } else {
-        for (size_t i = 0; i < conform_nrules; i++) {
+        for (size_t i = 0; i < conform_nrules; i++) rep.planned += conform_rule_selected(conform_rules[i].id, A.rules);
+        for (size_t i = 0; i < conform_nrules && !spl_interrupted(); i++) {
             const struct rule *r = &conform_rules[i];
-            if (!conform_rule_selected(r->id, globs)) continue;
+            if (!conform_rule_selected(r->id, A.rules)) continue;
             struct spl_case *k = spl_report_add(&rep, r->id, r->title, rule_severity_name(r->severity));
             run_rule(&c, r, k, progress);
         }
     }
+    rep.interrupted = spl_interrupted();
     rep.secs = (double)(spl_time_ns() - t0) / 1e9;
     rep.meta = json_object_new_object();
     json_object_object_add(rep.meta, "impl", json_object_new_string(c.im.path));
@@ -414,13 +429,21 @@ int cmd_conform(int argc, char **argv)
     json_object_object_add(rep.meta, "workers", json_object_new_int((int)workers));
     json_object_object_add(rep.meta, "duration_s", json_object_new_double((double)dur / 1e9));
     json_object_object_add(rep.meta, "ticks_per_s", json_object_new_uint64(c.tps));
-    int rc = spl_report_exit_code(&rep);
+    json_object_object_add(rep.meta, "repro", json_object_new_string(c.repro));
+    rc = spl_report_exit_code(&rep);
     size_t counts[4];
     spl_report_counts(&rep, counts);
-    bool env_only = env_errors && counts[SPL_FAIL] == 0 && counts[SPL_ERROR] == env_errors;
+    bool env_only = !rep.interrupted && env_errors && counts[SPL_FAIL] == 0 && counts[SPL_ERROR] == env_errors;
     if (env_only) rc = SPL_EXIT_USAGE;
-    write_outputs(&rep, json, verbose, tap, junit, json_out, &rc);
+    int wrc = rc;
+    write_outputs(&rep, &wrc);
+    if (wrc == SPL_EXIT_OUTPUT && !rep.interrupted && rc != SPL_EXIT_USAGE) rc = SPL_EXIT_OUTPUT;
     if (env_only) spl_err(CMD, "%u rule(s) could not run: %s", env_errors, env_reason);
+    if (rep.interrupted) {
+        char sn[32];
+        spl_err(CMD, "interrupted by %s: %zu of %zu rules ran; every store the run made was removed",
+                spl_signame(rep.interrupted, sn, sizeof sn), rep.n, rep.planned > rep.n ? rep.planned : rep.n);
+    }
     spl_report_free(&rep);
     spl_impl_unload(&c.im);
     if (c.have_peer) spl_impl_unload(&c.peer);

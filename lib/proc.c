@@ -328,7 +328,6 @@ struct spl_team {
     void *mem; /* one shared mapping: barrier, messages, scratch, logs */
     size_t mem_len;
     struct spl_barrier *bar;
-    struct spl_startline *line;
     char *msgs;
     void *shared;
     struct spl_log **logs;
@@ -348,8 +347,7 @@ struct spl_team *spl_team_new(const struct spl_team_opts *o)
     if (!t->o.deadline_ns) t->o.deadline_ns = 60ull * 1000000000u;
     if (!t->o.barrier_ns) t->o.barrier_ns = 10ull * 1000000000u;
     t->log_bytes = round64(sizeof(struct spl_log) + t->o.log_cap * sizeof(struct spl_event));
-    size_t off_line = round64(sizeof(struct spl_barrier));
-    size_t off_msgs = off_line + round64(sizeof(struct spl_startline));
+    size_t off_msgs = round64(sizeof(struct spl_barrier));
     size_t off_shared = off_msgs + round64((size_t)o->workers * SPL_MSG_MAX);
     size_t off_logs = off_shared + round64(o->shared_len);
     t->mem_len = off_logs + (size_t)o->workers * t->log_bytes;
@@ -358,7 +356,6 @@ struct spl_team *spl_team_new(const struct spl_team_opts *o)
     t->ends = calloc(o->workers, sizeof *t->ends);
     if (!t->mem || !t->logs || !t->ends) { spl_team_free(t); errno = ENOMEM; return NULL; }
     t->bar = t->mem;
-    t->line = (struct spl_startline *)((char *)t->mem + off_line);
     t->msgs = (char *)t->mem + off_msgs;
     t->shared = (char *)t->mem + off_shared;
     for (uint32_t i = 0; i < o->workers; i++) {
@@ -401,7 +398,6 @@ int spl_team_run(struct spl_team *t, int (*fn)(struct spl_worker *, void *), voi
     for (uint32_t i = 0; i < n; i++) atomic_store(&t->logs[i]->n, 0);
     pid_t *pids = calloc(n, sizeof *pids);
     if (!pids) return -1;
-    spl_startline_init(t->line, n);
     uint64_t deadline = spl_time_ns() + t->o.deadline_ns;
     int rc = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -409,7 +405,6 @@ int spl_team_run(struct spl_team *t, int (*fn)(struct spl_worker *, void *), voi
         pid_t p = spl_proc_fork(SPL_PROC_PDEATH);
         if (p < 0) {
             spl_barrier_break(t->bar);
-            spl_startline_stop(t->line);
             rc = -1;
             break;
         }
@@ -418,15 +413,13 @@ int spl_team_run(struct spl_team *t, int (*fn)(struct spl_worker *, void *), voi
                 .id = i, .nworkers = n, .seed = mix(t->o.seed, i), .bar = t->bar, .log = t->logs[i],
                 .shared = t->shared, .msg = t->msgs + (size_t)i * SPL_MSG_MAX, .team = t,
             };
-            int r = spl_startline_arrive(t->line, false) ? fn(&w, arg) : 0;
+            /* no start line here: a team starts on its own barrier (its first
+             * spl_worker_sync), which the rules' timing is built around */
+            int r = fn(&w, arg);
             fflush(NULL);
             _exit(r & 0xff);
         }
         pids[i] = p;
-    }
-    if (rc == 0) {
-        spl_startline_wait(t->line, pids, n, deadline);
-        spl_startline_go(t->line);
     }
     spl_proc_reap(pids, n, deadline, t->ends);
     free(pids);

@@ -81,7 +81,8 @@ void spl_proc_kill(pid_t pid, struct spl_proc_end *end);
 /* "exit 3", "killed by SIGSEGV (Segmentation fault)", "hung (killed after 2.0 s)", "interrupted" */
 const char *spl_proc_describe(const struct spl_proc_end *e, double secs, char *buf, size_t len);
 
-/* ---- a start line and a stop flag, shared by a driver and its workers ---------- */
+/* ---- a start line and a stop flag, shared by a driver and its workers ----------
+ * (bench cases and torture runs; a conformance team starts on its barrier) */
 
 struct spl_startline {
     _Atomic uint32_t ready; /* workers at the line */

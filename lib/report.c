@@ -2,7 +2,8 @@
  * report.c - result model and its text/TAP/JUnit/JSON renderings.
  */
 #include "report.h"
-#include "proc.h"
+#include "outfile.h"
+#include "util.h"
 #include "envelope.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 void spl_report_init(struct spl_report *r, const char *suite, const char *subject, unsigned long long seed)
@@ -134,6 +136,7 @@ int spl_report_exit_code(const struct spl_report *r)
 {
     size_t c[4];
     spl_report_counts(r, c);
+    if (r->interrupted) return 128 + r->interrupted;
     if (c[SPL_FAIL] || c[SPL_ERROR]) return 1;
     if (c[SPL_PASS] == 0) return 77;
     return 0;
@@ -184,8 +187,13 @@ void spl_report_print_text(const struct spl_report *r, FILE *out, bool color, bo
     }
     size_t k[4];
     spl_report_counts(r, k);
-    fprintf(out, "\n%s: %zu rules: %zu passed, %zu failed, %zu skipped, %zu errors in %.1f s (seed %llu)\n",
-            r->subject, r->n, k[SPL_PASS], k[SPL_FAIL], k[SPL_SKIP], k[SPL_ERROR], r->secs, r->seed);
+    fprintf(out, "\n%s: %zu rule%s: %zu passed, %zu failed, %zu skipped, %zu errors in %.1f s (seed %llu)\n",
+            r->subject, r->n, r->n == 1 ? "" : "s", k[SPL_PASS], k[SPL_FAIL], k[SPL_SKIP], k[SPL_ERROR], r->secs, r->seed);
+    if (r->interrupted) {
+        char sn[32];
+        fprintf(out, "INTERRUPTED by %s after %zu of %zu rules: the report is partial\n",
+                spl_signame(r->interrupted, sn, sizeof sn), r->n, r->planned > r->n ? r->planned : r->n);
+    }
 }
 
 /* ---- hostile text --------------------------------------------------------
@@ -283,6 +291,11 @@ void spl_report_write_tap(const struct spl_report *r, FILE *out)
             fprintf(out, "  ...\n");
         }
     }
+    if (r->interrupted) {
+        char sn[32];
+        fprintf(out, "Bail out! interrupted by %s after %zu of %zu rules\n", spl_signame(r->interrupted, sn, sizeof sn),
+                r->n, r->planned > r->n ? r->planned : r->n);
+    }
 }
 
 /* ---- JUnit XML ------------------------------------------------------------- */
@@ -294,12 +307,14 @@ void spl_report_write_junit(const struct spl_report *r, FILE *out)
     size_t k[4];
     spl_report_counts(r, k);
     fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(out, "<testsuites tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n", r->n,
-            k[SPL_FAIL], k[SPL_ERROR], k[SPL_SKIP], r->secs);
+    /* an interrupted run is one more errored case, so every JUnit reader sees it */
+    size_t extra = r->interrupted ? 1 : 0;
+    fprintf(out, "<testsuites tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\"%s>\n",
+            r->n + extra, k[SPL_FAIL], k[SPL_ERROR] + extra, k[SPL_SKIP], r->secs, r->interrupted ? " interrupted=\"true\"" : "");
     fprintf(out, "  <testsuite name=\"");
     xml_esc(out, r->suite);
-    fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n", r->n,
-            k[SPL_FAIL], k[SPL_ERROR], k[SPL_SKIP], r->secs);
+    fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n", r->n + extra,
+            k[SPL_FAIL], k[SPL_ERROR] + extra, k[SPL_SKIP], r->secs);
     fprintf(out, "    <properties>\n      <property name=\"subject\" value=\"");
     xml_esc(out, r->subject);
     fprintf(out, "\"/>\n      <property name=\"seed\" value=\"%llu\"/>\n    </properties>\n", r->seed);
@@ -333,6 +348,13 @@ void spl_report_write_junit(const struct spl_report *r, FILE *out)
         }
         fprintf(out, "    </testcase>\n");
     }
+    if (r->interrupted) {
+        char sn[32];
+        fprintf(out, "    <testcase classname=\"%s.run\" name=\"INTERRUPTED\" time=\"0\">\n"
+                     "      <error message=\"interrupted by %s after %zu of %zu rules\" type=\"interrupted\"/>\n"
+                     "    </testcase>\n",
+                r->suite, spl_signame(r->interrupted, sn, sizeof sn), r->n, r->planned > r->n ? r->planned : r->n);
+    }
     fprintf(out, "  </testsuite>\n</testsuites>\n");
 }
 
@@ -354,6 +376,12 @@ json_object *spl_report_json(const struct spl_report *r)
     json_object_object_add(sum, "skipped", json_object_new_int64((int64_t)k[SPL_SKIP]));
     json_object_object_add(sum, "errors", json_object_new_int64((int64_t)k[SPL_ERROR]));
     json_object_object_add(sum, "exit_code", json_object_new_int(spl_report_exit_code(r)));
+    json_object_object_add(sum, "interrupted", json_object_new_boolean(r->interrupted != 0));
+    if (r->interrupted) {
+        char sn[32];
+        json_object_object_add(sum, "signal", json_object_new_string(spl_signame(r->interrupted, sn, sizeof sn)));
+        json_object_object_add(sum, "planned", json_object_new_int64((int64_t)(r->planned > r->n ? r->planned : r->n)));
+    }
     json_object_object_add(o, "summary", sum);
     if (r->meta) json_object_object_add(o, "meta", json_object_get(r->meta));
     json_object *arr = json_object_new_array();
@@ -382,30 +410,28 @@ void spl_report_write_json(const struct spl_report *r, FILE *out)
     json_object_put(o);
 }
 
-/* The directories above path: mkdir -p of its dirname. */
-static int mkdirs_for(const char *path)
+static int write_format(const struct spl_report *r, const char *format, FILE *f)
 {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    char *slash = strrchr(buf, '/');
-    if (!slash || slash == buf) return 0;
-    *slash = '\0';
-    return spl_mkdir_p(buf, 0777);
-}
-
-int spl_report_save(const struct spl_report *r, const char *format, const char *path)
-{
-    if (mkdirs_for(path) != 0) return -1;
-    FILE *f = fopen(path, "w");
-    if (!f) return -1;
     if (!strcmp(format, "tap")) spl_report_write_tap(r, f);
     else if (!strcmp(format, "junit")) spl_report_write_junit(r, f);
     else if (!strcmp(format, "json")) spl_report_write_json(r, f);
     else {
-        fclose(f);
         errno = EINVAL;
         return -1;
     }
-    if (fclose(f) != 0) return -1;
     return 0;
+}
+
+int spl_report_save(const struct spl_report *r, const char *format, const char *path)
+{
+    struct spl_outfile o;
+    char err[600];
+    if (spl_outfile_open(&o, path, err, sizeof err) != 0) return -1;
+    if (write_format(r, format, o.f) != 0) {
+        int e = errno;
+        spl_outfile_abort(&o);
+        errno = e;
+        return -1;
+    }
+    return spl_outfile_close(&o, err, sizeof err);
 }

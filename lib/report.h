@@ -39,6 +39,8 @@ struct spl_report {
     size_t n, cap;
     json_object *meta;  /* free-form extra facts (owned; may be NULL) */
     const struct spl_envelope *envelope; /* run identity the JSON carries (lib/envelope.h); may be NULL */
+    int interrupted;    /* the signal that stopped the run early (SIGINT, SIGTERM), else 0 */
+    size_t planned;     /* cases the run meant to have (0: unknown); more than n when interrupted */
 };
 
 void spl_report_init(struct spl_report *r, const char *suite, const char *subject, unsigned long long seed);
@@ -54,7 +56,8 @@ void spl_case_merge(struct spl_case *c, enum spl_result res, const char *fmt, ..
 
 const char *spl_result_str(enum spl_result r); /* "PASS", "FAIL", "SKIP", "ERROR" */
 void spl_report_counts(const struct spl_report *r, size_t counts[4]);
-/* 0 nothing failed, 1 a case failed or errored, 77 every case skipped. */
+/* 0 nothing failed, 1 a case failed or errored, 77 every case skipped,
+ * 128 + signal when interrupted (whatever the cases say). */
 int spl_report_exit_code(const struct spl_report *r);
 
 /* Terminal table: ID, result, time, detail / counterexample. color: ANSI. */
@@ -63,8 +66,9 @@ void spl_report_write_tap(const struct spl_report *r, FILE *out);
 void spl_report_write_junit(const struct spl_report *r, FILE *out);
 json_object *spl_report_json(const struct spl_report *r);
 void spl_report_write_json(const struct spl_report *r, FILE *out);
-/* Writes one format ("tap", "junit", "json") to path; creates parent dirs.
- * 0, or -1 with errno. */
+/* Writes one format ("tap", "junit", "json") to path ("-": stdout); creates
+ * parent dirs; the file appears whole or not at all (written aside, then
+ * renamed). 0, or -1 with errno (then nothing was left at path). */
 int spl_report_save(const struct spl_report *r, const char *format, const char *path);
 
 #endif

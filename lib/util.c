@@ -3,6 +3,8 @@
  */
 #include "util.h"
 
+#include "opt.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -75,46 +77,14 @@ uint64_t spl_seed_from_time(void) { return spl_wall_ns() ^ ((uint64_t)getpid() <
 
 int spl_parse_size(const char *s, uint64_t *out)
 {
-    if (!s || !*s) return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || s[0] == '-') return -1;
-    uint64_t mul = 1;
-    switch (tolower((unsigned char)*end)) {
-    case 0: break;
-    case 'k': mul = 1ull << 10; end++; break;
-    case 'm': mul = 1ull << 20; end++; break;
-    case 'g': mul = 1ull << 30; end++; break;
-    default: return -1;
-    }
-    if (*end == 'i' || *end == 'I') end++;
-    if (*end == 'b' || *end == 'B') end++;
-    if (*end) return -1;
-    if (v > UINT64_MAX / mul) return -1;
-    *out = v * mul;
-    return 0;
+    char err[200];
+    return s && spl_opt_size(s, 0, UINT64_MAX, out, err, sizeof err) == 0 ? 0 : -1;
 }
 
 int spl_parse_duration(const char *s, uint64_t *out_ns)
 {
-    if (!s || !*s || s[0] == '-') return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || v < 0) return -1;
-    double mul = 1e9;
-    if (!strcmp(end, "ns")) mul = 1;
-    else if (!strcmp(end, "us")) mul = 1e3;
-    else if (!strcmp(end, "ms")) mul = 1e6;
-    else if (!strcmp(end, "s") || !*end) mul = 1e9;
-    else if (!strcmp(end, "m") || !strcmp(end, "min")) mul = 60e9;
-    else if (!strcmp(end, "h")) mul = 3600e9;
-    else return -1;
-    double ns = v * mul;
-    if (ns > 1.8e19) return -1;
-    *out_ns = (uint64_t)ns;
-    return 0;
+    char err[200];
+    return s && spl_opt_duration(s, 0, 0, out_ns, err, sizeof err) == 0 ? 0 : -1;
 }
 
 const char *spl_signame(int sig, char *buf, size_t len)

@@ -8,8 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Exit statuses of every splsuite command (meson's skip is 77). */
-enum { SPL_EXIT_OK = 0, SPL_EXIT_FAIL = 1, SPL_EXIT_USAGE = 2, SPL_EXIT_SKIP = 77 };
+/* Exit statuses of every splsuite command (meson's skip is 77; docs/guide.md).
+ * An interrupted run exits 128 + the signal (spl_interrupt_status). */
+enum { SPL_EXIT_OK = 0, SPL_EXIT_FAIL = 1, SPL_EXIT_USAGE = 2, SPL_EXIT_OUTPUT = 3, SPL_EXIT_SKIP = 77 };
 
 uint64_t spl_time_ns(void);      /* CLOCK_MONOTONIC */
 uint64_t spl_wall_ns(void);      /* CLOCK_REALTIME */
@@ -22,9 +23,10 @@ uint64_t spl_rng_next(struct spl_rng *r);
 uint64_t spl_rng_below(struct spl_rng *r, uint64_t n); /* uniform in [0, n) */
 uint64_t spl_seed_from_time(void);
 
-/* Parses sizes like "4096", "64k", "1M", "2G" (powers of 1024). -1 on error. */
+/* Sizes like "4096", "64k", "1M", "2G" (powers of 1024), strictly (lib/opt.h). -1 on error. */
 int spl_parse_size(const char *s, uint64_t *out);
-/* Parses durations like "500ms", "20s", "10m", "100us" into ns; bare numbers are seconds. */
+/* Durations like "500ms", "20s", "10m", "100us" into ns, bare numbers are
+ * seconds, at most 30 days, strictly (lib/opt.h). -1 on error. */
 int spl_parse_duration(const char *s, uint64_t *out_ns);
 
 /* "SIGSEGV" (or "signal 77" for one without a name). */

@@ -42,6 +42,7 @@ struct tt_opts {
     int flush_strategy;
     uint32_t bid_mix[5];        /* claim, rebid, release, madvise, dontneed storm */
     bool json, keep, quiet, trace;
+    const char *output;         /* -o: the JSON summary also goes there */
 };
 
 #define TT_PIPE_LEN 11 /* 0..9 and 10+ */
@@ -93,6 +94,7 @@ struct tt_shared {
 
 struct tt_ctx {
     struct tt_opts o;
+    bool seed_set;
     struct spl_impl im;
     char store[4096];          /* name handed to im->open */
     char path[4096];           /* where its bytes are (fsck, RO map) */
@@ -137,8 +139,6 @@ int tt_find_slots(struct tt_ctx *c, char *err, size_t errlen);
 /* The header still describes the store the run created, and fits the map. */
 int tt_check_geometry(struct tt_ctx *c, char *err, size_t errlen);
 
-/* Set by SIGINT/SIGTERM: the run ends early and cleans up. */
-extern volatile sig_atomic_t *tt_interrupted;
 
 /* --trace (torture_trace.c): NULL when the bpf part is missing or BPF cannot
  * run (the reason is on stderr); stop prints the text report to text (if

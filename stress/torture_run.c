@@ -4,6 +4,7 @@
  */
 #include "envelope.h"
 #include "fsck.h"
+#include "outfile.h"
 #include "torture.h"
 
 #include <errno.h>
@@ -150,7 +151,7 @@ static int recover(struct sup *s, const uint32_t *keys, size_t n, bool count)
         atomic_fetch_add(&c->sh->keys[keys[i]].qgen, 1);
         s->odd_since[keys[i]] = 0;
     }
-    if (rc != 0) tt_fail(c->sh, "recovering %zu stuck slot(s) failed: %s", n, err);
+    if (rc != 0 && !spl_interrupted()) tt_fail(c->sh, "recovering %zu stuck slot(s) failed: %s", n, err);
     else if (count) tt_add(&c->sh->st.stuck_recovered, n);
     return rc;
 }
@@ -373,6 +374,7 @@ static enum setup_end setup_store(struct sup *s)
     char err[600];
     if (tt_populate(c, err, sizeof err) != 0 || tt_map_store(c, err, sizeof err) != 0) {
         char envwhy[300];
+        if (spl_interrupted()) return SETUP_FAILED; /* killed by the interrupt: no verdict on it */
         if (spl_impl_env_problem(&c->im, 8u << 20, envwhy, sizeof envwhy)) { /* the machine's fault, not a FAILURE */
             spl_err("torture", "%s (setup: %s)", envwhy, err);
             return SETUP_ENV;
@@ -407,6 +409,9 @@ static void final_audit(struct sup *s)
 }
 
 /* The closing lines (rcutorture's one SUCCESS/FAILURE verdict); true on FAILURE. */
+/* An interrupted run is never a SUCCESS: what it found, or INTERRUPTED. */
+static const char *verdict_of(bool failed) { return failed ? "FAILURE" : spl_interrupted() ? "INTERRUPTED" : "SUCCESS"; }
+
 static bool print_verdict(struct sup *s)
 {
     struct tt_ctx *c = s->c;
@@ -417,19 +422,22 @@ static bool print_verdict(struct sup *s)
     bool failed = atomic_load(&sh->failed) != 0;
     if (!failed && (V(sets) == 0 || V(gets) == 0)) tt_fail(sh, "no forward progress: %llu sets, %llu gets", V(sets), V(gets));
     failed = atomic_load(&sh->failed) != 0;
-    if (*tt_interrupted)
-        fprintf(s->out, "splsuite-torture: interrupted after %.1f s of %.1f s\n", secs(s, spl_time_ns()),
-                (double)c->o.duration_ns / 1e9);
+    int intr = spl_interrupted();
+    char sn[32];
+    if (intr)
+        fprintf(s->out, "splsuite-torture: interrupted by %s after %.1f s of %.1f s: not judged\n",
+                spl_signame(intr, sn, sizeof sn), secs(s, spl_time_ns()), (double)c->o.duration_ns / 1e9);
     if (failed)
         fprintf(s->out, "!!! splsuite-torture: first failure: %s\n", sh->first_failure);
-    fprintf(s->out, "splsuite-torture:--- End of test: %s: impl=%s backend=%s seed=%llu\n", failed ? "FAILURE" : "SUCCESS",
+    fprintf(s->out, "splsuite-torture:--- End of test: %s: impl=%s backend=%s seed=%llu\n", verdict_of(failed),
             c->im.label, c->im.backend == SPL_BACKEND_FILE ? "file" : "shm", (unsigned long long)c->o.seed);
     fflush(s->out);
     return failed;
 }
 
 /* The --json verdict: parameters, totals, histograms, crash cycles. */
-static void print_json(struct sup *s, const struct spl_envelope *env, bool dur_tested, bool failed, json_object *ktrace)
+/* The JSON summary on stdout (--json) and in -o FILE; 0, or SPL_EXIT_OUTPUT. */
+static int print_json(struct sup *s, const struct spl_envelope *env, bool dur_tested, bool failed, json_object *ktrace)
 {
     struct tt_ctx *c = s->c;
     struct tt_shared *sh = c->sh;
@@ -459,13 +467,23 @@ static void print_json(struct sup *s, const struct spl_envelope *env, bool dur_t
     json_object_object_add(o, "reader_retries", hist_json(sh->st.retries));
     json_object_object_add(o, "crash_cycles", json_object_get(s->cycles));
     json_object_object_add(o, "elapsed_s", json_object_new_double((double)(spl_time_ns() - c->t0) / 1e9));
-    json_object_object_add(o, "interrupted", json_object_new_boolean(*tt_interrupted != 0));
-    json_object_object_add(o, "verdict", json_object_new_string(failed ? "FAILURE" : "SUCCESS"));
+    int intr = spl_interrupted();
+    char sn[32];
+    json_object_object_add(o, "interrupted", json_object_new_boolean(intr != 0));
+    if (intr) json_object_object_add(o, "signal", json_object_new_string(spl_signame(intr, sn, sizeof sn)));
+    json_object_object_add(o, "verdict", json_object_new_string(verdict_of(failed)));
     if (failed) json_object_object_add(o, "first_failure", json_object_new_string(sh->first_failure));
     if (ktrace) json_object_object_add(o, "kernel_trace", json_object_get(ktrace));
     o = spl_envelope_wrap(env, o);
-    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+    if (c->o.json) puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+    char werr[600];
+    int rc = 0;
+    if (c->o.output && !(c->o.json && !strcmp(c->o.output, "-")) && spl_outfile_json(c->o.output, o, werr, sizeof werr) != 0) {
+        spl_err("torture", "cannot write the JSON summary: %s", werr);
+        rc = SPL_EXIT_OUTPUT;
+    }
     json_object_put(o);
+    return rc;
 }
 
 int tt_run(struct tt_ctx *c)
@@ -557,7 +575,7 @@ int tt_run(struct tt_ctx *c)
     s.next_stat = now + c->o.stat_ns;
     s.next_check = now + c->o.check_ns;
     uint32_t cycle = 0;
-    while ((now = spl_time_ns()) < end && !*tt_interrupted) {
+    while ((now = spl_time_ns()) < end && !spl_interrupted()) {
         reap(&s);
         killer(&s, now);
         scan_epochs(&s, now);
@@ -571,13 +589,15 @@ int tt_run(struct tt_ctx *c)
         spl_sleep_ns(500000);
     }
     stop_all(&s);
-    if (c->map) final_audit(&s); /* else the store did not survive a crash: nothing left to audit */
+    /* interrupted: the run is not complete, so it is not judged (never SUCCESS) */
+    if (c->map && !spl_interrupted()) final_audit(&s); /* else the store did not survive a crash */
 verdict:
     bool failed = print_verdict(&s);
-    code = failed ? SPL_EXIT_FAIL : SPL_EXIT_OK;
+    code = spl_interrupted() ? spl_interrupt_status() : failed ? SPL_EXIT_FAIL : SPL_EXIT_OK;
     json_object *ktrace = tt_trace_stop(kt, c->o.json ? NULL : s.out);
     kt = NULL;
-    if (c->o.json) print_json(&s, &env, dur_tested, failed, ktrace);
+    if ((c->o.json || c->o.output) && print_json(&s, &env, dur_tested, failed, ktrace) != 0 && !spl_interrupted())
+        code = SPL_EXIT_OUTPUT;
     json_object_put(ktrace);
 cleanup:
     json_object_put(tt_trace_stop(kt, NULL));

@@ -7,7 +7,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/splsuite-conform-cli.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$S" conform --help | grep -q EXAMPLES || fail "--help has no EXAMPLES"
+"$S" conform --help | grep -q "^Examples:" || fail "--help has no Examples"
 rc=0; "$S" conform --bogus 2>/dev/null || rc=$?; [ "$rc" = 2 ] || fail "unknown flag exit $rc, want 2"
 rc=0; "$S" conform --rules NOPE-999 2>/dev/null || rc=$?; [ "$rc" = 2 ] || fail "--rules matching nothing exit $rc, want 2"
 rc=0; "$S" conform --impl /nonexistent/lib.so 2>/dev/null || rc=$?; [ "$rc" = 2 ] || fail "missing --impl exit $rc, want 2"

@@ -1,0 +1,31 @@
+/*
+ * outfile.h - result files that CI can trust: written aside and renamed into
+ * place when complete, every write checked, so a full disk or a bad path is
+ * an error with its reason (exit 3), never a 0-byte or half file left at the
+ * path. "-" means stdout (which splsuite checks once the command is done).
+ */
+#ifndef SPLSUITE_OUTFILE_H
+#define SPLSUITE_OUTFILE_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+struct spl_outfile {
+    FILE *f;          /* write here */
+    char path[4096];
+    char tmp[4200];   /* where it is written until spl_outfile_close */
+    bool is_stdout;
+};
+
+/* Opens path for writing (parent directories are made). 0, or -1 with the reason in err. */
+int spl_outfile_open(struct spl_outfile *o, const char *path, char *err, size_t errlen);
+/* Flushes, checks and closes; the file then appears at its path. 0, or -1
+ * with the reason in err (and nothing at the path). */
+int spl_outfile_close(struct spl_outfile *o, char *err, size_t errlen);
+/* Gives up on the file (nothing appears). */
+void spl_outfile_abort(struct spl_outfile *o);
+/* doc, pretty-printed, as path ("-": stdout). 0 or -1 with err. */
+int spl_outfile_json(const char *path, json_object *doc, char *err, size_t errlen);
+
+#endif
