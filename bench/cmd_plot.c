@@ -18,7 +18,7 @@
 #include "util.h"
 
 #include <errno.h>
-#include <getopt.h>
+#include "opt.h"
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,35 +33,46 @@
 #include "../results/results_plot.h"
 #pragma weak results_plot_main
 
-static void usage(FILE *f)
-{
-    fprintf(f, "Usage: splsuite plot RESULTS.json [-o DIR] [--format svg|png]\n"
-               "       splsuite plot OLD.json NEW.json [-o DIR] [--format svg|png]\n"
-               "       splsuite plot --history ROW [--db URL] [--impl L] [--machine M] [--figure cpu] [-o DIR]\n"
-               "\n"
-               "Draws the figures of a `splsuite bench --json` run with gnuplot: latency CDFs\n"
-               "(wake, flush), scaling curves (ops against processes), bars (single-process ops,\n"
-               "madvise), flushes/s against dirty slots, and the NUMA writer x reader matrix.\n"
-               "\n"
-               "Two runs: each row's change of the median from OLD to NEW, coloured by splsuite\n"
-               "compare's verdict (compare.FMT). --history: a row over the runs of the results store,\n"
-               "with the mean of each segment and its change points (history-ROW.FMT; splsuite history).\n"
-               "\n"
-               "  -o, --output DIR     where to write images, .dat and .gp files (default: plots)\n"
-               "  -f, --format FMT     svg (default) or png\n"
-               "      --history ROW    draw ROW's history (WORKLOAD/CASE) from the results store\n"
-               "      --db URL         the results store (default $SPLSUITE_DB, else\n"
-               "                       ~/.local/share/splinter-suite/results.db)\n"
-               "  -i, --impl LABEL     --history: the implementation;  -m, --machine NAME: the machine\n"
-               "      --figure cpu     --history: task-clock ns/op instead of the median\n"
-               "  -h, --help\n"
-               "\n"
-               "Exit status: 0 drawn, 1 gnuplot failed, 2 usage or unreadable JSON, 77 gnuplot missing.\n"
-               "\n"
-               "Examples:\n"
-               "  splsuite bench --json -o results.json && splsuite plot results.json -o plots\n"
-               "  splsuite plot results.json --format png -o docs/img\n");
-}
+static const char *const formats[] = {"svg", "png", NULL}, *const figures[] = {"median", "cpu", NULL};
+static struct {
+    const char *outdir, *history, *db, *impl, *machine, *o_file;
+    int format, figure;
+} P;
+
+static const struct spl_opt plot_opts[] = {
+    {"outdir", 0, SPL_OPT_STR, SPL_OPT_DEST(P.outdir), "DIR", "where the images, .dat and .gp files go (made if missing)",
+     .def = "plots"},
+    {"format", 'f', SPL_OPT_CHOICE, SPL_OPT_DEST(P.format), "FMT", "image format", .def = "svg", .choices = formats},
+    {"history", 0, SPL_OPT_STR, SPL_OPT_DEST(P.history), "ROW", "draw ROW's history (WORKLOAD/CASE) from the results store"},
+    {"db", 0, SPL_OPT_STR, SPL_OPT_DEST(P.db), "URL", "--history: the results store",
+     .def_help = "$SPLSUITE_DB, else ~/.local/share/splinter-suite/results.db"},
+    {"impl", 'i', SPL_OPT_STR, SPL_OPT_DEST(P.impl), "LABEL", "--history: the implementation"},
+    {"machine", 0, SPL_OPT_STR, SPL_OPT_DEST(P.machine), "NAME", "--history: host name or machine fingerprint"},
+    {"figure", 0, SPL_OPT_CHOICE, SPL_OPT_DEST(P.figure), "F", "--history: the median, or task-clock ns/op", .def = "median",
+     .choices = figures},
+    /* -o is a file in every command; plot writes a directory of figures */
+    {"output", 'o', SPL_OPT_STR, SPL_OPT_DEST(P.o_file), "FILE", "", .flags = SPL_OPT_HIDDEN},
+    {0},
+};
+
+static const struct spl_cmd plot_cmd = {
+    .name = "plot",
+    .usage = "[OPTIONS] RESULTS.json\n[OPTIONS] OLD.json NEW.json\n--history ROW [--db URL] [--impl L] [--machine M] [--figure cpu] [OPTIONS]",
+    .about = "Draws the figures of a `splsuite bench --json` run with gnuplot: latency CDFs\n"
+             "(wake, flush), scaling curves (ops against processes), bars (single-process ops,\n"
+             "madvise), flushes/s against dirty slots, and the NUMA writer x reader matrix.\n"
+             "A figure counts only when gnuplot left a non-empty image.\n"
+             "\n"
+             "Two runs: each row's change of the median from OLD to NEW, coloured by splsuite\n"
+             "compare's verdict (compare.FMT). --history: a row over the runs of the results store,\n"
+             "with the mean of each segment and its change points (history-ROW.FMT; splsuite history).",
+    .opts = plot_opts,
+    .examples = "splsuite bench --json -o results.json && splsuite plot results.json --outdir plots\n"
+                "splsuite plot results.json --format png --outdir docs/img\n"
+                "splsuite plot main.json branch.json --outdir cmp",
+    .exit_ok = "every figure was drawn",
+    .exit_fail = "gnuplot failed or wrote no image, or the data had nothing to draw",
+};
 
 struct plot_ctx {
     const char *dir, *fmt;
@@ -409,36 +420,14 @@ static void numa_matrix(struct plot_ctx *c)
 
 int cmd_plot(int argc, char **argv)
 {
-    static const struct option lo[] = {{"output", required_argument, 0, 'o'}, {"format", required_argument, 0, 'f'},
-                                       {"history", required_argument, 0, 'H'}, {"db", required_argument, 0, 'D'},
-                                       {"impl", required_argument, 0, 'i'}, {"machine", required_argument, 0, 'm'},
-                                       {"figure", required_argument, 0, 'F'},
-                                       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    struct plot_ctx c = {.dir = "plots", .fmt = "svg"};
-    const char *history = NULL, *db = NULL, *impl = NULL, *machine = NULL;
-    bool cpu = false;
-    optind = 1;
-    int o;
-    while ((o = getopt_long(argc, argv, "o:f:i:m:h", lo, NULL)) != -1) {
-        switch (o) {
-        case 'o': c.dir = optarg; break;
-        case 'H': history = optarg; break;
-        case 'D': db = optarg; break;
-        case 'i': impl = optarg; break;
-        case 'm': machine = optarg; break;
-        case 'F':
-            if (strcmp(optarg, "cpu") && strcmp(optarg, "median")) { spl_err(CMD, "--figure: median or cpu"); return SPL_EXIT_USAGE; }
-            cpu = !strcmp(optarg, "cpu");
-            break;
-        case 'f':
-            if (strcmp(optarg, "svg") && strcmp(optarg, "png")) { spl_err(CMD, "--format: svg or png"); return SPL_EXIT_USAGE; }
-            c.fmt = optarg;
-            break;
-        case 'h': usage(stdout); return SPL_EXIT_OK;
-        default: usage(stderr); return SPL_EXIT_USAGE;
-        }
-    }
-    if (!c.dir || !*c.dir) { spl_err(CMD, "-o: a directory name"); return SPL_EXIT_USAGE; }
+    memset(&P, 0, sizeof P);
+    int optind, rc = spl_opt_parse(&plot_cmd, argc, argv, &optind);
+    if (rc != SPL_OPT_OK) return rc == SPL_OPT_HELP ? SPL_EXIT_OK : rc;
+    if (P.o_file)
+        return spl_opt_error(&plot_cmd, "-o names a file; plot writes a directory of figures: --outdir %s", P.o_file);
+    struct plot_ctx c = {.dir = P.outdir, .fmt = formats[P.format]};
+    const char *history = P.history, *db = P.db, *impl = P.impl, *machine = P.machine;
+    bool cpu = P.figure == 1, figure_set = P.figure != 0;
     /* two runs, or a row's history: the results figures (results/plot.c) */
     if (history || argc - optind == 2) {
         if (!results_plot_main) { spl_err(CMD, "this splsuite was built without the results part"); return SPL_EXIT_SKIP; }
@@ -446,11 +435,12 @@ int cmd_plot(int argc, char **argv)
             spl_err(CMD, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
             return SPL_EXIT_SKIP;
         }
-        if (spl_mkdir_p(c.dir, 0777) != 0) { spl_err(CMD, "-o %s: %s", c.dir, strerror(errno)); return SPL_EXIT_FAIL; }
+        if (spl_mkdir_p(c.dir, 0777) != 0) { spl_err(CMD, "--outdir %s: %s", c.dir, strerror(errno)); return SPL_EXIT_FAIL; }
         return results_plot_main(argc - optind, argv + optind, c.dir, c.fmt, history, db, impl, machine, cpu);
     }
-    if (impl || machine || db || cpu) { spl_err(CMD, "--impl, --machine, --db and --figure go with --history"); return SPL_EXIT_USAGE; }
-    if (optind != argc - 1) { usage(stderr); return SPL_EXIT_USAGE; }
+    if (impl || machine || db || figure_set) return spl_opt_error(&plot_cmd, "--impl, --machine, --db and --figure go with --history");
+    if (optind != argc - 1)
+        return spl_opt_error(&plot_cmd, optind == argc ? "which RESULTS.json? (splsuite bench --json -o FILE)" : "one or two results documents");
     const char *in = argv[optind];
     c.root = json_object_from_file(in);
     if (!c.root) { spl_err(CMD, "%s: not readable JSON (%s)", in, json_util_get_last_err()); return SPL_EXIT_USAGE; }
@@ -467,7 +457,7 @@ int cmd_plot(int argc, char **argv)
         return SPL_EXIT_SKIP;
     }
     if (spl_mkdir_p(c.dir, 0777) != 0) {
-        spl_err(CMD, "-o %s: %s", c.dir, strerror(errno));
+        spl_err(CMD, "--outdir %s: %s", c.dir, strerror(errno));
         json_object_put(c.root);
         return SPL_EXIT_FAIL;
     }

@@ -14,7 +14,8 @@
 #include "util.h"
 
 #include <errno.h>
-#include <getopt.h>
+#include "opt.h"
+#include "outfile.h"
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,75 +25,92 @@
 static volatile sig_atomic_t exiting;
 static void on_signal(int sig) { exiting = 1; }
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-        "usage: splsuite trace madvise [OPTIONS] [interval [count]]\n"
-        "       splsuite trace eventfd [OPTIONS] [interval [count]]\n"
-        "       splsuite trace merge [-j] FILE...\n\n"
-        "eBPF probes (libbpf CO-RE; syscall and sched tracepoints, uprobes):\n"
-        "  madvise   latency of madvise and process_madvise, entry to exit, as log2\n"
-        "            histograms and percentiles by advice, NUMA node of the issuing\n"
-        "            CPU and process; with --impl also the outcome of each\n"
-        "            splinter_madvise call (sovereign, deferred, timed out) by shard,\n"
-        "            and how long a bidder waited before its advice landed\n"
-        "  eventfd   from a write(2) on an eventfd to the waiter's wake-up\n"
-        "            (sched_wakeup) and to its read/poll returning, per writer node x\n"
-        "            waiter node; eventfds are recognised in the kernel\n"
-        "  merge     add up saved --json snapshots and print them (text or -j)\n\n"
-        "Options:\n"
-        "  -T, --timestamp        print a timestamp with each interval's output\n"
-        "  -m, --milliseconds     histograms in milliseconds (default microseconds)\n"
-        "  -p, --pid PID[,PID..]  trace only these processes\n"
-        "  -c, --cgroup PATH      trace only tasks in this cgroup v2 directory\n"
-        "  -d, --duration D       stop after D (10s, 500ms, 2m) and print\n"
-        "  -i, --impl SPEC        madvise: uprobe splinter_madvise of this implementation\n"
-        "                         (ref, ref-file, mut:NAME, or a .so path)\n"
-        "  -e, --events           one line per call / wake instead of histograms\n"
-        "  -j, --json             JSON snapshot(s): one object, or one line per interval\n"
-        "  -o, --output FILE      write the report to FILE\n"
-        "  -v, --verbose          libbpf debug output (verifier log) on stderr\n"
-        "      --self-test N      run a known workload under the probes and check the\n"
-        "                         counts exactly: madvise N calls of each of 5 advices\n"
-        "                         (+ process_madvise, failing calls, and with --impl\n"
-        "                         splinter_madvise outcomes); eventfd N wakes between\n"
-        "                         two pinned processes\n"
-        "      --cpu C            self-test madvise: pin the workload to CPU C\n"
-        "      --writer-cpu C     self-test eventfd: pin the writer to CPU C\n"
-        "      --waiter-cpu C     self-test eventfd: pin the waiter to CPU C\n"
-        "  -h, --help             this text\n\n"
-        "Needs root (or CAP_BPF + CAP_PERFMON), kernel BTF and tracefs (mounted when\n"
-        "missing and root). When any is missing it says which and exits 77.\n\n"
-        "EXAMPLES\n"
-        "  splsuite trace madvise                      # histograms until Ctrl-C\n"
-        "  splsuite trace madvise -T 1 10              # every second, 10 times\n"
-        "  splsuite trace madvise -p 1234 -m -d 30s    # one process, msecs, 30 s\n"
-        "  splsuite trace madvise --impl ref -d 10s    # + splinter_madvise outcomes\n"
-        "  splsuite trace madvise -c /sys/fs/cgroup/unified/app -e\n"
-        "  splsuite trace eventfd -d 10s -j -o run1.json\n"
-        "  splsuite trace merge run1.json run2.json    # histograms of both runs\n"
-        "  splsuite trace madvise --self-test 1000 --cpu 1\n"
-        "  splsuite trace eventfd --self-test 500 --writer-cpu 0 --waiter-cpu 1\n");
-}
+/* --pid PID[,PID...] into the growing array T.pids */
+static struct {
+    bool ts, millis, events, json, verbose;
+    pid_t *pids;
+    size_t npids;
+    const char *cgroup, *impl, *outpath;
+    uint64_t duration, selftest;
+    uint32_t cpu, wcpu, rcpu;
+    bool cpu_set, wcpu_set, rcpu_set;
+} T;
 
-static int parse_pids(const char *s, pid_t **pids, size_t *n)
+static int parse_pids(const char *s, void *dest, char *err, size_t errlen)
 {
+    (void)dest;
     char *dup = strdup(s), *save = NULL;
+    if (!dup) return snprintf(err, errlen, "out of memory"), -1;
     for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        char *end;
-        long v = strtol(t, &end, 10);
-        if (*end || v <= 0 || v > 4194304) {
+        uint64_t v;
+        if (spl_opt_uint(t, 1, 4194304, &v, err, errlen) != 0) {
             free(dup);
             return -1;
         }
-        pid_t *np = realloc(*pids, (*n + 1) * sizeof **pids);
+        pid_t *np = realloc(T.pids, (T.npids + 1) * sizeof *T.pids);
         if (!np) break;
-        *pids = np;
-        (*pids)[(*n)++] = (pid_t)v;
+        T.pids = np;
+        T.pids[T.npids++] = (pid_t)v;
     }
     free(dup);
-    return *n ? 0 : -1;
+    return T.npids ? 0 : (snprintf(err, errlen, "want PID or PID,PID,..."), -1);
 }
+
+static const struct spl_opt trace_opts[] = {
+    {"timestamp", 'T', SPL_OPT_FLAG, SPL_OPT_DEST(T.ts), NULL, "print a timestamp with each interval's output"},
+    {"milliseconds", 'm', SPL_OPT_FLAG, SPL_OPT_DEST(T.millis), NULL, "histograms in milliseconds (default microseconds)"},
+    {"pid", 'p', SPL_OPT_CALL, .arg = "PID[,PID..]", .help = "trace only these processes", .parse = parse_pids},
+    {"cgroup", 'c', SPL_OPT_STR, SPL_OPT_DEST(T.cgroup), "PATH", "trace only tasks in this cgroup v2 directory"},
+    {"duration", 'd', SPL_OPT_DURATION, SPL_OPT_DEST(T.duration), "TIME", "stop after TIME (10s, 500ms, 2m) and print",
+     .min = 1000000},
+    {"impl", 'i', SPL_OPT_STR, SPL_OPT_DEST(T.impl), "SPEC",
+     "madvise: uprobe splinter_madvise of this implementation (ref, ref-file, mut:NAME, or a .so path)"},
+    {"events", 'e', SPL_OPT_FLAG, SPL_OPT_DEST(T.events), NULL, "one line per call / wake instead of histograms"},
+    {"json", 'j', SPL_OPT_FLAG, SPL_OPT_DEST(T.json), NULL, "JSON snapshot(s): one object, or one line per interval"},
+    {"output", 'o', SPL_OPT_STR, SPL_OPT_DEST(T.outpath), "FILE", "write the report to FILE instead of stdout ('-': stdout)"},
+    {"verbose", 'v', SPL_OPT_FLAG, SPL_OPT_DEST(T.verbose), NULL, "libbpf debug output (verifier log) on stderr"},
+    {"self-test", 0, SPL_OPT_UINT, SPL_OPT_DEST(T.selftest), "N",
+     "run a known workload under the probes and check the counts exactly: madvise N calls of each of 5 advices "
+     "(+ process_madvise, failing calls, and with --impl splinter_madvise outcomes); eventfd N wakes between two "
+     "pinned processes", .min = 1, .max = 10000000, .group = "Self-test"},
+    {"cpu", 0, SPL_OPT_UINT, SPL_OPT_DEST(T.cpu), "C", "madvise: pin the workload to CPU C", .max = 65535, .seen = &T.cpu_set},
+    {"writer-cpu", 0, SPL_OPT_UINT, SPL_OPT_DEST(T.wcpu), "C", "eventfd: pin the writer to CPU C", .max = 65535,
+     .seen = &T.wcpu_set},
+    {"waiter-cpu", 0, SPL_OPT_UINT, SPL_OPT_DEST(T.rcpu), "C", "eventfd: pin the waiter to CPU C", .max = 65535,
+     .seen = &T.rcpu_set},
+    {0},
+};
+
+static const struct spl_cmd trace_cmd = {
+    .name = "trace",
+    .usage = "madvise [OPTIONS] [interval [count]]\neventfd [OPTIONS] [interval [count]]\nmerge [-j] FILE...",
+    .about = "eBPF probes (libbpf CO-RE; syscall and sched tracepoints, uprobes):\n"
+             "  madvise   latency of madvise and process_madvise, entry to exit, as log2\n"
+             "            histograms and percentiles by advice, NUMA node of the issuing\n"
+             "            CPU and process; with --impl also the outcome of each\n"
+             "            splinter_madvise call (sovereign, deferred, timed out) by shard,\n"
+             "            and how long a bidder waited before its advice landed\n"
+             "  eventfd   from a write(2) on an eventfd to the waiter's wake-up\n"
+             "            (sched_wakeup) and to its read/poll returning, per writer node x\n"
+             "            waiter node; eventfds are recognised in the kernel\n"
+             "  merge     add up saved --json snapshots and print them (text or -j)\n"
+             "\n"
+             "Needs root (or CAP_BPF + CAP_PERFMON), kernel BTF and tracefs (mounted when\n"
+             "missing and root). When any is missing it says which and exits 77. Ctrl-C ends\n"
+             "the tracing and prints what was gathered, as libbpf-tools do (exit 0).",
+    .opts = trace_opts,
+    .examples = "splsuite trace madvise                      # histograms until Ctrl-C\n"
+                "splsuite trace madvise -T 1 10              # every second, 10 times\n"
+                "splsuite trace madvise -p 1234 -m -d 30s    # one process, msecs, 30 s\n"
+                "splsuite trace madvise --impl ref -d 10s    # + splinter_madvise outcomes\n"
+                "splsuite trace madvise -c /sys/fs/cgroup/unified/app -e\n"
+                "splsuite trace eventfd -d 10s -j -o run1.json\n"
+                "splsuite trace merge run1.json run2.json    # histograms of both runs\n"
+                "splsuite trace madvise --self-test 1000 --cpu 1\n"
+                "splsuite trace eventfd --self-test 500 --writer-cpu 0 --waiter-cpu 1",
+    .exit_ok = "traced (or the self-test's counts all matched)",
+    .exit_fail = "a self-test count did not match, or the trace could not be read",
+};
 
 /* Run identity of every JSON document this command prints (lib/envelope.h). */
 static struct spl_envelope trace_env;
@@ -229,95 +247,47 @@ static int cmd_merge(int argc, char **argv, bool json, FILE *out)
 
 int cmd_trace(int argc, char **argv)
 {
-    enum { OPT_SELFTEST = 256, OPT_CPU, OPT_WCPU, OPT_RCPU };
-    static const struct option longopts[] = {
-        {"timestamp", no_argument, NULL, 'T'},   {"milliseconds", no_argument, NULL, 'm'},
-        {"pid", required_argument, NULL, 'p'},   {"cgroup", required_argument, NULL, 'c'},
-        {"duration", required_argument, NULL, 'd'}, {"impl", required_argument, NULL, 'i'},
-        {"events", no_argument, NULL, 'e'},      {"json", no_argument, NULL, 'j'},
-        {"output", required_argument, NULL, 'o'}, {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},        {"self-test", required_argument, NULL, OPT_SELFTEST},
-        {"cpu", required_argument, NULL, OPT_CPU}, {"writer-cpu", required_argument, NULL, OPT_WCPU},
-        {"waiter-cpu", required_argument, NULL, OPT_RCPU}, {NULL, 0, NULL, 0},
-    };
-    bool ts = false, millis = false, events = false, json = false, verbose = false;
-    pid_t *pids = NULL;
-    size_t npids = 0;
-    const char *cgroup = NULL, *impl = NULL, *outpath = NULL;
-    uint64_t duration = 0;
-    long selftest = 0;
-    int cpu = -1, wcpu = -1, rcpu = -1;
     int c, rc = SPL_EXIT_OK;
-
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? SPL_EXIT_USAGE : SPL_EXIT_OK;
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help") ||
+        !strcmp(argv[1], "--list-options")) {
+        if (argc >= 2 && !strcmp(argv[1], "--list-options")) return spl_opt_parse(&trace_cmd, argc, argv, &c), SPL_EXIT_OK;
+        if (argc < 2) return spl_opt_error(&trace_cmd, "which probe? madvise, eventfd or merge");
+        spl_opt_help(&trace_cmd, stdout);
+        return SPL_EXIT_OK;
     }
     const char *what = argv[1];
     unsigned probes = !strcmp(what, "madvise") ? SPL_TRACE_MADVISE : !strcmp(what, "eventfd") ? SPL_TRACE_EVENTFD : 0;
     bool merge = !strcmp(what, "merge");
-    if (!probes && !merge) {
-        spl_err("trace", "unknown probe '%s' (madvise, eventfd or merge; see --help)", what);
-        return SPL_EXIT_USAGE;
-    }
+    if (!probes && !merge) return spl_opt_error(&trace_cmd, "unknown probe '%s' (madvise, eventfd or merge)", what);
     argc--, argv++;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "Tmp:c:d:i:ejo:vh", longopts, NULL)) != -1) {
-        char *end;
-        switch (c) {
-        case 'T': ts = true; break;
-        case 'm': millis = true; break;
-        case 'p':
-            if (parse_pids(optarg, &pids, &npids)) {
-                spl_err("trace", "bad --pid '%s' (PID or PID,PID,...)", optarg);
-                free(pids);
-                return SPL_EXIT_USAGE;
-            }
-            break;
-        case 'c': cgroup = optarg; break;
-        case 'd':
-            if (spl_parse_duration(optarg, &duration) || duration == 0) {
-                spl_err("trace", "bad --duration '%s' (e.g. 10s, 500ms)", optarg);
-                free(pids);
-                return SPL_EXIT_USAGE;
-            }
-            break;
-        case 'i': impl = optarg; break;
-        case 'e': events = true; break;
-        case 'j': json = true; break;
-        case 'o': outpath = optarg; break;
-        case 'v': verbose = true; break;
-        case 'h': usage(stdout); free(pids); return SPL_EXIT_OK;
-        case OPT_SELFTEST:
-        case OPT_CPU:
-        case OPT_WCPU:
-        case OPT_RCPU: {
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 0 || (c == OPT_SELFTEST && (v < 1 || v > 10000000))) {
-                spl_err("trace", "bad value '%s' for --%s", optarg, longopts[c - OPT_SELFTEST + 11].name);
-                free(pids);
-                return SPL_EXIT_USAGE;
-            }
-            if (c == OPT_SELFTEST) selftest = v;
-            else if (c == OPT_CPU) cpu = (int)v;
-            else if (c == OPT_WCPU) wcpu = (int)v;
-            else rcpu = (int)v;
-            break;
-        }
-        default: usage(stderr); free(pids); return SPL_EXIT_USAGE;
-        }
+    free(T.pids);
+    memset(&T, 0, sizeof T);
+    int optind;
+    rc = spl_opt_parse(&trace_cmd, argc, argv, &optind);
+    if (rc != SPL_OPT_OK) {
+        free(T.pids);
+        return rc == SPL_OPT_HELP ? SPL_EXIT_OK : rc;
     }
+    bool ts = T.ts, millis = T.millis, events = T.events, json = T.json, verbose = T.verbose;
+    pid_t *pids = T.pids;
+    size_t npids = T.npids;
+    const char *cgroup = T.cgroup, *impl = T.impl, *outpath = T.outpath;
+    uint64_t duration = T.duration;
+    long selftest = (long)T.selftest;
+    int cpu = T.cpu_set ? (int)T.cpu : -1, wcpu = T.wcpu_set ? (int)T.wcpu : -1, rcpu = T.rcpu_set ? (int)T.rcpu : -1;
+    T.pids = NULL;
     if (impl && probes != SPL_TRACE_MADVISE) {
-        spl_err("trace", "--impl applies to the madvise probe only");
         free(pids);
-        return SPL_EXIT_USAGE;
+        return spl_opt_error(&trace_cmd, "--impl applies to the madvise probe only");
     }
-    FILE *out = stdout;
-    if (outpath && !(out = fopen(outpath, "w"))) {
-        spl_err("trace", "%s: %s", outpath, strerror(errno));
+    struct spl_outfile of;
+    char oerr[600];
+    if (spl_outfile_open(&of, outpath ? outpath : "-", oerr, sizeof oerr) != 0) {
+        spl_err("trace", "cannot write %s", oerr);
         free(pids);
-        return SPL_EXIT_FAIL;
+        return SPL_EXIT_OUTPUT;
     }
+    FILE *out = of.f;
     spl_envelope_init(&trace_env, "splsuite-trace/1");
     if (merge) {
         rc = cmd_merge(argc - optind, argv + optind, json, out);
@@ -348,25 +318,22 @@ int cmd_trace(int argc, char **argv)
     /* [interval] [count], as libbpf-tools */
     long interval = 0, count = -1;
     if (optind < argc) {
-        char *end;
-        interval = strtol(argv[optind], &end, 10);
-        if (*end || interval <= 0) {
-            spl_err("trace", "bad interval '%s' (seconds)", argv[optind]);
-            rc = SPL_EXIT_USAGE;
+        uint64_t v;
+        if (spl_opt_uint(argv[optind], 1, 86400, &v, err, sizeof err) != 0) {
+            rc = spl_opt_error(&trace_cmd, "interval '%s' (seconds): %s", argv[optind], err);
             goto done;
         }
+        interval = (long)v;
         if (++optind < argc) {
-            count = strtol(argv[optind], &end, 10);
-            if (*end || count <= 0) {
-                spl_err("trace", "bad count '%s'", argv[optind]);
-                rc = SPL_EXIT_USAGE;
+            if (spl_opt_uint(argv[optind], 1, 100000000, &v, err, sizeof err) != 0) {
+                rc = spl_opt_error(&trace_cmd, "count '%s': %s", argv[optind], err);
                 goto done;
             }
+            count = (long)v;
             optind++;
         }
         if (optind < argc) {
-            spl_err("trace", "unexpected argument '%s'", argv[optind]);
-            rc = SPL_EXIT_USAGE;
+            rc = spl_opt_error(&trace_cmd, "unexpected argument '%s'", argv[optind]);
             goto done;
         }
     }
@@ -457,6 +424,11 @@ int cmd_trace(int argc, char **argv)
     spl_trace_close(t);
 done:
     free(pids);
-    if (out != stdout) fclose(out);
+    /* a report file appears only when there is a report: not after a usage error or a skip */
+    if (rc != SPL_EXIT_OK && rc != SPL_EXIT_FAIL) spl_outfile_abort(&of);
+    else if (spl_outfile_close(&of, oerr, sizeof oerr) != 0 && !of.is_stdout) {
+        spl_err("trace", "cannot write %s", oerr);
+        rc = SPL_EXIT_OUTPUT;
+    }
     return rc;
 }

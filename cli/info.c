@@ -6,48 +6,58 @@
 #include "sysinfo.h"
 #include "util.h"
 #include "impl.h"
+#include "opt.h"
+#include "outfile.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+static bool json;
+static const char *output;
+static const struct spl_opt info_opts[] = {
+    {"json", 'j', SPL_OPT_FLAG, SPL_OPT_DEST(json), NULL, "the findings as JSON on stdout"},
+    {"output", 'o', SPL_OPT_STR, SPL_OPT_DEST(output), "FILE", "write the JSON to FILE ('-': stdout); the text still goes to stdout"},
+    {0},
+};
+static const struct spl_cmd info_cmd = {
+    .name = "info",
+    .about = "Prints what this machine offers the suite: kernel, io_uring, eBPF (BTF,\n"
+             "tracefs), NUMA nodes, perf counters, QEMU for the lab, and where the\n"
+             "reference libraries are. Every item is probed by doing it, not guessed.",
+    .opts = info_opts,
+    .examples = "splsuite info\nsplsuite info --json | jq .numa_nodes",
+    .exit_ok = "printed",
+    .exit_fail = "(not used)",
+};
+
 int cmd_info(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
-    bool json = false;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = true; break;
-        case 'h':
-            printf("usage: splsuite info [--json]\n\n"
-                   "Prints what this machine offers the suite: kernel, io_uring, eBPF (BTF,\n"
-                   "tracefs), NUMA nodes, perf counters, QEMU for the lab, and where the\n"
-                   "reference libraries are. Every item is probed by doing it, not guessed.\n");
-            return SPL_EXIT_OK;
-        default: return SPL_EXIT_USAGE;
-        }
-    }
-    if (optind < argc) {
-        spl_err("info", "unexpected argument '%s'", argv[optind]);
-        return SPL_EXIT_USAGE;
-    }
+    json = false, output = NULL;
+    int first, rc = spl_opt_parse(&info_cmd, argc, argv, &first);
+    if (rc != SPL_OPT_OK) return rc == SPL_OPT_HELP ? SPL_EXIT_OK : rc;
+    if (first < argc) return spl_opt_error(&info_cmd, "unexpected argument '%s'", argv[first]);
     struct spl_sysinfo si;
     spl_sysinfo_probe(&si);
-    if (json) {
+    rc = SPL_EXIT_OK;
+    if (json || output) {
         json_object *o = spl_sysinfo_json(&si);
         json_object_object_add(o, "suite_version", json_object_new_string(SPLSUITE_VERSION));
         json_object_object_add(o, "reference_libdir", json_object_new_string(spl_impl_libdir()));
         static struct spl_envelope env;
         spl_envelope_init(&env, "splsuite-info/1");
         o = spl_envelope_wrap(&env, o);
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        if (json) puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        char err[600];
+        if (output && !(json && !strcmp(output, "-")) && spl_outfile_json(output, o, err, sizeof err) != 0) {
+            spl_err("info", "cannot write %s", err);
+            rc = SPL_EXIT_OUTPUT;
+        }
         json_object_put(o);
-    } else {
+    }
+    if (!json) {
         printf("splinter-suite %s\n", SPLSUITE_VERSION);
         spl_sysinfo_print(&si, stdout);
         printf("reference     %s\n", spl_impl_libdir());
     }
-    return SPL_EXIT_OK;
+    return rc;
 }

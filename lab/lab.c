@@ -10,14 +10,14 @@
 #include "util.h"
 
 #include <errno.h>
-#include <getopt.h>
+#include "opt.h"
+#include "outfile.h"
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DEFAULT_TIMEOUT_S 600
 
 struct lab_opts {
     int nodes;
@@ -27,7 +27,8 @@ struct lab_opts {
     const char *kernel;
     const char *modules;
     const char *cache;
-    const char *out;
+    const char *out;            /* --outdir: the results directory shared with the guest */
+    const char *output;         /* -o: the JSON record also goes there */
     const char *append;
     uint64_t timeout_ns;
     enum lab_accel accel;
@@ -38,72 +39,6 @@ struct lab_opts {
     int matrix[LAB_MAX_NODES];
     int nmatrix;
 };
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-        "usage: splsuite lab [OPTIONS] -- SUBCOMMAND [ARGS...]\n"
-        "       splsuite lab [OPTIONS] --exec -- PROGRAM [ARGS...]\n"
-        "       splsuite lab --prepare-only [--kernel K] [--cache DIR]\n\n"
-        "Boots a real Linux kernel under QEMU with the NUMA topology asked for and runs\n"
-        "a splsuite subcommand inside it, against this very build (the host's root is\n"
-        "shared read-only over 9p, under a RAM overlay). The subcommand's stdout and\n"
-        "stderr come back as it runs; the exit status is the subcommand's. Use it to\n"
-        "exercise per-node code paths and probes, and to compare kernels: timings in\n"
-        "the guest are NOT performance figures (TCG emulation is 15-100x slower).\n\n"
-        "Topology:\n"
-        "  -n, --nodes N            NUMA nodes (1..%d, default 2)\n"
-        "  -c, --cpus C             vCPUs, split in contiguous blocks over the nodes\n"
-        "                           (default: one per node; fewer than N leaves\n"
-        "                           memory-only nodes)\n"
-        "  -m, --mem-per-node SIZE  RAM per node (default 256M, minimum 64M)\n"
-        "  -d, --distance SPEC      SLIT distances: one VALUE for every remote pair, or\n"
-        "                           SRC-DST=VALUE[,...] (a pair given once is symmetric);\n"
-        "                           default 20\n"
-        "      --matrix N1,N2,...   run once per node count (e.g. 2,4) and print a table\n"
-        "                           of boot and run times\n"
-        "Kernel and guest:\n"
-        "  -k, --kernel debian|PATH debian (default): Debian's packaged kernel\n"
-        "                           (linux-image-amd64's current dependency) fetched with\n"
-        "                           apt-get download and cached; PATH: any bzImage or\n"
-        "                           vmlinux (PVH) to evaluate\n"
-        "      --modules DIR        modules for a PATH kernel: a root with lib/modules/\n"
-        "                           or a depmod'ed lib/modules/RELEASE (needed unless 9p,\n"
-        "                           virtio-pci and overlay are built in)\n"
-        "      --append ARGS        extra kernel command line arguments\n"
-        "      --accel auto|kvm|tcg KVM when it really works, else TCG (default auto)\n"
-        "      --cache DIR          kernel and initramfs cache (default $SPLSUITE_LAB_CACHE\n"
-        "                           or ${XDG_CACHE_HOME:-~/.cache}/splsuite/lab)\n"
-        "      --prepare-only       fetch/build kernel and initramfs, boot nothing\n"
-        "Run:\n"
-        "      --exec               the words after -- are a program and its arguments,\n"
-        "                           not a splsuite subcommand\n"
-        "  -o, --out DIR            results directory, shared writable with the guest and\n"
-        "                           mounted there at the same path: write report files\n"
-        "                           under it to get them back (default: a new\n"
-        "                           $TMPDIR/splsuite-lab.XXXXXX). Holds console.log,\n"
-        "                           qemu.log, stdout, stderr, status.\n"
-        "  -t, --timeout DUR        hard bound per guest, boot included (default %ds);\n"
-        "                           QEMU is killed when it expires\n"
-        "      --json               print one JSON record (topology, kernel, accelerator,\n"
-        "                           times, status, the command's stdout) instead of\n"
-        "                           relaying the command's stdout\n"
-        "  -v, --verbose            show the QEMU command line and the host-side steps\n"
-        "  -h, --help\n\n"
-        "In the guest: the host's cwd is the cwd; the environment is clean apart from\n"
-        "SPLSUITE_LAB=1, SPLSUITE_LAB_NODES, SPLSUITE_LAB_CPUS, SPLSUITE_LAB_DISTANCES\n"
-        "(rows ';'-separated) and SPLSUITE_LAB_OUT (the --out directory). Writes outside\n"
-        "the --out directory stay in guest RAM.\n\n"
-        "Exit status: the subcommand's; 1 when the guest failed (no boot, timeout: see\n"
-        "console.log), 2 usage, 77 when QEMU or a kernel is not available here.\n\n"
-        "Examples:\n"
-        "  splsuite lab --nodes 2 -- info\n"
-        "  splsuite lab --nodes 4 --cpus 4 --distance 0-1=15,2-3=15 -- bench --help\n"
-        "  splsuite lab --nodes 2 --out /tmp/l -- conform --json-out /tmp/l/conform.json\n"
-        "  splsuite lab --matrix 2,4 --exec -- ./lab/tests/guest-checks.sh build\n"
-        "  splsuite lab --kernel ~/linux/arch/x86/boot/bzImage --nodes 2 -- info\n",
-        LAB_MAX_NODES, DEFAULT_TIMEOUT_S);
-}
 
 static void default_cache(char *buf, size_t sz)
 {
@@ -116,20 +51,99 @@ static void default_cache(char *buf, size_t sz)
     snprintf(buf, sz, "/var/tmp/splsuite-lab-cache");
 }
 
-static int parse_matrix(const char *s, struct lab_opts *o)
+static struct lab_opts L;
+
+static int parse_matrix(const char *s, void *dest, char *err, size_t errlen)
 {
+    struct lab_opts *o = dest;
     char *dup = strdup(s), *save = NULL;
+    if (!dup) return snprintf(err, errlen, "out of memory"), -1;
     o->nmatrix = 0;
     int rc = 0;
     for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        char *end;
-        long v = strtol(t, &end, 10);
-        if (*end || v < 1 || v > LAB_MAX_NODES || o->nmatrix == LAB_MAX_NODES) { rc = -1; break; }
+        uint64_t v;
+        if (o->nmatrix == LAB_MAX_NODES) { snprintf(err, errlen, "at most %d node counts", LAB_MAX_NODES); rc = -1; break; }
+        if (spl_opt_uint(t, 1, LAB_MAX_NODES, &v, err, errlen) != 0) {
+            snprintf(err, errlen, "want node counts from 1 to %d, like 2,4", LAB_MAX_NODES);
+            rc = -1;
+            break;
+        }
         o->matrix[o->nmatrix++] = (int)v;
     }
     free(dup);
-    return o->nmatrix ? rc : -1;
+    if (!rc && !o->nmatrix) snprintf(err, errlen, "want node counts like 2,4"), rc = -1;
+    return rc;
 }
+
+static const char *const accel_names[] = {"auto", "kvm", "tcg", NULL};
+
+static const struct spl_opt lab_opts_table[] = {
+    {"nodes", 'n', SPL_OPT_UINT, SPL_OPT_DEST(L.nodes), "N", "NUMA nodes", .def = "2", .min = 1, .max = LAB_MAX_NODES,
+     .group = "Topology"},
+    {"cpus", 0, SPL_OPT_UINT, SPL_OPT_DEST(L.cpus), "C",
+     "vCPUs, split in contiguous blocks over the nodes (fewer than N leaves memory-only nodes)",
+     .def_help = "one per node", .min = 1, .max = LAB_MAX_CPUS},
+    {"mem-per-node", 0, SPL_OPT_SIZE, SPL_OPT_DEST(L.mem_per_node), "SIZE", "RAM per node", .def = "256M",
+     .min = 64ull << 20, .max = 64ull << 30},
+    {"distance", 0, SPL_OPT_STR, SPL_OPT_DEST(L.distance), "SPEC",
+     "SLIT distances: one VALUE for every remote pair, or SRC-DST=VALUE[,...] (a pair given once is symmetric)",
+     .def_help = "20"},
+    {"matrix", 0, SPL_OPT_CALL, .dest = &L, .arg = "N1,N2,...",
+     .help = "run once per node count (e.g. 2,4) and print a table of boot and run times", .parse = parse_matrix},
+    {"kernel", 'k', SPL_OPT_STR, SPL_OPT_DEST(L.kernel), "debian|PATH",
+     "debian: Debian's packaged kernel (linux-image-amd64's current dependency) fetched with apt-get download and "
+     "cached; PATH: any bzImage or vmlinux (PVH) to evaluate", .def = "debian", .group = "Kernel and guest"},
+    {"modules", 0, SPL_OPT_STR, SPL_OPT_DEST(L.modules), "DIR",
+     "modules for a PATH kernel: a root with lib/modules/ or a depmod'ed lib/modules/RELEASE (needed unless 9p, "
+     "virtio-pci and overlay are built in)"},
+    {"append", 0, SPL_OPT_STR, SPL_OPT_DEST(L.append), "ARGS", "extra kernel command line arguments"},
+    {"accel", 0, SPL_OPT_CHOICE, SPL_OPT_DEST(L.accel), "ACCEL", "KVM when it really works, else TCG", .def = "auto",
+     .choices = accel_names},
+    {"cache", 0, SPL_OPT_STR, SPL_OPT_DEST(L.cache), "DIR", "kernel and initramfs cache",
+     .def_help = "$SPLSUITE_LAB_CACHE or ${XDG_CACHE_HOME:-~/.cache}/splsuite/lab"},
+    {"prepare-only", 0, SPL_OPT_FLAG, SPL_OPT_DEST(L.prepare_only), NULL, "fetch/build kernel and initramfs, boot nothing"},
+    {"exec", 0, SPL_OPT_FLAG, SPL_OPT_DEST(L.exec), NULL,
+     "the words after -- are a program and its arguments, not a splsuite subcommand", .group = "Run"},
+    {"outdir", 0, SPL_OPT_STR, SPL_OPT_DEST(L.out), "DIR",
+     "results directory, shared writable with the guest and mounted there at the same path: write report files "
+     "under it to get them back. Holds console.log, qemu.log, stdout, stderr, status",
+     .def_help = "a new $TMPDIR/splsuite-lab.XXXXXX"},
+    {"out", 0, SPL_OPT_STR, SPL_OPT_DEST(L.out), "DIR", "old spelling of --outdir", .flags = SPL_OPT_HIDDEN},
+    {"timeout", 0, SPL_OPT_DURATION, SPL_OPT_DEST(L.timeout_ns), "TIME",
+     "hard bound per guest, boot included; QEMU is killed when it expires", .def = "600s", .min = 1000000000ull,
+     .max = 7 * 86400000000000ull},
+    {"json", 'j', SPL_OPT_FLAG, SPL_OPT_DEST(L.json), NULL,
+     "print one JSON record (topology, kernel, accelerator, times, status, the command's stdout) instead of relaying "
+     "the command's stdout"},
+    {"output", 'o', SPL_OPT_STR, SPL_OPT_DEST(L.output), "FILE", "also write the JSON record to FILE ('-': stdout)"},
+    {"verbose", 'v', SPL_OPT_FLAG, SPL_OPT_DEST(L.verbose), NULL, "show the QEMU command line and the host-side steps"},
+    {0},
+};
+
+static const struct spl_cmd lab_cmd = {
+    .name = "lab",
+    .usage = "[OPTIONS] -- SUBCOMMAND [ARGS...]\n[OPTIONS] --exec -- PROGRAM [ARGS...]\n--prepare-only [--kernel K] [--cache DIR]",
+    .about = "Boots a real Linux kernel under QEMU with the NUMA topology asked for and runs\n"
+             "a splsuite subcommand inside it, against this very build (the host's root is\n"
+             "shared read-only over 9p, under a RAM overlay). The subcommand's stdout and\n"
+             "stderr come back as it runs; the exit status is the subcommand's. Use it to\n"
+             "exercise per-node code paths and probes, and to compare kernels: timings in\n"
+             "the guest are NOT performance figures (TCG emulation is 15-100x slower).\n"
+             "\n"
+             "In the guest: the host's cwd is the cwd; the environment is clean apart from\n"
+             "SPLSUITE_LAB=1, SPLSUITE_LAB_NODES, SPLSUITE_LAB_CPUS, SPLSUITE_LAB_DISTANCES\n"
+             "(rows ';'-separated) and SPLSUITE_LAB_OUT (the --outdir directory). Writes outside\n"
+             "the --outdir directory stay in guest RAM.",
+    .opts = lab_opts_table,
+    .examples = "splsuite lab --nodes 2 -- info\n"
+                "splsuite lab --nodes 4 --cpus 4 --distance 0-1=15,2-3=15 -- bench --help\n"
+                "splsuite lab --nodes 2 --outdir /tmp/l -- conform -o /tmp/l/conform.json\n"
+                "splsuite lab --matrix 2,4 --exec -- ./lab/tests/guest-checks.sh build\n"
+                "splsuite lab --kernel ~/linux/arch/x86/boot/bzImage --nodes 2 -- info",
+    .exit_ok = "the subcommand's own status is passed through (0 when it succeeded)",
+    .exit_fail = "the guest failed (no boot, timeout: see console.log), or the subcommand's 1",
+    .operands_first = true,
+};
 
 static void print_tail(const char *path, int lines)
 {
@@ -293,84 +307,6 @@ static int run_one(const struct lab_opts *o, int nodes, const struct lab_kernel 
     return result;
 }
 
-static int parse_args(int argc, char **argv, struct lab_opts *o)
-{
-    enum { O_MATRIX = 256, O_MODULES, O_APPEND, O_ACCEL, O_CACHE, O_PREPARE, O_EXEC, O_JSON };
-    static const struct option opts[] = {
-        {"nodes", required_argument, NULL, 'n'},     {"cpus", required_argument, NULL, 'c'},
-        {"mem-per-node", required_argument, NULL, 'm'}, {"distance", required_argument, NULL, 'd'},
-        {"matrix", required_argument, NULL, O_MATRIX}, {"kernel", required_argument, NULL, 'k'},
-        {"modules", required_argument, NULL, O_MODULES}, {"append", required_argument, NULL, O_APPEND},
-        {"accel", required_argument, NULL, O_ACCEL}, {"cache", required_argument, NULL, O_CACHE},
-        {"prepare-only", no_argument, NULL, O_PREPARE}, {"exec", no_argument, NULL, O_EXEC},
-        {"out", required_argument, NULL, 'o'},       {"timeout", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, O_JSON},         {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},            {0}};
-    int c;
-    optind = 1;
-    /* '+': stop at the first word that is not an option, the subcommand. */
-    while ((c = getopt_long(argc, argv, "+n:c:m:d:k:o:t:vh", opts, NULL)) != -1) {
-        char *end;
-        switch (c) {
-        case 'n':
-            o->nodes = (int)strtol(optarg, &end, 10);
-            if (*end || o->nodes < 1 || o->nodes > LAB_MAX_NODES) {
-                spl_err("lab", "--nodes %s: want 1..%d", optarg, LAB_MAX_NODES);
-                return SPL_EXIT_USAGE;
-            }
-            break;
-        case 'c':
-            o->cpus = (int)strtol(optarg, &end, 10);
-            if (*end || o->cpus < 1 || o->cpus > LAB_MAX_CPUS) {
-                spl_err("lab", "--cpus %s: want 1..%d", optarg, LAB_MAX_CPUS);
-                return SPL_EXIT_USAGE;
-            }
-            break;
-        case 'm':
-            if (spl_parse_size(optarg, &o->mem_per_node) != 0 || o->mem_per_node < (64ull << 20) ||
-                o->mem_per_node > (64ull << 30)) {
-                spl_err("lab", "--mem-per-node %s: want a size from 64M to 64G", optarg);
-                return SPL_EXIT_USAGE;
-            }
-            break;
-        case 'd': o->distance = optarg; break;
-        case O_MATRIX:
-            if (parse_matrix(optarg, o) != 0) {
-                spl_err("lab", "--matrix %s: want node counts like 2,4", optarg);
-                return SPL_EXIT_USAGE;
-            }
-            break;
-        case 'k': o->kernel = optarg; break;
-        case O_MODULES: o->modules = optarg; break;
-        case O_APPEND: o->append = optarg; break;
-        case O_ACCEL:
-            if (!strcmp(optarg, "auto")) o->accel = LAB_ACCEL_AUTO;
-            else if (!strcmp(optarg, "kvm")) o->accel = LAB_ACCEL_KVM;
-            else if (!strcmp(optarg, "tcg")) o->accel = LAB_ACCEL_TCG;
-            else {
-                spl_err("lab", "--accel %s: want auto, kvm or tcg", optarg);
-                return SPL_EXIT_USAGE;
-            }
-            break;
-        case O_CACHE: o->cache = optarg; break;
-        case O_PREPARE: o->prepare_only = true; break;
-        case O_EXEC: o->exec = true; break;
-        case 'o': o->out = optarg; break;
-        case 't':
-            if (spl_parse_duration(optarg, &o->timeout_ns) != 0 || o->timeout_ns < 1000000000ull) {
-                spl_err("lab", "--timeout %s: want a duration of at least 1s, like 300 or 10m", optarg);
-                return SPL_EXIT_USAGE;
-            }
-            break;
-        case O_JSON: o->json = true; break;
-        case 'v': o->verbose = true; break;
-        case 'h': usage(stdout); return -1;
-        default: return SPL_EXIT_USAGE;
-        }
-    }
-    return SPL_EXIT_OK;
-}
-
 /* The command the guest runs: this splsuite binary + subcommand, or a program. */
 static int build_cmd(const struct lab_opts *o, int argc, char **argv, char ***out)
 {
@@ -468,7 +404,7 @@ static int lab_run(const struct lab_opts *o, char **cmd)
     char run_dir[PATH_MAX];
     if (o->out) {
         if (spl_mkdir_p(o->out, 0755) != 0 || !realpath(o->out, run_dir)) {
-            spl_err("lab", "--out %s: %s", o->out, strerror(errno));
+            spl_err("lab", "--outdir %s: %s", o->out, strerror(errno));
             return SPL_EXIT_FAIL;
         }
     } else {
@@ -482,7 +418,7 @@ static int lab_run(const struct lab_opts *o, char **cmd)
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd)) snprintf(cwd, sizeof cwd, "/");
 
-    json_object *runs = o->json ? json_object_new_array() : NULL;
+    json_object *runs = o->json || o->output ? json_object_new_array() : NULL;
     int counts[LAB_MAX_NODES], ncounts = 0;
     if (o->nmatrix) {
         memcpy(counts, o->matrix, sizeof counts);
@@ -502,7 +438,7 @@ static int lab_run(const struct lab_opts *o, char **cmd)
         if (status[i] == SPL_EXIT_USAGE) { final = status[i]; break; }
         if (status[i] != SPL_EXIT_OK && (final == SPL_EXIT_OK || final == SPL_EXIT_SKIP)) final = status[i];
     }
-    if (o->json) {
+    if (o->json || o->output) {
         json_object *top = json_object_new_object();
         json_object_object_add(top, "kernel", json_object_new_string(k.origin));
         json_object_object_add(top, "kernel_release", json_object_new_string(k.release));
@@ -515,9 +451,15 @@ static int lab_run(const struct lab_opts *o, char **cmd)
             "timings are of an emulated guest: topology and correctness only, not performance figures"));
         json_object_object_add(top, "runs", runs);
         json_object_object_add(top, "exit_status", json_object_new_int(final));
-        puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        if (o->json) puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        char werr[600];
+        if (o->output && !(o->json && !strcmp(o->output, "-")) && spl_outfile_json(o->output, top, werr, sizeof werr) != 0) {
+            spl_err("lab", "cannot write %s", werr);
+            if (final == SPL_EXIT_OK || final == SPL_EXIT_FAIL) final = SPL_EXIT_OUTPUT;
+        }
         json_object_put(top);
-    } else if (o->nmatrix) {
+    }
+    if (!o->json && o->nmatrix) {
         printf("\nlab matrix (%s, %s; guest timings are not performance figures)\n", k.origin, accel_name(accel));
         printf("%-6s %-5s %9s %9s %9s  %s\n", "nodes", "cpus", "boot_s", "run_s", "total_s", "status");
         for (int i = 0; i < done; i++)
@@ -530,14 +472,13 @@ static int lab_run(const struct lab_opts *o, char **cmd)
 
 int cmd_lab(int argc, char **argv)
 {
-    struct lab_opts o = {.nodes = 2, .timeout_ns = DEFAULT_TIMEOUT_S * 1000000000ull, .accel = LAB_ACCEL_AUTO};
-    int rc = parse_args(argc, argv, &o);
-    if (rc < 0) return SPL_EXIT_OK; /* --help */
-    if (rc != SPL_EXIT_OK) return rc;
+    memset(&L, 0, sizeof L);
+    int optind, rc = spl_opt_parse(&lab_cmd, argc, argv, &optind);
+    if (rc != SPL_OPT_OK) return rc == SPL_OPT_HELP ? SPL_EXIT_OK : rc;
+    struct lab_opts o = L;
     if (o.append) setenv("SPLSUITE_LAB_APPEND", o.append, 1);
     if (o.modules && (!o.kernel || !strcmp(o.kernel, "debian"))) {
-        spl_err("lab", "--modules goes with --kernel PATH (the Debian kernel brings its own)");
-        return SPL_EXIT_USAGE;
+        return spl_opt_error(&lab_cmd, "--modules goes with --kernel PATH (the Debian kernel brings its own)");
     }
     char **cmd = NULL;
     if (!o.prepare_only && (rc = build_cmd(&o, argc - optind, argv + optind, &cmd)) != SPL_EXIT_OK) return rc;

@@ -22,5 +22,5 @@ fi
 B=$(cd "$B" && pwd)
 OUT="$B/lab-matrix"
 rm -rf "$OUT"
-exec "$B/cli/splsuite" lab --matrix "$COUNTS" --timeout "${LAB_TIMEOUT:-300}" --out "$OUT" \
+exec "$B/cli/splsuite" lab --matrix "$COUNTS" --timeout "${LAB_TIMEOUT:-300}" --outdir "$OUT" \
     --exec -- "$PWD/lab/tests/guest-checks.sh" "$B"

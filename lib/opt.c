@@ -132,6 +132,27 @@ int spl_opt_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, char 
     return 0;
 }
 
+int spl_opt_real(const char *s, double min, double max, double *out, char *err, size_t errlen)
+{
+    /* digits [. digits] [e [-+] digits]: what strtod reads, minus signs, blanks, hex, inf and nan */
+    const char *p = s;
+    bool any = false;
+    while (*p >= '0' && *p <= '9') p++, any = true;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++) any = true;
+    if (any && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (*p == '-' || *p == '+') p++;
+        if (!(*p >= '0' && *p <= '9')) any = false;
+        while (*p >= '0' && *p <= '9') p++;
+    }
+    if (!any || *p) return bad(err, errlen, "not a number");
+    double v = strtod(s, NULL);
+    if (!(v >= min && v <= max)) return bad(err, errlen, "out of range (%g to %g)", min, max);
+    *out = v;
+    return 0;
+}
+
 static void names_text(const char *const *names, char *buf, size_t len)
 {
     size_t n = 0;
@@ -226,6 +247,8 @@ static int set_value(const struct spl_opt *o, const char *arg, char *err, size_t
         return spl_opt_list(arg, o->choices, (uint64_t *)o->dest, err, errlen);
     case SPL_OPT_CALL:
         return o->parse(arg, o->dest, err, errlen);
+    case SPL_OPT_REAL:
+        return spl_opt_real(arg, o->rmin, o->rmax, (double *)o->dest, err, errlen);
     }
     return -1;
 }
@@ -267,7 +290,7 @@ static void json_str(FILE *f, const char *s)
 
 static const char *type_name(enum spl_opt_type t)
 {
-    static const char *const n[] = {"flag", "string", "uint", "duration", "size", "choice", "list", "custom"};
+    static const char *const n[] = {"flag", "string", "uint", "duration", "size", "choice", "list", "custom", "real"};
     return n[t];
 }
 
@@ -285,6 +308,7 @@ static void list_options(const struct spl_cmd *cmd)
         if (o->type == SPL_OPT_DURATION || o->type == SPL_OPT_SIZE)
             printf(", \"min\": %llu, \"max\": %llu", (unsigned long long)o->min,
                    (unsigned long long)(o->max ? o->max : o->type == SPL_OPT_DURATION ? 30 * 86400000000000ull : UINT64_MAX));
+        if (o->type == SPL_OPT_REAL) printf(", \"min\": %.17g, \"max\": %.17g", o->rmin, o->rmax);
         if (o->choices) {
             printf(", \"choices\": [");
             for (int i = 0; o->choices[i]; i++) printf("%s", i ? ", " : ""), json_str(stdout, o->choices[i]);

@@ -40,6 +40,7 @@ enum spl_opt_type {
     SPL_OPT_CHOICE,   /* int: index of the value in choices */
     SPL_OPT_LIST,     /* uint64_t: bit i set for each choices[i] named in a comma list */
     SPL_OPT_CALL,     /* parse(arg, dest, err, len): the command's own parser (0 ok, -1 with err) */
+    SPL_OPT_REAL,     /* double in [rmin, rmax]: a decimal number (0.05, 5, 1e-3), no sign */
 };
 
 enum {
@@ -57,6 +58,7 @@ struct spl_opt {
     const char *def;   /* default, parsed by the same parser and shown; NULL: none */
     const char *def_help; /* a default decided at run time, in words: "max(4, cores + 2)" */
     uint64_t min, max; /* bounds of UINT, DURATION, SIZE */
+    double rmin, rmax; /* bounds of REAL */
     const char *const *choices; /* CHOICE, LIST: NULL-terminated names, shown in --help */
     int (*parse)(const char *arg, void *dest, char *err, size_t errlen); /* CALL, once per occurrence */
     bool *seen;        /* set to true when the option is given */
@@ -95,6 +97,7 @@ int spl_opt_error(const struct spl_cmd *cmd, const char *fmt, ...) __attribute__
  * (an environment variable, a list item). 0, or -1 with the reason in err. */
 int spl_opt_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err, size_t errlen);
 int spl_opt_duration(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err, size_t errlen);
+int spl_opt_real(const char *s, double min, double max, double *out, char *err, size_t errlen);
 int spl_opt_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err, size_t errlen);
 /* Index of s in the NULL-terminated names, or -1 with "unknown X (one of: ...)" in err. */
 int spl_opt_choice(const char *s, const char *const *names, char *err, size_t errlen);

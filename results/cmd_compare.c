@@ -10,7 +10,8 @@
 #include "util.h"
 
 #include <errno.h>
-#include <getopt.h>
+#include "opt.h"
+#include "outfile.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,92 +19,61 @@
 
 #define CMD "compare"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: splsuite compare [OPTIONS] OLD.json NEW.json\n"
-            "       splsuite compare [OPTIONS] --old-impl A --new-impl B RUN.json [NEW.json]\n"
-            "\n"
-            "Compares two results documents (splsuite bench --json, conform --json, perf-gate.json)\n"
-            "row by row. A row is (workload, case, implementation); for each row present in both:\n"
-            "the medians, the change, a two-sided Mann-Whitney U test over the repetitions, and a\n"
-            "verdict: better, worse, no change, or not comparable (with the reason: a side missing\n"
-            "or not measured, units differ). A row is worse or better when its median moved by at\n"
-            "least --threshold percent in its unit's direction AND p < --alpha. With repetitions too\n"
-            "few for any p below alpha (3 against 3: p >= 0.1) a row cannot be judged: use bench -r 5+.\n"
-            "\n"
-            "Options:\n"
-            "  -t, --threshold PCT   smallest change of a median that counts (default 5)\n"
-            "  -a, --alpha P         significance level of the U test (default 0.05)\n"
-            "      --old-impl LABEL  only OLD's rows of this implementation...\n"
-            "      --new-impl LABEL  ...matched with NEW's rows of this one (one file: both from it,\n"
-            "                        as compare.py's filters mode)\n"
-            "      --json            splsuite-compare/1 JSON on stdout\n"
-            "      --markdown        Markdown for a pull-request comment on stdout\n"
-            "  -o, --output FILE     write the JSON or Markdown there; the table still goes to stdout\n"
-            "      --all             list unchanged rows in the table too\n"
-            "  -h, --help\n"
-            "\n"
-            "Exit status: 0 nothing got worse, 1 a row got worse (or no row could be compared),\n"
-            "2 usage or unreadable input.\n"
-            "\n"
-            "Examples:\n"
-            "  splsuite compare main.json branch.json\n"
-            "  splsuite compare --threshold 10 --markdown -o comment.md main.json branch.json\n"
-            "  splsuite compare --old-impl ref --new-impl libsplinter.so run.json\n");
-}
+static struct {
+    double threshold, alpha;
+    const char *old_impl, *new_impl, *out_path;
+    bool json, md, all;
+} C;
 
-enum { O_OLDI = 256, O_NEWI, O_JSON, O_MD, O_ALL };
+static const struct spl_opt compare_opts[] = {
+    {"threshold", 't', SPL_OPT_REAL, SPL_OPT_DEST(C.threshold), "PCT", "smallest change of a median that counts", .def = "5",
+     .rmin = 0, .rmax = 1e6},
+    {"alpha", 'a', SPL_OPT_REAL, SPL_OPT_DEST(C.alpha), "P", "significance level of the U test", .def = "0.05",
+     .rmin = 1e-12, .rmax = 0.5},
+    {"old-impl", 0, SPL_OPT_STR, SPL_OPT_DEST(C.old_impl), "LABEL", "only OLD's rows of this implementation..."},
+    {"new-impl", 0, SPL_OPT_STR, SPL_OPT_DEST(C.new_impl), "LABEL",
+     "...matched with NEW's rows of this one (one file: both from it, as compare.py's filters mode)"},
+    {"json", 'j', SPL_OPT_FLAG, SPL_OPT_DEST(C.json), NULL, "splsuite-compare/1 JSON on stdout"},
+    {"markdown", 0, SPL_OPT_FLAG, SPL_OPT_DEST(C.md), NULL, "Markdown for a pull-request comment on stdout"},
+    {"output", 'o', SPL_OPT_STR, SPL_OPT_DEST(C.out_path), "FILE", "write the JSON or Markdown there; the table still goes to stdout"},
+    {"all", 0, SPL_OPT_FLAG, SPL_OPT_DEST(C.all), NULL, "list unchanged rows in the table too"},
+    {0},
+};
 
-static int parse_pct(const char *s, double *v, double lo, double hi)
-{
-    char *e;
-    errno = 0;
-    *v = strtod(s, &e);
-    return *e || errno || !isfinite(*v) || *v < lo || *v > hi ? -1 : 0;
-}
+static const struct spl_cmd compare_cmd = {
+    .name = "compare",
+    .usage = "[OPTIONS] OLD.json NEW.json\n[OPTIONS] --old-impl A --new-impl B RUN.json [NEW.json]",
+    .about = "Compares two results documents (splsuite bench --json, conform --json, perf-gate.json)\n"
+             "row by row. A row is (workload, case, implementation); for each row present in both:\n"
+             "the medians, the change, a two-sided Mann-Whitney U test over the repetitions, and a\n"
+             "verdict: better, worse, no change, or not comparable (with the reason: a side missing\n"
+             "or not measured, units differ). A row is worse or better when its median moved by at\n"
+             "least --threshold percent in its unit's direction AND p < --alpha. With repetitions too\n"
+             "few for any p below alpha (3 against 3: p >= 0.1) a row cannot be judged: use bench -r 5+.",
+    .opts = compare_opts,
+    .examples = "splsuite compare main.json branch.json\n"
+                "splsuite compare --threshold 10 --markdown -o comment.md main.json branch.json\n"
+                "splsuite compare --old-impl ref --new-impl libsplinter.so run.json",
+    .exit_ok = "nothing got worse",
+    .exit_fail = "a row got worse (or no row could be compared)",
+    .exit_more = "       (2 also: unreadable input)\n",
+};
 
 int cmd_compare(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"threshold", required_argument, 0, 't'}, {"alpha", required_argument, 0, 'a'},
-        {"old-impl", required_argument, 0, O_OLDI}, {"new-impl", required_argument, 0, O_NEWI},
-        {"json", no_argument, 0, O_JSON}, {"markdown", no_argument, 0, O_MD},
-        {"output", required_argument, 0, 'o'}, {"all", no_argument, 0, O_ALL},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    struct cmp_opts co = {.threshold_pct = 5, .alpha = 0.05};
-    bool json = false, md = false, all = false;
-    const char *out_path = NULL;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "t:a:o:h", lo, NULL)) != -1) {
-        switch (c) {
-        case 't':
-            if (parse_pct(optarg, &co.threshold_pct, 0, 1e6)) { spl_err(CMD, "--threshold: a percentage >= 0, got '%s'", optarg); return SPL_EXIT_USAGE; }
-            break;
-        case 'a':
-            if (parse_pct(optarg, &co.alpha, 1e-12, 0.5)) { spl_err(CMD, "--alpha: a probability in (0, 0.5], got '%s'", optarg); return SPL_EXIT_USAGE; }
-            break;
-        case O_OLDI: co.old_impl = optarg; break;
-        case O_NEWI: co.new_impl = optarg; break;
-        case O_JSON: json = true; break;
-        case O_MD: md = true; break;
-        case 'o': out_path = optarg; break;
-        case O_ALL: all = true; break;
-        case 'h': usage(stdout); return SPL_EXIT_OK;
-        default: usage(stderr); return SPL_EXIT_USAGE;
-        }
-    }
+    memset(&C, 0, sizeof C);
+    int optind, rc0 = spl_opt_parse(&compare_cmd, argc, argv, &optind);
+    if (rc0 != SPL_OPT_OK) return rc0 == SPL_OPT_HELP ? SPL_EXIT_OK : rc0;
+    struct cmp_opts co = {.threshold_pct = C.threshold, .alpha = C.alpha, .old_impl = C.old_impl, .new_impl = C.new_impl};
+    bool json = C.json, md = C.md, all = C.all;
+    const char *out_path = C.out_path;
     int nfiles = argc - optind;
-    if (json && md) { spl_err(CMD, "--json and --markdown: choose one"); return SPL_EXIT_USAGE; }
-    if (out_path && !json && !md) { spl_err(CMD, "-o needs --json or --markdown"); return SPL_EXIT_USAGE; }
-    if (co.new_impl && !co.old_impl) { spl_err(CMD, "--new-impl needs --old-impl"); return SPL_EXIT_USAGE; }
-    if (nfiles != 2 && !(nfiles == 1 && co.old_impl)) {
-        spl_err(CMD, nfiles < 2 ? "needs OLD.json and NEW.json (or one file with --old-impl/--new-impl)"
-                                : "compares two documents: OLD.json NEW.json");
-        usage(stderr);
-        return SPL_EXIT_USAGE;
-    }
+    if (json && md) return spl_opt_error(&compare_cmd, "--json and --markdown: choose one");
+    if (out_path && !json && !md) return spl_opt_error(&compare_cmd, "-o needs --json or --markdown");
+    if (co.new_impl && !co.old_impl) return spl_opt_error(&compare_cmd, "--new-impl needs --old-impl");
+    if (nfiles != 2 && !(nfiles == 1 && co.old_impl))
+        return spl_opt_error(&compare_cmd, nfiles < 2 ? "needs OLD.json and NEW.json (or one file with --old-impl/--new-impl)"
+                                                      : "compares two documents: OLD.json NEW.json");
     static struct spl_envelope env;
     spl_envelope_init(&env, "splsuite-compare/1");
     char err[1400];
@@ -129,11 +99,17 @@ int cmd_compare(int argc, char **argv)
                 cm.n ? cm.rows[0].reason : "no rows selected");
         rc = SPL_EXIT_FAIL;
     }
+    struct spl_outfile of;
+    char oerr[600];
     FILE *out = stdout;
-    if (out_path && !(out = fopen(out_path, "w"))) {
-        spl_err(CMD, "-o %s: %s", out_path, strerror(errno));
-        rc = SPL_EXIT_FAIL;
-        out = NULL;
+    if (out_path) {
+        if (spl_outfile_open(&of, out_path, oerr, sizeof oerr) != 0) {
+            spl_err(CMD, "cannot write %s", oerr);
+            rc = SPL_EXIT_OUTPUT;
+            out = NULL;
+        } else {
+            out = of.f;
+        }
     }
     if (out && json) {
         json_object *doc = spl_envelope_wrap(&env, cmp_json(&cm, &a, &b));
@@ -142,9 +118,9 @@ int cmd_compare(int argc, char **argv)
     } else if (out && md) {
         cmp_markdown(&cm, &a, &b, out);
     }
-    if (out && out != stdout && fclose(out) != 0) {
-        spl_err(CMD, "-o %s: %s", out_path, strerror(errno));
-        rc = SPL_EXIT_FAIL;
+    if (out && out_path && spl_outfile_close(&of, oerr, sizeof oerr) != 0) {
+        spl_err(CMD, "cannot write %s", oerr);
+        rc = SPL_EXIT_OUTPUT;
     }
     if ((!json && !md) || out_path) cmp_text(&cm, &a, &b, stdout, spl_isatty_out(), all);
     cmp_free(&cm);

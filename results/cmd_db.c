@@ -11,48 +11,47 @@
 #include "util.h"
 
 #include <errno.h>
-#include <getopt.h>
+#include "opt.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CMD "db"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: splsuite db [--db URL] import FILE.json...\n"
-            "       splsuite db [--db URL] list [--json]\n"
-            "       splsuite db [--db URL] rows [--json]\n"
-            "       splsuite db [--db URL] export RUN_ID\n"
-            "       splsuite db schema\n"
-            "\n"
-            "The results store: every run's document and rows in SQL, keyed by the run id of its\n"
-            "envelope, so splsuite history can follow a row over commits, kernels and machines.\n"
-            "\n"
-            "  import FILE...   store results documents (bench --json, conform --json, perf-gate.json);\n"
-            "                   a run already stored is left as it is; each file is one transaction\n"
-            "  list             the runs, oldest first: date, run id, schema, commit, host, kernel, rows\n"
-            "  rows             the rows stored: workload/name, implementation, unit, runs\n"
-            "  export RUN_ID    the stored document of a run, as it was imported\n"
-            "  schema           the SQL schema (docs/results-db.md)\n"
-            "\n"
-            "Options:\n"
-            "      --db URL     a file (SQLite, created when missing; also sqlite:PATH) or\n"
-            "                   postgresql://user:password@host:port/dbname (libpq).\n"
-            "                   Default: $SPLSUITE_DB, else ~/.local/share/splinter-suite/results.db\n"
-            "      --json       splsuite-db/1 JSON on stdout (import, list, rows)\n"
-            "  -h, --help\n"
-            "\n"
-            "Exit status: 0 ok, 1 a file could not be stored (the others still are) or the store\n"
-            "failed, 2 usage.\n"
-            "\n"
-            "Examples:\n"
-            "  splsuite bench --json -o run.json --db results.db      # measure and store\n"
-            "  splsuite db --db results.db import ci-artifacts/*.json\n"
-            "  splsuite db --db postgresql://ci@db.example/perf list\n"
-            "  splsuite history --db results.db ops/set/v:64/fill:50 --impl ref\n");
-}
+static struct {
+    const char *db;
+    bool json;
+} D;
+
+static const struct spl_opt db_opts[] = {
+    {"db", 0, SPL_OPT_STR, SPL_OPT_DEST(D.db), "URL",
+     "a file (SQLite, created when missing; also sqlite:PATH) or postgresql://user:password@host:port/dbname (libpq)",
+     .def_help = "$SPLSUITE_DB, else ~/.local/share/splinter-suite/results.db"},
+    {"json", 'j', SPL_OPT_FLAG, SPL_OPT_DEST(D.json), NULL, "splsuite-db/1 JSON on stdout (import, list, rows)"},
+    {0},
+};
+
+static const struct spl_cmd db_cmd = {
+    .name = "db",
+    .usage = "[--db URL] import FILE.json...\n[--db URL] list [--json]\n[--db URL] rows [--json]\n"
+             "[--db URL] export RUN_ID\nschema",
+    .about = "The results store: every run's document and rows in SQL, keyed by the run id of its\n"
+             "envelope, so splsuite history can follow a row over commits, kernels and machines.\n"
+             "\n"
+             "  import FILE...   store results documents (bench --json, conform --json, perf-gate.json);\n"
+             "                   a run already stored is left as it is; each file is one transaction\n"
+             "  list             the runs, oldest first: date, run id, schema, commit, host, kernel, rows\n"
+             "  rows             the rows stored: workload/name, implementation, unit, runs\n"
+             "  export RUN_ID    the stored document of a run, as it was imported\n"
+             "  schema           the SQL schema (docs/results-db.md)",
+    .opts = db_opts,
+    .examples = "splsuite bench --json -o run.json --db results.db      # measure and store\n"
+                "splsuite db --db results.db import ci-artifacts/*.json\n"
+                "splsuite db --db postgresql://ci@db.example/perf list\n"
+                "splsuite history --db results.db ops/set/v:64/fill:50 --impl ref",
+    .exit_ok = "done",
+    .exit_fail = "a file could not be stored (the others still are), or the store failed",
+};
 
 /* ---- the hook bench uses (results_db.h) ---------------------------------------- */
 
@@ -193,30 +192,16 @@ static int export_row(int nc, const char *const *v, void *arg)
     return 1;
 }
 
-enum { O_DB = 256, O_JSON };
 
 int cmd_db(int argc, char **argv)
 {
-    static const struct option lo[] = {{"db", required_argument, 0, O_DB}, {"json", no_argument, 0, O_JSON},
-                                       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *url = NULL;
-    bool json = false;
-    optind = 1;
-    int c;
+    memset(&D, 0, sizeof D);
     /* options may come before or after the action */
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        switch (c) {
-        case O_DB: url = optarg; break;
-        case O_JSON: json = true; break;
-        case 'h': usage(stdout); return SPL_EXIT_OK;
-        default: usage(stderr); return SPL_EXIT_USAGE;
-        }
-    }
-    if (optind >= argc) {
-        spl_err(CMD, "which action? import, list, rows, export or schema");
-        usage(stderr);
-        return SPL_EXIT_USAGE;
-    }
+    int optind, rc0 = spl_opt_parse(&db_cmd, argc, argv, &optind);
+    if (rc0 != SPL_OPT_OK) return rc0 == SPL_OPT_HELP ? SPL_EXIT_OK : rc0;
+    const char *url = D.db;
+    bool json = D.json;
+    if (optind >= argc) return spl_opt_error(&db_cmd, "which action? import, list, rows, export or schema");
     const char *action = argv[optind++];
     if (!strcmp(action, "schema")) {
         for (int i = 0; rdb_schema_sql[i]; i++) printf("%s;\n", rdb_schema_sql[i]);
@@ -225,17 +210,12 @@ int cmd_db(int argc, char **argv)
     static const char *const actions[] = {"import", "list", "rows", "export", NULL};
     bool known = false;
     for (int i = 0; actions[i]; i++) known |= !strcmp(actions[i], action);
-    if (!known) {
-        spl_err(CMD, "unknown action '%s' (import, list, rows, export, schema)", action);
-        return SPL_EXIT_USAGE;
-    }
-    if (!strcmp(action, "import") && optind >= argc) { spl_err(CMD, "import: which files?"); return SPL_EXIT_USAGE; }
-    if (!strcmp(action, "export") && argc - optind != 1) { spl_err(CMD, "export: one RUN_ID"); return SPL_EXIT_USAGE; }
-    if ((!strcmp(action, "list") || !strcmp(action, "rows")) && optind < argc) {
-        spl_err(CMD, "%s: unexpected argument '%s'", action, argv[optind]);
-        return SPL_EXIT_USAGE;
-    }
-    if (json && !strcmp(action, "export")) { spl_err(CMD, "export prints the stored JSON document: no --json"); return SPL_EXIT_USAGE; }
+    if (!known) return spl_opt_error(&db_cmd, "unknown action '%s' (import, list, rows, export, schema)", action);
+    if (!strcmp(action, "import") && optind >= argc) return spl_opt_error(&db_cmd, "import: which files?");
+    if (!strcmp(action, "export") && argc - optind != 1) return spl_opt_error(&db_cmd, "export: one RUN_ID");
+    if ((!strcmp(action, "list") || !strcmp(action, "rows")) && optind < argc)
+        return spl_opt_error(&db_cmd, "%s: unexpected argument '%s'", action, argv[optind]);
+    if (json && !strcmp(action, "export")) return spl_opt_error(&db_cmd, "export prints the stored JSON document: no --json");
     static struct spl_envelope env;
     spl_envelope_init(&env, "splsuite-db/1");
     struct rdb db;

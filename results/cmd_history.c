@@ -12,7 +12,7 @@
 #include "util.h"
 
 #include <errno.h>
-#include <getopt.h>
+#include "opt.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,98 +20,75 @@
 
 #define CMD "history"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: splsuite history [OPTIONS] ROW\n"
-            "\n"
-            "A row's figure over every run in the results store (splsuite db), oldest first, and\n"
-            "its change points: e-divisive means (Matteson and James 2014, as MongoDB's CI and\n"
-            "Apache Otava use) over the series, each kept when a permutation test gives p < alpha\n"
-            "and the mean moved by at least --min-change percent. A drift spread over many runs is\n"
-            "found even when no two neighbouring runs differ. ROW is WORKLOAD/CASE as in\n"
-            "`splsuite db rows`: ops/set/v:64/fill:50, wake/bus, conform rows have no figure.\n"
-            "\n"
-            "Options:\n"
-            "      --db URL            the results store (default $SPLSUITE_DB, else\n"
-            "                          ~/.local/share/splinter-suite/results.db)\n"
-            "  -i, --impl LABEL        the implementation (needed when the row has several)\n"
-            "  -m, --machine NAME      host name or machine fingerprint (needed when runs come from\n"
-            "                          several machines: a series never mixes machines)\n"
-            "      --figure F          median (default: the row's own figure) or cpu (task-clock\n"
-            "                          ns/op, ops rows: steadier on a loaded machine)\n"
-            "  -n, --last N            only the N most recent runs\n"
-            "  -a, --alpha P           significance of a change point (default 0.05)\n"
-            "      --permutations N    shuffles per test (default 999)\n"
-            "      --min-change PCT    ignore changes of the mean below PCT percent (default 5)\n"
-            "      --seed N            of the shuffles (default fixed: same store, same answer)\n"
-            "      --fail-worse        exit 1 when a change point went the bad way\n"
-            "      --json              splsuite-history/1 JSON on stdout\n"
-            "  -h, --help\n"
-            "\n"
-            "Exit status: 0 analysed (1 with --fail-worse and a change for the worse), 1 no such row\n"
-            "or the store failed, 2 usage (an ambiguous --impl or --machine lists the choices).\n"
-            "\n"
-            "Examples:\n"
-            "  splsuite history --db results.db ops/set/v:64/fill:50 --impl ref\n"
-            "  splsuite history ops/get/v:64/fill:50 -i ref --figure cpu --last 50 --json\n"
-            "  splsuite plot --history ops/set/v:64/fill:50 --impl ref --db results.db -o set.png\n");
-}
+static const char *const figures[] = {"median", "cpu", NULL};
+static struct {
+    const char *db, *impl, *machine;
+    int figure;
+    uint64_t last, perms, seed;
+    double alpha, min_change;
+    bool fail_worse, json, last_set, seed_set;
+} H;
 
-enum { O_DB = 256, O_FIG, O_PERMS, O_MINCH, O_SEED, O_FAILW, O_JSON };
+static const struct spl_opt history_opts[] = {
+    {"db", 0, SPL_OPT_STR, SPL_OPT_DEST(H.db), "URL", "the results store",
+     .def_help = "$SPLSUITE_DB, else ~/.local/share/splinter-suite/results.db"},
+    {"impl", 'i', SPL_OPT_STR, SPL_OPT_DEST(H.impl), "LABEL", "the implementation (needed when the row has several)"},
+    {"machine", 0, SPL_OPT_STR, SPL_OPT_DEST(H.machine), "NAME",
+     "host name or machine fingerprint (needed when runs come from several machines: a series never mixes machines)"},
+    {"figure", 0, SPL_OPT_CHOICE, SPL_OPT_DEST(H.figure), "F",
+     "median (the row's own figure) or cpu (task-clock ns/op, ops rows: steadier on a loaded machine)", .def = "median",
+     .choices = figures},
+    {"last", 0, SPL_OPT_UINT, SPL_OPT_DEST(H.last), "N", "only the N most recent runs", .min = 2, .max = 1000000,
+     .seen = &H.last_set},
+    {"alpha", 'a', SPL_OPT_REAL, SPL_OPT_DEST(H.alpha), "P", "significance of a change point", .def = "0.05", .rmin = 1e-6,
+     .rmax = 0.5},
+    {"permutations", 0, SPL_OPT_UINT, SPL_OPT_DEST(H.perms), "N", "shuffles per test", .def = "999", .min = 19, .max = 1000000},
+    {"min-change", 0, SPL_OPT_REAL, SPL_OPT_DEST(H.min_change), "PCT", "ignore changes of the mean below PCT percent",
+     .def = "5", .rmin = 0, .rmax = 1e6},
+    {"seed", 's', SPL_OPT_UINT, SPL_OPT_DEST(H.seed), "N", "of the shuffles (same store, same answer)",
+     .def_help = "fixed", .seen = &H.seed_set},
+    {"fail-worse", 0, SPL_OPT_FLAG, SPL_OPT_DEST(H.fail_worse), NULL, "exit 1 when a change point went the bad way"},
+    {"json", 'j', SPL_OPT_FLAG, SPL_OPT_DEST(H.json), NULL, "splsuite-history/1 JSON on stdout"},
+    {0},
+};
 
-static int num_opt(const char *name, const char *s, double lo, double hi, double *v)
-{
-    char *e;
-    errno = 0;
-    *v = strtod(s, &e);
-    if (*e || errno || !isfinite(*v) || *v < lo || *v > hi) {
-        spl_err(CMD, "--%s: a number in [%g, %g], got '%s'", name, lo, hi, s);
-        return -1;
-    }
-    return 0;
-}
+static const struct spl_cmd history_cmd = {
+    .name = "history",
+    .usage = "[OPTIONS] ROW",
+    .about = "A row's figure over every run in the results store (splsuite db), oldest first, and\n"
+             "its change points: e-divisive means (Matteson and James 2014, as MongoDB's CI and\n"
+             "Apache Otava use) over the series, each kept when a permutation test gives p < alpha\n"
+             "and the mean moved by at least --min-change percent. A drift spread over many runs is\n"
+             "found even when no two neighbouring runs differ. ROW is WORKLOAD/CASE as in\n"
+             "`splsuite db rows`: ops/set/v:64/fill:50, wake/bus, conform rows have no figure.",
+    .opts = history_opts,
+    .examples = "splsuite history --db results.db ops/set/v:64/fill:50 --impl ref\n"
+                "splsuite history ops/get/v:64/fill:50 -i ref --figure cpu --last 50 --json\n"
+                "splsuite plot --history ops/set/v:64/fill:50 --impl ref --db results.db --outdir plots",
+    .exit_ok = "analysed",
+    .exit_fail = "with --fail-worse a change for the worse; or no such row, or the store failed",
+    .exit_more = "       (2 also: an ambiguous --impl or --machine, with the choices listed)\n",
+};
 
 int cmd_history(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"db", required_argument, 0, O_DB}, {"impl", required_argument, 0, 'i'},
-        {"machine", required_argument, 0, 'm'}, {"figure", required_argument, 0, O_FIG},
-        {"last", required_argument, 0, 'n'}, {"alpha", required_argument, 0, 'a'},
-        {"permutations", required_argument, 0, O_PERMS}, {"min-change", required_argument, 0, O_MINCH},
-        {"seed", required_argument, 0, O_SEED}, {"fail-worse", no_argument, 0, O_FAILW},
-        {"json", no_argument, 0, O_JSON}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    memset(&H, 0, sizeof H);
+    int optind, rc0 = spl_opt_parse(&history_cmd, argc, argv, &optind);
+    if (rc0 != SPL_OPT_OK) return rc0 == SPL_OPT_HELP ? SPL_EXIT_OK : rc0;
     struct hist_query q;
     hist_query_defaults(&q);
-    bool json = false, fail_worse = false;
-    const char *url = NULL;
-    double v;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "i:m:n:a:h", lo, NULL)) != -1) {
-        switch (c) {
-        case O_DB: url = optarg; break;
-        case 'i': q.impl = optarg; break;
-        case 'm': q.machine = optarg; break;
-        case O_FIG:
-            if (strcmp(optarg, "median") && strcmp(optarg, "cpu")) { spl_err(CMD, "--figure: median or cpu"); return SPL_EXIT_USAGE; }
-            q.cpu = !strcmp(optarg, "cpu");
-            break;
-        case 'n': if (num_opt("last", optarg, 2, 1e6, &v)) return SPL_EXIT_USAGE; q.last = (size_t)v; break;
-        case 'a': if (num_opt("alpha", optarg, 1e-6, 0.5, &v)) return SPL_EXIT_USAGE; q.ed.alpha = v; break;
-        case O_PERMS: if (num_opt("permutations", optarg, 19, 1e6, &v)) return SPL_EXIT_USAGE; q.ed.perms = (unsigned)v; break;
-        case O_MINCH: if (num_opt("min-change", optarg, 0, 1e6, &v)) return SPL_EXIT_USAGE; q.min_change_pct = v; break;
-        case O_SEED: q.ed.seed = strtoull(optarg, NULL, 0); break;
-        case O_FAILW: fail_worse = true; break;
-        case O_JSON: json = true; break;
-        case 'h': usage(stdout); return SPL_EXIT_OK;
-        default: usage(stderr); return SPL_EXIT_USAGE;
-        }
-    }
-    if (argc - optind != 1) {
-        spl_err(CMD, argc == optind ? "which row? (splsuite db rows lists them)" : "one ROW at a time");
-        return SPL_EXIT_USAGE;
-    }
+    q.impl = H.impl;
+    q.machine = H.machine;
+    q.cpu = H.figure == 1;
+    if (H.last_set) q.last = (size_t)H.last;
+    q.ed.alpha = H.alpha;
+    q.ed.perms = (unsigned)H.perms;
+    q.min_change_pct = H.min_change;
+    if (H.seed_set) q.ed.seed = H.seed;
+    bool json = H.json, fail_worse = H.fail_worse;
+    const char *url = H.db;
+    if (argc - optind != 1)
+        return spl_opt_error(&history_cmd, argc == optind ? "which row? (splsuite db rows lists them)" : "one ROW at a time");
     static struct spl_envelope env;
     spl_envelope_init(&env, "splsuite-history/1");
     struct rdb db;

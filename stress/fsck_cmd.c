@@ -5,7 +5,8 @@
 #include "fsck.h"
 #include "util.h"
 
-#include <getopt.h>
+#include "opt.h"
+#include "outfile.h"
 #include <json-c/json.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -15,36 +16,6 @@
 #include <unistd.h>
 
 int cmd_fsck(int argc, char **argv);
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: splsuite fsck [options] STORE\n"
-            "\n"
-            "Checks a Splinter store (shm name or file path) byte by byte against format v4,\n"
-            "without loading any implementation: header, geometry against size, every slot\n"
-            "(hash vs key, value range, epoch parity, duplicate and unreachable keys, orphaned\n"
-            "values), the shard bid table and the event bus fields.\n"
-            "\n"
-            "options:\n"
-            "  --json              machine-readable report on stdout\n"
-            "  --stuck             offline check: nobody is writing, so an odd epoch is an error\n"
-            "  --no-pid-check      do not probe bus-owner/bid pids with kill(pid, 0)\n"
-            "  --no-values         skip the scan of value bytes for orphans\n"
-            "  --max-findings N    findings listed (default 1000; all are counted)\n"
-            "  --repair            fix what can be fixed (opens the store read-write)\n"
-            "  --fix LIST          with --repair: stuck,slots,bus,bids or all (default all)\n"
-            "  --yes               consent to --repair without asking\n"
-            "  --list-codes        print every finding code and exit\n"
-            "  -h, --help          this help\n"
-            "\n"
-            "exit: 0 no errors (warnings allowed), 1 damaged, 2 usage or store not readable\n"
-            "\n"
-            "examples:\n"
-            "  splsuite fsck /splsuite-torture-1234          # a live shm store\n"
-            "  splsuite fsck --stuck --json /var/lib/app/store.spl\n"
-            "  splsuite fsck --repair --fix stuck --yes /myshm   # release epochs left odd by dead writers\n");
-}
 
 static sigjmp_buf bus_jmp;
 static void on_sigbus(int sig)
@@ -69,22 +40,6 @@ static void print_log(const char *msg, void *arg)
 {
     (void)arg;
     fprintf(stderr, "splsuite fsck: repair: %s\n", msg);
-}
-
-static int parse_fixes(const char *s, unsigned *out)
-{
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", s);
-    *out = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (!strcmp(t, "stuck")) *out |= SPL_FSCK_FIX_STUCK;
-        else if (!strcmp(t, "slots")) *out |= SPL_FSCK_FIX_SLOTS;
-        else if (!strcmp(t, "bus")) *out |= SPL_FSCK_FIX_BUS;
-        else if (!strcmp(t, "bids")) *out |= SPL_FSCK_FIX_BIDS;
-        else if (!strcmp(t, "all")) *out |= SPL_FSCK_FIX_ALL;
-        else return -1;
-    }
-    return *out ? 0 : -1;
 }
 
 static void print_human(const struct spl_fsck_result *r, const char *path)
@@ -116,56 +71,67 @@ static bool ask_consent(const char *path, const struct spl_fsck_result *r)
     return line[0] == 'y' || line[0] == 'Y';
 }
 
+static const char *const fix_names[] = {"stuck", "slots", "bus", "bids", "all", NULL};
+static struct {
+    bool json, stuck, no_pids, no_values, repair, yes, list_codes;
+    size_t max_findings;
+    uint64_t fixes;
+    const char *output;
+} F;
+
+static const struct spl_opt fsck_opts[] = {
+    {"json", 'j', SPL_OPT_FLAG, SPL_OPT_DEST(F.json), NULL, "the report as JSON on stdout"},
+    {"output", 'o', SPL_OPT_STR, SPL_OPT_DEST(F.output), "FILE", "also write the JSON report to FILE ('-': stdout)"},
+    {"stuck", 0, SPL_OPT_FLAG, SPL_OPT_DEST(F.stuck), NULL, "offline check: nobody is writing, so an odd epoch is an error"},
+    {"no-pid-check", 0, SPL_OPT_FLAG, SPL_OPT_DEST(F.no_pids), NULL, "do not probe bus-owner/bid pids with kill(pid, 0)"},
+    {"no-values", 0, SPL_OPT_FLAG, SPL_OPT_DEST(F.no_values), NULL, "skip the scan of value bytes for orphans"},
+    {"max-findings", 0, SPL_OPT_UINT, SPL_OPT_DEST(F.max_findings), "N", "findings listed (all are counted)", .def = "1000",
+     .min = 1, .max = 100000000},
+    {"repair", 0, SPL_OPT_FLAG, SPL_OPT_DEST(F.repair), NULL, "fix what can be fixed (opens the store read-write)"},
+    {"fix", 0, SPL_OPT_LIST, SPL_OPT_DEST(F.fixes), "LIST", "with --repair: what to fix", .def = "all", .choices = fix_names},
+    {"yes", 0, SPL_OPT_FLAG, SPL_OPT_DEST(F.yes), NULL, "consent to --repair without asking"},
+    {"list-codes", 0, SPL_OPT_FLAG, SPL_OPT_DEST(F.list_codes), NULL, "print every finding code and exit"},
+    {0},
+};
+
+static const struct spl_cmd fsck_cmd = {
+    .name = "fsck",
+    .usage = "[OPTIONS] STORE",
+    .about = "Checks a Splinter store (shm name or file path) byte by byte against format v4,\n"
+             "without loading any implementation: header, geometry against size, every slot\n"
+             "(hash vs key, value range, epoch parity, duplicate and unreachable keys, orphaned\n"
+             "values), the shard bid table and the event bus fields.",
+    .opts = fsck_opts,
+    .examples = "splsuite fsck /splsuite-torture-1234          # a live shm store\n"
+                "splsuite fsck --stuck --json /var/lib/app/store.spl\n"
+                "splsuite fsck --repair --fix stuck --yes /myshm   # release epochs left odd by dead writers",
+    .exit_ok = "no errors (warnings allowed)",
+    .exit_fail = "the store is damaged",
+    .exit_more = "       (2 also: the store is not readable)\n",
+};
+
 int cmd_fsck(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"json", no_argument, 0, 'j'},          {"stuck", no_argument, 0, 's'},
-        {"no-pid-check", no_argument, 0, 'P'},  {"no-values", no_argument, 0, 'V'},
-        {"max-findings", required_argument, 0, 'm'}, {"repair", no_argument, 0, 'r'},
-        {"fix", required_argument, 0, 'f'},     {"yes", no_argument, 0, 'y'},
-        {"list-codes", no_argument, 0, 'L'},    {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
+    memset(&F, 0, sizeof F);
+    int first, rc = spl_opt_parse(&fsck_cmd, argc, argv, &first);
+    if (rc != SPL_OPT_OK) return rc == SPL_OPT_HELP ? SPL_EXIT_OK : rc;
+    if (F.list_codes) {
+        for (int i = 0; i < SPL_FSCK__NCODES; i++) printf("%-18s %s\n", spl_fsck_code_name(i), spl_fsck_code_what(i));
+        return SPL_EXIT_OK;
+    }
+    if (argc - first != 1)
+        return spl_opt_error(&fsck_cmd, argc == first ? "which STORE? (a shm name or a file path)" : "one STORE at a time");
     struct spl_fsck_opts o = SPL_FSCK_OPTS_INIT;
-    o.check_pids = true;
-    bool json = false, repair = false, yes = false;
-    unsigned fixes = SPL_FSCK_FIX_ALL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = true; break;
-        case 's': o.stuck = true; break;
-        case 'P': o.check_pids = false; break;
-        case 'V': o.scan_values = false; break;
-        case 'm': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v <= 0) { spl_err("fsck", "--max-findings: want a positive number, got '%s'", optarg); return SPL_EXIT_USAGE; }
-            o.max_findings = (size_t)v;
-            break;
-        }
-        case 'r': repair = true; break;
-        case 'f':
-            if (parse_fixes(optarg, &fixes) != 0) {
-                spl_err("fsck", "--fix: want a list of stuck,slots,bus,bids,all; got '%s'", optarg);
-                return SPL_EXIT_USAGE;
-            }
-            break;
-        case 'y': yes = true; break;
-        case 'L':
-            for (int i = 0; i < SPL_FSCK__NCODES; i++) printf("%-18s %s\n", spl_fsck_code_name(i), spl_fsck_code_what(i));
-            return SPL_EXIT_OK;
-        case 'h': usage(stdout); return SPL_EXIT_OK;
-        default: usage(stderr); return SPL_EXIT_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        spl_err("fsck", "want exactly one STORE (shm name or file path)");
-        usage(stderr);
-        return SPL_EXIT_USAGE;
-    }
-    const char *store = argv[optind];
+    o.check_pids = !F.no_pids;
+    o.stuck = F.stuck;
+    if (F.no_values) o.scan_values = false;
+    o.max_findings = F.max_findings;
+    bool json = F.json, repair = F.repair, yes = F.yes;
+    static const unsigned fix_bits[] = {SPL_FSCK_FIX_STUCK, SPL_FSCK_FIX_SLOTS, SPL_FSCK_FIX_BUS, SPL_FSCK_FIX_BIDS, SPL_FSCK_FIX_ALL};
+    unsigned fixes = 0;
+    for (int i = 0; i < 5; i++)
+        if (F.fixes & (1ull << i)) fixes |= fix_bits[i];
+    const char *store = argv[first];
     struct spl_store_map m;
     char err[512];
     if (spl_store_map(store, false, &m, err, sizeof err) != 0) {
@@ -173,7 +139,7 @@ int cmd_fsck(int argc, char **argv)
         return SPL_EXIT_USAGE;
     }
     struct spl_fsck_result r = {0};
-    int rc = guarded_check(&m, &o, &r);
+    rc = guarded_check(&m, &o, &r);
     if (rc == -2) {
         spl_err("fsck", "%s shrank while being checked (SIGBUS); check again when it is quiet", m.path);
         spl_fsck_result_free(&r);
@@ -208,17 +174,25 @@ int cmd_fsck(int argc, char **argv)
             }
         }
     }
-    if (json) {
+    int out_rc = 0;
+    if (json || F.output) {
         static struct spl_envelope env; /* dated at output: fsck's check takes no time to speak of */
         spl_envelope_init(&env, "splsuite-fsck/1");
         spl_envelope_add_store_dir(&env, m.path);
         struct json_object *jo = spl_envelope_wrap(&env, spl_fsck_result_json(&r, m.path));
-        puts(json_object_to_json_string_ext(jo, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        if (json) puts(json_object_to_json_string_ext(jo, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        char werr[600];
+        if (F.output && !(json && !strcmp(F.output, "-")) && spl_outfile_json(F.output, jo, werr, sizeof werr) != 0) {
+            spl_err("fsck", "cannot write %s", werr);
+            out_rc = SPL_EXIT_OUTPUT;
+        }
         json_object_put(jo);
-    } else {
+    }
+    if (!json) {
         print_human(&r, m.path);
     }
     spl_fsck_result_free(&r);
     spl_store_unmap(&m);
+    if (out_rc) return out_rc;
     return rc == 0 ? SPL_EXIT_OK : SPL_EXIT_FAIL;
 }

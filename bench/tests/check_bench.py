@@ -118,7 +118,7 @@ def run(splsuite, wl, plot, tmp):
             check(all("one NUMA node" in r["extra"].get("note", "") for r in rows), "one-node note missing")
     if plot:
         pdir = os.path.join(tmp, "plots")
-        q = subprocess.run([splsuite, "plot", out, "-o", pdir], capture_output=True, text=True, timeout=120)
+        q = subprocess.run([splsuite, "plot", out, "--outdir", pdir], capture_output=True, text=True, timeout=120)
         if q.returncode == 77:
             print("SKIP: gnuplot missing")
             return 77

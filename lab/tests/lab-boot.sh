@@ -11,7 +11,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 OUT="$B/lab/tests/run-$NODES-nodes"
 rm -rf "$OUT"
 mkdir -p "$OUT"
-"$S" lab --nodes "$NODES" --timeout "${LAB_TEST_TIMEOUT:-280}" --out "$OUT" \
+"$S" lab --nodes "$NODES" --timeout "${LAB_TEST_TIMEOUT:-280}" --outdir "$OUT" \
     --exec -- "$HERE/guest-checks.sh" "$B" 2> "$OUT/lab.stderr"
 rc=$?
 sed 's/^/# /' "$OUT/lab.stderr"

@@ -19,8 +19,8 @@ expect() { # STATUS PATTERN DESCRIPTION ARGS...
     fi
 }
 expect 2 "nothing to run" "no subcommand"
-expect 2 "--nodes 0" "zero nodes" --nodes 0 -- info
-expect 2 "--nodes 99" "too many nodes" --nodes 99 -- info
+expect 2 "--nodes '0'" "zero nodes" --nodes 0 -- info
+expect 2 "--nodes '99'" "too many nodes" --nodes 99 -- info
 expect 2 "--cpus" "zero vCPUs" --cpus 0 -- info
 expect 2 "mem-per-node" "too little memory per node" --mem-per-node 1M -- info
 expect 2 "local distance must be 10\|remote ones" "remote distance below 11" --distance 0-1=5 -- info

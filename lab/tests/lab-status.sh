@@ -15,7 +15,7 @@ check() { # CONDITION-STATUS DESCRIPTION
     if [ "$1" = 0 ]; then echo "ok $n - $2"; else fails=$((fails + 1)); echo "not ok $n - $2"; fi
 }
 
-"$S" lab --nodes 1 --mem-per-node 192M --timeout 200 --out "$OUT/a" --json \
+"$S" lab --nodes 1 --mem-per-node 192M --timeout 200 --outdir "$OUT/a" --json \
     --exec -- /bin/sh -c 'echo "to-stdout $SPLSUITE_LAB_NODES"; echo to-stderr >&2; exit 3' \
     > "$OUT/a.json" 2> "$OUT/a.err"
 rc=$?
@@ -40,7 +40,7 @@ PY
 check $? "--json carries the status, the command's stdout, the topology and the times"
 
 start=$(date +%s)
-"$S" lab --nodes 2 --timeout 3 --out "$OUT/b" --exec -- /bin/sleep 600 > /dev/null 2> "$OUT/b.err"
+"$S" lab --nodes 2 --timeout 3 --outdir "$OUT/b" --exec -- /bin/sleep 600 > /dev/null 2> "$OUT/b.err"
 rc=$?
 took=$(($(date +%s) - start))
 sed 's/^/# /' "$OUT/b.err"

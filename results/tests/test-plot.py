@@ -51,7 +51,7 @@ try:
     ok(p.returncode == 0, "import: %s" % p.stderr)
     out = os.path.join(tmp, "fig")
     for fmt, magic in (("png", b"\x89PNG"), ("svg", b"<?xml")):
-        p = subprocess.run([splsuite, "plot", "--history", "ops/set/v:64/fill:50", "--db", db, "-o", out, "--format", fmt],
+        p = subprocess.run([splsuite, "plot", "--history", "ops/set/v:64/fill:50", "--db", db, "--outdir", out, "--format", fmt],
                            capture_output=True, text=True)
         img = os.path.join(out, "history-ops-set-v64-fill50." + fmt)
         ok(p.returncode == 0 and p.stdout.strip() == img, "plot --history %s: exit %d %s %s" % (fmt, p.returncode,
@@ -64,7 +64,7 @@ try:
     seg = open(os.path.join(out, "history-ops-set-v64-fill50-segments.dat")).read().split("\n\n")
     ok(len([s for s in seg if s.strip()]) == 2, "two segment means")
 
-    p = subprocess.run([splsuite, "plot", files[0], files[11], "-o", out, "--format", "png"], capture_output=True, text=True)
+    p = subprocess.run([splsuite, "plot", files[0], files[11], "--outdir", out, "--format", "png"], capture_output=True, text=True)
     img = os.path.join(out, "compare.png")
     ok(p.returncode == 0 and os.path.exists(img) and open(img, "rb").read(4) == b"\x89PNG",
        "plot OLD NEW: exit %d %s" % (p.returncode, p.stderr))
@@ -72,10 +72,10 @@ try:
     ok(len(rows) == 2 and any("ops/set" in r and " 12597547 " in r for r in rows),
        "compare.dat: two rows, ops/set red (worse): %s" % rows)
 
-    for args, code, what in ((["--history", "ops/nope", "--db", db, "-o", out], 1, "no run"),
-                             (["--history", "x", "--db", db, "-o", out], 2, "WORKLOAD/CASE"),
+    for args, code, what in ((["--history", "ops/nope", "--db", db, "--outdir", out], 1, "no run"),
+                             (["--history", "x", "--db", db, "--outdir", out], 2, "WORKLOAD/CASE"),
                              (["--impl", "ref", files[0]], 2, "go with --history"),
-                             ([files[0], os.path.join(tmp, "missing.json"), "-o", out], 2, "missing.json")):
+                             ([files[0], os.path.join(tmp, "missing.json"), "--outdir", out], 2, "missing.json")):
         p = subprocess.run([splsuite, "plot"] + args, capture_output=True, text=True)
         ok(p.returncode == code and what in p.stderr, "plot %s: exit %d (want %d), %r" % (args, p.returncode, code,
                                                                                          p.stderr[-200:]))
