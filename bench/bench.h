@@ -54,6 +54,9 @@ struct bench_workload {
      * one JSON object per judgement into arr, and a line on human if not NULL.
      * Rows are found by their parameters (bench_param_*), never by parsing names. */
     void (*targets)(const struct bench_opts *o, const struct bench_results *rs, json_object *arr, FILE *human);
+    /* Optional: the names a list option it reads accepts ("ops" -> set, get, ...),
+     * NULL-terminated, or NULL: the option table refuses any other name. */
+    const char *const *(*choices)(const char *option);
 };
 extern const struct bench_workload bench_wl_ops, bench_wl_wake, bench_wl_madvise, bench_wl_flush, bench_wl_numa;
 /* Every workload, in run and output order; NULL-terminated. */

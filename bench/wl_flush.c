@@ -427,11 +427,24 @@ static void flush_targets(const struct bench_opts *o, const struct bench_results
 }
 
 static const char *const flush_options[] = {"flush-iterations", "time", "slots", "value-size", "dirty", "fsync",
-                                            "fdatasync", "sync-file-range", "strategy", "dir", "seed", NULL};
+                                            "fdatasync", "sync-file-range", "strategy", "store-dir", "seed", NULL};
+/* --strategy accepts the names of the table's rows */
+static const char *const *flush_choices(const char *option)
+{
+    static const char *names[MAX_STRAT + 1];
+    if (strcmp(option, "strategy") != 0) return NULL;
+    const struct flush_strategy *all;
+    size_t n = strategies(&all);
+    for (size_t i = 0; i < n; i++) names[i] = all[i].name;
+    names[n] = NULL;
+    return names;
+}
+
 const struct bench_workload bench_wl_flush = {
     .name = "flush",
     .help = "flushes/s making N dirty slots of a file store durable, per strategy",
     .options = flush_options,
     .run = wl_flush_run,
     .targets = flush_targets,
+    .choices = flush_choices,
 };

@@ -406,10 +406,21 @@ static void ops_targets(const struct bench_opts *o, const struct bench_results *
 }
 
 static const char *const ops_options[] = {"time", "warmup", "slots", "value-size", "fill", "procs", "ops", "seed", NULL};
+/* --ops accepts each single-process op and mp (the multi-process shapes) */
+static const char *const *ops_choices(const char *option)
+{
+    static const char *names[OP__COUNT + 2];
+    if (strcmp(option, "ops") != 0) return NULL;
+    for (int i = 0; i < OP__COUNT; i++) names[i] = op_names[i];
+    names[OP__COUNT] = "mp";
+    return names;
+}
+
 const struct bench_workload bench_wl_ops = {
     .name = "ops",
     .help = "ns/op of each operation, single process and multi-process mixes",
     .options = ops_options,
     .run = wl_ops_run,
     .targets = ops_targets,
+    .choices = ops_choices,
 };

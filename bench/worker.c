@@ -149,6 +149,10 @@ int bench_spawn(struct wshared *sh, bench_worker_fn fn, void *arg, const cpu_set
                 const char *case_name)
 {
     snprintf(sh->case_name, sizeof sh->case_name, "%s", case_name ? case_name : "");
+    if (spl_interrupted()) { /* the run is being stopped: no new workers */
+        errno = EINTR;
+        return -1;
+    }
     spl_startline_init(&sh->line, (uint32_t)sh->nworkers);
     for (int i = 0; i < sh->nworkers; i++) {
         /* its own group, and dies with the driver rather than linger holding a store */
@@ -216,6 +220,11 @@ int bench_in_child(void (*fn)(struct wres *w, void *arg), void *arg, char *why, 
 {
     struct wshared *sh = bench_shared_new(1);
     if (!sh) { snprintf(why, whylen, "mmap: %s", strerror(errno)); return -1; }
+    if (spl_interrupted()) {
+        snprintf(why, whylen, "interrupted");
+        bench_shared_free(sh);
+        return -1;
+    }
     spl_startline_init(&sh->line, 1);
     struct in_child a = {fn, arg};
     pid_t p = spl_proc_fork(SPL_PROC_WORKER);

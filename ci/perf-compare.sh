@@ -35,7 +35,7 @@ cp -L "$base/build/ref/libsplref.so" "$out/base.so"
 cp -L "$build/ref/libsplref.so" "$out/head.so"
 echo "perf-compare: base $(git -C "$root" rev-parse --short "$sha") against head $(git -C "$root" rev-parse --short HEAD)" >&2
 # shellcheck disable=SC2086
-"$splsuite" bench ${*:-ops --ops set,get -r 7 -t 100ms} --impl "$out/base.so" --impl "$out/head.so" \
+"$splsuite" bench ${*:-ops --ops set,get -r 7 --time 100ms} --impl "$out/base.so" --impl "$out/head.so" \
   --no-progress --json -o "$out/bench.json" >/dev/null
 rc=0
 "$splsuite" compare --threshold "${PERF_COMPARE_THRESHOLD:-5}" --old-impl base.so --new-impl head.so \

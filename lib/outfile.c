@@ -50,10 +50,9 @@ int spl_outfile_close(struct spl_outfile *o, char *err, size_t errlen)
     if (!o->f) return -1;
     int e = 0;
     if (fflush(o->f) != 0 || ferror(o->f)) e = errno ? errno : EIO;
-    if (o->is_stdout) {
+    if (o->is_stdout) { /* splsuite checks stdout, and says so, once the command is done */
         o->f = NULL;
-        if (e) snprintf(err, errlen, "stdout: %s", strerror(e)), errno = e;
-        return e ? -1 : 0;
+        return 0;
     }
     if (fclose(o->f) != 0 && !e) e = errno;
     o->f = NULL;

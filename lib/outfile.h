@@ -2,7 +2,8 @@
  * outfile.h - result files that CI can trust: written aside and renamed into
  * place when complete, every write checked, so a full disk or a bad path is
  * an error with its reason (exit 3), never a 0-byte or half file left at the
- * path. "-" means stdout (which splsuite checks once the command is done).
+ * path. "-" means stdout, whose errors splsuite reports once the command is
+ * done (exit 3), so closing it here always succeeds.
  */
 #ifndef SPLSUITE_OUTFILE_H
 #define SPLSUITE_OUTFILE_H

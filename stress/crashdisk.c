@@ -101,8 +101,7 @@ struct tt_disk *tt_disk_setup(uint64_t bytes, char *err, size_t errlen)
     struct tt_disk *d = calloc(1, sizeof *d);
     if (!d) { snprintf(err, errlen, "out of memory"); return NULL; }
     d->loopfd = -1;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(d->dir, sizeof d->dir, "%s/splsuite-torture-disk-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(d->dir, sizeof d->dir, "%s/splsuite-torture-disk-XXXXXX", spl_store_dir()); /* --store-dir, else $TMPDIR */
     if (!mkdtemp(d->dir)) { snprintf(err, errlen, "mkdtemp %s: %s", d->dir, strerror(errno)); free(d); return NULL; }
     snprintf(d->img, sizeof d->img, "%s/disk.img", d->dir);
     snprintf(d->mnt, sizeof d->mnt, "%s/mnt", d->dir);

@@ -36,7 +36,7 @@ def main():
 def run(splsuite, wl, plot, tmp):
     out = os.path.join(tmp, "r.json")
     cmd = [splsuite, "bench", wl, "--quick", "--impl", "ref", "--impl", "ref-file", "--json", "-o", out,
-           "--no-progress", "--dir", tmp]
+           "--no-progress", "--store-dir", tmp]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     if p.returncode != 0:
         print(p.stdout[-3000:], p.stderr[-3000:])

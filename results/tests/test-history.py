@@ -51,7 +51,7 @@ def sp(args, spin=None, check=True):
 
 
 def bench(spin, db, out):
-    p = sp(["bench", "ops", "--ops", "set", "--quick", "-r", "5", "-t", "40ms", "--impl", shim, "--no-progress",
+    p = sp(["bench", "ops", "--ops", "set", "--quick", "-r", "5", "--time", "40ms", "--impl", shim, "--no-progress",
             "--db", db, "--json", "-o", out], spin)
     d = json.load(open(out))
     row = [r for r in d["results"] if r["name"] == "set/v:64/fill:50"][0]
