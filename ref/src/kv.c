@@ -144,9 +144,12 @@ static inline __attribute__((always_inline)) int set_once(splref_store *st, cons
             errno = EUCLEAN;
             return -1;
         }
-        /* lost to another inserter of the key: retried as an update of its slot */
+        /* lost to another inserter of the key: retried as an update of its
+         * slot. The epoch goes on to e + 2, never back to e: a virgin slot
+         * (epoch 0) must not become a chain end again, since the winner may
+         * sit further along the chain than this slot */
         if (!claim_key(st, s, key, h, (size_t)target)) {
-            atomic_store_explicit(&s->epoch, e, memory_order_release);
+            sr_abort(s, e);
             errno = EAGAIN;
             return -1;
         }

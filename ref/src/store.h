@@ -96,7 +96,10 @@ _Static_assert(offsetof(struct splinter_slot, user_flag) + 1 <= SR_SLOT_GEN_OFFS
  * EAGAIN only when a slot stayed locked for SR_DEAD_NS: a dead writer (or a
  * live one descheduled that long). Readers never wait: a get on an odd slot
  * is EAGAIN at once, as in the original. */
-#define SR_DEAD_NS (20ull * 1000000ull)
+/* 100 ms: a live writer holds a slot for microseconds, but one descheduled
+ * on a loaded machine can hold it for tens of milliseconds (measured: a 20 ms
+ * bound failed 1 of ~20 contended unit-test runs at load 12 on 2 cores). */
+#define SR_DEAD_NS (100ull * 1000000ull)
 
 struct sr_wait {
     unsigned rounds; /* spin rounds done */
