@@ -103,9 +103,9 @@ static void list_mutants(void)
         const struct spl_mutant *m = &spl_mutants[i];
         char spec[96], path[PATH_MAX], err[256];
         mutant_impl_spec(m, spec, sizeof spec);
-        bool conf = strncmp(m->catcher, "perf", 4) != 0;
+        bool conf = strncmp(m->catcher, "perf", 4) != 0 && strncmp(m->catcher, "test:", 5) != 0;
         bool built = spl_impl_resolve(spec, path, sizeof path, err, sizeof err) == 0;
-        printf("%-3d %-22s %-10s %-27s %s%s\n", m->id, m->name, m->catcher, conf ? spec : "(splsuite bench gate)", m->what,
+        printf("%-3d %-22s %-10s %-27s %s%s\n", m->id, m->name, m->catcher, conf ? spec : m->catcher[0] == 't' ? "(meson test)" : "(splsuite bench gate)", m->what,
                built ? "" : " [not built]");
     }
 }
@@ -280,6 +280,10 @@ static int kill_mutants(struct conform *base, const char *globs, bool progress, 
         struct spl_case *k = spl_report_add(rep, id, title, "critical");
         if (!strncmp(m->catcher, "perf", 4)) {
             spl_case_set(k, SPL_SKIP, "a planted slowdown: caught by the CI perf gate (splsuite bench), not a protocol rule");
+            continue;
+        }
+        if (!strncmp(m->catcher, "test:", 5)) {
+            spl_case_set(k, SPL_SKIP, "caught by the meson test %s (suite ref), not a protocol rule", m->catcher + 5);
             continue;
         }
         const struct rule *r = NULL;

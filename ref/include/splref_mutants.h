@@ -85,8 +85,11 @@
     X(125, system_stale, "SCR-004", "set_as_system exposes an older value's bytes as the value (the original)") \
     X(126, future_claim_expired, "ELE-009", "a bid claimed in the future counts as expired: unsigned now - claimed_at wraps (the original)")
 
-/* 150-179: hostile peers, full disks, limits */
-#define SPLREF_MUTANTS_HOSTILE(X)
+/* 150-179: hostile peers, full disks, limits. A catcher "test:NAME" is the
+ * meson test NAME (suite ref), not a conformance rule. */
+#define SPLREF_MUTANTS_HOSTILE(X)                                                                    \
+    X(150, val_off_reread, "test:reread-shm", "a writer checks val_off, then loads it again for the address: a peer picks the address in between") \
+    X(151, append_checks_len_only, "test:reread-shm", "append checks only the bytes it writes against the arena; its mop scrub runs past the mapping")
 
 /* 180-199: performance */
 #define SPLREF_MUTANTS_PERF(X)

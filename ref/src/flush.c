@@ -115,7 +115,7 @@ static size_t dirty_ranges(splref_store *st, const uint64_t *snap, size_t words,
             }
             r[n++] = (struct range){SPLINTER_HEADER_SIZE + i * SPLINTER_SLOT_SIZE, SPLINTER_SLOT_SIZE};
             /* val_off lives in shared memory: a hostile writer may have moved it */
-            size_t voff = (size_t)(st->V - (uint8_t *)st->base) + st->S[i].val_off;
+            size_t voff = (size_t)(st->V - (uint8_t *)st->base) + __atomic_load_n(&st->S[i].val_off, __ATOMIC_RELAXED);
             if (voff < st->total) r[n++] = (struct range){voff, st->max_val};
         }
     }

@@ -34,8 +34,8 @@ static void copy_key(struct splinter_slot *s, const char *key)
 /* Writes the value into a locked slot; the caller unlocks. */
 static inline __attribute__((always_inline)) int write_locked(splref_store *st, struct splinter_slot *s, const void *val, size_t len)
 {
-    if (!sr_in_arena(st, s->val_off, st->max_val)) { errno = EUCLEAN; return -1; }
-    uint8_t *dst = st->V + s->val_off;
+    uint8_t *dst = sr_val_area(st, s, st->max_val);
+    if (!dst) return -1;
     if (MUTANT(torn_write) && len > 1) {
         /* publish an even epoch with only half of the new value in place */
         uint64_t e = atomic_load_explicit(&s->epoch, memory_order_relaxed);
@@ -139,7 +139,7 @@ static inline __attribute__((always_inline)) int set_once(splref_store *st, cons
         return -1;
     }
     if (fresh) {
-        if (!sr_in_arena(st, s->val_off, st->max_val)) {
+        if (!sr_val_area(st, s, st->max_val)) {
             atomic_store_explicit(&s->epoch, e, memory_order_release);
             errno = EUCLEAN;
             return -1;
@@ -218,7 +218,7 @@ int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size
         return -1;
     }
     size_t len = atomic_load_explicit(&s->val_len, memory_order_acquire);
-    uint32_t off = s->val_off;
+    uint32_t off = __atomic_load_n(&s->val_off, __ATOMIC_RELAXED); /* once: see sr_val_area */
     if (!MUTANT(get_no_bounds) && (len > st->max_val || !sr_in_arena(st, off, len))) {
         /* torn metadata (a writer between checks) or a corrupt slot */
         if (atomic_load_explicit(&s->epoch, memory_order_acquire) != start) { errno = EAGAIN; return -1; }
@@ -253,7 +253,8 @@ int splref_unset(splref_store *st, const char *key)
     int len = (int)atomic_load_explicit(&s->val_len, memory_order_acquire);
     atomic_store_explicit(&s->hash, 0, memory_order_release);
     if (atomic_load_explicit(&st->H->core_flags, memory_order_relaxed) & SPL_SYS_AUTO_SCRUB) {
-        if (sr_in_arena(st, s->val_off, st->max_val)) memset(st->V + s->val_off, 0, st->max_val);
+        uint8_t *area = sr_val_area(st, s, st->max_val);
+        if (area) memset(area, 0, st->max_val);
         memset(s->key, 0, MUTANT(unset_keeps_key) ? 1 : SPLINTER_KEY_MAX);
     } else {
         s->key[0] = '\0';
@@ -286,14 +287,15 @@ int splref_append(splref_store *st, const char *key, const void *data, size_t da
         errno = EMSGSIZE;
         return -1;
     }
-    if (!sr_in_arena(st, s->val_off, cur + data_len)) {
+    /* the whole area: the scrub below may run to its end */
+    uint8_t *area = sr_val_area(st, s, MUTANT(append_checks_len_only) ? cur + data_len : st->max_val);
+    if (!area) {
         atomic_store_explicit(&s->epoch, e, memory_order_release);
-        errno = EUCLEAN;
         return -1;
     }
-    memcpy(st->V + s->val_off + cur, data, data_len);
+    memcpy(area + cur, data, data_len);
     /* the new length's rounding may reach bytes an older, longer value left */
-    if (!MUTANT(append_no_scrub)) sr_scrub_tail(st, st->V + s->val_off, cur + data_len);
+    if (!MUTANT(append_no_scrub)) sr_scrub_tail(st, area, cur + data_len);
     atomic_store_explicit(&s->val_len, (uint32_t)(cur + data_len), memory_order_release);
     if (new_len) *new_len = cur + data_len;
     sr_unlock(s, e);
@@ -354,10 +356,11 @@ const void *splref_get_raw_ptr(splref_store *st, const char *key, size_t *out_sz
     struct splinter_slot *s = &st->S[idx];
     uint64_t e = atomic_load_explicit(&s->epoch, memory_order_acquire);
     size_t len = atomic_load_explicit(&s->val_len, memory_order_relaxed);
-    if (!sr_in_arena(st, s->val_off, len)) { errno = EUCLEAN; return NULL; }
+    const uint8_t *p = sr_val_area(st, s, len);
+    if (!p) return NULL;
     if (out_epoch) *out_epoch = MUTANT(raw_ptr_no_epoch) ? 0 : e;
     if (out_sz) *out_sz = len;
-    return st->V + s->val_off;
+    return p;
 }
 
 int splref_set_as_system(splref_store *st, const char *key)
@@ -367,12 +370,13 @@ int splref_set_as_system(splref_store *st, const char *key)
     uint64_t e;
     struct splinter_slot *s = sr_find_locked(st, key, &idx, &e);
     if (!s) return -1;
-    if (!sr_in_arena(st, s->val_off, st->max_val)) { sr_abort(s, e); errno = EUCLEAN; return -1; }
+    uint8_t *area = sr_val_area(st, s, st->max_val);
+    if (!area) { sr_abort(s, e); return -1; }
     /* the value grows to max_val_sz: bytes past the written length become
      * value bytes, so they are zeroed whatever the mop mode (whatever an
      * older value left there was never written as this value) */
     uint32_t cur = atomic_load_explicit(&s->val_len, memory_order_relaxed);
-    if (cur < st->max_val && !MUTANT(system_stale)) memset(st->V + s->val_off + cur, 0, st->max_val - cur);
+    if (cur < st->max_val && !MUTANT(system_stale)) memset(area + cur, 0, st->max_val - cur);
     atomic_store_explicit(&s->type_flag, SPL_SLOT_TYPE_BINARY, memory_order_release);
     atomic_store_explicit(&s->val_len, st->max_val, memory_order_release);
     sr_unlock(s, e);
@@ -412,8 +416,8 @@ void splref_purge(splref_store *st)
         uint64_t e;
         if (sr_slot_virgin(s)) continue; /* never written: already zero, keep it a chain end */
         if (sr_trylock(s, &e) != 0) continue; /* a writer is in: its write scrubs */
-        if (!sr_in_arena(st, s->val_off, st->max_val)) { sr_abort(s, e); continue; }
-        uint8_t *dst = st->V + s->val_off;
+        uint8_t *dst = sr_val_area(st, s, st->max_val);
+        if (!dst) { sr_abort(s, e); continue; }
         uint32_t len = atomic_load_explicit(&s->val_len, memory_order_relaxed);
         if (atomic_load_explicit(&s->hash, memory_order_acquire) == 0) { if (!MUTANT(purge_skips_tombstones)) memset(dst, 0, st->max_val); }
         else if (len < st->max_val) memset(dst + len, 0, st->max_val - len);

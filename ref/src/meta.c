@@ -36,7 +36,7 @@ int splref_get_slot_snapshot(splref_store *st, const char *key, splinter_slot_sn
         memset(snap, 0, sizeof(*snap));
         snap->hash = atomic_load_explicit(&s->hash, memory_order_acquire);
         snap->epoch = start;
-        snap->val_off = s->val_off;
+        snap->val_off = __atomic_load_n(&s->val_off, __ATOMIC_RELAXED);
         snap->val_len = atomic_load_explicit(&s->val_len, memory_order_relaxed);
         snap->type_flag = atomic_load_explicit(&s->type_flag, memory_order_acquire);
         snap->user_flag = atomic_load_explicit(&s->user_flag, memory_order_acquire);
@@ -81,8 +81,8 @@ int splref_set_named_type(splref_store *st, const char *key, uint16_t mask)
         /* Promote in place: the slot's own value area always has room for 8
          * bytes when max_val_sz >= 8. (The original bump-allocates from
          * val_brk, which starts at offset 0 and so overwrites slot 0's value.) */
-        if (st->max_val < 8 || !sr_in_arena(st, s->val_off, 8)) { sr_abort(s, e); errno = ENOMEM; return -1; }
-        uint8_t *p = st->V + s->val_off;
+        uint8_t *p = st->max_val < 8 ? NULL : sr_val_area(st, s, st->max_val);
+        if (!p) { sr_abort(s, e); errno = ENOMEM; return -1; }
         uint64_t v = 0;
         if (cur > 0 && p[0] >= '0' && p[0] <= '9') {
             char tmp[16] = {0};
@@ -140,8 +140,8 @@ int splref_integer_op(splref_store *st, const char *key, splinter_integer_op_t o
         errno = EPROTOTYPE;
         return -1;
     }
-    if (st->max_val < 8 || !sr_in_arena(st, s->val_off, 8)) { sr_abort(s, e); errno = EUCLEAN; return -1; }
-    uint8_t *p = st->V + s->val_off;
+    uint8_t *p = st->max_val < 8 ? NULL : sr_val_area(st, s, st->max_val);
+    if (!p) { sr_abort(s, e); errno = EUCLEAN; return -1; }
     /* a BIGUINT value shorter than 8 bytes (set after the promotion) is the
      * integer zero-extended, and becomes 8 bytes: the op never writes past
      * the value's length */
@@ -205,7 +205,8 @@ static int recover_dead(splref_store *st, struct splinter_slot *s, uint64_t o)
         return -1;
     atomic_fetch_add_explicit(sr_gen(s), 1, memory_order_release);
     sr_pulse(st, s); /* watchers learn the key went away */
-    if (sr_in_arena(st, s->val_off, st->max_val)) memset(st->V + s->val_off, 0, st->max_val);
+    uint8_t *area = sr_val_area(st, s, st->max_val);
+    if (area) memset(area, 0, st->max_val);
 #ifdef SPLINTER_EMBEDDINGS
     memset(s->embedding, 0, sizeof(s->embedding));
 #endif

@@ -185,6 +185,20 @@ static inline bool sr_in_arena(const splref_store *st, uint64_t off, uint64_t le
     return off <= st->arena && len <= st->arena - off;
 }
 
+/* Slot s's value area with room for need bytes, or NULL with errno EUCLEAN.
+ * val_off is shared memory any peer may rewrite at any moment: it is read
+ * exactly once, here, and only the copy that was checked becomes an address
+ * (a check of s->val_off followed by a second load of it lets a peer choose
+ * the address in between). Writers ask for the whole area, max_val_sz bytes,
+ * because the mop scrub may run to its end; readers for what they copy. */
+static inline uint8_t *sr_val_area(const splref_store *st, const struct splinter_slot *s, size_t need)
+{
+    uint32_t off = __atomic_load_n(&s->val_off, __ATOMIC_RELAXED);
+    if (!sr_in_arena(st, off, need)) { errno = EUCLEAN; return NULL; }
+    if (MUTANT(val_off_reread)) return st->V + *(const volatile uint32_t *)&s->val_off;
+    return st->V + off;
+}
+
 /* Clears what the mop mode covers past a value of len bytes at dst: up to
  * the 64-byte rounding (capped at max_val_sz) in hybrid mode, to max_val_sz
  * in full mode, nothing when off. Every write that sets a length calls it,
