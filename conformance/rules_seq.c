@@ -8,6 +8,7 @@
  * mapped bytes. The rules then judge the logs.
  */
 #include "conform.h"
+#include "histcheck.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -545,6 +546,58 @@ static void rule_seq006(struct conform *c, struct rule_out *o)
     spl_team_free(t);
 }
 
+/* SEQ-008: the hammer's whole history (large values, unsets) is linearizable
+ * per key: every read, miss and unset result is explained by one order of
+ * the calls that respects real time (lib/lincheck.h). */
+static void rule_seq008(struct conform *c, struct rule_out *o)
+{
+    struct hammer h = {.unset_pct = 20, .nkeys = 2};
+    struct spl_team *t = hammer_run(c, o, &h, "seq8");
+    if (!t) return;
+    struct lc_history *hist = lc_new(LC_REGISTER, hc_id(c->workers + 1, 0)); /* the prepopulated value */
+    if (!hist) { r_error(o, "out of memory"); spl_team_free(t); return; }
+    uint64_t calls = 0, eagain = 0, odd = 0;
+    for (uint32_t w = 0; w < spl_team_size(t); w++) {
+        struct spl_log *l = spl_team_log(t, w);
+        for (size_t i = 0; i < spl_log_len(l); i++) {
+            const struct spl_event *e = &l->ev[i];
+            struct lc_op op = {.call = e->t0, .ret = e->t1, .obj = e->key, .proc = e->worker, .outcome = LC_DONE};
+            bool ea = e->rc == -1 && e->err == EAGAIN;
+            if (e->op == OP_WRITE) {
+                op.kind = LC_SET, op.arg = hc_id(e->worker, e->seq);
+                if (e->rc) op.outcome = LC_FAILED;
+                if (e->rc && !ea) odd++;
+            } else if (e->op == OP_READ) {
+                op.kind = LC_GET;
+                if (e->rc == 0) op.res = e->verdict == SPL_PAYLOAD_OK ? hc_id(e->peer, e->seq) : LC_GARBAGE;
+                else if (ea || e->err == EMSGSIZE) op.outcome = LC_FAILED;
+                else op.res = LC_ABSENT; /* a miss (ENOENT: errno is the error-contract rules' business) */
+            } else if (e->op == OP_UNSET) {
+                op.kind = LC_UNSET;
+                if (e->rc == 0) op.res = LC_PRESENT;
+                else if (ea) op.outcome = LC_FAILED;
+                else op.res = LC_ABSENT;
+            } else {
+                continue;
+            }
+            calls++;
+            eagain += ea;
+            if (lc_add(hist, &op) != 0) { r_error(o, "out of memory"); goto out; }
+        }
+    }
+    char what[200];
+    snprintf(what, sizeof what, "%llu calls of 2048..4096-byte sets, gets and unsets by %u processes (%llu EAGAIN)",
+             (unsigned long long)calls, c->workers, (unsigned long long)eagain);
+    struct hc_names nm;
+    hc_names_init(&nm, "conform-seq-%u", false);
+    if (calls < 200) r_error(o, "too few calls to judge: %llu", (unsigned long long)calls);
+    else hc_judge(o, hist, c, h.start_ns, &nm, what);
+    if (odd) r_fail(o, "%llu sets failed with an error other than EAGAIN", (unsigned long long)odd);
+out:
+    lc_free(hist);
+    spl_team_free(t);
+}
+
 static const char *const needs_rw[] = {"set", "get", "get_epoch", NULL};
 static const char *const needs_unset[] = {"set", "get", "unset", "get_epoch", NULL};
 static const char *const needs_seq2[] = {"set", "get_epoch", NULL};
@@ -565,5 +618,7 @@ const struct rule seq_rules[] = {
      .needs = needs_seq6, .run = rule_seq006, .timeout_s = 60},
     {.id = "SEQ-007", .severity = SEV_CRITICAL, .title = "unset is atomic to readers: a read concurrent with unset returns the value or nothing",
      .needs = needs_unset, .run = rule_seq007, .timeout_s = 60},
+    {.id = "SEQ-008", .severity = SEV_CRITICAL, .title = "the hammer's history (large sets, gets, unsets) is linearizable per key",
+     .needs = needs_unset, .run = rule_seq008, .timeout_s = 60},
 };
 const size_t seq_nrules = sizeof seq_rules / sizeof seq_rules[0];

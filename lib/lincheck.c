@@ -429,58 +429,37 @@ static int op_call_cmp(const void *x, const void *y)
 }
 
 /* Reads: calls whose removal never matters to the model state. */
-static bool is_read(const struct lc_op *o, uint64_t T)
+static bool is_read(const struct lc_op *o, uint64_t T, bool weak)
 {
     if (o->kind == LC_GET) return true;
     /* an unset that found nothing changed nothing (if its result counts) */
-    return o->kind == LC_UNSET && o->outcome == LC_DONE && o->ret <= T && o->res == LC_ABSENT;
-}
-
-/* Removing call i from s cannot make a linearizable history non-linearizable,
- * so a violation that remains after the removal is one of the whole. */
-static bool removal_sound(enum lc_model m, const struct sub *s, size_t i, uint64_t T)
-{
-    const struct lc_op *o = s->op[i];
-    if (is_read(o, T)) return true;
-    if (m != LC_REGISTER) return false; /* every later read of a counter or sequence depends on each update */
-    for (size_t j = 0; j < s->n; j++) {
-        if (j == i) continue;
-        const struct lc_op *p = s->op[j];
-        bool checked = p->outcome == LC_DONE && !(s->nocheck && s->nocheck[j]) && p->res != LC_ANY;
-        if (!checked) continue;
-        if (o->kind == LC_SET) {
-            /* reads of its value, or an unset that found a value, may rely on it */
-            if ((p->kind == LC_GET && p->res == o->arg) || (p->kind == LC_UNSET && p->res == LC_PRESENT)) return false;
-        } else { /* an unset that may have removed something: reads of "absent" may rely on it */
-            if ((p->kind == LC_GET && p->res == LC_ABSENT) || (p->kind == LC_UNSET && p->res == LC_ABSENT)) return false;
-        }
-    }
-    return true;
+    return o->kind == LC_UNSET && o->outcome == LC_DONE && !weak && o->ret <= T && o->res == LC_ABSENT;
 }
 
 /* The sub-history of seg (n calls sorted by call time) that keep[] selects,
  * cut at time T: calls invoked after T are left out, reads still running at
  * T are left out, other calls still running at T keep their effect but not
- * their result. (A history linearizable as a whole is linearizable at every
- * cut, so the earliest failing cut is a witness.) */
-static void build_cut(const struct lc_op **seg, size_t n, const uint8_t *keep, uint64_t T, struct sub *out)
+ * their result, and so do the calls weak[] marks. (A history linearizable as
+ * a whole stays so when a call's result stops counting, and at every cut:
+ * so the earliest failing cut is a witness.) */
+static void build_cut(const struct lc_op **seg, size_t n, const uint8_t *keep, const uint8_t *weak, uint64_t T, struct sub *out)
 {
     out->n = 0;
     for (size_t i = 0; i < n; i++) {
         const struct lc_op *o = seg[i];
         if (!keep[i] || o->call > T) continue;
-        if (o->ret > T && o->kind == LC_GET) continue;
+        if (o->kind == LC_GET && (o->ret > T || weak[i])) continue; /* a read whose result does not count is nothing */
         out->op[out->n] = o;
-        out->nocheck[out->n] = o->ret > T;
+        out->nocheck[out->n] = o->ret > T || weak[i];
         out->n++;
     }
 }
 
 /* 1 when the cut sub-history fails from every state of S, 0 if not, -1 bound */
-static int fails(struct ctx *cx, const struct lc_op **seg, size_t n, const uint8_t *keep, uint64_t T, const struct stateset *S,
-                 struct sub *tmp, struct stateset *scratch)
+static int fails(struct ctx *cx, const struct lc_op **seg, size_t n, const uint8_t *keep, const uint8_t *weak, uint64_t T,
+                 const struct stateset *S, struct sub *tmp, struct stateset *scratch)
 {
-    build_cut(seg, n, keep, T, tmp);
+    build_cut(seg, n, keep, weak, T, tmp);
     if (search(cx, tmp, S->s, S->n, scratch, true) != 0) return -1;
     return scratch->n == 0;
 }
@@ -491,6 +470,37 @@ static int u64_cmp(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+static void lc_debug(const char *what)
+{
+    if (getenv("SPLSUITE_LC_DEBUG")) fprintf(stderr, "lincheck: witness search out of budget in %s\n", what);
+}
+
+/* Register: removes write i from keep2, with what its removal needs so that
+ * a linearizable history stays linearizable: a set nobody read goes with the
+ * results of unsets that may have removed it (they stop counting), an unset
+ * with the reads of "absent" that may have followed it. false: it cannot go. */
+static bool remove_write(const struct lc_op **seg, size_t n, size_t i, uint8_t *keep2, uint8_t *weak2, uint64_t T)
+{
+    const struct lc_op *o = seg[i];
+    keep2[i] = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (!keep2[j]) continue;
+        const struct lc_op *p = seg[j];
+        bool counts = p->outcome == LC_DONE && !weak2[j] && p->ret <= T && p->res != LC_ANY;
+        if (!counts || p->ret <= o->call) continue; /* a result fixed before the write began cannot depend on it */
+        if (o->kind == LC_SET) {
+            if (p->kind == LC_GET && p->res == o->arg) return false; /* its value was read back */
+            if (p->kind == LC_UNSET && p->res == LC_PRESENT) weak2[j] = 1;
+        } else if (o->kind == LC_UNSET) {
+            if (p->kind == LC_GET && p->res == LC_ABSENT) keep2[j] = 0;
+            if (p->kind == LC_UNSET && p->res == LC_ABSENT) weak2[j] = 1;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Shrinks a failing segment (entered in one of the states S) to a minimal
  * failing sub-history: the earliest failing cut, then without every call
  * whose removal keeps it failing and is sound. */
@@ -498,12 +508,13 @@ static int witness(struct ctx *cx, const struct lc_op **seg, size_t n, const str
                    struct lc_result *r, const struct lc_op **all, size_t nall)
 {
     size_t nn = n ? n : 1;
-    uint8_t *keep = malloc(nn), *keep2 = malloc(nn);
+    uint8_t *keep = malloc(nn), *keep2 = malloc(nn), *weak = calloc(nn, 1), *weak2 = malloc(nn);
     uint64_t *rets = malloc((nn + 1) * sizeof *rets);
     struct sub tmp = {.op = malloc(nn * sizeof(void *)), .nocheck = malloc(nn)};
     struct stateset scratch = {.max = cx->lim.max_states};
     int rc = -1;
-    if (!keep || !keep2 || !rets || !tmp.op || !tmp.nocheck) goto out;
+    (void)h;
+    if (!keep || !keep2 || !weak || !weak2 || !rets || !tmp.op || !tmp.nocheck) goto out;
     memset(keep, 1, n);
     uint64_t T = UINT64_MAX;
     /* a register read of a value no write of the key wrote, nor the state it
@@ -511,7 +522,7 @@ static int witness(struct ctx *cx, const struct lc_op **seg, size_t n, const str
     if (cx->model == LC_REGISTER) {
         for (size_t i = 0; i < n; i++) {
             const struct lc_op *o = seg[i];
-            if (o->kind != LC_GET || o->outcome != LC_DONE || o->res == LC_ABSENT) continue;
+            if (o->kind != LC_GET || o->outcome != LC_DONE || o->res == LC_ABSENT || o->res == LC_ANY) continue;
             bool written = set_has(S, o->res);
             for (size_t j = 0; j < nall && !written; j++) written = all[j]->kind == LC_SET && all[j]->arg == o->res;
             if (written) continue;
@@ -531,15 +542,16 @@ static int witness(struct ctx *cx, const struct lc_op **seg, size_t n, const str
     size_t lo = 0, hi = nr - 1;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int f = fails(cx, seg, n, keep, rets[mid], S, &tmp, &scratch);
-        if (f < 0) { lo = hi; break; } /* out of budget: the earliest cut known to fail */
+        int f = fails(cx, seg, n, keep, weak, rets[mid], S, &tmp, &scratch);
+        if (f < 0) { lc_debug("the cut search"); lo = hi; break; } /* the earliest cut known to fail */
         if (f) hi = mid;
         else lo = mid + 1;
     }
     T = rets[lo];
     for (size_t i = 0; i < n; i++)
         if (seg[i]->call > T || (seg[i]->ret > T && seg[i]->kind == LC_GET)) keep[i] = 0;
-    /* 2. drop the reads it does not need, in halves first (ddmin-style) */
+    /* 2. drop the reads it does not need, in halves first (ddmin-style);
+     * out of budget, what is kept so far still fails */
     size_t nk = 0;
     for (size_t i = 0; i < n; i++) nk += keep[i];
     for (size_t chunk = nk / 2 ? nk / 2 : 1;; chunk /= 2) {
@@ -547,38 +559,41 @@ static int witness(struct ctx *cx, const struct lc_op **seg, size_t n, const str
             memcpy(keep2, keep, n);
             size_t taken = 0, j = i;
             for (; j < n && taken < chunk; j++)
-                if (keep2[j] && is_read(seg[j], T)) keep2[j] = 0, taken++;
+                if (keep2[j] && is_read(seg[j], T, weak[j])) keep2[j] = 0, taken++;
             if (!taken) break;
-            int f = fails(cx, seg, n, keep2, T, S, &tmp, &scratch);
-            if (f < 0) goto done; /* out of budget: what is kept so far still fails */
+            int f = fails(cx, seg, n, keep2, weak, T, S, &tmp, &scratch);
+            if (f < 0) { lc_debug("the read removal"); goto done; }
             if (f) memcpy(keep, keep2, n);
             i = j;
         }
         if (chunk <= 1) break;
     }
-    /* 3. then each other call whose removal is sound, one at a time */
-    for (size_t i = 0; i < n; i++) {
-        if (!keep[i]) continue;
-        build_cut(seg, n, keep, T, &tmp);
-        size_t ti = 0;
-        while (ti < tmp.n && tmp.op[ti] != seg[i]) ti++;
-        if (ti == tmp.n || !removal_sound(cx->model, &tmp, ti, T)) continue;
-        keep[i] = 0;
-        int f = fails(cx, seg, n, keep, T, S, &tmp, &scratch);
-        if (f != 1) keep[i] = 1;
-        if (f < 0) goto done;
+    /* 3. then each write that can go (registers: counter and sequence
+     * updates all matter to every later read) */
+    for (size_t i = 0; i < n && cx->model == LC_REGISTER; i++) {
+        if (!keep[i] || is_read(seg[i], T, weak[i])) continue;
+        memcpy(keep2, keep, n);
+        memcpy(weak2, weak, n);
+        if (!remove_write(seg, n, i, keep2, weak2, T)) continue;
+        int f = fails(cx, seg, n, keep2, weak2, T, S, &tmp, &scratch);
+        if (f < 0) { lc_debug("the write removal"); goto done; }
+        if (f) memcpy(keep, keep2, n), memcpy(weak, weak2, n);
     }
 done:
     r->wit = malloc(nn * sizeof *r->wit);
-    if (!r->wit) goto out;
+    r->wit_weak = malloc(nn);
+    if (!r->wit || !r->wit_weak) goto out;
     r->nwit = 0;
     for (size_t i = 0; i < n; i++)
-        if (keep[i]) r->wit[r->nwit++] = (size_t)(seg[i] - cx->base);
+        if (keep[i]) {
+            r->wit_weak[r->nwit] = weak[i] || (seg[i]->ret > T && seg[i]->ret != LC_NEVER);
+            r->wit[r->nwit++] = (size_t)(seg[i] - cx->base);
+        }
     r->wit_from = seg[0]->call;
     r->wit_cut = T;
     rc = 0;
 out:
-    free(keep), free(keep2), free(rets), free(tmp.op), free(tmp.nocheck), free(scratch.s);
+    free(keep), free(keep2), free(weak), free(weak2), free(rets), free(tmp.op), free(tmp.nocheck), free(scratch.s);
     return rc;
 }
 
@@ -745,6 +760,8 @@ static void check_object(struct ctx *cx, struct lc_history *h, const struct lc_o
                 r->nwit_states = S.n < LC_MAX_WITNESS_STATES ? S.n : LC_MAX_WITNESS_STATES;
                 memcpy(r->wit_states, S.s, r->nwit_states * sizeof(uint64_t));
                 free(r->wit);
+                free(r->wit_weak);
+                r->wit_weak = NULL;
                 r->wit = malloc((sb - sa) * sizeof *r->wit);
                 r->nwit = 0;
                 for (size_t i = sa; r->wit && i < sb; i++) r->wit[r->nwit++] = (size_t)(v[i] - cx->base);
@@ -822,6 +839,8 @@ out:
 void lc_result_free(struct lc_result *r)
 {
     free(r->wit);
+    free(r->wit_weak);
+    r->wit_weak = NULL;
     r->wit = NULL;
     r->nwit = 0;
 }
@@ -845,7 +864,8 @@ static const char *vname(enum lc_model m, const struct lc_names *nm, uint64_t v,
         if (v == LC_GARBAGE) return "a value no write wrote";
         if (v == LC_PRESENT) return "present";
     }
-    if (nm && nm->value) return nm->value(v, b, n, nm->arg);
+    if (m == LC_SEQUENCE && nm && nm->sequence) return nm->sequence(v, b, n, nm->arg);
+    if (m != LC_SEQUENCE && nm && nm->value) return nm->value(v, b, n, nm->arg);
     if (m == LC_COUNTER) snprintf(b, n, "%" PRIu64 " (0x%" PRIx64 ")", v, v);
     else if (m == LC_SEQUENCE) snprintf(b, n, "sequence #%016" PRIx64, v);
     else snprintf(b, n, "value 0x%" PRIx64, v);
@@ -865,11 +885,15 @@ size_t lc_explain(const struct lc_history *h, const struct lc_result *r, uint64_
     size_t lines = 0;
     size_t *ord = malloc((r->nwit ? r->nwit : 1) * sizeof *ord);
     if (!ord) return 0;
+    size_t *pos = malloc((r->nwit ? r->nwit : 1) * sizeof *pos); /* where each listed call is in r->wit */
+    if (!pos) { free(ord); return 0; }
     memcpy(ord, r->wit, r->nwit * sizeof *ord);
+    for (size_t i = 0; i < r->nwit; i++) pos[i] = i;
     for (size_t i = 1; i < r->nwit; i++) /* by call time (a witness is short) */
         for (size_t j = i; j > 0 && h->ops[ord[j]].call < h->ops[ord[j - 1]].call; j--) {
             size_t t = ord[j];
             ord[j] = ord[j - 1], ord[j - 1] = t;
+            t = pos[j], pos[j] = pos[j - 1], pos[j - 1] = t;
         }
     snprintf(buf, sizeof buf, "%s is not linearizable: no order of these %zu calls agrees with their real-time order and %s",
              oname, r->nwit, models[h->model]);
@@ -881,15 +905,14 @@ size_t lc_explain(const struct lc_history *h, const struct lc_result *r, uint64_
         off += (size_t)snprintf(buf + off, sizeof buf - off, " or %s", vname(h->model, nm, r->wit_states[i], v1, sizeof v1));
     if (off < sizeof buf) snprintf(buf + off, sizeof buf - off, "%s)", r->wit_states_more ? " or more" : "");
     line(la, buf), lines++;
-    uint64_t cut = r->wit_cut;
     for (size_t k = 0; k < r->nwit; k++) {
         const struct lc_op *o = &h->ops[ord[k]];
         char ret[48], what[400];
         if (o->ret == LC_NEVER) snprintf(ret, sizeof ret, "(never returned)");
         else snprintf(ret, sizeof ret, "+%.6f s", (double)(o->ret - t0) / 1e9);
-        bool late = o->ret > cut && o->ret != LC_NEVER && o->kind != LC_GET && o->outcome == LC_DONE;
+        bool weak = r->wit_weak && r->wit_weak[pos[k]];
         const char *note = o->outcome == LC_UNKNOWN ? "  [its process died: effect unknown]"
-                           : late && o->kind == LC_UNSET ? "  [result not needed]" : "";
+                           : weak && o->kind == LC_UNSET ? "  [its result not needed]" : "";
         switch (o->kind) {
         case LC_SET: snprintf(what, sizeof what, "set(%s)", vname(h->model, nm, o->arg, v1, sizeof v1)); break;
         case LC_GET: snprintf(what, sizeof what, "get -> %s", vname(h->model, nm, o->res, v1, sizeof v1)); break;
@@ -907,5 +930,6 @@ size_t lc_explain(const struct lc_history *h, const struct lc_result *r, uint64_
         line(la, buf), lines++;
     }
     free(ord);
+    free(pos);
     return lines;
 }

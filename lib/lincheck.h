@@ -120,6 +120,7 @@ struct lc_result {
     /* LC_VIOLATION: the key, and a minimal sub-history (indexes into the history) */
     uint32_t obj;
     size_t *wit;
+    uint8_t *wit_weak;    /* per witness call: its result is not needed (it still has its effect) */
     size_t nwit;
     uint64_t wit_from;    /* every call of the key before this time had returned ... */
     uint64_t wit_cut;     /* results of calls that returned after this were not needed */
@@ -132,9 +133,12 @@ enum lc_verdict lc_check(struct lc_history *h, const struct lc_limits *lim, stru
 void lc_result_free(struct lc_result *r);
 const char *lc_verdict_str(enum lc_verdict v);
 
-/* Names for values and keys in explanations; NULL uses hex / "key N". */
+/* Names for values and keys in explanations; NULL uses hex / "key N".
+ * value names register values, counter values and append tokens; sequence
+ * names a sequence (LC_SEQUENCE sets, reads and states) by its lc_seq_hash. */
 struct lc_names {
     const char *(*value)(uint64_t v, char *buf, size_t len, void *arg);
+    const char *(*sequence)(uint64_t seq, char *buf, size_t len, void *arg);
     const char *(*obj)(uint32_t obj, char *buf, size_t len, void *arg);
     void *arg;
 };
