@@ -73,7 +73,13 @@
     X(57, get_no_bounds, "SEC-004", "open and get trust a slot's val_off/val_len: a damaged slot is read outside its value")
 
 /* 80-119: multi-process histories */
-#define SPLREF_MUTANTS_HIST(X)
+#define SPLREF_MUTANTS_HIST(X)                                                                       \
+    X(80, get_miss_while_locked, "LIN-001", "get reports a miss (ENOENT) when a writer holds the key's slot") \
+    X(81, get_stale_while_locked, "SEQ-008", "get serves the last value this process read when a writer holds the slot") \
+    X(82, intop_read_unlocked, "ATM-001", "integer_op reads the value before taking the slot (concurrent ops lose updates)") \
+    X(83, append_len_unlocked, "ATM-002", "append reads the current length before taking the slot (appends overwrite each other)") \
+    X(84, tandem_unlocked_orders, "LIN-004", "tandem set overwrites existing orders in place, without their seqlock") \
+    X(85, tandem_last_deferred, "ATM-003", "tandem set writes its last order only at this process's next tandem call")
 
 /* 120-149: defects of the original the reference must not have */
 #define SPLREF_MUTANTS_REFDEF(X)                                                                     \

@@ -130,7 +130,9 @@ int splref_integer_op(splref_store *st, const char *key, splinter_integer_op_t o
     uint64_t m = 0;
     if (mask) memcpy(&m, mask, sizeof m);
     long idx;
-    uint64_t e;
+    uint64_t e, stale = 0;
+    long pre = MUTANT(intop_read_unlocked) ? sr_find(st, key, sr_fnv1a(key)) : -1;
+    if (pre >= 0 && sr_in_arena(st, st->S[pre].val_off, 8)) memcpy(&stale, st->V + st->S[pre].val_off, 8);
     struct splinter_slot *s = sr_find_locked(st, key, &idx, &e);
     if (!s) return -1;
     /* the type is checked under the lock: it may change up to the moment we
@@ -149,6 +151,7 @@ int splref_integer_op(splref_store *st, const char *key, splinter_integer_op_t o
     uint64_t v = 0;
     if (cur >= 8) memcpy(&v, p, 8);
     else memcpy(&v, p, cur);
+    if (MUTANT(intop_read_unlocked)) v = stale;
     switch (op) {
     case SPL_OP_AND: v &= m; break;
     case SPL_OP_OR: v |= m; break;

@@ -65,6 +65,30 @@ static int tandem_name(char *out, const char *base, unsigned i)
     return 0;
 }
 
+/* mut:tandem_unlocked_orders: an existing order overwritten in place, without its seqlock */
+static bool overwrite_unlocked(splref_store *st, const char *key, const void *val, size_t len)
+{
+    long idx = sr_find(st, key, sr_fnv1a(key));
+    if (idx < 0 || len > st->max_val || !sr_in_arena(st, st->S[idx].val_off, len)) return false;
+    memcpy(st->V + st->S[idx].val_off, val, len);
+    atomic_store(&st->S[idx].val_len, (uint32_t)len);
+    return true;
+}
+
+/* mut:tandem_last_deferred: the last order is written at the next call (write-behind) */
+static bool defer_last(splref_store *st, const char *key, const void *val, size_t len)
+{
+    static char pkey[SPLINTER_KEY_MAX];
+    static uint8_t pval[4096];
+    static size_t plen;
+    if (len > sizeof pval) return false;
+    if (plen) splref_set(st, pkey, pval, plen);
+    snprintf(pkey, sizeof pkey, "%s", key);
+    memcpy(pval, val, len);
+    plen = len;
+    return true;
+}
+
 int splref_set_tandem(splref_store *st, const char *base_key, const void **vals, const size_t *lens, uint8_t orders)
 {
     if (!st || !base_key || !vals || !lens) return -2;
@@ -73,6 +97,8 @@ int splref_set_tandem(splref_store *st, const char *base_key, const void **vals,
     if (splref_set(st, base_key, vals[0], lens[0]) != 0) return -1;
     for (unsigned i = 1; i < orders; i++) {
         if (tandem_name(name, base_key, i) != 0) return -1;
+        if (MUTANT(tandem_unlocked_orders) && overwrite_unlocked(st, name, vals[i], lens[i])) continue;
+        if (MUTANT(tandem_last_deferred) && i + 1 == orders && defer_last(st, name, vals[i], lens[i])) continue;
         if (splref_set(st, name, vals[i], lens[i]) != 0) return -1;
     }
     return 0;
