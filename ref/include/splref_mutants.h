@@ -79,7 +79,12 @@
     X(82, intop_read_unlocked, "ATM-001", "integer_op reads the value before taking the slot (concurrent ops lose updates)") \
     X(83, append_len_unlocked, "ATM-002", "append reads the current length before taking the slot (appends overwrite each other)") \
     X(84, tandem_unlocked_orders, "LIN-004", "tandem set overwrites existing orders in place, without their seqlock") \
-    X(85, tandem_last_deferred, "ATM-003", "tandem set writes its last order only at this process's next tandem call")
+    X(85, tandem_last_deferred, "ATM-003", "tandem set writes its last order only at this process's next tandem call") \
+    X(86, bus_notify_early, "WAK-001", "set signals the event bus before it writes the value (a wake before the data)") \
+    X(87, poll_odd_wake, "WAK-002", "poll returns as soon as the epoch moves, even to odd (a writer still inside)") \
+    X(88, pulse_early, "WAK-003", "set pulses the watching signal groups before it writes the value") \
+    X(89, bus_wait_naps, "WAK-004", "event_bus_wait checks the eventfd every 10 ms instead of blocking on it") \
+    X(90, poll_late_sample, "WAK-005", "poll takes its starting epoch after a first 2 ms nap (misses writes in that window)")
 
 /* 120-149: defects of the original the reference must not have */
 #define SPLREF_MUTANTS_REFDEF(X)                                                                     \

@@ -154,6 +154,8 @@ static inline __attribute__((always_inline)) int set_once(splref_store *st, cons
             return -1;
         }
     }
+    if (MUTANT(bus_notify_early)) sr_bus_notify(st, (size_t)target);
+    if (MUTANT(pulse_early)) sr_pulse(st, s);
     if (write_locked(st, s, val, len) != 0) {
         int saved = errno;
         sr_abort(s, e);
@@ -192,9 +194,9 @@ int splref_set(splref_store *st, const char *key, const void *val, size_t len)
         set_retry(st, key, h, val, len, &target) != 0)
         return -1;
     struct splinter_slot *s = &st->S[target];
-    sr_pulse(st, s);
+    if (!MUTANT(pulse_early)) sr_pulse(st, s);
     if (!MUTANT(set_no_global_epoch)) sr_global_bump(st);
-    sr_bus_notify(st, (size_t)target);
+    if (!MUTANT(bus_notify_early)) sr_bus_notify(st, (size_t)target);
     sr_mark_dirty(st, (size_t)target);
     return 0;
 }
@@ -335,6 +337,7 @@ int splref_poll(splref_store *st, const char *key, uint64_t timeout_ms)
     long idx = sr_find(st, key, sr_fnv1a(key));
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
+    if (MUTANT(poll_late_sample)) nanosleep(&(struct timespec){0, 2000000}, NULL);
     uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
     if (start & 1) { errno = EAGAIN; return -1; }
     uint32_t gen = atomic_load_explicit(sr_gen(s), memory_order_acquire);
@@ -345,7 +348,7 @@ int splref_poll(splref_store *st, const char *key, uint64_t timeout_ms)
         uint64_t cur = atomic_load_explicit(&s->epoch, memory_order_acquire);
         /* a write + retrain between two looks can bring the epoch back to
          * where it was: the generation says it moved */
-        if (!(cur & 1) && (cur != start || atomic_load_explicit(sr_gen(s), memory_order_acquire) != gen)) return 0;
+        if ((MUTANT(poll_odd_wake) || !(cur & 1)) && (cur != start || atomic_load_explicit(sr_gen(s), memory_order_acquire) != gen)) return 0;
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         /* whole nanoseconds first: truncating each part to ms could time out early */
