@@ -211,6 +211,7 @@ int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size
     /* generation first: a reader that sees a retrain's bump sees its lock too */
     uint32_t gen = atomic_load_explicit(sr_gen(s), memory_order_acquire);
     uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
+    while (MUTANT(get_spins_on_odd) && (start & 1)) start = atomic_load_explicit(&s->epoch, memory_order_acquire);
     static struct { uint64_t h; size_t len; uint8_t b[4096]; } last; /* mut:get_stale_while_locked */
     if ((start & 1) && MUTANT(get_stale_while_locked) && last.h == h && buf && buf_sz >= last.len) {
         memcpy(buf, last.b, last.len);
