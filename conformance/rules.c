@@ -11,7 +11,7 @@
 #define FAMILY(f) extern const struct rule f##_rules[]; extern const size_t f##_nrules;
 FAMILY(fmt) FAMILY(seq) FAMILY(epo) FAMILY(sig) FAMILY(bus) FAMILY(ele) FAMILY(api) FAMILY(sec) FAMILY(dur)
 FAMILY(bus2) FAMILY(ele2) FAMILY(api2) FAMILY(err) FAMILY(scr) FAMILY(res) /* issue 11: each remaining function, errors, scrubbing, resources */
-FAMILY(lin) FAMILY(atm) FAMILY(wak) FAMILY(dwr) /* issue 12: multi-process histories */
+FAMILY(lin) FAMILY(atm) FAMILY(wak) FAMILY(dwr) FAMILY(lcy) /* issue 12: multi-process histories */
 #undef FAMILY
 
 const char *rule_severity_name(enum rule_severity s)
@@ -62,6 +62,7 @@ void conform_rules_init(void)
     add(atm_rules, atm_nrules);
     add(wak_rules, wak_nrules);
     add(dwr_rules, dwr_nrules);
+    add(lcy_rules, lcy_nrules);
     add(epo_rules, epo_nrules);
     add(sig_rules, sig_nrules);
     add(bus_rules, bus_nrules);

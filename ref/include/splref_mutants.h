@@ -85,7 +85,9 @@
     X(88, pulse_early, "WAK-003", "set pulses the watching signal groups before it writes the value") \
     X(89, bus_wait_naps, "WAK-004", "event_bus_wait checks the eventfd every 10 ms instead of blocking on it") \
     X(90, poll_late_sample, "WAK-005", "poll takes its starting epoch after a first 2 ms nap (misses writes in that window)") \
-    X(91, get_spins_on_odd, "DWR-001", "get waits for a writer inside the slot to finish instead of EAGAIN (hangs on a dead one)")
+    X(91, get_spins_on_odd, "DWR-001", "get waits for a writer inside the slot to finish instead of EAGAIN (hangs on a dead one)") \
+    X(92, create_or_open_reinit, "LCY-003", "create_or_open of an existing store opens it and formats it again") \
+    X(93, election_cached, "LCY-005", "each process reuses its last election result for 50 ms")
 
 /* 120-149: defects of the original the reference must not have */
 #define SPLREF_MUTANTS_REFDEF(X)                                                                     \

@@ -47,6 +47,16 @@ int splinter_open(const char *name)
     return install(st);
 }
 
+/* mut:create_or_open_reinit: the store opened is formatted again (every slot emptied) */
+static void reformat(splref_store *st)
+{
+    for (uint32_t i = 0; i < st->nslots; i++) {
+        memset(&st->S[i], 0, sizeof st->S[i]);
+        st->S[i].val_off = (uint32_t)((size_t)i * st->max_val);
+        atomic_store(&st->S[i].type_flag, SPL_SLOT_DEFAULT_TYPE);
+    }
+}
+
 int splinter_create_or_open(const char *name, size_t slots, size_t max_value_sz)
 {
     int rc = splinter_create(name, slots, max_value_sz);
@@ -54,6 +64,7 @@ int splinter_create_or_open(const char *name, size_t slots, size_t max_value_sz)
         if (SPLREF_DEFAULT_BACKEND == SPLREF_BACKEND_FILE) unlink(name); else shm_unlink(name);
         return splinter_create(name, slots, max_value_sz);
     }
+    if (MUTANT(create_or_open_reinit) && rc != 0 && errno == EEXIST && splinter_open(name) == 0) { reformat(G); return 0; }
     return rc == 0 || errno != EEXIST ? rc : splinter_open(name);
 }
 

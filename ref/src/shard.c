@@ -180,6 +180,12 @@ uint32_t splref_shard_election(splref_store *st, uint8_t *out_intent)
 {
     if (out_intent) *out_intent = SPL_INTENT_NONE;
     if (!st) return 0;
+    static uint64_t cached_ns; /* mut:election_cached */
+    static uint32_t cached_id;
+    struct timespec ts;
+    if (MUTANT(election_cached) && clock_gettime(CLOCK_MONOTONIC, &ts) == 0 &&
+        (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec - cached_ns < 50000000u)
+        return cached_id;
     struct splinter_shard_bid *T = st->H->shard_bids;
     uint64_t now = splinter_now();
     bool protective = false;
@@ -212,6 +218,8 @@ uint32_t splref_shard_election(splref_store *st, uint8_t *out_intent)
         }
     }
     if (out_intent) *out_intent = have ? best_it : SPL_INTENT_NONE;
+    if (MUTANT(election_cached) && clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
+        cached_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, cached_id = have ? best_id : 0;
     return have ? best_id : 0;
 }
 
