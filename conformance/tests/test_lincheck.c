@@ -6,23 +6,13 @@
  * the witness it prints, on its bounds (UNDECIDED, never a hang), and on
  * large random histories generated from a known linearisation.
  */
+#include "helpers.h"
 #include "lincheck.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fails;
-#define EXPECT(cond, ...)                                                                                              \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                       \
-            fprintf(stderr, __VA_ARGS__);                                                                              \
-            fputc('\n', stderr);                                                                                       \
-            fails++;                                                                                                   \
-        }                                                                                                              \
-    } while (0)
 
 #define A LC_ABSENT
 enum { D = LC_DONE, F = LC_FAILED, U = LC_UNKNOWN };
@@ -49,7 +39,7 @@ static enum lc_verdict run(enum lc_model m, uint64_t init, const struct lc_op *o
     for (size_t i = 0; i < n; i++) {
         struct lc_op o = ops[i];
         o.tag = i;
-        if (lc_add(h, &o) != 0) fprintf(stderr, "lc_add rejected op %zu\n", i), fails++;
+        CHECK(lc_add(h, &o) == 0, "lc_add rejected call %zu", i);
     }
     struct lc_result r;
     enum lc_verdict v = lc_check(h, lim, &r);
@@ -60,64 +50,65 @@ static enum lc_verdict run(enum lc_model m, uint64_t init, const struct lc_op *o
     return v;
 }
 
-#define CHECK(want, m, init, ...)                                                                                      \
+/* HIST(verdict wanted, model, initial state, calls...) */
+#define HIST(want, m, init, ...)                                                                                       \
     do {                                                                                                               \
         const struct lc_op ops_[] = {__VA_ARGS__};                                                                     \
         enum lc_verdict v_ = run(m, init, ops_, sizeof ops_ / sizeof ops_[0], NULL, NULL, false);                      \
-        EXPECT(v_ == (want), "%s: want %s, got %s", #want, lc_verdict_str(want), lc_verdict_str(v_));                  \
+        CHECK(v_ == (want), "want %s, got %s", lc_verdict_str(want), lc_verdict_str(v_));                             \
     } while (0)
 
-static void registers(void)
+TEST(registers)
 {
     /* sequential */
-    CHECK(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 1, 1), GET(1, 2, 3, 1), SET(0, 4, 5, 2), GET(1, 6, 7, 2));
+    HIST(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 1, 1), GET(1, 2, 3, 1), SET(0, 4, 5, 2), GET(1, 6, 7, 2));
     /* a stale read: 2 was written after 1 and before the read began */
-    CHECK(LC_VIOLATION, LC_REGISTER, A, SET(0, 0, 1, 1), SET(1, 2, 3, 2), GET(2, 4, 5, 1));
+    HIST(LC_VIOLATION, LC_REGISTER, A, SET(0, 0, 1, 1), SET(1, 2, 3, 2), GET(2, 4, 5, 1));
     /* a read of a value whose write is still running: fine either way */
-    CHECK(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 10, 1), GET(1, 2, 3, 1), GET(2, 4, 5, 1));
-    CHECK(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 10, 1), GET(1, 2, 3, A), GET(2, 4, 5, 1));
+    HIST(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 10, 1), GET(1, 2, 3, 1), GET(2, 4, 5, 1));
+    HIST(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 10, 1), GET(1, 2, 3, A), GET(2, 4, 5, 1));
     /* ... but once a reader saw the new value, a later read cannot see the old */
-    CHECK(LC_VIOLATION, LC_REGISTER, A, SET(0, 0, 10, 1), GET(1, 2, 3, 1), GET(2, 4, 5, A));
+    HIST(LC_VIOLATION, LC_REGISTER, A, SET(0, 0, 10, 1), GET(1, 2, 3, 1), GET(2, 4, 5, A));
     /* two overlapping writes: readers may see them in either order, but all agree */
-    CHECK(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 10, 1), SET(1, 0, 10, 2), GET(2, 11, 12, 2), GET(3, 13, 14, 2));
-    CHECK(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 10, 1), SET(1, 0, 10, 2), GET(2, 3, 4, 2), GET(3, 5, 6, 1));
-    CHECK(LC_VIOLATION, LC_REGISTER, A, SET(0, 0, 10, 1), SET(1, 0, 10, 2), GET(2, 11, 12, 2), GET(3, 13, 14, 1));
+    HIST(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 10, 1), SET(1, 0, 10, 2), GET(2, 11, 12, 2), GET(3, 13, 14, 2));
+    HIST(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 10, 1), SET(1, 0, 10, 2), GET(2, 3, 4, 2), GET(3, 5, 6, 1));
+    HIST(LC_VIOLATION, LC_REGISTER, A, SET(0, 0, 10, 1), SET(1, 0, 10, 2), GET(2, 11, 12, 2), GET(3, 13, 14, 1));
     /* touching intervals (one returns at the instant the other begins) count as concurrent */
-    CHECK(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 5, 1), GET(1, 5, 6, A));
+    HIST(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 5, 1), GET(1, 5, 6, A));
     /* a read of a value nobody wrote, and of a garbage value */
-    CHECK(LC_VIOLATION, LC_REGISTER, A, SET(0, 0, 1, 1), GET(1, 2, 3, 7));
-    CHECK(LC_VIOLATION, LC_REGISTER, A, SET(0, 0, 10, 1), GET(1, 2, 3, LC_GARBAGE));
+    HIST(LC_VIOLATION, LC_REGISTER, A, SET(0, 0, 1, 1), GET(1, 2, 3, 7));
+    HIST(LC_VIOLATION, LC_REGISTER, A, SET(0, 0, 10, 1), GET(1, 2, 3, LC_GARBAGE));
     /* failed calls have no effect: reading their value is a violation */
-    CHECK(LC_VIOLATION, LC_REGISTER, A, OP(0, 0, 1, LC_SET, 5, 0, F), GET(1, 2, 3, 5));
-    CHECK(LC_LINEARIZABLE, LC_REGISTER, 9, OP(0, 0, 1, LC_SET, 5, 0, F), GET(1, 2, 3, 9));
+    HIST(LC_VIOLATION, LC_REGISTER, A, OP(0, 0, 1, LC_SET, 5, 0, F), GET(1, 2, 3, 5));
+    HIST(LC_LINEARIZABLE, LC_REGISTER, 9, OP(0, 0, 1, LC_SET, 5, 0, F), GET(1, 2, 3, 9));
     /* unset: removes; returns "found" only when there was a value */
-    CHECK(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 1, 1), UNSET(1, 2, 3, 1), GET(2, 4, 5, A), UNSET(0, 6, 7, 0));
-    CHECK(LC_VIOLATION, LC_REGISTER, A, UNSET(1, 2, 3, 1));
-    CHECK(LC_VIOLATION, LC_REGISTER, A, SET(0, 0, 1, 1), UNSET(1, 2, 3, 0));
-    CHECK(LC_VIOLATION, LC_REGISTER, A, SET(0, 0, 1, 1), UNSET(1, 2, 3, 1), GET(2, 4, 5, 1));
-    CHECK(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 1, 1), UNSET(1, 2, 9, 1), GET(2, 4, 5, 1), GET(2, 6, 7, A));
+    HIST(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 1, 1), UNSET(1, 2, 3, 1), GET(2, 4, 5, A), UNSET(0, 6, 7, 0));
+    HIST(LC_VIOLATION, LC_REGISTER, A, UNSET(1, 2, 3, 1));
+    HIST(LC_VIOLATION, LC_REGISTER, A, SET(0, 0, 1, 1), UNSET(1, 2, 3, 0));
+    HIST(LC_VIOLATION, LC_REGISTER, A, SET(0, 0, 1, 1), UNSET(1, 2, 3, 1), GET(2, 4, 5, 1));
+    HIST(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 1, 1), UNSET(1, 2, 9, 1), GET(2, 4, 5, 1), GET(2, 6, 7, A));
 }
 
-static void unknown_effects(void)
+TEST(unknown_effects)
 {
     /* a write whose process died: it may have taken effect ... */
-    CHECK(LC_LINEARIZABLE, LC_REGISTER, A, OP(0, 0, LC_NEVER, LC_SET, 1, 0, U), GET(1, 5, 6, 1));
+    HIST(LC_LINEARIZABLE, LC_REGISTER, A, OP(0, 0, LC_NEVER, LC_SET, 1, 0, U), GET(1, 5, 6, 1));
     /* ... or not ... */
-    CHECK(LC_LINEARIZABLE, LC_REGISTER, A, OP(0, 0, LC_NEVER, LC_SET, 1, 0, U), GET(1, 5, 6, A));
-    CHECK(LC_LINEARIZABLE, LC_REGISTER, A, OP(0, 0, 3, LC_SET, 1, 0, U), GET(1, 5, 6, A), GET(1, 7, 8, A));
+    HIST(LC_LINEARIZABLE, LC_REGISTER, A, OP(0, 0, LC_NEVER, LC_SET, 1, 0, U), GET(1, 5, 6, A));
+    HIST(LC_LINEARIZABLE, LC_REGISTER, A, OP(0, 0, 3, LC_SET, 1, 0, U), GET(1, 5, 6, A), GET(1, 7, 8, A));
     /* ... but not both, and not after the process was seen dead */
-    CHECK(LC_VIOLATION, LC_REGISTER, A, OP(0, 0, LC_NEVER, LC_SET, 1, 0, U), GET(1, 5, 6, 1), GET(1, 7, 8, A));
-    CHECK(LC_VIOLATION, LC_REGISTER, A, OP(0, 0, 3, LC_SET, 1, 0, U), GET(1, 5, 6, A), GET(1, 7, 8, 1));
+    HIST(LC_VIOLATION, LC_REGISTER, A, OP(0, 0, LC_NEVER, LC_SET, 1, 0, U), GET(1, 5, 6, 1), GET(1, 7, 8, A));
+    HIST(LC_VIOLATION, LC_REGISTER, A, OP(0, 0, 3, LC_SET, 1, 0, U), GET(1, 5, 6, A), GET(1, 7, 8, 1));
     /* an unknown write that never returned may land late */
-    CHECK(LC_LINEARIZABLE, LC_REGISTER, A, OP(0, 0, LC_NEVER, LC_SET, 1, 0, U), GET(1, 5, 6, A), GET(1, 7, 8, 1));
+    HIST(LC_LINEARIZABLE, LC_REGISTER, A, OP(0, 0, LC_NEVER, LC_SET, 1, 0, U), GET(1, 5, 6, A), GET(1, 7, 8, 1));
     /* a read of unknown outcome says nothing */
-    CHECK(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 1, 1), OP(1, 2, LC_NEVER, LC_GET, 0, 77, U));
+    HIST(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 1, 1), OP(1, 2, LC_NEVER, LC_GET, 0, 77, U));
     /* counter: an increment of unknown effect */
     struct lc_op inc = OP(0, 0, 3, LC_INTOP, 1, 0, U);
     inc.intop = 4;
-    CHECK(LC_LINEARIZABLE, LC_COUNTER, 0, inc, GET(1, 5, 6, 0));
-    CHECK(LC_LINEARIZABLE, LC_COUNTER, 0, inc, GET(1, 5, 6, 1));
-    CHECK(LC_VIOLATION, LC_COUNTER, 0, inc, GET(1, 5, 6, 2));
+    HIST(LC_LINEARIZABLE, LC_COUNTER, 0, inc, GET(1, 5, 6, 0));
+    HIST(LC_LINEARIZABLE, LC_COUNTER, 0, inc, GET(1, 5, 6, 1));
+    HIST(LC_VIOLATION, LC_COUNTER, 0, inc, GET(1, 5, 6, 2));
 }
 
 static struct lc_op INTOP(uint32_t p, uint64_t c, uint64_t r, int op, uint64_t m)
@@ -127,42 +118,42 @@ static struct lc_op INTOP(uint32_t p, uint64_t c, uint64_t r, int op, uint64_t m
     return o;
 }
 
-static void counters(void)
+TEST(counters)
 {
     /* three overlapping increments: every intermediate read is possible, the final one is 3 */
-    CHECK(LC_LINEARIZABLE, LC_COUNTER, 0, INTOP(0, 0, 10, 4, 1), INTOP(1, 0, 10, 4, 1), INTOP(2, 0, 10, 4, 1),
+    HIST(LC_LINEARIZABLE, LC_COUNTER, 0, INTOP(0, 0, 10, 4, 1), INTOP(1, 0, 10, 4, 1), INTOP(2, 0, 10, 4, 1),
           GET(3, 2, 3, 2), GET(3, 11, 12, 3));
     /* a lost increment */
-    CHECK(LC_VIOLATION, LC_COUNTER, 0, INTOP(0, 0, 10, 4, 1), INTOP(1, 0, 10, 4, 1), INTOP(2, 0, 10, 4, 1),
+    HIST(LC_VIOLATION, LC_COUNTER, 0, INTOP(0, 0, 10, 4, 1), INTOP(1, 0, 10, 4, 1), INTOP(2, 0, 10, 4, 1),
           GET(3, 11, 12, 2));
     /* order matters for mixed ops: (5 xor 3) + 1 = 7 or (5 + 1) xor 3 = 5 */
-    CHECK(LC_LINEARIZABLE, LC_COUNTER, 5, INTOP(0, 0, 10, 2, 3), INTOP(1, 0, 10, 4, 1), GET(2, 11, 12, 7));
-    CHECK(LC_LINEARIZABLE, LC_COUNTER, 5, INTOP(0, 0, 10, 2, 3), INTOP(1, 0, 10, 4, 1), GET(2, 11, 12, 5));
-    CHECK(LC_VIOLATION, LC_COUNTER, 5, INTOP(0, 0, 10, 2, 3), INTOP(1, 0, 10, 4, 1), GET(2, 11, 12, 9));
+    HIST(LC_LINEARIZABLE, LC_COUNTER, 5, INTOP(0, 0, 10, 2, 3), INTOP(1, 0, 10, 4, 1), GET(2, 11, 12, 7));
+    HIST(LC_LINEARIZABLE, LC_COUNTER, 5, INTOP(0, 0, 10, 2, 3), INTOP(1, 0, 10, 4, 1), GET(2, 11, 12, 5));
+    HIST(LC_VIOLATION, LC_COUNTER, 5, INTOP(0, 0, 10, 2, 3), INTOP(1, 0, 10, 4, 1), GET(2, 11, 12, 9));
     /* not, and, or, dec with wrap */
-    CHECK(LC_LINEARIZABLE, LC_COUNTER, 0, INTOP(0, 0, 1, 3, 0), GET(1, 2, 3, UINT64_MAX), INTOP(0, 4, 5, 0, 0xF0),
+    HIST(LC_LINEARIZABLE, LC_COUNTER, 0, INTOP(0, 0, 1, 3, 0), GET(1, 2, 3, UINT64_MAX), INTOP(0, 4, 5, 0, 0xF0),
           INTOP(0, 6, 7, 1, 1), GET(1, 8, 9, 0xF1), INTOP(0, 10, 11, 5, 0xF2), GET(1, 12, 13, UINT64_MAX));
-    EXPECT(lc_intop_apply(5, 0, 1) == UINT64_MAX, "dec wraps");
+    CHECK(lc_intop_apply(5, 0, 1) == UINT64_MAX, "dec wraps");
 }
 
-static void sequences(void)
+TEST(sequences)
 {
     uint64_t ab[] = {1, 2}, ba[] = {2, 1}, a[] = {1};
     uint64_t e = LC_SEQ_EMPTY, hab = lc_seq_hash(ab, 2), hba = lc_seq_hash(ba, 2), ha = lc_seq_hash(a, 1);
-    EXPECT(lc_seq_extend(lc_seq_extend(e, 1), 2) == hab && hab != hba, "sequence names");
+    CHECK(lc_seq_extend(lc_seq_extend(e, 1), 2) == hab && hab != hba, "sequence names");
     struct lc_op ap1 = OP(0, 0, 10, LC_APPEND, 1, 0, D), ap2 = OP(1, 0, 10, LC_APPEND, 2, 0, D);
-    CHECK(LC_LINEARIZABLE, LC_SEQUENCE, e, ap1, ap2, GET(2, 11, 12, hba));
-    CHECK(LC_LINEARIZABLE, LC_SEQUENCE, e, ap1, ap2, GET(2, 2, 3, ha), GET(2, 11, 12, hab));
+    HIST(LC_LINEARIZABLE, LC_SEQUENCE, e, ap1, ap2, GET(2, 11, 12, hba));
+    HIST(LC_LINEARIZABLE, LC_SEQUENCE, e, ap1, ap2, GET(2, 2, 3, ha), GET(2, 11, 12, hab));
     /* an append lost (both returned, the value holds one) */
-    CHECK(LC_VIOLATION, LC_SEQUENCE, e, ap1, ap2, GET(2, 11, 12, ha));
+    HIST(LC_VIOLATION, LC_SEQUENCE, e, ap1, ap2, GET(2, 11, 12, ha));
     /* the value seen grows only by appends */
-    CHECK(LC_VIOLATION, LC_SEQUENCE, e, ap1, ap2, GET(2, 2, 3, ha), GET(2, 11, 12, hba));
+    HIST(LC_VIOLATION, LC_SEQUENCE, e, ap1, ap2, GET(2, 2, 3, ha), GET(2, 11, 12, hba));
     /* set resets; append to a missing key cannot succeed */
-    CHECK(LC_LINEARIZABLE, LC_SEQUENCE, e, SET(0, 0, 1, ha), OP(1, 2, 3, LC_APPEND, 2, 0, D), GET(2, 4, 5, hab));
-    CHECK(LC_VIOLATION, LC_SEQUENCE, A, OP(1, 2, 3, LC_APPEND, 2, 0, D));
+    HIST(LC_LINEARIZABLE, LC_SEQUENCE, e, SET(0, 0, 1, ha), OP(1, 2, 3, LC_APPEND, 2, 0, D), GET(2, 4, 5, hab));
+    HIST(LC_VIOLATION, LC_SEQUENCE, A, OP(1, 2, 3, LC_APPEND, 2, 0, D));
 }
 
-static void tandem(void)
+TEST(tandem)
 {
     /* a tandem group of 3 orders on objects 10, 11, 12 */
     struct lc_history *h = lc_new(LC_REGISTER, A);
@@ -179,32 +170,32 @@ static void tandem(void)
     g = GET(3, 55, 56, A), g.obj = 10;
     lc_add(h, &g);
     struct lc_result r;
-    EXPECT(lc_check(h, NULL, &r) == LC_LINEARIZABLE, "tandem: %s", lc_verdict_str(r.verdict));
-    EXPECT(r.objects == 3, "tandem: 3 member keys, got %zu", r.objects);
+    CHECK(lc_check(h, NULL, &r) == LC_LINEARIZABLE, "tandem: %s", lc_verdict_str(r.verdict));
+    CHECK(r.objects == 3, "tandem: 3 member keys, got %zu", r.objects);
     lc_result_free(&r);
     /* order 2 still holding the first call's value after the second returned */
     g = GET(3, 36, 37, 121), g.obj = 12;
     lc_add(h, &g);
-    EXPECT(lc_check(h, NULL, &r) == LC_VIOLATION && r.obj == 12, "tandem violation on order 2: %s obj %u",
+    CHECK(lc_check(h, NULL, &r) == LC_VIOLATION && r.obj == 12, "tandem violation on order 2: %s obj %u",
            lc_verdict_str(r.verdict), r.obj);
     lc_result_free(&r);
     lc_free(h);
 }
 
-static void carried_states(void)
+TEST(carried_states)
 {
     /* two overlapping writes, then a quiescent gap: both states carry over */
-    CHECK(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 10, 1), SET(1, 0, 10, 2), GET(2, 20, 21, 1));
-    CHECK(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 10, 1), SET(1, 0, 10, 2), GET(2, 20, 21, 2));
+    HIST(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 10, 1), SET(1, 0, 10, 2), GET(2, 20, 21, 1));
+    HIST(LC_LINEARIZABLE, LC_REGISTER, A, SET(0, 0, 10, 1), SET(1, 0, 10, 2), GET(2, 20, 21, 2));
     /* ... but only one of them is the state after the gap */
-    CHECK(LC_VIOLATION, LC_REGISTER, A, SET(0, 0, 10, 1), SET(1, 0, 10, 2), GET(2, 20, 21, 1), GET(3, 30, 31, 2));
+    HIST(LC_VIOLATION, LC_REGISTER, A, SET(0, 0, 10, 1), SET(1, 0, 10, 2), GET(2, 20, 21, 1), GET(3, 30, 31, 2));
     /* per key: the same history on two keys is judged key by key */
     struct lc_op ops[] = {SET(0, 0, 1, 1), SET(1, 2, 3, 2), GET(2, 4, 5, 2), SET(0, 0, 1, 1), SET(1, 2, 3, 2), GET(2, 4, 5, 1)};
     for (int i = 3; i < 6; i++) ops[i].obj = 7;
     struct lc_history *h = lc_new(LC_REGISTER, A);
     for (int i = 0; i < 6; i++) lc_add(h, &ops[i]);
     struct lc_result r;
-    EXPECT(lc_check(h, NULL, &r) == LC_VIOLATION && r.obj == 7 && r.objects == 2, "P-compositional: obj %u objects %zu",
+    CHECK(lc_check(h, NULL, &r) == LC_VIOLATION && r.obj == 7 && r.objects == 2, "P-compositional: obj %u objects %zu",
            r.obj, r.objects);
     lc_result_free(&r);
     lc_free(h);
@@ -269,7 +260,7 @@ static struct lc_history *gen(enum lc_model m, struct spl_rng *rng, size_t n, un
     return h;
 }
 
-static void random_histories(void)
+TEST(random_histories)
 {
     struct spl_rng rng;
     spl_rng_seed(&rng, 42);
@@ -281,7 +272,7 @@ static void random_histories(void)
             struct lc_result r;
             uint64_t t0 = spl_time_ns();
             enum lc_verdict v = lc_check(h, NULL, &r);
-            EXPECT(v == LC_LINEARIZABLE, "model %d round %d (%zu calls%s): %s %s", m, round, n, crashes ? ", crashes" : "",
+            CHECK(v == LC_LINEARIZABLE, "model %d round %d (%zu calls%s): %s %s", m, round, n, crashes ? ", crashes" : "",
                    lc_verdict_str(v), r.why);
             if (round == 5)
                 fprintf(stderr, "  model %d: %zu calls, %zu segments (longest %zu), %llu steps, %.3f s\n", m, r.ops, r.segments,
@@ -296,12 +287,12 @@ static void random_histories(void)
             if (victim != SIZE_MAX) {
                 ((struct lc_op *)lc_get(h, victim))->res = m == LC_COUNTER ? 0x5EED5EED5EED5EEDull : 0xBAD0000000ull;
                 v = lc_check(h, NULL, &r);
-                EXPECT(v == LC_VIOLATION, "corrupted read %zu: %s", victim, lc_verdict_str(v));
+                CHECK(v == LC_VIOLATION, "corrupted read %zu: %s", victim, lc_verdict_str(v));
                 if (v == LC_VIOLATION) {
                     bool has = false;
                     for (size_t k = 0; k < r.nwit; k++) has |= r.wit[k] == victim;
-                    EXPECT(has, "model %d: the witness (%zu calls) does not contain the corrupted read", m, r.nwit);
-                    EXPECT(r.nwit <= 4 || m != LC_REGISTER, "register witness of a never-written read has %zu calls", r.nwit);
+                    CHECK(has, "model %d: the witness (%zu calls) does not contain the corrupted read", m, r.nwit);
+                    CHECK(r.nwit <= 4 || m != LC_REGISTER, "register witness of a never-written read has %zu calls", r.nwit);
                 }
                 lc_result_free(&r);
             }
@@ -310,7 +301,7 @@ static void random_histories(void)
     }
 }
 
-static void witnesses(void)
+TEST(witnesses)
 {
     /* 1000 fine calls, then a stale read: the witness is the three calls at fault */
     struct lc_op *ops = calloc(1004, sizeof *ops);
@@ -325,18 +316,18 @@ static void witnesses(void)
     size_t nwit = 0;
     fprintf(stderr, "  witness of a stale read after 1000 fine calls:\n");
     enum lc_verdict v = run(LC_REGISTER, A, ops, n, &nwit, NULL, true);
-    EXPECT(v == LC_VIOLATION && nwit == 3, "stale read witness: %s, %zu calls (want 3)", lc_verdict_str(v), nwit);
+    CHECK(v == LC_VIOLATION && nwit == 3, "stale read witness: %s, %zu calls (want 3)", lc_verdict_str(v), nwit);
     /* a lost increment among overlapping ones */
     n = 0;
     for (uint64_t i = 0; i < 200; i++) ops[n++] = INTOP((uint32_t)(i % 4), i * 10, i * 10 + 25, 4, 1);
     ops[n++] = GET(5, 3000, 3001, 199);
     fprintf(stderr, "  witness of a lost increment:\n");
     v = run(LC_COUNTER, 0, ops, n, &nwit, NULL, true);
-    EXPECT(v == LC_VIOLATION, "lost increment: %s", lc_verdict_str(v));
+    CHECK(v == LC_VIOLATION, "lost increment: %s", lc_verdict_str(v));
     free(ops);
 }
 
-static void bounds(void)
+TEST(bounds)
 {
     /* 10 overlapping writes and reads that only a deep search can order */
     struct lc_op ops[30];
@@ -346,33 +337,31 @@ static void bounds(void)
     struct lc_limits tiny = {.max_steps = 50};
     uint64_t t0 = spl_time_ns();
     enum lc_verdict v = run(LC_REGISTER, A, ops, n, NULL, &tiny, false);
-    EXPECT(v == LC_UNDECIDED, "tiny step bound: want undecided, got %s", lc_verdict_str(v));
+    CHECK(v == LC_UNDECIDED, "tiny step bound: want undecided, got %s", lc_verdict_str(v));
     struct lc_limits few = {.max_cache = 16};
     v = run(LC_REGISTER, A, ops, n, NULL, &few, false);
-    EXPECT(v == LC_UNDECIDED, "tiny memo bound: want undecided, got %s", lc_verdict_str(v));
+    CHECK(v == LC_UNDECIDED, "tiny memo bound: want undecided, got %s", lc_verdict_str(v));
     v = run(LC_REGISTER, A, ops, n, NULL, NULL, false);
-    EXPECT(v == LC_LINEARIZABLE, "the same history with the default bounds: %s", lc_verdict_str(v));
-    EXPECT(spl_time_ns() - t0 < 10000000000ull, "bounded searches took %.1f s", (double)(spl_time_ns() - t0) / 1e9);
+    CHECK(v == LC_LINEARIZABLE, "the same history with the default bounds: %s", lc_verdict_str(v));
+    CHECK(spl_time_ns() - t0 < 10000000000ull, "bounded searches took %.1f s", (double)(spl_time_ns() - t0) / 1e9);
     /* bad input is refused, not stored */
     struct lc_history *h = lc_new(LC_COUNTER, 0);
     struct lc_op bad = OP(0, 0, 1, LC_APPEND, 1, 0, D);
-    EXPECT(lc_add(h, &bad) != 0 && lc_size(h) == 0, "an append in a counter history is refused");
+    CHECK(lc_add(h, &bad) != 0 && lc_size(h) == 0, "an append in a counter history is refused");
     lc_free(h);
-    EXPECT(lc_new((enum lc_model)9, 0) == NULL, "unknown model refused");
+    CHECK(lc_new((enum lc_model)9, 0) == NULL, "unknown model refused");
 }
 
 int main(void)
 {
-    registers();
-    unknown_effects();
-    counters();
-    sequences();
-    tandem();
-    carried_states();
-    witnesses();
-    bounds();
-    random_histories();
-    if (fails) fprintf(stderr, "test_lincheck: %d failure(s)\n", fails);
-    else fprintf(stderr, "test_lincheck: ok\n");
-    return fails ? 1 : 0;
+    RUN(registers);
+    RUN(unknown_effects);
+    RUN(counters);
+    RUN(sequences);
+    RUN(tandem);
+    RUN(carried_states);
+    RUN(witnesses);
+    RUN(bounds);
+    RUN(random_histories);
+    return T_DONE("lincheck");
 }
