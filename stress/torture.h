@@ -82,6 +82,41 @@ struct tt_stats {
     _Atomic uint64_t retries[TT_PIPE_LEN];
 };
 
+/* The history of the first TT_HIST_KEYS keys, checked for linearizability at
+ * the end of the run (torture_hist.c). */
+#define TT_HIST_KEYS 4
+#define TT_HIST_CAP (1u << 20)        /* calls logged at most (the first ones) */
+#define TT_HIST_MEDIC 0xFFFFu         /* "worker" of the medic's rewrites */
+#define TT_HIST_DISCARDED 0xFFFFFFFFu /* verdict of a read the medic overlapped */
+enum { TT_HIST_SET = 1, TT_HIST_GET = 2 };
+enum { TT_HIST_INVOKED = 1, TT_HIST_RETURNED = 2 };
+
+struct tt_hist_ev {
+    _Atomic uint32_t state;    /* 0 unused, invoked, returned */
+    uint16_t op, worker;       /* worker: its slot in tt_shared.workers */
+    uint32_t key, gen;         /* gen: the worker's generation (respawns) */
+    int32_t rc, err;
+    uint32_t verdict;          /* get: 0 an intact value of the key's owner, 1 not, or DISCARDED */
+    uint64_t t0, t1, seq;      /* seq written, or read back */
+};
+
+struct tt_hist {
+    _Atomic uint64_t n;        /* calls logged (may exceed cap: the excess was dropped) */
+    _Atomic int closed;
+    uint64_t cap;
+    struct tt_hist_ev ev[];
+};
+
+/* When the supervisor reaped each (worker, generation) it did not see exit. */
+struct tt_deaths { uint32_t *worker, *gen; uint64_t *ns; size_t n, cap; };
+
+struct tt_hist *tt_hist_new(void);
+void tt_hist_free(struct tt_hist *h);
+/* NULL when key is not logged or the log is full; then the other calls do nothing. */
+struct tt_hist_ev *tt_hist_begin(struct tt_hist *h, uint32_t op, uint32_t key, uint32_t worker, uint32_t gen, uint64_t seq);
+void tt_hist_stamp(struct tt_hist_ev *e); /* the call returned (time) */
+void tt_hist_end(struct tt_hist_ev *e, int rc, int err, uint64_t seq_read, uint32_t verdict);
+
 struct tt_shared {
     struct spl_startline line; /* workers start together and finish their op and exit once stopped */
     _Atomic int failed;        /* first failure recorded */
@@ -90,6 +125,7 @@ struct tt_shared {
     uint32_t nkeys, nworkers;
     struct tt_worker *workers; /* point into this region */
     struct tt_key *keys;
+    struct tt_hist *hist;      /* a mapping of its own, NULL if it could not be made */
 };
 
 struct tt_ctx {
@@ -147,6 +183,12 @@ struct spl_trace;
 struct json_object;
 struct spl_trace *tt_trace_start(const struct tt_ctx *c);
 struct json_object *tt_trace_stop(struct spl_trace *t, FILE *text);
+
+/* The final linearizability check of the history logged before `until`
+ * (the first crash, or UINT64_MAX); prints the verdict (and the witness) to
+ * out, records a failure on a violation, returns the JSON summary. */
+struct tt_ctx;
+struct json_object *tt_hist_check(struct tt_ctx *c, const struct tt_deaths *d, uint64_t until, FILE *out);
 
 /* Runs the whole torture; returns the exit code. */
 int tt_run(struct tt_ctx *c);

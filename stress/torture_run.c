@@ -35,6 +35,9 @@ struct sup {
     uint64_t last_stat, next_kill, next_stat, next_check;
     FILE *out; /* stat lines: stdout, or stderr under --json */
     json_object *cycles;
+    struct tt_deaths deaths; /* for the history check: when each killed worker was reaped */
+    uint64_t first_crash;    /* the history is checked up to here */
+    json_object *lin_json;   /* its verdict, for --json */
 };
 
 static double secs(const struct sup *s, uint64_t now) { return (double)(now - s->c->t0) / 1e9; }
@@ -73,6 +76,16 @@ static void reap_one(struct sup *s, uint32_t wi, const struct spl_proc_end *e)
     }
     atomic_store(&w->pid, 0);
     w->died_ns = spl_time_ns();
+    struct tt_deaths *d = &s->deaths;
+    if (!clean && d->n == d->cap) {
+        size_t nc = d->cap ? 2 * d->cap : 1024;
+        uint32_t *a = realloc(d->worker, nc * sizeof *a), *b = a ? realloc(d->gen, nc * sizeof *b) : NULL;
+        uint64_t *t = b ? realloc(d->ns, nc * sizeof *t) : NULL;
+        if (a) d->worker = a;
+        if (b) d->gen = b;
+        if (t) d->ns = t, d->cap = nc;
+    }
+    if (!clean && d->n < d->cap) d->worker[d->n] = wi, d->gen[d->n] = w->generation, d->ns[d->n++] = w->died_ns;
 }
 
 /* Reaps the workers that ended (no waiting). */
@@ -260,6 +273,7 @@ static int crash_cycle(struct sup *s)
     struct tt_ctx *c = s->c;
     struct tt_shared *sh = c->sh;
     uint64_t t = spl_time_ns();
+    if (!s->first_crash) s->first_crash = t;
     kill_all(s);
     TT_INC(sh, crashes);
     uint64_t verified0 = V(crash_verified), inflight0 = V(crash_inflight), fail0 = V(failures),
@@ -465,6 +479,7 @@ static int print_json(struct sup *s, const struct spl_envelope *env, bool dur_te
     json_object_object_add(o, "totals", t);
     json_object_object_add(o, "reader_pipe", hist_json(sh->st.pipe));
     json_object_object_add(o, "reader_retries", hist_json(sh->st.retries));
+    if (s->lin_json) json_object_object_add(o, "linearizability", json_object_get(s->lin_json));
     json_object_object_add(o, "crash_cycles", json_object_get(s->cycles));
     json_object_object_add(o, "elapsed_s", json_object_new_double((double)(spl_time_ns() - c->t0) / 1e9));
     int intr = spl_interrupted();
@@ -565,6 +580,8 @@ int tt_run(struct tt_ctx *c)
         close(dfd);
     }
     if (c->o.trace) kt = tt_trace_start(c); /* before the fork: the probes follow children */
+    sh->hist = tt_hist_new(); /* before the fork: workers and the medic log into it */
+    if (!sh->hist) fprintf(stderr, "splsuite torture: no memory for the history log: its linearizability is not checked\n");
     for (uint32_t i = 0; i < sh->nworkers; i++) spawn(&s, i);
     /* they start together; a respawned worker finds the line open */
     for (uint32_t i = 0; i < sh->nworkers; i++) s.pids[i] = atomic_load(&sh->workers[i].pid);
@@ -591,6 +608,8 @@ int tt_run(struct tt_ctx *c)
     stop_all(&s);
     /* interrupted: the run is not complete, so it is not judged (never SUCCESS) */
     if (c->map && !spl_interrupted()) final_audit(&s); /* else the store did not survive a crash */
+    if (!spl_interrupted()) /* an interrupted run is not judged */
+        s.lin_json = tt_hist_check(c, &s.deaths, s.first_crash ? s.first_crash : UINT64_MAX, s.out);
 verdict:
     bool failed = print_verdict(&s);
     code = spl_interrupted() ? spl_interrupt_status() : failed ? SPL_EXIT_FAIL : SPL_EXIT_OK;
@@ -610,6 +629,10 @@ cleanup:
         tt_disk_teardown(s.disk);
     }
     json_object_put(s.cycles);
+    json_object_put(s.lin_json);
+    tt_hist_free(sh->hist);
+    sh->hist = NULL;
+    free(s.deaths.worker), free(s.deaths.gen), free(s.deaths.ns);
     free(s.odd_since), free(s.odd_e), free(s.long_flag), free(s.need), free(s.killed), free(s.pids), free(s.ends), free(c->slot_of);
     return code;
 }

@@ -210,13 +210,15 @@ static int medic_child(void *arg, char *msg)
         uint32_t k = j->keys[i];
         struct tt_key *K = &c->sh->keys[k];
         tt_key_name(k, key, sizeof key);
+        uint64_t st = atomic_load(&K->started), dn = atomic_load(&K->done); /* nobody else writes k now */
+        uint64_t seq = (st > dn ? st : dn) + 1;
+        /* in the history, retrain + rewrite is one write (readers discard what overlaps it) */
+        struct tt_hist_ev *he = tt_hist_begin(c->sh->hist, TT_HIST_SET, k, TT_HIST_MEDIC, 0, seq);
         if (c->im.retrain_slot(key) != 0) {
             snprintf(msg, SPL_MSG_MAX, "retrain_slot(%s): %s", key, strerror(errno));
             free(buf);
             return 1;
         }
-        uint64_t st = atomic_load(&K->started), dn = atomic_load(&K->done);
-        uint64_t seq = (st > dn ? st : dn) + 1;
         uint32_t len = c->o.min_size;
         spl_payload_make(buf, len, k, tt_owner(c, k), seq);
         atomic_store(&K->started, seq);
@@ -225,6 +227,7 @@ static int medic_child(void *arg, char *msg)
             rc = c->im.set(key, buf, len);
             if (rc != 0 && errno != EAGAIN) break;
         }
+        tt_hist_end(he, rc, rc ? errno : 0, 0, 0);
         if (rc != 0) {
             snprintf(msg, SPL_MSG_MAX, "set(%s) after retrain: %s", key, strerror(errno));
             free(buf);

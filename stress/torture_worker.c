@@ -62,8 +62,10 @@ static void writer(struct tt_ctx *c, struct tt_worker *w, struct spl_rng *r)
         spl_payload_make(buf, len, k, w->index, seq);
         tt_key_name(k, key, sizeof key);
         atomic_store(&K->started, seq); /* before the call: a kill inside leaves started > done */
+        struct tt_hist_ev *he = tt_hist_begin(sh->hist, TT_HIST_SET, k, (uint32_t)(w - sh->workers), w->generation, seq);
         int rc = c->im.set(key, buf, len);
         int e = errno;
+        tt_hist_end(he, rc, e, 0, 0);
         atomic_fetch_add_explicit(&w->ops, 1, memory_order_relaxed);
         if (rc == 0) {
             atomic_store(&K->done, seq);
@@ -122,6 +124,7 @@ static void reader(struct tt_ctx *c, struct tt_worker *w, struct spl_rng *r)
         size_t len = 0;
         int rc = -1, e = 0;
         unsigned retries = 0;
+        struct tt_hist_ev *he = tt_hist_begin(sh->hist, TT_HIST_GET, k, (uint32_t)(w - sh->workers), w->generation, 0);
         for (;;) {
             len = 0;
             rc = c->im.get(key, buf, cap, &len);
@@ -135,8 +138,14 @@ static void reader(struct tt_ctx *c, struct tt_worker *w, struct spl_rng *r)
             }
             break;
         }
+        tt_hist_stamp(he);
         uint64_t e1 = tt_slot_epoch(c, k);
         uint32_t q2 = atomic_load(&K->qgen), stuck2 = atomic_load(&K->stuck);
+        if (he) {
+            struct spl_payload_info hin;
+            bool ok = rc == 0 && spl_payload_check(buf, len, k, &hin) == SPL_PAYLOAD_OK && hin.writer == tt_owner(c, k);
+            tt_hist_end(he, rc, e, ok ? hin.seq : 0, q1 != q2 ? TT_HIST_DISCARDED : ok ? 0 : 1);
+        }
         atomic_fetch_add_explicit(&w->ops, 1, memory_order_relaxed);
         if (q1 != q2) { TT_INC(sh, get_discarded); continue; } /* the medic touched the key meanwhile */
         if (rc != 0) {
