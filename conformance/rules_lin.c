@@ -100,7 +100,7 @@ static int lin_worker(struct spl_worker *w, void *arg)
     spl_rng_seed(&rng, w->seed);
     uint8_t *buf = malloc(LIN_MAXVAL), *rbuf = malloc(LIN_MAXVAL);
     uint8_t *tv[TANDEM_ORDERS];
-    for (int i = 0; i < TANDEM_ORDERS; i++) tv[i] = malloc(512);
+    for (int i = 0; i < TANDEM_ORDERS; i++) tv[i] = malloc(2048);
     int ret = 1;
     uint64_t seq = 0;
     char key[64];
@@ -113,15 +113,15 @@ static int lin_worker(struct spl_worker *w, void *arg)
         int rc = 0;
         size_t got = 0;
         switch (L->mix) {
-        case MIX_REGISTER:
-            if (dice < 45) {
-                size_t len = 32 + (size_t)spl_rng_below(&rng, 481);
+        case MIX_REGISTER: /* few unsets: a miss that no unset explains stands out */
+            if (dice < 48) {
+                size_t len = 256 + (size_t)spl_rng_below(&rng, 1793); /* the copy is the race window */
                 ev.op = LO_SET, ev.seq = ++seq;
                 spl_payload_make(buf, len, k, w->id, seq);
                 ev.t0 = spl_time_ns();
                 errno = 0;
                 rc = im->set(key, buf, len);
-            } else if (dice < 90) {
+            } else if (dice < 96) {
                 ev.op = LO_GET;
                 ev.t0 = spl_time_ns();
                 errno = 0;
@@ -177,19 +177,19 @@ static int lin_worker(struct spl_worker *w, void *arg)
             }
             break;
         case MIX_TANDEM:
-            if (dice < 40) {
+            if (dice < 35) {
                 ev.op = LO_TSET, ev.seq = ++seq;
                 const void *vals[TANDEM_ORDERS];
                 size_t lens[TANDEM_ORDERS];
                 for (unsigned i = 0; i < TANDEM_ORDERS; i++) {
-                    lens[i] = 64 + (size_t)spl_rng_below(&rng, 449);
+                    lens[i] = 512 + (size_t)spl_rng_below(&rng, 1537);
                     spl_payload_make(tv[i], lens[i], i, w->id, seq);
                     vals[i] = tv[i];
                 }
                 ev.t0 = spl_time_ns();
                 errno = 0;
                 rc = im->client_set_tandem("conform-tdm", vals, lens, TANDEM_ORDERS);
-            } else if (dice < 48) {
+            } else if (dice < 40) {
                 ev.op = LO_TUNSET;
                 ev.t0 = spl_time_ns();
                 errno = 0;
@@ -407,7 +407,7 @@ out:
     spl_team_free(t);
 }
 
-static void rule_lin001(struct conform *c, struct rule_out *o) { lin_rule(c, o, MIX_REGISTER, 3, "lin1"); }
+static void rule_lin001(struct conform *c, struct rule_out *o) { lin_rule(c, o, MIX_REGISTER, 2, "lin1"); }
 static void rule_lin002(struct conform *c, struct rule_out *o) { lin_rule(c, o, MIX_COUNTER, 2, "lin2"); }
 static void rule_lin003(struct conform *c, struct rule_out *o) { lin_rule(c, o, MIX_APPEND, 2, "lin3"); }
 static void rule_lin004(struct conform *c, struct rule_out *o) { lin_rule(c, o, MIX_TANDEM, TANDEM_ORDERS, "lin4"); }

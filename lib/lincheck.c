@@ -185,7 +185,8 @@ struct sub {
 struct stateset {
     uint64_t *s;
     size_t n, cap, max;
-    bool over;
+    bool over;    /* more than max states */
+    bool partial; /* the search stopped before it had every end state */
 };
 
 static bool set_has(const struct stateset *S, uint64_t v)
@@ -225,8 +226,11 @@ static void cache_free(struct cache *c)
     memset(c, 0, sizeof *c);
 }
 
-static void cache_reset(struct cache *c, size_t max)
+/* hint: calls in the coming search. A table sized for a long segment is
+ * dropped before a short one: probing a huge table is all cache misses. */
+static void cache_reset(struct cache *c, size_t max, size_t hint)
 {
+    if (c->cap > 1024 && c->cap > 64 * hint) cache_free(c);
     c->max = max;
     c->n = 0;
     if (++c->cur == 0) { /* wrapped: clear for real */
@@ -319,11 +323,14 @@ static bool out_of_bounds(struct ctx *cx)
  * end in (all of them, or the first one when first_only). 0 done (out->n == 0:
  * not linearizable), -1 a bound was hit (cx->undecided).
  */
-static int search(struct ctx *cx, const struct sub *s, const uint64_t *in, size_t nin, struct stateset *out, bool first_only)
+static int search(struct ctx *cx, const struct sub *s, const uint64_t *in, size_t nin, struct stateset *out, uint64_t extra)
 {
     size_t n = s->n;
+    bool first_only = extra == 0;
+    uint64_t stop_at = UINT64_MAX; /* once an end state is found: the steps left to find the others */
     out->n = 0;
     out->over = false;
+    out->partial = false;
     if (n == 0) {
         for (size_t i = 0; i < nin; i++) set_add(out, in[i]);
         return 0;
@@ -344,8 +351,8 @@ static int search(struct ctx *cx, const struct sub *s, const uint64_t *in, size_
     }
     qsort(e, 2 * n, sizeof *e, ent_cmp);
     const uint32_t H = (uint32_t)(2 * n);
-    cache_reset(&cx->cache, cx->lim.max_cache);
-    for (size_t k = 0; k < nin && !(first_only && out->n); k++) {
+    cache_reset(&cx->cache, cx->lim.max_cache, n);
+    for (size_t k = 0; k < nin && !(first_only && out->n) && !out->partial; k++) {
         /* the list of entries in time order, circular through the head H */
         uint32_t prev = H;
         for (size_t i = 0; i < 2 * n; i++) {
@@ -364,8 +371,10 @@ static int search(struct ctx *cx, const struct sub *s, const uint64_t *in, size_
             if (nx[H] == H) { /* everything linearised */
                 set_add(out, state);
                 if (first_only || out->over) break;
+                if (stop_at == UINT64_MAX && extra != UINT64_MAX) stop_at = cx->steps + extra;
                 goto backtrack;
             }
+            if (cx->steps > stop_at) { out->partial = true; break; }
             if (!(cur & 1)) { /* a call: try it next */
                 uint32_t i = cur >> 1;
                 const struct lc_op *o = s->op[i];
@@ -413,6 +422,7 @@ static int search(struct ctx *cx, const struct sub *s, const uint64_t *in, size_
         }
         if (out->over) break;
     }
+    if (first_only && out->n) out->partial = true; /* there may be other end states */
 out:
     free(e), free(nx), free(pv), free(fr);
     return rc;
@@ -460,7 +470,7 @@ static int fails(struct ctx *cx, const struct lc_op **seg, size_t n, const uint8
                  const struct stateset *S, struct sub *tmp, struct stateset *scratch)
 {
     build_cut(seg, n, keep, weak, T, tmp);
-    if (search(cx, tmp, S->s, S->n, scratch, true) != 0) return -1;
+    if (search(cx, tmp, S->s, S->n, scratch, 0) != 0) return -1;
     return scratch->n == 0;
 }
 
@@ -700,26 +710,46 @@ static void set_copy(struct stateset *d, const struct stateset *s)
 }
 
 #define LC_RING 16 /* earlier cut points kept to widen a witness window backwards */
+#define LC_LAZY 64 /* a longer segment is searched for one end state, not all of them */
 
-/* Checks one key's calls v[0..n) (sorted by call). */
+/*
+ * Checks one key's calls v[0..n) (sorted by call).
+ *
+ * The states a key can be in at a cut are carried to the next segment. For
+ * a short segment all of them are enumerated; a long one (a process
+ * descheduled inside a call makes everything around it concurrent) is only
+ * searched until one end state is found, which is all a linearizable history
+ * needs in the common case. If a later segment then fails, the run restarts
+ * from the last cut whose states were complete and enumerates exhaustively
+ * up to the failure, so a lazy choice is never taken for a violation.
+ */
 static void check_object(struct ctx *cx, struct lc_history *h, const struct lc_op **v, size_t n, struct lc_result *r)
 {
     uint32_t obj = v[0]->obj;
-    struct stateset S = {.max = cx->lim.max_states}, S2 = {.max = cx->lim.max_states};
+    struct stateset S = {.max = cx->lim.max_states}, S2 = {.max = cx->lim.max_states}, CK = {.max = cx->lim.max_states};
     struct stateset ring[LC_RING];
     size_t ring_at[LC_RING], nring = 0;
+    bool ring_complete[LC_RING];
     for (int i = 0; i < LC_RING; i++) ring[i] = (struct stateset){.max = cx->lim.max_states};
     set_add(&S, init_of(h, obj));
+    set_copy(&CK, &S);
+    bool complete = true;   /* S holds every state the key can be in at sa */
+    size_t ck_at = 0;       /* the last cut with complete states (CK) */
+    size_t exhaustive_to = 0; /* after a restart: no lazy segments before this index */
     for (size_t sa = 0; sa < n;) {
         /* remember where this segment starts, and the states there */
         set_copy(&ring[nring % LC_RING], &S);
         ring_at[nring % LC_RING] = sa;
+        ring_complete[nring % LC_RING] = complete;
         nring++;
         size_t sb = next_cut(v, sa, n);
+        bool lazy;
         for (;;) {
             bool last = sb == n; /* after the last segment only "any state at all?" matters */
+            lazy = sb - sa > LC_LAZY && sb > exhaustive_to;
             struct sub s = {.op = &v[sa], .nocheck = NULL, .n = sb - sa};
-            if (search(cx, &s, S.s, S.n, &S2, last) != 0) {
+            /* a long segment gets a budget for its other end states after the first */
+            if (search(cx, &s, S.s, S.n, &S2, last ? 0 : lazy ? 16 * (uint64_t)(sb - sa) : UINT64_MAX) != 0) {
                 r->verdict = LC_UNDECIDED;
                 r->obj = obj;
                 snprintf(r->why, sizeof r->why, "key %u: %s", obj, cx->why);
@@ -731,15 +761,45 @@ static void check_object(struct ctx *cx, struct lc_history *h, const struct lc_o
         }
         r->segments++;
         if (sb - sa > r->longest_segment) r->longest_segment = sb - sa;
+        if (S2.n == 0 && !complete && nring >= 2 && ring_complete[(nring - 2) % LC_RING]) {
+            /* the previous segment's lazy choice may be why (the usual case):
+             * all its end states, from its complete entry states, then again */
+            size_t pa = ring_at[(nring - 2) % LC_RING];
+            struct sub ps = {.op = &v[pa], .nocheck = NULL, .n = sa - pa};
+            if (search(cx, &ps, ring[(nring - 2) % LC_RING].s, ring[(nring - 2) % LC_RING].n, &S, UINT64_MAX) != 0) {
+                r->verdict = LC_UNDECIDED;
+                r->obj = obj;
+                snprintf(r->why, sizeof r->why, "key %u: %s", obj, cx->why);
+                goto out;
+            }
+            if (!S.over) {
+                complete = true;
+                nring--; /* this segment's entry is pushed again, complete */
+                if (!exhaustive_to || exhaustive_to < sb) exhaustive_to = sb;
+                continue;
+            }
+        }
+        if (S2.n == 0 && !complete) {
+            /* an earlier lazy choice may be why: redo from the last complete cut, all states */
+            exhaustive_to = sb;
+            sa = ck_at;
+            set_copy(&S, &CK);
+            complete = true;
+            nring = 0;
+            continue;
+        }
         if (S2.n == 0) {
             r->verdict = LC_VIOLATION;
             r->obj = obj;
             /* widen the window backwards over earlier segments (a witness that
              * shows the writes behind the state is worth more than the state),
-             * as far as the shrinking can afford: registers shrink well, the
-             * updates of counters and sequences all stay in */
+             * as far as the shrinking can afford (registers shrink well, the
+             * updates of counters and sequences all stay in) and as long as
+             * the states there are complete */
             size_t budget = h->model == LC_REGISTER ? 400 : 24, k = nring - 1;
-            while (k > 0 && k + LC_RING > nring && sb - ring_at[(k - 1) % LC_RING] <= budget) k--;
+            while (k > 0 && k + LC_RING > nring && ring_complete[(k - 1) % LC_RING] &&
+                   sb - ring_at[(k - 1) % LC_RING] <= budget)
+                k--;
             size_t wa = ring_at[k % LC_RING];
             struct stateset *WS = &ring[k % LC_RING];
             r->nwit_states = WS->n < LC_MAX_WITNESS_STATES ? WS->n : LC_MAX_WITNESS_STATES;
@@ -756,7 +816,6 @@ static void check_object(struct ctx *cx, struct lc_history *h, const struct lc_o
             bool undecided = cx->undecided;
             if (witness(cx, &v[wa], sb - wa, WS, h, r, v, n) != 0) {
                 /* could not shrink it: the whole failing segment is the witness */
-                set_copy(WS, &S);
                 r->nwit_states = S.n < LC_MAX_WITNESS_STATES ? S.n : LC_MAX_WITNESS_STATES;
                 memcpy(r->wit_states, S.s, r->nwit_states * sizeof(uint64_t));
                 free(r->wit);
@@ -773,13 +832,18 @@ static void check_object(struct ctx *cx, struct lc_history *h, const struct lc_o
             cx->lim = keep_lim;
             goto out;
         }
+        if (S2.partial && complete) { /* the states from here on are a choice among possibly more */
+            ck_at = sa;
+            set_copy(&CK, &S);
+        }
+        if (S2.partial) complete = false;
         struct stateset t = S;
         S = S2;
         S2 = t;
         sa = sb;
     }
 out:
-    free(S.s), free(S2.s);
+    free(S.s), free(S2.s), free(CK.s);
     for (int i = 0; i < LC_RING; i++) free(ring[i].s);
 }
 
