@@ -1,6 +1,7 @@
 /*
- * rules_lcy.c - LCY: store lifecycle races, concurrent claims, sovereign
- * agreement, and writers that fail under contention.
+ * rules_lcy.c - LCY: store lifecycle races, sovereign agreement.
+ * (LCY-001/002 racing creates, LCY-004 concurrent claims and LCY-006 writers
+ * failing under contention are added with the reference's fixes, issue 13.)
  *
  * Races start on a common beat (every process spins until the same
  * CLOCK_MONOTONIC instant) rather than on a barrier's wake-up, which reaches
@@ -35,60 +36,11 @@ struct lcy_shared {
     _Atomic int stop;
 };
 
-struct lcy {
-    struct conform *c;
-    unsigned rounds;
-    bool open_first;                 /* LCY-002: open_or_create; LCY-001: create_or_open */
-};
-
 static void wait_beat(struct lcy_shared *sh)
 {
     uint64_t go;
     while (!(go = atomic_load(&sh->go))) {}
     while (spl_time_ns() < go) {}
-}
-
-/* ---- LCY-001/002: racing create_or_open / open_or_create on a new name ------ */
-
-static int race_worker(struct spl_worker *w, void *arg)
-{
-    struct lcy *L = arg;
-    struct spl_impl *im = &L->c->im;
-    struct lcy_shared *sh = w->shared;
-    uint8_t v[128], buf[LCY_MAXVAL];
-    char key[32];
-    for (unsigned r = 0; r < L->rounds; r++) {
-        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1; /* the orchestrator named the store and set the beat */
-        struct lcy_res *o = &sh->res[w->id];
-        memset(o, 0, sizeof *o);
-        wait_beat(sh);
-        o->t0 = spl_time_ns();
-        errno = 0;
-        o->rc = L->open_first ? im->open_or_create(sh->name, LCY_SLOTS, LCY_MAXVAL) : im->create_or_open(sh->name, LCY_SLOTS, LCY_MAXVAL);
-        o->err = o->rc ? errno : 0;
-        o->t1 = spl_time_ns();
-        snprintf(key, sizeof key, "lcy-w%u", w->id);
-        if (o->rc == 0) {
-            spl_payload_make(v, sizeof v, w->id, w->id, r + 1);
-            for (int t = 0; t < 10000 && im->set(key, v, sizeof v) != 0 && errno == EAGAIN; t++) {}
-        }
-        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
-        /* every process's write is there, seen from every process */
-        if (o->rc == 0) {
-            for (uint32_t i = 0; i < w->nworkers; i++) {
-                if (sh->res[i].rc != 0) continue;
-                snprintf(key, sizeof key, "lcy-w%u", i);
-                size_t got = 0;
-                int rc = -1;
-                for (int t = 0; t < 10000 && (rc = im->get(key, buf, sizeof buf, &got)) != 0 && errno == EAGAIN; t++) {}
-                struct spl_payload_info in;
-                if (rc != 0 || spl_payload_check(buf, got, i, &in) != SPL_PAYLOAD_OK || in.seq != r + 1) o->lost++;
-            }
-            im->close();
-        }
-        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
-    }
-    return 0;
 }
 
 static struct spl_team *lcy_team(struct conform *c, struct rule_out *o, unsigned n)
@@ -99,99 +51,6 @@ static struct spl_team *lcy_team(struct conform *c, struct rule_out *o, unsigned
     if (!t) r_error(o, "cannot allocate the team: %s", strerror(errno));
     return t;
 }
-
-struct race_orch {
-    struct lcy *L;
-    struct rule_out *o;
-    struct spl_team *t;
-};
-
-/* The orchestrator takes part as an extra party of the barrier: it is the
- * team's last worker, and does not race. */
-static int race_team_fn(struct spl_worker *w, void *arg)
-{
-    struct race_orch *R = arg;
-    struct lcy *L = R->L;
-    struct lcy_shared *sh = w->shared;
-    if (w->id + 1 < w->nworkers) {
-        struct spl_worker me = *w;
-        me.nworkers = w->nworkers - 1; /* the racers read each other, not the orchestrator */
-        return race_worker(&me, L);
-    }
-    struct spl_impl *im = &L->c->im;
-    unsigned bad = 0;
-    for (unsigned r = 0; r < L->rounds; r++) {
-        char tag[32];
-        snprintf(tag, sizeof tag, "lcy%c-%u", L->open_first ? 'b' : 'a', r);
-        spl_impl_store_name(im, tag, sh->name, sizeof sh->name);
-        spl_impl_store_remove(im, sh->name);
-        atomic_store(&sh->go, spl_time_ns() + 20000000ull);
-        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
-        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
-        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
-        atomic_store(&sh->go, 0);
-        /* one store, of the geometry asked for */
-        char path[512];
-        spl_impl_store_path(im, sh->name, path, sizeof path);
-        struct spl_storeview v;
-        struct stat sb;
-        char *msg = w->msg;
-        int fails = 0;
-        for (uint32_t i = 0; i + 1 < w->nworkers; i++) {
-            const struct lcy_res *x = &sh->res[i];
-            if (x->rc != 0) {
-                fails++;
-                if (!bad++)
-                    snprintf(msg, SPL_MSG_MAX, "round %u: process %u's %s returned %d (%s) after %.3f ms", r, i,
-                             L->open_first ? "open_or_create" : "create_or_open", x->rc, strerror(x->err),
-                             (double)(x->t1 - x->t0) / 1e6);
-            } else if (x->lost) {
-                if (!bad++)
-                    snprintf(msg, SPL_MSG_MAX, "round %u: process %u could not read back %u of the other processes' writes "
-                                               "(a racing create wiped them, or they went to another store)", r, i, x->lost);
-            }
-        }
-        if (stat(path, &sb) != 0 || spl_sv_open(&v, path, 0) != 0) {
-            if (!bad++) snprintf(msg, SPL_MSG_MAX, "round %u: after the race no readable store at %s: %s", r, path, strerror(errno));
-        } else {
-            if ((v.slots != LCY_SLOTS || v.max_val != LCY_MAXVAL) && !bad++)
-                snprintf(msg, SPL_MSG_MAX, "round %u: the store has %u slots of %u bytes, not the %u of %u asked for", r, v.slots,
-                         v.max_val, LCY_SLOTS, LCY_MAXVAL);
-            spl_sv_close(&v);
-        }
-        spl_impl_store_remove(im, sh->name);
-        (void)fails;
-    }
-    return bad ? 3 : 0;
-}
-
-static void race_rule(struct conform *c, struct rule_out *o, bool open_first)
-{
-    struct lcy L = {.c = c, .rounds = 24, .open_first = open_first};
-    unsigned n = c->workers > LCY_MAXW - 1 ? LCY_MAXW - 1 : c->workers;
-    struct spl_team *t = lcy_team(c, o, n + 1);
-    if (!t) return;
-    struct race_orch R = {.L = &L, .o = o, .t = t};
-    int rc = spl_team_run(t, race_team_fn, &R);
-    const struct spl_worker_end *e = spl_team_end(t, n);
-    struct lcy_shared *sh = spl_team_shared(t);
-    spl_impl_store_remove(&c->im, sh->name);
-    const char *fn = open_first ? "open_or_create" : "create_or_open";
-    if (e->exited && e->code == 3) {
-        r_cex(o, "%s", spl_team_msg(t, n));
-        r_fail(o, "%u processes racing %s on a new name: a call failed, or a write was lost (first case below)", n, fn);
-    } else if (rc != 0) {
-        char why[700];
-        r_fail(o, "a process did not finish cleanly: %s", spl_team_describe(t, why, sizeof why));
-    } else {
-        r_pass(o, "%u rounds of %u processes racing %s on a new name: all succeeded, one store of the geometry asked for, "
-                  "every process's write seen by all", L.rounds, n, fn);
-    }
-    spl_team_free(t);
-}
-
-static void rule_lcy001(struct conform *c, struct rule_out *o) { race_rule(c, o, false); }
-static void rule_lcy002(struct conform *c, struct rule_out *o) { race_rule(c, o, true); }
 
 /* ---- LCY-003: reopening an existing store never reinitialises it ---------- */
 
@@ -288,86 +147,6 @@ static void rule_lcy003(struct conform *c, struct rule_out *o)
     } else {
         r_pass(o, "%u rounds of %u processes reopening an existing store at once (create_or_open and open_or_create, some "
                   "asking another geometry): nothing reinitialised, every write kept", X.rounds, n);
-    }
-    spl_team_free(t);
-}
-
-/* ---- LCY-004: concurrent claims of one shard id leave one record ---------- */
-
-struct claims {
-    struct conform *c;
-    char store[512], path[512];
-    unsigned rounds;
-};
-
-static int claim_worker(struct spl_worker *w, void *arg)
-{
-    struct claims *C = arg;
-    struct spl_impl *im = &C->c->im;
-    struct lcy_shared *sh = w->shared;
-    if (im->open(C->store) != 0) {
-        spl_worker_msg(w, "splinter_open: %s", strerror(errno));
-        spl_barrier_break(w->bar);
-        return 1;
-    }
-    unsigned dups = 0;
-    for (unsigned r = 0; r < C->rounds; r++) {
-        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
-        if (w->id == 0) atomic_store(&sh->go, spl_time_ns() + 3000000ull);
-        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
-        uint32_t id = 1000 + r;
-        wait_beat(sh);
-        errno = 0;
-        struct lcy_res *o = &sh->res[w->id];
-        o->rc = im->shard_claim(id, SPL_INTENT_WILLNEED, (uint8_t)(1 + w->id % 3), 1ull << 40);
-        o->err = o->rc ? errno : 0;
-        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
-        if (w->id == 0) {
-            atomic_store(&sh->go, 0);
-            struct spl_storeview v;
-            int n = 0;
-            if (spl_sv_open(&v, C->path, 0) == 0) {
-                for (unsigned b = 0; b < SPLINTER_MAX_SHARDS; b++) n += atomic_load(&spl_sv_bid(&v, b)->shard_id) == id;
-                spl_sv_close(&v);
-            }
-            if (n != 1 && !dups++)
-                snprintf(w->msg, SPL_MSG_MAX, "round %u: %u processes claimed shard %u at once: %d records hold it", r, w->nworkers, id, n);
-            for (int k = 0; k < SPLINTER_MAX_SHARDS && im->shard_release(id) == 0; k++) {} /* every copy */
-            for (uint32_t i = 0; i < w->nworkers; i++)
-                if (sh->res[i].rc != 0 && !dups++)
-                    snprintf(w->msg, SPL_MSG_MAX, "round %u: process %u's claim of shard %u returned %d (%s)", r, i, id,
-                             sh->res[i].rc, strerror(sh->res[i].err));
-        }
-        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
-    }
-    sh->res[w->id].lost = dups;
-    im->close();
-    return 0;
-}
-
-static void rule_lcy004(struct conform *c, struct rule_out *o)
-{
-    if (store_create(c, o, "lcy4", 16, 64) != 0) return;
-    struct claims C = {.c = c, .rounds = 64};
-    snprintf(C.store, sizeof C.store, "%s", o->store);
-    store_path(c, o->store, C.path, sizeof C.path);
-    c->im.close();
-    unsigned n = c->workers > LCY_MAXW ? LCY_MAXW : c->workers;
-    struct spl_team *t = lcy_team(c, o, n);
-    if (!t) return;
-    if (spl_team_run(t, claim_worker, &C) != 0) {
-        char why[700];
-        r_fail(o, "a process did not finish cleanly: %s", spl_team_describe(t, why, sizeof why));
-        spl_team_free(t);
-        return;
-    }
-    struct lcy_shared *sh = spl_team_shared(t);
-    if (sh->res[0].lost) {
-        r_cex(o, "%s", spl_team_msg(t, 0));
-        r_fail(o, "%u of %u rounds of concurrent claims of one shard id did not leave exactly one record (or a claim failed)",
-               sh->res[0].lost, C.rounds);
-    } else {
-        r_pass(o, "%u rounds of %u processes claiming one new shard id at once: one record each time, every claim 0", C.rounds, n);
     }
     spl_team_free(t);
 }
@@ -509,91 +288,13 @@ static void rule_lcy005(struct conform *c, struct rule_out *o)
     spl_team_free(t);
 }
 
-/* ---- LCY-006: writers under contention do not fail when no writer is dead -- */
-
-static int contend_worker(struct spl_worker *w, void *arg)
-{
-    struct claims *C = arg;
-    struct spl_impl *im = &C->c->im;
-    struct lcy_shared *sh = w->shared;
-    if (im->open(C->store) != 0) {
-        spl_worker_msg(w, "splinter_open: %s", strerror(errno));
-        spl_barrier_break(w->bar);
-        return 1;
-    }
-    struct spl_rng rng;
-    spl_rng_seed(&rng, w->seed);
-    uint8_t v[256];
-    uint64_t n = 0, failed = 0;
-    int first = 0;
-    if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
-    uint64_t end = atomic_load(&sh->go);
-    while (spl_time_ns() < end) {
-        char key[16];
-        snprintf(key, sizeof key, "hot-%u", (unsigned)spl_rng_below(&rng, 2));
-        size_t len = 64 + (size_t)spl_rng_below(&rng, 192);
-        spl_payload_make(v, len, 0, w->id, ++n);
-        errno = 0;
-        if (im->set(key, v, len) != 0 && !failed++) first = errno;
-    }
-    sh->res[w->id].rc = (int)(failed > INT32_MAX ? INT32_MAX : failed);
-    sh->res[w->id].err = first;
-    sh->res[w->id].t0 = n;
-    im->close();
-    return 0;
-}
-
-static void rule_lcy006(struct conform *c, struct rule_out *o)
-{
-    if (store_create(c, o, "lcy6", 16, 256) != 0) return;
-    struct claims C = {.c = c};
-    snprintf(C.store, sizeof C.store, "%s", o->store);
-    c->im.close();
-    unsigned n = c->workers > LCY_MAXW ? LCY_MAXW : c->workers;
-    struct spl_team *t = lcy_team(c, o, n);
-    if (!t) return;
-    struct lcy_shared *sh = spl_team_shared(t);
-    atomic_store(&sh->go, spl_time_ns() + 200000000ull + c->duration_ns / 2);
-    if (spl_team_run(t, contend_worker, &C) != 0) {
-        char why[700];
-        r_fail(o, "a process did not finish cleanly: %s", spl_team_describe(t, why, sizeof why));
-        spl_team_free(t);
-        return;
-    }
-    uint64_t calls = 0, failed = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        calls += sh->res[i].t0, failed += (uint64_t)sh->res[i].rc;
-        if (sh->res[i].rc)
-            r_cex(o, "process %u: %d of %llu sets failed, the first with errno %d (%s)", i, sh->res[i].rc,
-                  (unsigned long long)sh->res[i].t0, sh->res[i].err, strerror(sh->res[i].err));
-    }
-    if (failed)
-        r_fail(o, "%llu of %llu sets by %u processes contending for 2 keys failed (no writer was dead): clients of the "
-                  "original never retry a set", (unsigned long long)failed, (unsigned long long)calls, n);
-    else
-        r_pass(o, "%llu sets by %u processes contending for 2 keys, no writer dead: none failed", (unsigned long long)calls, n);
-    spl_team_free(t);
-}
-
-static const char *const needs_race1[] = {"create_or_open", "set", "get", NULL};
-static const char *const needs_race2[] = {"open_or_create", "set", "get", NULL};
 static const char *const needs_reopen[] = {"create_or_open", "open_or_create", "set", "get", NULL};
-static const char *const needs_claim[] = {"shard_claim", "shard_release", NULL};
 static const char *const needs_sov[] = {"shard_claim_ex", "shard_release", "shard_rebid", "shard_election", NULL};
-static const char *const needs_set[] = {"set", NULL};
 
 const struct rule lcy_rules[] = {
-    {.id = "LCY-001", .severity = SEV_CRITICAL, .title = "processes racing create_or_open on a new name: all succeed, one store, no write lost",
-     .needs = needs_race1, .run = rule_lcy001, .timeout_s = 90},
-    {.id = "LCY-002", .severity = SEV_CRITICAL, .title = "processes racing open_or_create on a new name: all succeed, one store, no write lost",
-     .needs = needs_race2, .run = rule_lcy002, .timeout_s = 90},
     {.id = "LCY-003", .severity = SEV_CRITICAL, .title = "reopening an existing store (create_or_open, open_or_create, from many processes) never reinitialises it",
      .needs = needs_reopen, .run = rule_lcy003, .timeout_s = 90},
-    {.id = "LCY-004", .severity = SEV_MAJOR, .title = "concurrent claims of one shard id from several processes leave exactly one record",
-     .needs = needs_claim, .run = rule_lcy004, .timeout_s = 90},
     {.id = "LCY-005", .severity = SEV_CRITICAL, .title = "every process computes the same sovereign at every step, ties included, and one the rules allow",
      .needs = needs_sov, .run = rule_lcy005, .timeout_s = 90},
-    {.id = "LCY-006", .severity = SEV_MAJOR, .title = "writers under writer-writer contention do not fail (EAGAIN) when no writer is dead",
-     .needs = needs_set, .run = rule_lcy006, .timeout_s = 60},
 };
 const size_t lcy_nrules = sizeof lcy_rules / sizeof lcy_rules[0];

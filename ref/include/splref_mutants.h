@@ -83,7 +83,6 @@
     X(86, bus_notify_early, "WAK-001", "set signals the event bus before it writes the value (a wake before the data)") \
     X(87, poll_odd_wake, "WAK-002", "poll returns as soon as the epoch moves, even to odd (a writer still inside)") \
     X(88, pulse_early, "WAK-003", "set pulses the watching signal groups before it writes the value") \
-    X(89, bus_wait_naps, "WAK-004", "event_bus_wait checks the eventfd every 10 ms instead of blocking on it") \
     X(90, poll_late_sample, "WAK-005", "poll takes its starting epoch after a first 2 ms nap (misses writes in that window)") \
     X(91, get_spins_on_odd, "DWR-001", "get waits for a writer inside the slot to finish instead of EAGAIN (hangs on a dead one)") \
     X(92, create_or_open_reinit, "LCY-003", "create_or_open of an existing store opens it and formats it again") \
@@ -97,7 +96,8 @@
     X(123, offsets_truncated, "RES-001", "a geometry whose value offsets pass 4 GiB is accepted, val_off truncated (the original)") \
     X(124, append_no_scrub, "SCR-002", "append leaves an older value's bytes in the new length's rounding (the original)") \
     X(125, system_stale, "SCR-004", "set_as_system exposes an older value's bytes as the value (the original)") \
-    X(126, future_claim_expired, "ELE-009", "a bid claimed in the future counts as expired: unsigned now - claimed_at wraps (the original)")
+    X(126, future_claim_expired, "ELE-009", "a bid claimed in the future counts as expired: unsigned now - claimed_at wraps (the original)") \
+    X(136, retrain_republishes, "DWR-002", "recovering a dead writer's slot republishes its half-written bytes (the original's retrain)")
 
 /* 150-179: hostile peers, full disks, limits. A catcher "test:NAME" is the
  * meson test NAME (suite ref), not a conformance rule. */

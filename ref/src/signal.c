@@ -239,22 +239,9 @@ void splref_event_bus_get_dirty(splref_store *st, uint64_t *out, size_t words)
         out[i] = atomic_load_explicit(&st->H->event_bus.dirty_mask[i], memory_order_acquire);
 }
 
-/* mut:bus_wait_naps: a lazy wait that looks every 10 ms */
-static int nap_wait(int fd, uint64_t timeout_ms)
-{
-    for (uint64_t waited = 0;; waited += 10) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        uint64_t v;
-        if (poll(&p, 1, 0) == 1) return read(fd, &v, sizeof v) == (ssize_t)sizeof v ? 0 : -1;
-        if (waited >= timeout_ms) { errno = ETIMEDOUT; return -1; }
-        nanosleep(&(struct timespec){0, 10000000}, NULL);
-    }
-}
-
 int splinter_event_bus_wait(int fd, uint64_t timeout_ms)
 {
     if (fd < 0) { errno = EBADF; return -1; }
-    if (MUTANT(bus_wait_naps)) return nap_wait(fd, timeout_ms);
     struct pollfd pfd = {.fd = fd, .events = POLLIN};
     int t = timeout_ms == UINT64_MAX ? -1 : timeout_ms > (uint64_t)INT_MAX ? INT_MAX : (int)timeout_ms;
     int rc;
