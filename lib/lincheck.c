@@ -975,7 +975,7 @@ size_t lc_explain(const struct lc_history *h, const struct lc_result *r, uint64_
         if (o->ret == LC_NEVER) snprintf(ret, sizeof ret, "(never returned)");
         else snprintf(ret, sizeof ret, "+%.6f s", (double)(o->ret - t0) / 1e9);
         bool weak = r->wit_weak && r->wit_weak[pos[k]];
-        const char *note = o->outcome == LC_UNKNOWN ? "  [its process died: effect unknown]"
+        const char *note = o->outcome == LC_UNKNOWN ? "  [effect unknown: it may or may not have happened]"
                            : weak && o->kind == LC_UNSET ? "  [its result not needed]" : "";
         switch (o->kind) {
         case LC_SET: snprintf(what, sizeof what, "set(%s)", vname(h->model, nm, o->arg, v1, sizeof v1)); break;
