@@ -207,6 +207,7 @@ static int recover_dead(splref_store *st, struct splinter_slot *s, uint64_t o)
     if (!atomic_compare_exchange_strong_explicit(&s->epoch, &o, o + 2, memory_order_acq_rel, memory_order_relaxed))
         return -1;
     atomic_fetch_add_explicit(sr_gen(s), 1, memory_order_release);
+    if (MUTANT(retrain_republishes)) { atomic_store_explicit(&s->epoch, 4, memory_order_release); return 0; }
     sr_pulse(st, s); /* watchers learn the key went away */
     uint8_t *area = sr_val_area(st, s, st->max_val);
     if (area) memset(area, 0, st->max_val);
