@@ -88,7 +88,7 @@ static int check_child(void *arg, char *msg)
     struct dwr_call *c = R->call;
     size_t got;
     uint64_t t;
-#define CALL(i, expr)                                                                                                  \
+#define DWR_CALL(i, expr)                                                                                                  \
     do {                                                                                                               \
         snprintf(msg, SPL_MSG_MAX, "inside %s on %s", call_name[i], i == C_OTHER_GET || i == C_OTHER_SET ? "dwr-other" : D->key); \
         errno = 0;                                                                                                     \
@@ -106,44 +106,44 @@ static int check_child(void *arg, char *msg)
         }                                                                                                              \
     } while (0)
     got = 0;
-    CALL(C_GET, im->get(D->key, buf, DWR_VAL, &got));
+    DWR_CALL(C_GET, im->get(D->key, buf, DWR_VAL, &got));
     VERDICT(C_GET, D->round);
     if (D->recovery) goto recovery; /* DWR-001 judges the other calls */
     if (im->get_slot_snapshot) {
         splinter_slot_snapshot_t snap;
-        CALL(C_SNAP, im->get_slot_snapshot(D->key, &snap));
+        DWR_CALL(C_SNAP, im->get_slot_snapshot(D->key, &snap));
     }
-    if (im->poll) CALL(C_POLL, im->poll(D->key, DWR_POLL_MS));
+    if (im->poll) DWR_CALL(C_POLL, im->poll(D->key, DWR_POLL_MS));
     uint8_t small[256];
     spl_payload_make(small, sizeof small, D->round, 2, 1000001);
-    CALL(C_SET, im->set(D->key, small, sizeof small));
+    DWR_CALL(C_SET, im->set(D->key, small, sizeof small));
     if (c[C_SET].rc == 0) {
         got = 0;
-        CALL(C_GET2, im->get(D->key, buf, DWR_VAL, &got));
+        DWR_CALL(C_GET2, im->get(D->key, buf, DWR_VAL, &got));
         VERDICT(C_GET2, D->round);
     }
     got = 0;
-    CALL(C_OTHER_GET, im->get("dwr-other", buf, DWR_VAL, &got));
+    DWR_CALL(C_OTHER_GET, im->get("dwr-other", buf, DWR_VAL, &got));
     VERDICT(C_OTHER_GET, 999);
     spl_payload_make(small, sizeof small, 999, 2, D->round + 1);
-    CALL(C_OTHER_SET, im->set("dwr-other", small, sizeof small));
+    DWR_CALL(C_OTHER_SET, im->set("dwr-other", small, sizeof small));
 recovery:
     if (D->recovery && im->retrain_slot) {
-        CALL(C_RETRAIN, im->retrain_slot(D->key));
+        DWR_CALL(C_RETRAIN, im->retrain_slot(D->key));
         got = 0;
-        CALL(C_GET3, im->get(D->key, buf, DWR_VAL, &got));
+        DWR_CALL(C_GET3, im->get(D->key, buf, DWR_VAL, &got));
         VERDICT(C_GET3, D->round);
         spl_payload_make(small, sizeof small, D->round, 2, 1000002);
-        CALL(C_SET3, im->set(D->key, small, sizeof small));
+        DWR_CALL(C_SET3, im->set(D->key, small, sizeof small));
         got = 0;
-        CALL(C_GET4, im->get(D->key, buf, DWR_VAL, &got));
+        DWR_CALL(C_GET4, im->get(D->key, buf, DWR_VAL, &got));
         VERDICT(C_GET4, D->round);
     }
     if (!D->recovery && im->append) { /* last: it changes the value (timed only) */
         size_t nl;
-        CALL(C_APPEND, im->append(D->key, "x", 1, &nl));
+        DWR_CALL(C_APPEND, im->append(D->key, "x", 1, &nl));
     }
-#undef CALL
+#undef DWR_CALL
 #undef VERDICT
     msg[0] = '\0';
     free(buf);
