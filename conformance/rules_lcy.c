@@ -1,7 +1,7 @@
 /*
- * rules_lcy.c - LCY: store lifecycle races, sovereign agreement.
- * (LCY-001/002 racing creates, LCY-004 concurrent claims and LCY-006 writers
- * failing under contention are added with the reference's fixes, issue 13.)
+ * rules_lcy.c - LCY: store lifecycle races, concurrent claims, sovereign agreement.
+ * (LCY-001/002 racing creates and LCY-006 writers failing under contention
+ * are added with the reference's fixes, issue 13.)
  *
  * Races start on a common beat (every process spins until the same
  * CLOCK_MONOTONIC instant) rather than on a barrier's wake-up, which reaches
@@ -151,6 +151,98 @@ static void rule_lcy003(struct conform *c, struct rule_out *o)
     spl_team_free(t);
 }
 
+/* ---- LCY-004: concurrent claims of one shard id leave one record ---------- */
+
+struct claims {
+    struct conform *c;
+    char store[512], path[512];
+    unsigned rounds;
+};
+
+#define CLAIM_IDS 8 /* ids raced for per round, in the same order by every process */
+
+static int claim_worker(struct spl_worker *w, void *arg)
+{
+    struct claims *C = arg;
+    struct spl_impl *im = &C->c->im;
+    struct lcy_shared *sh = w->shared;
+    if (im->open(C->store) != 0) {
+        spl_worker_msg(w, "splinter_open: %s", strerror(errno));
+        spl_barrier_break(w->bar);
+        return 1;
+    }
+    unsigned dups = 0;
+    for (unsigned r = 0; r < C->rounds; r++) {
+        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
+        if (w->id == 0) atomic_store(&sh->go, spl_time_ns() + 3000000ull);
+        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
+        uint32_t id0 = 1000 + r * CLAIM_IDS;
+        struct lcy_res *o = &sh->res[w->id];
+        o->rc = 0;
+        wait_beat(sh);
+        for (uint32_t k = 0; k < CLAIM_IDS; k++) {
+            errno = 0;
+            int rc = im->shard_claim(id0 + k, SPL_INTENT_WILLNEED, (uint8_t)(1 + w->id % 3), 1ull << 40);
+            if (rc != 0 && !o->rc) o->rc = rc, o->err = errno;
+        }
+        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
+        if (w->id == 0) {
+            atomic_store(&sh->go, 0);
+            struct spl_storeview v;
+            int n[CLAIM_IDS] = {0};
+            if (spl_sv_open(&v, C->path, 0) == 0) {
+                for (unsigned b = 0; b < SPLINTER_MAX_SHARDS; b++) {
+                    uint32_t id = atomic_load(&spl_sv_bid(&v, b)->shard_id);
+                    if (id >= id0 && id < id0 + CLAIM_IDS) n[id - id0]++;
+                }
+                spl_sv_close(&v);
+            }
+            for (uint32_t k = 0; k < CLAIM_IDS; k++)
+                if (n[k] != 1 && !dups++)
+                    snprintf(w->msg, SPL_MSG_MAX, "round %u: %u processes claimed shard %u at once: %d records hold it", r,
+                             w->nworkers, id0 + k, n[k]);
+            for (uint32_t k = 0; k < CLAIM_IDS; k++)
+                for (int j = 0; j < SPLINTER_MAX_SHARDS && im->shard_release(id0 + k) == 0; j++) {} /* every copy */
+            for (uint32_t i = 0; i < w->nworkers; i++)
+                if (sh->res[i].rc != 0 && !dups++)
+                    snprintf(w->msg, SPL_MSG_MAX, "round %u: a claim by process %u returned %d (%s)", r, i, sh->res[i].rc,
+                             strerror(sh->res[i].err));
+        }
+        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
+    }
+    sh->res[w->id].lost = dups;
+    im->close();
+    return 0;
+}
+
+static void rule_lcy004(struct conform *c, struct rule_out *o)
+{
+    if (store_create(c, o, "lcy4", 16, 64) != 0) return;
+    struct claims C = {.c = c, .rounds = 128};
+    snprintf(C.store, sizeof C.store, "%s", o->store);
+    store_path(c, o->store, C.path, sizeof C.path);
+    c->im.close();
+    unsigned n = c->workers > LCY_MAXW ? LCY_MAXW : c->workers;
+    struct spl_team *t = lcy_team(c, o, n);
+    if (!t) return;
+    if (spl_team_run(t, claim_worker, &C) != 0) {
+        char why[700];
+        r_fail(o, "a process did not finish cleanly: %s", spl_team_describe(t, why, sizeof why));
+        spl_team_free(t);
+        return;
+    }
+    struct lcy_shared *sh = spl_team_shared(t);
+    if (sh->res[0].lost) {
+        r_cex(o, "%s", spl_team_msg(t, 0));
+        r_fail(o, "%u of %u shard ids claimed by several processes at once did not end in exactly one record (or a claim "
+                  "failed)", sh->res[0].lost, C.rounds * CLAIM_IDS);
+    } else {
+        r_pass(o, "%u rounds of %u processes claiming %u new shard ids at once, in one order: one record per id each time, "
+                  "every claim 0", C.rounds, n, CLAIM_IDS);
+    }
+    spl_team_free(t);
+}
+
 /* ---- LCY-005: every process computes the same sovereign at every step ----- */
 
 #define SOV_STEPS 80
@@ -289,11 +381,14 @@ static void rule_lcy005(struct conform *c, struct rule_out *o)
 }
 
 static const char *const needs_reopen[] = {"create_or_open", "open_or_create", "set", "get", NULL};
+static const char *const needs_claim[] = {"shard_claim", "shard_release", NULL};
 static const char *const needs_sov[] = {"shard_claim_ex", "shard_release", "shard_rebid", "shard_election", NULL};
 
 const struct rule lcy_rules[] = {
     {.id = "LCY-003", .severity = SEV_CRITICAL, .title = "reopening an existing store (create_or_open, open_or_create, from many processes) never reinitialises it",
      .needs = needs_reopen, .run = rule_lcy003, .timeout_s = 90},
+    {.id = "LCY-004", .severity = SEV_MAJOR, .title = "concurrent claims of one shard id from several processes leave exactly one record",
+     .needs = needs_claim, .run = rule_lcy004, .timeout_s = 90},
     {.id = "LCY-005", .severity = SEV_CRITICAL, .title = "every process computes the same sovereign at every step, ties included, and one the rules allow",
      .needs = needs_sov, .run = rule_lcy005, .timeout_s = 90},
 };

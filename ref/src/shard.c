@@ -102,14 +102,14 @@ int splref_shard_claim_ex(splref_store *st, uint32_t shard_id, uint32_t pid, uin
 {
     if (!st || shard_id == 0) return -2;
     struct splinter_shard_bid *T = st->H->shard_bids;
-    if (bids_lock(st) != 0) return -1;
+    if (!MUTANT(claim_unlocked) && bids_lock(st) != 0) return -1;
     int rc = -1;
     for (size_t b = 0; b < SPLINTER_MAX_SHARDS; b++) {
         if (atomic_load_explicit(&T[b].shard_id, memory_order_acquire) != shard_id) continue;
         if (rc != 0) {
             bid_fill(&T[b], pid, intent, priority, duration_tsc, claimed_at);
             rc = 0;
-        } else {
+        } else if (!MUTANT(claim_unlocked)) {
             /* a duplicate (another implementation's claim race): one record per id */
             bid_fill(&T[b], 0, SPL_INTENT_NONE, 0, 0, 0);
             atomic_store_explicit(&T[b].shard_id, 0, memory_order_release);
@@ -129,7 +129,7 @@ int splref_shard_claim_ex(splref_store *st, uint32_t shard_id, uint32_t pid, uin
         bid_fill(&T[b], pid, intent, priority, duration_tsc, claimed_at);
         rc = 0;
     }
-    bids_unlock(st);
+    if (!MUTANT(claim_unlocked)) bids_unlock(st);
     if (rc != 0) { errno = ENOSPC; return -1; }
     bids_bump(st);
     return 0;
