@@ -32,19 +32,24 @@ int splinter_create(const char *name, size_t slots, size_t max_value_sz)
     return install(splref_create(SPLREF_DEFAULT_BACKEND, name, slots, max_value_sz));
 }
 
-int splinter_open(const char *name)
+/* Installs an opened store, or after a failed open leaves no store: later
+ * calls refuse (-2) rather than answer from the store that was open before
+ * (the original keeps using that mapping, or the one of the file it just
+ * refused). */
+static int install_opened(splref_store *st)
 {
-    if (!name) return -2;
-    splref_store *st = splref_open(SPLREF_DEFAULT_BACKEND, name);
     if (!st && !MUTANT(open_keeps_old)) {
-        /* a failed open leaves no store: later calls refuse (-2) rather than
-         * answer from the store that was open before (the original keeps
-         * using that mapping, or the one of the file it just refused) */
         int saved = errno;
         splref_close(atomic_exchange(&g_store, NULL));
         errno = saved;
     }
     return install(st);
+}
+
+int splinter_open(const char *name)
+{
+    if (!name) return -2;
+    return install_opened(splref_open(SPLREF_DEFAULT_BACKEND, name));
 }
 
 /* mut:create_or_open_reinit: the store opened is formatted again (every slot emptied) */
@@ -57,21 +62,37 @@ static void reformat(splref_store *st)
     }
 }
 
+/* Several processes may create-or-open one new name at once: the losers of
+ * the exclusive create open the winner's store, waiting (SR_CREATE_WAIT_NS)
+ * while it is still being sized and initialised, instead of failing with
+ * EBADMSG. If the store vanishes in between (its creator failed and removed
+ * it), the create is tried again. */
 int splinter_create_or_open(const char *name, size_t slots, size_t max_value_sz)
 {
-    int rc = splinter_create(name, slots, max_value_sz);
-    if (MUTANT(create_or_open_recreates) && rc != 0 && errno == EEXIST) {
-        if (SPLREF_DEFAULT_BACKEND == SPLREF_BACKEND_FILE) unlink(name); else shm_unlink(name);
-        return splinter_create(name, slots, max_value_sz);
+    for (int tries = 0; tries < 3; tries++) {
+        int rc = splinter_create(name, slots, max_value_sz);
+        if (MUTANT(create_or_open_recreates) && rc != 0 && errno == EEXIST) {
+            if (SPLREF_DEFAULT_BACKEND == SPLREF_BACKEND_FILE) unlink(name); else shm_unlink(name);
+            return splinter_create(name, slots, max_value_sz);
+        }
+        if (rc == 0 || errno != EEXIST) return rc;
+        splref_store *st = sr_open_wait(SPLREF_DEFAULT_BACKEND, name, SR_CREATE_WAIT_NS);
+        if (st && MUTANT(create_or_open_reinit)) reformat(st);
+        if (st || errno != ENOENT) return install_opened(st);
     }
-    if (MUTANT(create_or_open_reinit) && rc != 0 && errno == EEXIST && splinter_open(name) == 0) { reformat(G); return 0; }
-    return rc == 0 || errno != EEXIST ? rc : splinter_open(name);
+    return install_opened(NULL);
 }
 
 int splinter_open_or_create(const char *name, size_t slots, size_t max_value_sz)
 {
-    int rc = splinter_open(name);
-    return rc == 0 || errno != ENOENT ? rc : splinter_create(name, slots, max_value_sz);
+    if (!name) return -2;
+    for (int tries = 0; tries < 3; tries++) {
+        splref_store *st = sr_open_wait(SPLREF_DEFAULT_BACKEND, name, SR_CREATE_WAIT_NS);
+        if (st || errno != ENOENT) return install_opened(st);
+        int rc = splinter_create(name, slots, max_value_sz);
+        if (rc == 0 || errno != EEXIST) return rc; /* EEXIST: created meanwhile, open it */
+    }
+    return install_opened(NULL);
 }
 
 void splinter_close(void) { if (!MUTANT(close_keeps_store)) splref_close(atomic_exchange(&g_store, NULL)); }

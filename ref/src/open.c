@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <sys/syscall.h>
@@ -137,7 +138,7 @@ fail:
  * EBADMSG not a store / truncated / geometry disagrees with the size,
  * EPROTONOSUPPORT other format version, EOVERFLOW value offsets past 32 bits,
  * EUCLEAN a slot points outside the arena. */
-static int validate(const void *base, size_t size, uint32_t *out_slots, uint32_t *out_max)
+static int validate(const void *base, size_t size, uint32_t *out_slots, uint32_t *out_max, bool *incomplete)
 {
     const struct splinter_header *H = base;
     if (size < SPLINTER_HEADER_SIZE) { errno = EBADMSG; return -1; }
@@ -157,6 +158,12 @@ static int validate(const void *base, size_t size, uint32_t *out_slots, uint32_t
     uint64_t arena = (uint64_t)slots * max_val;
     for (uint32_t i = 0; i < slots; i++) {
         uint64_t off = *(const volatile uint32_t *)&S[i].val_off;
+        /* a never-used slot whose value is not yet at i * max_val_sz: the
+         * store's creator (the original sets magic first, then the slots)
+         * is still initialising the table */
+        if (off != (uint64_t)i * max_val && atomic_load_explicit(&S[i].hash, memory_order_relaxed) == 0 &&
+            atomic_load_explicit(&S[i].epoch, memory_order_relaxed) == 0)
+            *incomplete = true;
         uint64_t len = atomic_load_explicit(&S[i].val_len, memory_order_relaxed);
         if (!MUTANT(get_no_bounds) && (len > max_val || off > arena || len > arena - off)) { errno = EUCLEAN; return -1; }
         /* list() hands out key pointers: every key must end inside its slot */
@@ -168,9 +175,14 @@ ok:
     return 0;
 }
 
-splref_store *splref_open(enum splref_backend be, const char *name)
+/* One open attempt. *creating: the object looks like a store its creator
+ * has not finished (too short, no magic yet, magic but no geometry, a slot
+ * table still being filled in): worth another look soon. With final, a
+ * store that passes every check is taken even if its table looks unfinished
+ * (such a store could also just be unusual). */
+static splref_store *open_once(enum splref_backend be, const char *name, bool final, bool *creating)
 {
-    if (!name) { errno = EINVAL; return NULL; }
+    *creating = false;
     int fd = open_fd(be, name, O_RDWR);
     if (fd < 0) return NULL;
     struct stat sb;
@@ -180,12 +192,28 @@ splref_store *splref_open(enum splref_backend be, const char *name)
     if (fstat(fd, &sb) != 0) goto fail;
     /* devices, FIFOs and the like: never a store (a shm name can be planted too) */
     if (!S_ISREG(sb.st_mode)) { errno = EINVAL; goto fail; }
-    if (sb.st_size < (off_t)SPLINTER_HEADER_SIZE) { errno = EBADMSG; goto fail; }
+    if (sb.st_size < (off_t)SPLINTER_HEADER_SIZE) {
+        *creating = true; /* created, not yet sized */
+        errno = EBADMSG;
+        goto fail;
+    }
     size = (size_t)sb.st_size;
     base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) goto fail;
     uint32_t slots, max_val;
-    if (validate(base, size, &slots, &max_val) != 0) goto fail;
+    bool unfinished = false;
+    if (validate(base, size, &slots, &max_val, &unfinished) != 0) {
+        const struct splinter_header *H = base;
+        uint32_t magic = *(const volatile uint32_t *)&H->magic;
+        *creating = errno == EBADMSG && (magic == 0 || (magic == SPLINTER_MAGIC && (*(const volatile uint32_t *)&H->slots == 0 ||
+                                                                                   *(const volatile uint32_t *)&H->max_val_sz == 0)));
+        goto fail;
+    }
+    if (unfinished && !final) {
+        *creating = true;
+        errno = EBADMSG;
+        goto fail;
+    }
     splref_store *st = wrap(fd, base, size, be, slots, max_val);
     if (st) return st;
 fail:
@@ -194,6 +222,33 @@ fail:
     close(fd);
     errno = saved;
     return NULL;
+}
+
+splref_store *splref_open(enum splref_backend be, const char *name)
+{
+    if (!name) { errno = EINVAL; return NULL; }
+    bool creating;
+    return open_once(be, name, true, &creating);
+}
+
+/* Open a store another process may be creating right now: while it looks
+ * unfinished, look again (50 us, doubling to 5 ms) for up to wait_ns, then
+ * take the last answer. create_or_open / open_or_create use it: the loser of
+ * a creation race must not fail because the winner is still sizing. */
+splref_store *sr_open_wait(enum splref_backend be, const char *name, uint64_t wait_ns)
+{
+    if (!name) { errno = EINVAL; return NULL; }
+    struct timespec t0, now, nap = {0, 50000};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        uint64_t el = (uint64_t)(now.tv_sec - t0.tv_sec) * 1000000000ull + (uint64_t)(now.tv_nsec - t0.tv_nsec);
+        bool final = el >= wait_ns, creating;
+        splref_store *st = open_once(be, name, final, &creating);
+        if (st || !creating || final) return st;
+        nanosleep(&nap, NULL);
+        if (nap.tv_nsec < 5000000) nap.tv_nsec *= 2;
+    }
 }
 
 void splref_close(splref_store *st)

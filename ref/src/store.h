@@ -221,6 +221,11 @@ static inline void sr_global_bump(splref_store *st)
     atomic_fetch_add_explicit(&st->H->epoch, 1, memory_order_relaxed);
 }
 
+/* splref_open that waits up to wait_ns while the store looks half-made
+ * (its creator is still sizing or initialising it): open.c. */
+splref_store *sr_open_wait(enum splref_backend be, const char *name, uint64_t wait_ns);
+#define SR_CREATE_WAIT_NS (2ull * 1000000000ull)
+
 void sr_bus_notify(splref_store *st, size_t idx);
 void sr_pulse(splref_store *st, struct splinter_slot *s);
 void sr_mark_dirty(splref_store *st, size_t idx); /* flush.c: remembers what this process wrote */

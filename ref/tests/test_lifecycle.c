@@ -5,6 +5,9 @@
  */
 #include "common.h"
 
+#include <sched.h>
+#include <sys/wait.h>
+
 #include <pthread.h>
 #include <sys/syscall.h>
 
@@ -481,3 +484,78 @@ Test(lifecycle, open_numa, .init = t_setup, .fini = t_teardown)
     cr_assert_eq(splinter_get("numa", NULL, 0, &n), 0);
     cr_assert_eq(n, 1);
 }
+
+/* ---- creation races -------------------------------------------------------
+ * Several processes create-or-open (or open-or-create) one new name at the
+ * same moment: every one of them succeeds and sees the same store. (The
+ * losers of the exclusive create used to open the winner's object while it
+ * was still being sized: EBADMSG.) Rounds start on a spin barrier in shared
+ * memory; each child writes its own key and reads everyone's back. */
+/* a big slot table: its creator takes a while to initialise it */
+enum { CR_PROCS = 3, CR_ROUNDS = 40, CR_SLOTS = 65536, CR_MAXVAL = 64 };
+
+struct cr_shared {
+    _Atomic int round, ready, done, failed;
+    char why[256];
+};
+
+static void cr_child(struct cr_shared *sh, int id, bool open_first, const char *base)
+{
+    for (int r = 1; r <= CR_ROUNDS; r++) {
+        while (atomic_load(&sh->round) < r) sched_yield();
+        atomic_fetch_add(&sh->ready, 1);
+        while (atomic_load(&sh->ready) < CR_PROCS * r) {}
+        char name[160], key[32];
+        snprintf(name, sizeof name, "%s-%d", base, r);
+        int rc = open_first ? splinter_open_or_create(name, CR_SLOTS, CR_MAXVAL) : splinter_create_or_open(name, CR_SLOTS, CR_MAXVAL);
+        splinter_header_snapshot_t h;
+        snprintf(key, sizeof key, "c%d", id);
+        if (rc != 0 || splinter_get_header_snapshot(&h) != 0 || h.slots != CR_SLOTS || h.max_val_sz != CR_MAXVAL ||
+            splinter_set(key, "v", 1) != 0) {
+            if (atomic_fetch_add(&sh->failed, 1) == 0)
+                snprintf(sh->why, sizeof sh->why, "child %d round %d: %s returned %d (%s)", id, r,
+                         open_first ? "open_or_create" : "create_or_open", rc, strerror(errno));
+        }
+        splinter_close();
+        atomic_fetch_add(&sh->done, 1);
+    }
+    _exit(0);
+}
+
+static void creation_race(bool open_first)
+{
+    struct cr_shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(sh, MAP_FAILED);
+    memset(sh, 0, sizeof *sh);
+    char base[128];
+    t_name(base, sizeof base, open_first ? "race-oc" : "race-co");
+    pid_t kids[CR_PROCS];
+    for (int i = 0; i < CR_PROCS; i++) {
+        kids[i] = fork();
+        cr_assert_geq(kids[i], 0);
+        if (kids[i] == 0) cr_child(sh, i, open_first, base);
+    }
+    for (int r = 1; r <= CR_ROUNDS; r++) {
+        atomic_store(&sh->round, r);
+        while (atomic_load(&sh->done) < CR_PROCS * r) sched_yield();
+        char name[160];
+        snprintf(name, sizeof name, "%s-%d", base, r);
+        splref_store *st = splref_open(T_BACKEND, name);
+        cr_assert_not_null(st, "round %d: %s", r, strerror(errno));
+        for (int i = 0; i < CR_PROCS && !atomic_load(&sh->failed); i++) {
+            char key[32];
+            size_t n = 0;
+            snprintf(key, sizeof key, "c%d", i);
+            cr_assert_eq(splref_get(st, key, NULL, 0, &n), 0, "round %d: %s missing: two stores?", r, key);
+        }
+        splref_close(st);
+        t_unlink(name);
+    }
+    for (int i = 0; i < CR_PROCS; i++) waitpid(kids[i], NULL, 0);
+    cr_assert_eq(atomic_load(&sh->failed), 0, "%d of %d calls failed, first: %s", atomic_load(&sh->failed),
+                 CR_PROCS * CR_ROUNDS, sh->why);
+    munmap(sh, sizeof *sh);
+}
+
+Test(lifecycle, concurrent_create_or_open_all_succeed, .timeout = 60) { creation_race(false); }
+Test(lifecycle, concurrent_open_or_create_all_succeed, .timeout = 60) { creation_race(true); }
