@@ -284,7 +284,11 @@ int splref_madvise(splref_store *st, uint32_t shard_id, void *addr, size_t len, 
         }
         if (timeout_ticks == 0) { errno = EAGAIN; rc = -1; break; }
         if (deadline_set && splinter_now() >= deadline) { errno = ETIMEDOUT; rc = -1; break; }
-        if (!bus_tried) { bus = sr_bus_fd(st); bus_tried = true; }
+        if (!bus_tried) {
+            bus = sr_bus_fd(st);
+            if (bus >= 0 && sr_bus_watch(bus, true) != 0) { close(bus); bus = -1; }
+            bus_tried = true;
+        }
         /* wake on any bus write, and re-elect at least every 5 ms so a window
          * that simply expires is noticed without one */
         if (bus >= 0) {
@@ -298,7 +302,7 @@ int splref_madvise(splref_store *st, uint32_t shard_id, void *addr, size_t len, 
     }
     if (bus >= 0) {
         int saved = errno;
-        close(bus);
+        splinter_event_bus_close(bus); /* its epoll instance too */
         errno = saved;
     }
     return rc;

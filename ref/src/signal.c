@@ -4,8 +4,6 @@
 #include "store.h"
 
 #include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
@@ -227,7 +225,15 @@ int splref_event_bus_open(splref_store *st)
 {
     if (!st) { if (!MUTANT(bus_no_store_errno)) errno = EINVAL; return -1; } /* no store open */
     int fd = sr_bus_fd(st);
-    if (fd >= 0) arm(st, fd);
+    if (fd < 0) return -1;
+    /* a waiter's own epoll instance: every later write wakes it (buswait.c) */
+    if (sr_bus_watch(fd, true) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    arm(st, fd);
     return fd;
 }
 
@@ -237,23 +243,4 @@ void splref_event_bus_get_dirty(splref_store *st, uint64_t *out, size_t words)
     size_t n = words < SPLINTER_EVENT_BUS_MASK_WORDS || MUTANT(dirty_overrun) ? words : SPLINTER_EVENT_BUS_MASK_WORDS;
     for (size_t i = 0; i < n; i++)
         out[i] = atomic_load_explicit(&st->H->event_bus.dirty_mask[i], memory_order_acquire);
-}
-
-int splinter_event_bus_wait(int fd, uint64_t timeout_ms)
-{
-    if (fd < 0) { errno = EBADF; return -1; }
-    struct pollfd pfd = {.fd = fd, .events = POLLIN};
-    int t = timeout_ms == UINT64_MAX ? -1 : timeout_ms > (uint64_t)INT_MAX ? INT_MAX : (int)timeout_ms;
-    int rc;
-    do rc = poll(&pfd, 1, t);
-    while (rc < 0 && errno == EINTR && t < 0);
-    if (rc == 0) { errno = ETIMEDOUT; return -1; }
-    if (rc < 0) return -1;
-    uint64_t v;
-    return read(fd, &v, sizeof v) == (ssize_t)sizeof v ? 0 : -1;
-}
-
-void splinter_event_bus_close(int fd)
-{
-    if (fd >= 0 && !MUTANT(bus_close_noop)) close(fd);
 }

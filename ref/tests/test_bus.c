@@ -151,3 +151,115 @@ Test(bus, waiter_in_another_process, .init = t_setup, .fini = t_teardown, .timeo
     if (st == 77) cr_skip_test("pidfd_getfd unavailable here (ptrace policy, or valgrind < 3.20)");
     cr_assert_eq(st, 0, "child failed with %d", st);
 }
+
+/* ---- several waiters ----------------------------------------------------
+ * One write wakes every waiter in every process, and no wait outlasts its
+ * timeout. (The original's wait is poll + read: the first waiter's read
+ * drains the counter, the others, woken by the same poll, block in read()
+ * past their timeout, forever if nobody writes again.) Each child opens the
+ * bus, says it is ready, waits for the write (rc1), then waits again on a
+ * quiet bus for 300 ms (rc2, which must time out on time). */
+enum { BW_WAITERS = 4, BW_QUIET_MS = 300 };
+
+static void bus_waiter_child(int ready_fd)
+{
+    splinter_close();
+    if (splinter_open(t_store) != 0) _exit(10);
+    int fd = splinter_event_bus_open();
+    if (fd < 0) _exit(errno == EPERM || errno == ENOSYS ? 77 : 11);
+    if (write(ready_fd, "r", 1) != 1) _exit(12);
+    if (splinter_event_bus_wait(fd, 5000) != 0) _exit(13); /* the write must wake us */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    errno = 0;
+    int rc = splinter_event_bus_wait(fd, BW_QUIET_MS);
+    double ms = t_ms_since(&t0);
+    if (rc != -1 || errno != ETIMEDOUT) _exit(14);
+    if (ms < BW_QUIET_MS - 1) _exit(15); /* early */
+    if (ms > BW_QUIET_MS + 2000) _exit(16); /* outlasted its timeout */
+    splinter_event_bus_close(fd);
+    _exit(0);
+}
+
+Test(bus, one_write_wakes_every_waiter_in_every_process, .init = t_setup, .fini = t_teardown, .timeout = 30)
+{
+    cr_assert_eq(splinter_event_bus_init(), 0);
+    int ready[2];
+    cr_assert_eq(pipe(ready), 0);
+    fflush(NULL);
+    pid_t kids[BW_WAITERS];
+    for (int i = 0; i < BW_WAITERS; i++) {
+        kids[i] = fork();
+        cr_assert_geq(kids[i], 0);
+        if (kids[i] == 0) {
+            close(ready[0]);
+            bus_waiter_child(ready[1]);
+        }
+    }
+    close(ready[1]);
+    for (int i = 0; i < BW_WAITERS; i++) {
+        char c;
+        cr_assert_eq(read(ready[0], &c, 1), 1, "a waiter did not get ready");
+    }
+    close(ready[0]);
+    struct timespec nap = {0, 20 * 1000000L};
+    nanosleep(&nap, NULL); /* let them enter the wait */
+    t_set_str("wake", "all");
+    /* a waiter stuck in read() never exits: give up on it after 8 s */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int st[BW_WAITERS], woke = 0, stuck = 0;
+    for (int i = 0; i < BW_WAITERS; i++) {
+        st[i] = -1;
+        while (t_ms_since(&t0) < 8000) {
+            int s = 0;
+            if (waitpid(kids[i], &s, WNOHANG) == kids[i]) {
+                st[i] = WIFEXITED(s) ? WEXITSTATUS(s) : 128 + WTERMSIG(s);
+                break;
+            }
+            nanosleep(&(struct timespec){0, 5000000}, NULL);
+        }
+        if (st[i] < 0) {
+            kill(kids[i], SIGKILL);
+            waitpid(kids[i], NULL, 0);
+            stuck++;
+        }
+    }
+    for (int i = 0; i < BW_WAITERS; i++) {
+        if (st[i] == 77) cr_skip_test("pidfd_getfd unavailable here (ptrace policy, or valgrind < 3.20)");
+        woke += st[i] == 0;
+    }
+    cr_assert_eq(stuck, 0, "%d waiter(s) still blocked 8 s after the write (timeouts were 5 s and %d ms)", stuck, BW_QUIET_MS);
+    for (int i = 0; i < BW_WAITERS; i++)
+        cr_assert_eq(st[i], 0, "waiter %d: exit %d (13 not woken, 14 quiet wait did not time out, 15 early, 16 late)", i,
+                     st[i]);
+    cr_assert_eq(woke, BW_WAITERS);
+}
+
+/* A write that lands while the waiter is not inside a wait is not lost: it
+ * is reported by the next wait (each descriptor keeps its own pending
+ * edge), once; writes made before the descriptor was opened are not. */
+Test(bus, a_write_between_waits_is_reported_once, .init = t_setup, .fini = t_teardown)
+{
+    cr_assert_eq(splinter_event_bus_init(), 0);
+    t_set_str("before", "open");
+    int fd = splinter_event_bus_open();
+    cr_assert_geq(fd, 0);
+    errno = 0;
+    cr_assert_eq(splinter_event_bus_wait(fd, 0), -1, "a write before the open is not reported");
+    cr_assert_eq(errno, ETIMEDOUT);
+    t_set_str("between", "waits");
+    t_set_str("between", "again");
+    cr_assert_eq(splinter_event_bus_wait(fd, 0), 0, "the writes since the last wait");
+    errno = 0;
+    cr_assert_eq(splinter_event_bus_wait(fd, 0), -1, "reported once");
+    cr_assert_eq(errno, ETIMEDOUT);
+    /* a second descriptor in the same process sees the same writes */
+    int fd2 = splinter_event_bus_open();
+    cr_assert_geq(fd2, 0);
+    t_set_str("both", "see");
+    cr_assert_eq(splinter_event_bus_wait(fd, 0), 0);
+    cr_assert_eq(splinter_event_bus_wait(fd2, 0), 0);
+    splinter_event_bus_close(fd2);
+    splinter_event_bus_close(fd);
+}
