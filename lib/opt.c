@@ -470,6 +470,10 @@ int spl_opt_parse(const struct spl_cmd *cmd, int argc, char **argv, int *first)
         const char *what = argv[optind - 1] ? argv[optind - 1] : "?";
         if (c == ':') {
             rc = usage_line(cmd, "%s needs a value", what);
+        } else if (optopt >= 2000 && optopt < 2000 + (int)n) {
+            rc = usage_line(cmd, "--%s takes no value", cmd->opts[optopt - 2000].name);
+        } else if (optopt == HELP || optopt == LIST_OPTIONS) {
+            rc = usage_line(cmd, "%s takes no value", optopt == HELP ? "--help" : "--list-options");
         } else {
             char shortopt[3] = {'-', (char)optopt, 0};
             rc = usage_line(cmd, "unknown option '%s'", optopt && what[1] != '-' ? shortopt : what);

@@ -131,6 +131,7 @@ struct tt_shared {
 struct tt_ctx {
     struct tt_opts o;
     bool seed_set;
+    char repro[1200];          /* the command line that reproduces the run */
     struct spl_impl im;
     char store[4096];          /* name handed to im->open */
     char path[4096];           /* where its bytes are (fsck, RO map) */

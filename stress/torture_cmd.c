@@ -139,6 +139,19 @@ int cmd_torture(int argc, char **argv)
     if (first != argc) return spl_opt_error(&torture_cmd, "unexpected argument '%s'", argv[first]);
     snprintf(o->impl, sizeof o->impl, "%s", impl_spec);
     if (!c->seed_set) o->seed = spl_seed_from_time();
+    /* every option that changes the run, so a failure can be run again */
+    char d[5][32];
+    snprintf(c->repro, sizeof c->repro,
+             "splsuite torture --impl %s --seed %llu --duration %s --writers %u --readers %u --bidders %u --keys %u%s%.0u"
+             " --min-size %u --max-size %u --bid-mix %u:%u:%u:%u:%u --kill-interval %s --stuck-bound %s"
+             " --crash-cycles %u --crash-mode %s --flush-every %u --flush %s --stat-interval %s --check-interval %s%s%s",
+             o->impl, (unsigned long long)o->seed, spl_opt_duration_text(o->duration_ns, d[0], sizeof d[0]),
+             o->nkind[TT_WRITER], o->nkind[TT_READER], o->nkind[TT_BIDDER], o->keys, o->slots ? " --slots " : "",
+             o->slots, o->min_size, o->max_size, o->bid_mix[0], o->bid_mix[1], o->bid_mix[2], o->bid_mix[3],
+             o->bid_mix[4], spl_opt_duration_text(o->kill_ns, d[1], sizeof d[1]),
+             spl_opt_duration_text(o->stuck_ns, d[2], sizeof d[2]), o->crash_cycles, crash_modes[o->crash_mode],
+             o->flush_every, flush_names[o->flush_strategy], spl_opt_duration_text(o->stat_ns, d[3], sizeof d[3]),
+             spl_opt_duration_text(o->check_ns, d[4], sizeof d[4]), store_dir ? " --store-dir " : "", store_dir ? store_dir : "");
     if (store_dir) {
         char why[300];
         if (spl_store_dir_problem(store_dir, 1u << 20, why, sizeof why))

@@ -441,8 +441,10 @@ static bool print_verdict(struct sup *s)
     if (intr)
         fprintf(s->out, "splsuite-torture: interrupted by %s after %.1f s of %.1f s: not judged\n",
                 spl_signame(intr, sn, sizeof sn), secs(s, spl_time_ns()), (double)c->o.duration_ns / 1e9);
-    if (failed)
+    if (failed) {
         fprintf(s->out, "!!! splsuite-torture: first failure: %s\n", sh->first_failure);
+        fprintf(s->out, "!!! splsuite-torture: repro: %s\n", c->repro);
+    }
     fprintf(s->out, "splsuite-torture:--- End of test: %s: impl=%s backend=%s seed=%llu\n", verdict_of(failed),
             c->im.label, c->im.backend == SPL_BACKEND_FILE ? "file" : "shm", (unsigned long long)c->o.seed);
     fflush(s->out);
@@ -487,6 +489,7 @@ static int print_json(struct sup *s, const struct spl_envelope *env, bool dur_te
     json_object_object_add(o, "interrupted", json_object_new_boolean(intr != 0));
     if (intr) json_object_object_add(o, "signal", json_object_new_string(spl_signame(intr, sn, sizeof sn)));
     json_object_object_add(o, "verdict", json_object_new_string(verdict_of(failed)));
+    json_object_object_add(o, "repro", json_object_new_string(c->repro));
     if (failed) json_object_object_add(o, "first_failure", json_object_new_string(sh->first_failure));
     if (ktrace) json_object_object_add(o, "kernel_trace", json_object_get(ktrace));
     o = spl_envelope_wrap(env, o);
