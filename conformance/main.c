@@ -147,6 +147,14 @@ static bool env_error(struct conform *c, struct spl_case *k, const char *what)
     return true;
 }
 
+/* A failure that a full or read-only store directory explains (a worker's
+ * SIGBUS writing a new store, a create refused for space): not judged. */
+static bool env_symptom(const char *detail)
+{
+    return strstr(detail, "SIGBUS") || strstr(detail, "No space left on device") || strstr(detail, "Read-only file system") ||
+           strstr(detail, "Disk quota exceeded");
+}
+
 static void run_rule(struct conform *c, const struct rule *r, struct spl_case *k, bool progress)
 {
     const char *miss = r->needs ? spl_impl_missing(&c->im, r->needs) : NULL;
@@ -183,7 +191,7 @@ static void run_rule(struct conform *c, const struct rule *r, struct spl_case *k
                      last ? o->detail : "");
         if (o->cex_len) spl_case_counterexample(k, "%s", o->cex);
         if (o->store[0]) spl_impl_store_remove(&c->im, o->store);
-    } else if (o->result != SPL_ERROR || !env_error(c, k, o->detail)) {
+    } else if (!(o->result == SPL_ERROR || (o->result == SPL_FAIL && env_symptom(o->detail))) || !env_error(c, k, o->detail)) {
         spl_case_set(k, (enum spl_result)o->result, "%s", o->detail);
         if (o->cex_len) spl_case_counterexample(k, "%s", o->cex);
     }
