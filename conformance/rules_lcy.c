@@ -1,7 +1,7 @@
 /*
- * rules_lcy.c - LCY: store lifecycle races, concurrent claims, sovereign agreement.
- * (LCY-001/002 racing creates and LCY-006 writers failing under contention
- * are added with the reference's fixes, issue 13.)
+ * rules_lcy.c - LCY: store lifecycle races, concurrent claims, sovereign
+ * agreement, writers that fail under contention.
+ * (LCY-001/002, racing creates, are added with the reference's fix, issue 13.)
  *
  * Races start on a common beat (every process spins until the same
  * CLOCK_MONOTONIC instant) rather than on a barrier's wake-up, which reaches
@@ -381,6 +381,73 @@ static void rule_lcy005(struct conform *c, struct rule_out *o)
 }
 
 static const char *const needs_reopen[] = {"create_or_open", "open_or_create", "set", "get", NULL};
+/* ---- LCY-006: writers under contention do not fail when no writer is dead -- */
+
+static int contend_worker(struct spl_worker *w, void *arg)
+{
+    struct claims *C = arg;
+    struct spl_impl *im = &C->c->im;
+    struct lcy_shared *sh = w->shared;
+    if (im->open(C->store) != 0) {
+        spl_worker_msg(w, "splinter_open: %s", strerror(errno));
+        spl_barrier_break(w->bar);
+        return 1;
+    }
+    struct spl_rng rng;
+    spl_rng_seed(&rng, w->seed);
+    uint8_t v[256];
+    uint64_t n = 0, failed = 0;
+    int first = 0;
+    if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
+    uint64_t end = atomic_load(&sh->go);
+    while (spl_time_ns() < end) {
+        char key[16];
+        snprintf(key, sizeof key, "hot-%u", (unsigned)spl_rng_below(&rng, 2));
+        size_t len = 64 + (size_t)spl_rng_below(&rng, 192);
+        spl_payload_make(v, len, 0, w->id, ++n);
+        errno = 0;
+        if (im->set(key, v, len) != 0 && !failed++) first = errno;
+    }
+    sh->res[w->id].rc = (int)(failed > INT32_MAX ? INT32_MAX : failed);
+    sh->res[w->id].err = first;
+    sh->res[w->id].t0 = n;
+    im->close();
+    return 0;
+}
+
+static void rule_lcy006(struct conform *c, struct rule_out *o)
+{
+    if (store_create(c, o, "lcy6", 16, 256) != 0) return;
+    struct claims C = {.c = c};
+    snprintf(C.store, sizeof C.store, "%s", o->store);
+    c->im.close();
+    unsigned n = c->workers > LCY_MAXW ? LCY_MAXW : c->workers;
+    struct spl_team *t = lcy_team(c, o, n);
+    if (!t) return;
+    struct lcy_shared *sh = spl_team_shared(t);
+    atomic_store(&sh->go, spl_time_ns() + 200000000ull + c->duration_ns / 2);
+    if (spl_team_run(t, contend_worker, &C) != 0) {
+        char why[700];
+        r_fail(o, "a process did not finish cleanly: %s", spl_team_describe(t, why, sizeof why));
+        spl_team_free(t);
+        return;
+    }
+    uint64_t calls = 0, failed = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        calls += sh->res[i].t0, failed += (uint64_t)sh->res[i].rc;
+        if (sh->res[i].rc)
+            r_cex(o, "process %u: %d of %llu sets failed, the first with errno %d (%s)", i, sh->res[i].rc,
+                  (unsigned long long)sh->res[i].t0, sh->res[i].err, strerror(sh->res[i].err));
+    }
+    if (failed)
+        r_fail(o, "%llu of %llu sets by %u processes contending for 2 keys failed (no writer was dead): clients of the "
+                  "original never retry a set", (unsigned long long)failed, (unsigned long long)calls, n);
+    else
+        r_pass(o, "%llu sets by %u processes contending for 2 keys, no writer dead: none failed", (unsigned long long)calls, n);
+    spl_team_free(t);
+}
+
+static const char *const needs_set[] = {"set", NULL};
 static const char *const needs_claim[] = {"shard_claim", "shard_release", NULL};
 static const char *const needs_sov[] = {"shard_claim_ex", "shard_release", "shard_rebid", "shard_election", NULL};
 
@@ -391,5 +458,7 @@ const struct rule lcy_rules[] = {
      .needs = needs_claim, .run = rule_lcy004, .timeout_s = 90},
     {.id = "LCY-005", .severity = SEV_CRITICAL, .title = "every process computes the same sovereign at every step, ties included, and one the rules allow",
      .needs = needs_sov, .run = rule_lcy005, .timeout_s = 90},
+    {.id = "LCY-006", .severity = SEV_MAJOR, .title = "writers under writer-writer contention do not fail (EAGAIN) when no writer is dead",
+     .needs = needs_set, .run = rule_lcy006, .timeout_s = 60},
 };
 const size_t lcy_nrules = sizeof lcy_rules / sizeof lcy_rules[0];

@@ -98,7 +98,8 @@
     X(125, system_stale, "SCR-004", "set_as_system exposes an older value's bytes as the value (the original)") \
     X(126, future_claim_expired, "ELE-009", "a bid claimed in the future counts as expired: unsigned now - claimed_at wraps (the original)") \
     X(136, retrain_republishes, "DWR-002", "recovering a dead writer's slot republishes its half-written bytes (the original's retrain)") \
-    X(137, claim_unlocked, "LCY-004", "a claim looks for its id, then CASes an empty record, without the table lock or removing duplicates (the original)")
+    X(137, claim_unlocked, "LCY-004", "a claim looks for its id, then CASes an empty record, without the table lock or removing duplicates (the original)") \
+    X(139, set_eagain_contended, "LCY-006", "writers do not wait out contention: EAGAIN as soon as the slot is held")
 
 /* 150-179: hostile peers, full disks, limits. A catcher "test:NAME" is the
  * meson test NAME (suite ref), not a conformance rule. */

@@ -34,6 +34,7 @@ static uint64_t mono_ns(void)
 
 bool sr_wait_step(struct sr_wait *w)
 {
+    if (MUTANT(set_eagain_contended)) return false; /* the original EAGAIN on any contention */
     if (w->rounds < SPIN_ROUNDS) {
         /* 1, 2, 4 ... 64 pauses a round: ~450 pauses in all */
         unsigned n = 1u << (w->rounds < 6 ? w->rounds : 6);
