@@ -1,7 +1,6 @@
 /*
- * rules_lcy.c - LCY: store lifecycle races, concurrent claims, sovereign
- * agreement, writers that fail under contention.
- * (LCY-001/002, racing creates, are added with the reference's fix, issue 13.)
+ * rules_lcy.c - LCY: store lifecycle races (racing creates, reopens),
+ * concurrent claims, sovereign agreement, writers that fail under contention.
  *
  * Races start on a common beat (every process spins until the same
  * CLOCK_MONOTONIC instant) rather than on a barrier's wake-up, which reaches
@@ -43,6 +42,12 @@ static void wait_beat(struct lcy_shared *sh)
     while (spl_time_ns() < go) {}
 }
 
+struct lcy {
+    struct conform *c;
+    unsigned rounds;
+    bool open_first;                 /* LCY-002: open_or_create; LCY-001: create_or_open */
+};
+
 static struct spl_team *lcy_team(struct conform *c, struct rule_out *o, unsigned n)
 {
     struct spl_team_opts to = {.workers = n, .seed = c->seed, .log_cap = 1, .shared_len = sizeof(struct lcy_shared),
@@ -51,6 +56,182 @@ static struct spl_team *lcy_team(struct conform *c, struct rule_out *o, unsigned
     if (!t) r_error(o, "cannot allocate the team: %s", strerror(errno));
     return t;
 }
+
+/* ---- LCY-001/002: racing create_or_open / open_or_create on a new name ------ */
+
+/* Each round races for RACES new names, one every RACE_GAP_NS. In race k
+ * process i starts i x d_k after the race's beat, d_k sweeping 0..15 steps (8 us for create_or_open, 1 us for open_or_create), so
+ * that a later process's call lands at every point of the first one's create
+ * (tens of microseconds to a millisecond) across the races, whatever the machine's
+ * speed; d_k = 0 races head on. Racers: --workers, at most the CPUs online
+ * (a process that is not running at its start time does not race). */
+#define RACES 16
+#define RACE_GAP_NS 2000000ull
+/* a store of a size applications use: its creation takes long enough (the
+ * slot table is initialised) for a racing opener to find it unfinished */
+#define RACE_SLOTS 16384
+#define RACE_MAXVAL 64
+
+struct race_shared {
+    _Atomic uint64_t go;
+    char names[RACES][256];
+    struct lcy_res res[RACES][LCY_MAXW];
+};
+
+static int race_worker(struct spl_worker *w, struct lcy *L, uint32_t nracers)
+{
+    struct spl_impl *im = &L->c->im;
+    struct race_shared *sh = w->shared;
+    uint8_t v[RACE_MAXVAL], buf[RACE_MAXVAL];
+    char key[32];
+    snprintf(key, sizeof key, "lcy-w%u", w->id);
+    for (unsigned r = 0; r < L->rounds; r++) {
+        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1; /* the orchestrator named the stores and set the beat */
+        uint64_t base;
+        while (!(base = atomic_load(&sh->go))) {}
+        for (unsigned k = 0; k < RACES; k++) {
+            struct lcy_res *o = &sh->res[k][w->id];
+            memset(o, 0, sizeof *o);
+            /* create_or_open loses inside the winner's create (up to a ms);
+             * open_or_create between its open and its create (microseconds) */
+            uint64_t step = L->open_first ? 1000u : 8000u;
+            uint64_t start = base + k * RACE_GAP_NS + (uint64_t)w->id * ((k % 16) * step);
+            while (spl_time_ns() < start) {}
+            o->t0 = spl_time_ns();
+            errno = 0;
+            o->rc = L->open_first ? im->open_or_create(sh->names[k], RACE_SLOTS, RACE_MAXVAL)
+                                  : im->create_or_open(sh->names[k], RACE_SLOTS, RACE_MAXVAL);
+            o->err = o->rc ? errno : 0;
+            o->t1 = spl_time_ns();
+            if (o->rc != 0) continue;
+            spl_payload_make(v, sizeof v, w->id, w->id, (uint64_t)r * RACES + k + 1);
+            for (int t = 0; t < 10000 && im->set(key, v, sizeof v) != 0 && errno == EAGAIN; t++) {}
+            im->close();
+        }
+        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
+        /* every process's write is in each store, seen from every process */
+        for (unsigned k = 0; k < RACES; k++) {
+            struct lcy_res *o = &sh->res[k][w->id];
+            if (o->rc != 0) continue;
+            if (im->open(sh->names[k]) != 0) { o->lost = nracers; continue; }
+            for (uint32_t i = 0; i < nracers; i++) {
+                if (sh->res[k][i].rc != 0) continue;
+                char ki[32];
+                snprintf(ki, sizeof ki, "lcy-w%u", i);
+                size_t got = 0;
+                int rc = -1;
+                for (int t = 0; t < 10000 && (rc = im->get(ki, buf, sizeof buf, &got)) != 0 && errno == EAGAIN; t++) {}
+                struct spl_payload_info in;
+                if (rc != 0 || spl_payload_check(buf, got, i, &in) != SPL_PAYLOAD_OK || in.seq != (uint64_t)r * RACES + k + 1)
+                    o->lost++;
+            }
+            im->close();
+        }
+        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
+    }
+    return 0;
+}
+
+struct race_orch {
+    struct lcy *L;
+    uint32_t nracers;
+};
+
+/* The orchestrator takes part as an extra party of the barrier: it is the
+ * team's last worker, and does not race. */
+static int race_team_fn(struct spl_worker *w, void *arg)
+{
+    struct race_orch *R = arg;
+    struct lcy *L = R->L;
+    struct race_shared *sh = w->shared;
+    if (w->id < R->nracers) return race_worker(w, L, R->nracers);
+    struct spl_impl *im = &L->c->im;
+    unsigned bad = 0, calls = 0;
+    char *msg = w->msg;
+    for (unsigned r = 0; r < L->rounds; r++) {
+        for (unsigned k = 0; k < RACES; k++) {
+            char tag[32];
+            snprintf(tag, sizeof tag, "lcy%c-%u-%u", L->open_first ? 'b' : 'a', r, k);
+            spl_impl_store_name(im, tag, sh->names[k], sizeof sh->names[k]);
+            spl_impl_store_remove(im, sh->names[k]);
+        }
+        atomic_store(&sh->go, spl_time_ns() + 20000000ull);
+        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
+        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
+        if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
+        atomic_store(&sh->go, 0);
+        for (unsigned k = 0; k < RACES; k++) {
+            for (uint32_t i = 0; i < R->nracers; i++) {
+                const struct lcy_res *x = &sh->res[k][i];
+                calls++;
+                if (x->rc != 0) {
+                    if (!bad++)
+                        snprintf(msg, SPL_MSG_MAX, "round %u race %u: process %u's %s returned %d (%s) after %.3f ms (it "
+                                                   "started %.0f us after process 0)", r, k, i,
+                                 L->open_first ? "open_or_create" : "create_or_open", x->rc, strerror(x->err),
+                                 (double)(x->t1 - x->t0) / 1e6, (double)(x->t0 - sh->res[k][0].t0) / 1e3);
+                } else if (x->lost) {
+                    if (!bad++)
+                        snprintf(msg, SPL_MSG_MAX, "round %u race %u: process %u could not read back %u of the other processes' "
+                                                   "writes (a racing create wiped them, or they went to another store)", r, k, i,
+                                 x->lost);
+                }
+            }
+            /* one store, of the geometry asked for */
+            char path[512];
+            struct spl_storeview v;
+            spl_impl_store_path(im, sh->names[k], path, sizeof path);
+            if (spl_sv_open(&v, path, 0) != 0) {
+                if (!bad++) snprintf(msg, SPL_MSG_MAX, "round %u race %u: no readable store at %s after the race: %s", r, k, path,
+                                     strerror(errno));
+            } else {
+                if ((v.slots != RACE_SLOTS || v.max_val != RACE_MAXVAL) && !bad++)
+                    snprintf(msg, SPL_MSG_MAX, "round %u race %u: the store has %u slots of %u bytes, not the %u of %u asked for",
+                             r, k, v.slots, v.max_val, RACE_SLOTS, RACE_MAXVAL);
+                spl_sv_close(&v);
+            }
+            spl_impl_store_remove(im, sh->names[k]);
+        }
+    }
+    *(unsigned *)(sh + 1) = bad;
+    *((unsigned *)(sh + 1) + 1) = calls;
+    return 0;
+}
+
+static void race_rule(struct conform *c, struct rule_out *o, bool open_first)
+{
+    struct lcy L = {.c = c, .rounds = 8, .open_first = open_first};
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    uint32_t n = c->workers;
+    if (ncpu >= 2 && n > (uint32_t)ncpu) n = (uint32_t)ncpu;
+    if (n > LCY_MAXW - 1) n = LCY_MAXW - 1;
+    struct spl_team_opts to = {.workers = n + 1, .seed = c->seed, .log_cap = 1,
+                               .shared_len = sizeof(struct race_shared) + 2 * sizeof(unsigned),
+                               .deadline_ns = 60000000000ull, .barrier_ns = 20000000000ull};
+    struct spl_team *t = spl_team_new(&to);
+    if (!t) { r_error(o, "cannot allocate the team: %s", strerror(errno)); return; }
+    struct race_orch R = {.L = &L, .nracers = n};
+    int rc = spl_team_run(t, race_team_fn, &R);
+    struct race_shared *sh = spl_team_shared(t);
+    for (unsigned k = 0; k < RACES; k++) if (sh->names[k][0]) spl_impl_store_remove(&c->im, sh->names[k]);
+    unsigned bad = *(unsigned *)(sh + 1), calls = *((unsigned *)(sh + 1) + 1);
+    const char *fn = open_first ? "open_or_create" : "create_or_open";
+    if (rc != 0) {
+        char why[700];
+        r_fail(o, "a process did not finish cleanly: %s", spl_team_describe(t, why, sizeof why));
+    } else if (bad) {
+        r_cex(o, "%s", spl_team_msg(t, n));
+        r_fail(o, "%u of %u %s calls racing on new names failed, or lost a write (first case below)", bad, calls, fn);
+    } else {
+        r_pass(o, "%u races of %u processes on a new name each, %u slots (starts staggered by 0..15 x %u us): all %u %s calls "
+                  "succeeded, one store of the geometry asked for, every process's write seen by all", L.rounds * RACES, n,
+               (unsigned)RACE_SLOTS, open_first ? 1u : 8u, calls, fn);
+    }
+    spl_team_free(t);
+}
+
+static void rule_lcy001(struct conform *c, struct rule_out *o) { race_rule(c, o, false); }
+static void rule_lcy002(struct conform *c, struct rule_out *o) { race_rule(c, o, true); }
 
 /* ---- LCY-003: reopening an existing store never reinitialises it ---------- */
 
@@ -448,10 +629,16 @@ static void rule_lcy006(struct conform *c, struct rule_out *o)
 }
 
 static const char *const needs_set[] = {"set", NULL};
+static const char *const needs_race1[] = {"create_or_open", "open", "set", "get", NULL};
+static const char *const needs_race2[] = {"open_or_create", "open", "set", "get", NULL};
 static const char *const needs_claim[] = {"shard_claim", "shard_release", NULL};
 static const char *const needs_sov[] = {"shard_claim_ex", "shard_release", "shard_rebid", "shard_election", NULL};
 
 const struct rule lcy_rules[] = {
+    {.id = "LCY-001", .severity = SEV_CRITICAL, .title = "processes racing create_or_open on a new name: all succeed, one store, no write lost",
+     .needs = needs_race1, .run = rule_lcy001, .timeout_s = 90},
+    {.id = "LCY-002", .severity = SEV_CRITICAL, .title = "processes racing open_or_create on a new name: all succeed, one store, no write lost",
+     .needs = needs_race2, .run = rule_lcy002, .timeout_s = 90},
     {.id = "LCY-003", .severity = SEV_CRITICAL, .title = "reopening an existing store (create_or_open, open_or_create, from many processes) never reinitialises it",
      .needs = needs_reopen, .run = rule_lcy003, .timeout_s = 90},
     {.id = "LCY-004", .severity = SEV_MAJOR, .title = "concurrent claims of one shard id from several processes leave exactly one record",

@@ -99,7 +99,9 @@
     X(126, future_claim_expired, "ELE-009", "a bid claimed in the future counts as expired: unsigned now - claimed_at wraps (the original)") \
     X(136, retrain_republishes, "DWR-002", "recovering a dead writer's slot republishes its half-written bytes (the original's retrain)") \
     X(137, claim_unlocked, "LCY-004", "a claim looks for its id, then CASes an empty record, without the table lock or removing duplicates (the original)") \
-    X(139, set_eagain_contended, "LCY-006", "writers do not wait out contention: EAGAIN as soon as the slot is held")
+    X(138, create_race_transient, "LCY-001", "a process that loses the create race opens once, without waiting for the winner (the original)") \
+    X(139, set_eagain_contended, "LCY-006", "writers do not wait out contention: EAGAIN as soon as the slot is held") \
+    X(140, open_or_create_eexist, "LCY-002", "open_or_create returns the EEXIST of a create it lost, instead of opening (the original)")
 
 /* 150-179: hostile peers, full disks, limits. A catcher "test:NAME" is the
  * meson test NAME (suite ref), not a conformance rule. */

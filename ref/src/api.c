@@ -76,7 +76,9 @@ int splinter_create_or_open(const char *name, size_t slots, size_t max_value_sz)
             return splinter_create(name, slots, max_value_sz);
         }
         if (rc == 0 || errno != EEXIST) return rc;
-        splref_store *st = sr_open_wait(SPLREF_DEFAULT_BACKEND, name, SR_CREATE_WAIT_NS);
+        /* mut:create_race_transient: the loser opens once, as the original does */
+        splref_store *st = MUTANT(create_race_transient) ? splref_open(SPLREF_DEFAULT_BACKEND, name)
+                                                         : sr_open_wait(SPLREF_DEFAULT_BACKEND, name, SR_CREATE_WAIT_NS);
         if (st && MUTANT(create_or_open_reinit)) reformat(st);
         if (st || errno != ENOENT) return install_opened(st);
     }
@@ -90,7 +92,7 @@ int splinter_open_or_create(const char *name, size_t slots, size_t max_value_sz)
         splref_store *st = sr_open_wait(SPLREF_DEFAULT_BACKEND, name, SR_CREATE_WAIT_NS);
         if (st || errno != ENOENT) return install_opened(st);
         int rc = splinter_create(name, slots, max_value_sz);
-        if (rc == 0 || errno != EEXIST) return rc; /* EEXIST: created meanwhile, open it */
+        if (rc == 0 || errno != EEXIST || MUTANT(open_or_create_eexist)) return rc; /* EEXIST: created meanwhile, open it */
     }
     return install_opened(NULL);
 }
