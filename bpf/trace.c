@@ -351,6 +351,15 @@ int cmd_trace(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     if (events) {
         fprintf(stderr, "Tracing %s%s... Hit Ctrl-C to end.\n", what, impl ? " and splinter_madvise" : "");
+        if (json) { /* JSON lines: the first says which run the events that follow come from */
+            snprintf(trace_env.schema, sizeof trace_env.schema, "splsuite-trace-events/1");
+            json_object *hdr = json_object_new_object();
+            json_object_object_add(hdr, "probe", json_object_new_string(what));
+            hdr = spl_envelope_wrap(&trace_env, hdr);
+            fprintf(out, "%s\n", json_object_to_json_string_ext(hdr, JSON_C_TO_STRING_PLAIN));
+            json_object_put(hdr);
+            fflush(out);
+        }
         if (!json && probes == SPL_TRACE_MADVISE)
             fprintf(out, "%s%-7s %-16s %-15s %4s %-20s %5s %12s\n", ts ? "TIME     " : "", "PID", "COMM", "SYSCALL", "NODE",
                     "ADVICE", "RET", millis ? "LAT(ms)" : "LAT(us)");

@@ -5,6 +5,7 @@
  * output and exit status, with the boot and run times.
  */
 #include "commands.h"
+#include "envelope.h"
 #include "lab.h"
 #include "proc.h"
 #include "util.h"
@@ -363,6 +364,8 @@ static void free_cmd(char **cmd)
  * early return leaks it. */
 static int lab_run(const struct lab_opts *o, char **cmd)
 {
+    static struct spl_envelope env; /* the run identity of --json, dated at the start */
+    spl_envelope_init(&env, "splsuite-lab/1");
     int rc;
     /* Every topology asked for is checked before anything is fetched or booted. */
     for (int i = 0; i < (o->nmatrix ? o->nmatrix : 1); i++) {
@@ -451,6 +454,7 @@ static int lab_run(const struct lab_opts *o, char **cmd)
             "timings are of an emulated guest: topology and correctness only, not performance figures"));
         json_object_object_add(top, "runs", runs);
         json_object_object_add(top, "exit_status", json_object_new_int(final));
+        top = spl_envelope_wrap(&env, top);
         if (o->json) puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         char werr[600];
         if (o->output && !(o->json && !strcmp(o->output, "-")) && spl_outfile_json(o->output, top, werr, sizeof werr) != 0) {

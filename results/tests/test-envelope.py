@@ -149,6 +149,11 @@ try:
             if d and check("trace", d):
                 snap = os.path.join(tmp, "snap.json")
                 open(snap, "w").write(p.stdout)
+                p = subprocess.run([splsuite, "trace", "madvise", "--events", "--duration", "1", "--json"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+                first = p.stdout.split("\n", 1)[0]
+                e = parse("trace --events", first)
+                if e: check("trace --events (header line)", e)
                 m = parse("trace merge", run([splsuite, "trace", "merge", snap, snap, "--json"]))
                 if m and check("trace merge", m):
                     if m["run"]["id"] == d["run"]["id"] or m.get("merged_runs") != [d["run"]["id"]] * 2:
