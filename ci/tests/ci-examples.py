@@ -10,7 +10,9 @@ job's `before_script:` + `script:` lines run in order as the hosting service
 would run them (bash -e; GitLab's lines in one shell), with its variables set
 the way a push build sets them. What only the service can do is skipped and
 listed: `uses:` actions; `apt-get install` of packages already installed
-(checked with dpkg-query instead); $HOME is a scratch directory. After each
+(checked with dpkg-query instead); $HOME is a scratch directory; a job
+whose commands are exactly those of one already run (the conformance job
+of both files) is not run twice. After each
 job the artifacts it declares must exist: JUnit XML that parses with test
 cases, a compare.md that is a splsuite compare comment.
 
@@ -88,15 +90,28 @@ try:
             out.append(l)
         return "\n".join(out)
 
+    ran = {}  # script text -> exit status: the same commands in both files run once
+
     def run(script, env, where):
         script = filter_script(script, where)
+        key = script.strip()
+        if key in ran:
+            print("  %s: the same commands as %s: not run twice (exit %d)" % (where, ran[key][1], ran[key][0]))
+            return ran[key][0]
         t = time.time()
         p = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=repo, env=env,
                            capture_output=True, text=True, timeout=900)
         print("  %s: exit %d (%.0f s)" % (where, p.returncode, time.time() - t))
+        ran[key] = (p.returncode, where)
         if p.returncode != 0:
             print(p.stdout[-3000:])
             print(p.stderr[-3000:])
+            rep = os.path.join(repo, "build", "reports", "conform.json")
+            if "conform" in script and os.path.exists(rep):  # name what the conformance suite found
+                import json
+                for c in json.load(open(rep)).get("cases", []):
+                    if c.get("result") in ("FAIL", "ERROR"):
+                        print("  conformance %s %s: %s" % (c["id"], c["result"], c.get("detail")))
         return p.returncode
 
     def gh_expr(s):
