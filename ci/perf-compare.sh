@@ -9,7 +9,7 @@
 # (with perf-gate.md appended when the gate wrote one there). Only the base's
 # library is built (meson compile splref in a worktree), not its whole suite.
 # Exit: 0 nothing worse, 1 a row got worse, 2 usage or a build failed.
-# Environment: SPLSUITE_BUILD (default ./build), PERF_COMPARE_THRESHOLD (5).
+# Environment: SPLSUITE_BUILD (default ./build), PERF_COMPARE_THRESHOLD (10), PERF_COMPARE_ALPHA (0.01).
 set -eu
 [ $# -ge 2 ] || { echo "usage: ci/perf-compare.sh BASE_REF OUT_DIR [BENCH ARGS...]" >&2; exit 2; }
 base_ref=$1 out=$2
@@ -38,9 +38,9 @@ echo "perf-compare: base $(git -C "$root" rev-parse --short "$sha") against head
 "$splsuite" bench ${*:-ops --ops set,get -r 7 --time 100ms} --impl "$out/base.so" --impl "$out/head.so" \
   --no-progress --json -o "$out/bench.json" >/dev/null
 rc=0
-"$splsuite" compare --threshold "${PERF_COMPARE_THRESHOLD:-5}" --old-impl base.so --new-impl head.so \
+"$splsuite" compare --threshold "${PERF_COMPARE_THRESHOLD:-10}" --alpha "${PERF_COMPARE_ALPHA:-0.01}" --old-impl base.so --new-impl head.so \
   --markdown -o "$out/compare.md" "$out/bench.json" >/dev/null || rc=$?
-"$splsuite" compare --threshold "${PERF_COMPARE_THRESHOLD:-5}" --old-impl base.so --new-impl head.so \
+"$splsuite" compare --threshold "${PERF_COMPARE_THRESHOLD:-10}" --alpha "${PERF_COMPARE_ALPHA:-0.01}" --old-impl base.so --new-impl head.so \
   --json -o "$out/compare.json" "$out/bench.json" >/dev/null || true
 if [ -f "$out/perf-gate.md" ]; then
   printf '\n' >>"$out/compare.md"

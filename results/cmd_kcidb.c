@@ -12,44 +12,16 @@
 #include "envelope.h"
 #include "util.h"
 
+#include "opt.h"
+#include "outfile.h"
+
 #include <errno.h>
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CMD "kcidb"
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: splsuite kcidb [OPTIONS] RESULT.json...\n"
-            "\n"
-            "Converts conform and torture --json results into a KCIDB report (Kernel CI's\n"
-            "common database, schema version 4.3) on stdout, for kcidb-submit. The kernel each\n"
-            "run ran on is the checkout and the build (release, command line and architecture\n"
-            "come from the run's envelope); each conformance rule is a test\n"
-            "splinter.conform.RULE, each torture run splinter.torture, and each run also gets a\n"
-            "summary test (splinter.conform, the worst status of its rules).\n"
-            "\n"
-            "Options:\n"
-            "      --origin NAME       KCIDB origin of every id (default splinter; [a-z0-9_]+)\n"
-            "      --kernel-commit H   the tested kernel's git commit (40 hex digits)\n"
-            "      --kernel-repo URL   its git repository (https:// or git://)\n"
-            "      --kernel-branch B   its branch;   --tree NAME  its tree (mainline, net-next, ...)\n"
-            "      --build-id ID       the kernel build's id in your CI (default: from its release)\n"
-            "      --log-url URL       where the results files are published (log_url of each test)\n"
-            "  -o, --output FILE       write the report there instead of stdout\n"
-            "  -h, --help\n"
-            "\n"
-            "Exit status: 0 written, 1 a file could not be read, 2 usage.\n"
-            "\n"
-            "Examples:\n"
-            "  splsuite conform --json-out conform.json && splsuite torture --json > torture.json\n"
-            "  splsuite kcidb --origin mylab --kernel-commit $(git -C linux rev-parse HEAD) \\\n"
-            "                 conform.json torture.json | kcidb-submit -p PROJECT -t TOPIC\n");
-}
 
 struct kopts {
     const char *origin, *commit, *repo, *branch, *tree, *build_id, *log_url;
@@ -274,47 +246,58 @@ static int add_doc(struct report *r, const struct kopts *o, json_object *doc, co
     return -1;
 }
 
-enum { O_ORIGIN = 256, O_COMMIT, O_REPO, O_BRANCH, O_TREE, O_BUILD, O_LOG };
-
 static bool origin_ok(const char *s)
 {
     return *s && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
 }
 
+static struct kopts K;
+static const char *kcidb_out;
+
+static const struct spl_opt kcidb_opts[] = {
+    {"origin", 0, SPL_OPT_STR, SPL_OPT_DEST(K.origin), "NAME", "KCIDB origin of every id ([a-z0-9_]+)", .def = "splinter"},
+    {"kernel-commit", 0, SPL_OPT_STR, SPL_OPT_DEST(K.commit), "HASH", "the tested kernel's git commit (40 hex digits)"},
+    {"kernel-repo", 0, SPL_OPT_STR, SPL_OPT_DEST(K.repo), "URL", "its git repository (https:// or git://)"},
+    {"kernel-branch", 0, SPL_OPT_STR, SPL_OPT_DEST(K.branch), "BRANCH", "its branch"},
+    {"tree", 0, SPL_OPT_STR, SPL_OPT_DEST(K.tree), "NAME", "its tree (mainline, net-next, ...)"},
+    {"build-id", 0, SPL_OPT_STR, SPL_OPT_DEST(K.build_id), "ID", "the kernel build's id in your CI (ORIGIN:...)",
+     .def_help = "from the kernel release and architecture"},
+    {"log-url", 0, SPL_OPT_STR, SPL_OPT_DEST(K.log_url), "URL", "where the results files are published (log_url of each test)"},
+    {"output", 'o', SPL_OPT_STR, SPL_OPT_DEST(kcidb_out), "FILE", "write the report there instead of stdout"},
+    {0},
+};
+
+static const struct spl_cmd kcidb_cmd = {
+    .name = "kcidb",
+    .usage = "[OPTIONS] RESULT.json...",
+    .about = "Converts conform and torture --json results into a KCIDB report (Kernel CI's\n"
+             "common database, schema version 4.3) on stdout, for kcidb-submit. The kernel each\n"
+             "run ran on is the checkout and the build (release, command line and architecture\n"
+             "come from the run's envelope); each conformance rule is a test\n"
+             "splinter.conform.RULE, each torture run splinter.torture, and each run also gets a\n"
+             "summary test (splinter.conform, the worst status of its rules).",
+    .opts = kcidb_opts,
+    .examples = "splsuite conform -o conform.json && splsuite torture --json > torture.json\n"
+                "splsuite kcidb --origin mylab --kernel-commit $(git -C linux rev-parse HEAD) conform.json torture.json",
+    .exit_ok = "the report was written",
+    .exit_fail = "a file could not be read or is not a conform or torture result",
+};
+
 int cmd_kcidb(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"origin", required_argument, 0, O_ORIGIN}, {"kernel-commit", required_argument, 0, O_COMMIT},
-        {"kernel-repo", required_argument, 0, O_REPO}, {"kernel-branch", required_argument, 0, O_BRANCH},
-        {"tree", required_argument, 0, O_TREE}, {"build-id", required_argument, 0, O_BUILD},
-        {"log-url", required_argument, 0, O_LOG}, {"output", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    struct kopts o = {.origin = "splinter"};
-    const char *out_path = NULL;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
-        switch (c) {
-        case O_ORIGIN: o.origin = optarg; break;
-        case O_COMMIT: o.commit = optarg; break;
-        case O_REPO: o.repo = optarg; break;
-        case O_BRANCH: o.branch = optarg; break;
-        case O_TREE: o.tree = optarg; break;
-        case O_BUILD: o.build_id = optarg; break;
-        case O_LOG: o.log_url = optarg; break;
-        case 'o': out_path = optarg; break;
-        case 'h': usage(stdout); return SPL_EXIT_OK;
-        default: usage(stderr); return SPL_EXIT_USAGE;
-        }
-    }
-    if (!origin_ok(o.origin)) { spl_err(CMD, "--origin: lowercase letters, digits and _ only (KCIDB), got '%s'", o.origin); return SPL_EXIT_USAGE; }
-    if (o.commit && !valid_commit(o.commit)) { spl_err(CMD, "--kernel-commit: 40 lowercase hex digits, got '%s'", o.commit); return SPL_EXIT_USAGE; }
-    if (o.repo && strncmp(o.repo, "https://", 8) && strncmp(o.repo, "git://", 6)) { spl_err(CMD, "--kernel-repo: an https:// or git:// URL"); return SPL_EXIT_USAGE; }
-    if (o.build_id && (strncmp(o.build_id, o.origin, strlen(o.origin)) || o.build_id[strlen(o.origin)] != ':')) {
-        spl_err(CMD, "--build-id: KCIDB ids start with the origin and a colon (%s:...)", o.origin);
-        return SPL_EXIT_USAGE;
-    }
-    if (optind == argc) { spl_err(CMD, "which results? (conform --json-out FILE, torture --json)"); return SPL_EXIT_USAGE; }
+    memset(&K, 0, sizeof K);
+    kcidb_out = NULL;
+    int optind, rc0 = spl_opt_parse(&kcidb_cmd, argc, argv, &optind);
+    if (rc0 != SPL_OPT_OK) return rc0 == SPL_OPT_HELP ? SPL_EXIT_OK : rc0;
+    struct kopts o = K;
+    const char *out_path = kcidb_out;
+    if (!origin_ok(o.origin)) return spl_opt_error(&kcidb_cmd, "--origin: lowercase letters, digits and _ only (KCIDB), got '%s'", o.origin);
+    if (o.commit && !valid_commit(o.commit)) return spl_opt_error(&kcidb_cmd, "--kernel-commit: 40 lowercase hex digits, got '%s'", o.commit);
+    if (o.repo && strncmp(o.repo, "https://", 8) && strncmp(o.repo, "git://", 6))
+        return spl_opt_error(&kcidb_cmd, "--kernel-repo: an https:// or git:// URL");
+    if (o.build_id && (strncmp(o.build_id, o.origin, strlen(o.origin)) || o.build_id[strlen(o.origin)] != ':'))
+        return spl_opt_error(&kcidb_cmd, "--build-id: KCIDB ids start with the origin and a colon (%s:...)", o.origin);
+    if (optind == argc) return spl_opt_error(&kcidb_cmd, "which results? (conform -o FILE, torture --json)");
     struct report r = {json_object_new_array(), json_object_new_array(), json_object_new_array()};
     int failed = 0;
     for (int i = optind; i < argc; i++) {
@@ -334,14 +317,15 @@ int cmd_kcidb(int argc, char **argv)
     json_object_object_add(rep, "checkouts", r.checkouts);
     json_object_object_add(rep, "builds", r.builds);
     json_object_object_add(rep, "tests", r.tests);
-    FILE *out = out_path ? fopen(out_path, "w") : stdout;
     int rc = failed ? SPL_EXIT_FAIL : SPL_EXIT_OK;
-    if (!out) {
-        spl_err(CMD, "-o %s: %s", out_path, strerror(errno));
-        rc = SPL_EXIT_FAIL;
+    char werr[600];
+    if (out_path) {
+        if (spl_outfile_json(out_path, rep, werr, sizeof werr) != 0) {
+            spl_err(CMD, "cannot write %s", werr);
+            rc = SPL_EXIT_OUTPUT;
+        }
     } else {
-        fprintf(out, "%s\n", json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-        if (out != stdout && fclose(out) != 0) rc = SPL_EXIT_FAIL;
+        fprintf(stdout, "%s\n", json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
     }
     json_object_put(rep);
     return rc;

@@ -24,7 +24,7 @@ result_of() { case "$1" in PASS) echo pass ;; FAIL) echo fail ;; SKIP) echo skip
 
 lava-test-set start conform
 # shellcheck disable=SC2086
-"$S" conform --impl "$IMPL" $CONFORM_ARGS --junit "$OUTPUT/conform.xml" --json-out "$OUTPUT/conform.json" >"$OUTPUT/conform.txt" 2>&1
+"$S" conform --impl "$IMPL" $CONFORM_ARGS --junit "$OUTPUT/conform.xml" -o "$OUTPUT/conform.json" >"$OUTPUT/conform.txt" 2>&1
 rc=$?
 if [ -s "$OUTPUT/conform.json" ]; then
   python3 - "$OUTPUT/conform.json" <<'PY' >"$OUTPUT/conform.cases"

@@ -80,15 +80,15 @@ try:
     d = parse("info", run([splsuite, "info", "--json"]))
     if d: check("info", d)
 
-    # conform: stdout and --json-out agree on the envelope shape
+    # conform: stdout and -o agree on the envelope shape
     out_json = os.path.join(tmp, "conform.json")
     # a rule failing under load is conformance's business, not the envelope's: exit 1 is a valid document too
     d = parse("conform", run([splsuite, "conform", "--rules", "FMT-001,SEQ-001", "--duration", "200ms", "--json",
-                              "--json-out", out_json], ok=(0, 1)))
+                              "-o", out_json], ok=(0, 1)))
     if d and d.get("summary", {}).get("exit_code"):
         print("note: conform found a failure here: %s" % [(c["id"], c["detail"]) for c in d["cases"] if c["result"] != "PASS"])
     if d and check("conform", d):
-        check("conform --json-out", json.load(open(out_json)))
+        check("conform -o", json.load(open(out_json)))
         impls = d["run"]["implementations"]
         if not impls or impls[0]["sha256"] != sha256(impls[0]["path"]):
             fail("conform: implementation sha256 is not the file's: %s" % impls[:1])

@@ -153,7 +153,7 @@ try:
     # a failing rule: FAIL with its counterexample, and the summary FAIL
     mj = os.path.join(tmp, "mut.json")
     subprocess.run([splsuite, "conform", "--impl", "mut:torn_write", "--rules", "SEQ-001", "--duration", "300ms",
-                    "--json-out", mj], capture_output=True, env=env, timeout=120)
+                    "-o", mj], capture_output=True, env=env, timeout=120)
     commit = "0123456789abcdef0123456789abcdef01234567"
     p = subprocess.run([splsuite, "kcidb", "--origin", "mylab", "--kernel-commit", commit, "--kernel-repo",
                         "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git", "--tree", "mainline", mj],

@@ -106,7 +106,7 @@ try:
     ok(p.returncode == 0 and "stored in postgresql://splsuite@127.0.0.1" in p.stderr,
        "bench --db postgresql: exit %d %s" % (p.returncode, p.stderr[-500:]))
     conf_json = os.path.join(tmp, "conform.json")
-    p = sp(["conform", "--rules", "FMT-001", "--json-out", conf_json])
+    p = sp(["conform", "--rules", "FMT-001", "-o", conf_json])
     ok(p.returncode == 0, "conform: %s" % p.stderr[-300:])
     sqlite = os.path.join(tmp, "same.db")
     for db in (url, sqlite):
