@@ -118,9 +118,19 @@ def main():
             sect[where].append(("ex", b))
             continue
         if re.match(r"^(exit status|exit)\b", first, re.I):
-            t = " ".join(l.strip() for l in b)
-            t = re.sub(r"^(exit status|exit):\s*", "", t, flags=re.I)
-            sect["EXIT STATUS"].append(("p", t))
+            items = []
+            for l in b[1:] if re.match(r"^(exit status|exit):\s*$", first, re.I) else []:
+                m = re.match(r"^\s{1,4}(\d+)\s+(\S.*)$", l)
+                if m:
+                    items.append(("term", m.group(1), [m.group(2)]))
+                elif items:
+                    items[-1][2].append(l.strip())
+            if items:  # "Exit status:" then "  0    text" lines: one tagged paragraph each
+                sect["EXIT STATUS"].extend(items)
+            else:
+                t = " ".join(l.strip() for l in b)
+                t = re.sub(r"^(exit status|exit):\s*", "", t, flags=re.I)
+                sect["EXIT STATUS"].append(("p", t))
             where = "DESCRIPTION"
             continue
         # a block of options (with group headings) or of terms
