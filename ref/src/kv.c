@@ -11,17 +11,7 @@
 
 long sr_find(splref_store *st, const char *key, uint64_t h)
 {
-    uint32_t n = st->nslots;
-    size_t home = (size_t)(h % n);
-    for (uint32_t i = 0; i < n; ++i) {
-        size_t idx = (home + i) % n;
-        struct splinter_slot *s = &st->S[idx];
-        uint64_t sh = atomic_load_explicit(&s->hash, memory_order_acquire);
-        if (sh == h && sr_key_eq(s, key)) return (long)idx;
-        if (sh == 0 && atomic_load_explicit(&s->epoch, memory_order_acquire) == 0) break;
-    }
-    errno = MUTANT(miss_eagain) ? EAGAIN : ENOENT;
-    return -1;
+    return sr_lookup(st, key, h, sr_cmp_len((uint32_t)strnlen(key, SPLINTER_KEY_MAX - 1)));
 }
 
 static void copy_key(struct splinter_slot *s, const char *key)
@@ -104,24 +94,25 @@ static bool claim_key(splref_store *st, struct splinter_slot *s, const char *key
 /* One attempt at a set: 0 (slot index in *out), or -1 with errno; EAGAIN
  * means contention (a busy slot, a lost insert race) and is retried.
  * Inlined into the first attempt, so an uncontended set pays no call. */
-static inline __attribute__((always_inline)) int set_once(splref_store *st, const char *key, uint64_t h, const void *val, size_t len, long *out)
+static inline __attribute__((always_inline)) int set_once(splref_store *st, const char *key, uint64_t h, uint32_t kn,
+                                                             const void *val, size_t len, long *out)
 {
     uint32_t n = st->nslots;
-    size_t home = (size_t)(h % n);
+    size_t idx = (size_t)(h % n);
     long target = -1, free_idx = -1;
     bool filling = false;
 
     for (uint32_t i = 0; i < n; ++i) {
-        size_t idx = (home + i) % n;
         struct splinter_slot *s = &st->S[idx];
         uint64_t sh = atomic_load_explicit(&s->hash, memory_order_acquire);
-        if (sh == h && sr_key_eq(s, key)) { target = (long)idx; break; }
+        if (sh == h && sr_key_match(s, key, kn)) { target = (long)idx; break; }
         if (sh == 0) {
             uint64_t e = atomic_load_explicit(&s->epoch, memory_order_acquire);
             if (e & 1) filling = true;
             else if (free_idx < 0) free_idx = (long)idx;
             if (e == 0) break;
         }
+        if (++idx == n) idx = 0;
     }
     bool fresh = target < 0;
     if (fresh) target = free_idx;
@@ -133,7 +124,7 @@ static inline __attribute__((always_inline)) int set_once(splref_store *st, cons
     if (sr_trylock(s, &e) != 0) return -1;
     /* re-check ownership under the lock: the slot may have changed hands */
     uint64_t sh = atomic_load_explicit(&s->hash, memory_order_acquire);
-    if (fresh ? sh != 0 : (sh != h || !sr_key_eq(s, key))) {
+    if (fresh ? sh != 0 : (sh != h || !sr_key_match(s, key, kn))) {
         atomic_store_explicit(&s->epoch, e, memory_order_release);
         errno = EAGAIN;
         return -1;
@@ -169,14 +160,14 @@ static inline __attribute__((always_inline)) int set_once(splref_store *st, cons
 
 /* Contention is waited out here; only a slot locked for SR_DEAD_NS (a dead
  * writer) makes the caller see EAGAIN. Called after a failed first try. */
-static __attribute__((noinline)) int set_retry(splref_store *st, const char *key, uint64_t h, const void *val,
-                                               size_t len, long *out)
+static __attribute__((noinline)) int set_retry(splref_store *st, const char *key, uint64_t h, uint32_t kn,
+                                               const void *val, size_t len, long *out)
 {
     struct sr_wait w = {0};
     for (;;) {
         if (errno != EAGAIN) return -1;
         if (!sr_wait_step(&w)) { errno = EAGAIN; return -1; }
-        if (set_once(st, key, h, val, len, out) == 0) return 0;
+        if (set_once(st, key, h, kn, val, len, out) == 0) return 0;
     }
 }
 
@@ -188,10 +179,12 @@ int splref_set(splref_store *st, const char *key, const void *val, size_t len)
         if (!MUTANT(no_emsgsize)) { errno = EMSGSIZE; return -1; }
         len = st->max_val;
     }
-    uint64_t h = sr_fnv1a(key);
+    uint32_t klen;
+    uint64_t h = sr_hash_len(key, &klen);
+    uint32_t kn = sr_cmp_len(klen);
     long target;
-    if (__builtin_expect(set_once(st, key, h, val, len, &target) != 0, 0) &&
-        set_retry(st, key, h, val, len, &target) != 0)
+    if (__builtin_expect(set_once(st, key, h, kn, val, len, &target) != 0, 0) &&
+        set_retry(st, key, h, kn, val, len, &target) != 0)
         return -1;
     struct splinter_slot *s = &st->S[target];
     if (!MUTANT(pulse_early)) sr_pulse(st, s);
@@ -204,8 +197,9 @@ int splref_set(splref_store *st, const char *key, const void *val, size_t len)
 int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size_t *out_sz)
 {
     if (!st || !key) return -2;
-    uint64_t h = sr_fnv1a(key);
-    long idx = sr_find(st, key, h);
+    uint32_t klen;
+    uint64_t h = sr_hash_len(key, &klen);
+    long idx = sr_lookup(st, key, h, sr_cmp_len(klen));
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
     /* generation first: a reader that sees a retrain's bump sees its lock too */
@@ -322,10 +316,12 @@ int splref_list(splref_store *st, char **out_keys, size_t max_keys, size_t *out_
 {
     if (!st || !out_keys || !out_count) return -2;
     size_t count = 0;
-    for (uint32_t i = 0; i < st->nslots && count < max_keys; ++i) {
-        if (atomic_load_explicit(&st->S[i].hash, memory_order_acquire) &&
-            atomic_load_explicit(&st->S[i].val_len, memory_order_acquire) > 0)
-            out_keys[count++] = st->S[i].key;
+    struct splinter_slot *S = st->S;
+    uint32_t ns = st->nslots;
+    for (uint32_t i = 0; i < ns && count < max_keys; ++i) {
+        if (atomic_load_explicit(&S[i].hash, memory_order_acquire) &&
+            atomic_load_explicit(&S[i].val_len, memory_order_acquire) > 0)
+            out_keys[count++] = S[i].key;
     }
     if (MUTANT(list_drops_last) && count) count--;
     *out_count = count;
@@ -364,7 +360,9 @@ int splref_poll(splref_store *st, const char *key, uint64_t timeout_ms)
 const void *splref_get_raw_ptr(splref_store *st, const char *key, size_t *out_sz, uint64_t *out_epoch)
 {
     if (!st || !key) { errno = EINVAL; return NULL; }
-    long idx = sr_find(st, key, sr_fnv1a(key));
+    uint32_t klen;
+    uint64_t h = sr_hash_len(key, &klen);
+    long idx = sr_lookup(st, key, h, sr_cmp_len(klen));
     if (idx < 0) return NULL;
     struct splinter_slot *s = &st->S[idx];
     uint64_t e = atomic_load_explicit(&s->epoch, memory_order_acquire);

@@ -155,8 +155,11 @@ uint64_t splref_get_signal_count(splref_store *st, uint8_t group_id)
 void splref_enumerate_matches(splref_store *st, uint64_t mask, void (*cb)(const char *, uint64_t, void *), void *data)
 {
     if (!st || !cb) return;
-    for (uint32_t i = 0; i < st->nslots; i++) {
-        struct splinter_slot *s = &st->S[i];
+    /* the geometry is the handle's, fixed: read once, not after every callback */
+    struct splinter_slot *S = st->S;
+    uint32_t ns = st->nslots;
+    for (uint32_t i = 0; i < ns; i++) {
+        struct splinter_slot *s = &S[i];
         if (atomic_load_explicit(&s->hash, memory_order_acquire) != 0 &&
             (MUTANT(enum_any_bit) ? (atomic_load_explicit(&s->bloom, memory_order_acquire) & mask) != 0 || !mask
                                 : (atomic_load_explicit(&s->bloom, memory_order_acquire) & mask) == mask))

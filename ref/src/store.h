@@ -44,12 +44,46 @@ struct splref_store {
     struct splref_flush_state *flush;
 };
 
+/* FNV-1a 64 over the key's first 63 bytes (the stored key's length), and
+ * that length. Unrolled with the 63-byte bound tested once per 8 bytes: the
+ * xor-multiply chain (4 cycles a byte) is the floor every implementation
+ * pays; what is left to save is the loop's bookkeeping around it. */
+#define SR_FNV_BASIS (MUTANT(wrong_hash) ? 14695981039346656036ULL : 14695981039346656037ULL)
+#define SR_FNV_PRIME 1099511628211ULL
+static inline __attribute__((always_inline)) uint64_t sr_hash_len(const char *key, uint32_t *len)
+{
+    const unsigned char *p = (const unsigned char *)key;
+    uint64_t h = SR_FNV_BASIS;
+    uint32_t i = 0;
+#define SR_FNV_STEP(j)                                                                                 \
+    do {                                                                                               \
+        unsigned c_ = p[i + (j)];                                                                      \
+        if (!c_) { i += (j); goto done; }                                                              \
+        h = (h ^ c_) * SR_FNV_PRIME;                                                                   \
+    } while (0)
+    for (; i < 56; i += 8) {
+        SR_FNV_STEP(0); SR_FNV_STEP(1); SR_FNV_STEP(2); SR_FNV_STEP(3);
+        SR_FNV_STEP(4); SR_FNV_STEP(5); SR_FNV_STEP(6); SR_FNV_STEP(7);
+    }
+    for (; i < SPLINTER_KEY_MAX - 1; i++) SR_FNV_STEP(0);
+#undef SR_FNV_STEP
+done:
+    *len = i;
+    return h;
+}
+
 static inline uint64_t sr_fnv1a(const char *s)
 {
-    uint64_t h = MUTANT(wrong_hash) ? 14695981039346656036ULL : 14695981039346656037ULL;
-    for (size_t i = 0; i < SPLINTER_KEY_MAX - 1 && s[i]; ++i)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
+    uint32_t len;
+    return sr_hash_len(s, &len);
+}
+
+/* Bytes of the caller's key a slot's key is compared on: the key and its
+ * NUL (< 63 bytes), or the 63 bytes a slot holds. strncmp(slot, key, 63)
+ * == 0 exactly when these bytes are equal. */
+static inline uint32_t sr_cmp_len(uint32_t key_len)
+{
+    return key_len < SPLINTER_KEY_MAX - 1 ? key_len + 1 : SPLINTER_KEY_MAX - 1;
 }
 
 /* A slot with hash 0 and epoch 0 has never held a key: lookups stop there.
@@ -60,14 +94,65 @@ static inline bool sr_slot_virgin(const struct splinter_slot *s)
            atomic_load_explicit(&s->epoch, memory_order_acquire) == 0;
 }
 
-static inline bool sr_key_eq(const struct splinter_slot *s, const char *key)
+static inline uint64_t sr_load8(const void *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint32_t sr_load4(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* The slot holds key: its first n = sr_cmp_len(len) bytes equal the key's.
+ * Word compares, the last word overlapping the one before: never a byte of
+ * the caller's string past its NUL, no call. */
+static inline __attribute__((always_inline)) bool sr_key_match(const struct splinter_slot *s, const char *key, uint32_t n)
 {
     if (MUTANT(slow_keycmp)) {
-        volatile size_t n = 0;
-        for (size_t i = 0; i < SPLINTER_KEY_MAX && key[i]; ++i) n = n + (size_t)(unsigned char)key[i];
-        (void)n;
+        volatile size_t sum = 0;
+        for (size_t i = 0; i < SPLINTER_KEY_MAX && key[i]; ++i) sum = sum + (size_t)(unsigned char)key[i];
+        (void)sum;
     }
-    return strncmp(s->key, key, SPLINTER_KEY_MAX - 1) == 0;
+    const char *a = s->key;
+    if (n >= 8) {
+        for (uint32_t i = 0; i + 8 < n; i += 8)
+            if (sr_load8(a + i) != sr_load8(key + i)) return false;
+        return sr_load8(a + n - 8) == sr_load8(key + n - 8);
+    }
+    if (n >= 4) return sr_load4(a) == sr_load4(key) && sr_load4(a + n - 4) == sr_load4(key + n - 4);
+    for (uint32_t i = 0; i < n; i++)
+        if (a[i] != key[i]) return false;
+    return true;
+}
+
+static inline bool sr_key_eq(const struct splinter_slot *s, const char *key)
+{
+    return sr_key_match(s, key, sr_cmp_len((uint32_t)strnlen(key, SPLINTER_KEY_MAX - 1)));
+}
+
+/* The slot of key (hash h, compared on n bytes) on its probe chain, or -1
+ * with errno ENOENT: from the home slot h % slots, one slot on at a time
+ * (wrapping by compare, not by a division per probe), until the key or a
+ * virgin slot. */
+static inline __attribute__((always_inline)) long sr_lookup(splref_store *st, const char *key, uint64_t h, uint32_t n)
+{
+    uint32_t ns = st->nslots;
+    struct splinter_slot *S = st->S;
+    size_t idx = (size_t)(h % ns);
+    for (uint32_t i = 0; i < ns; ++i) {
+        struct splinter_slot *s = &S[idx];
+        uint64_t sh = atomic_load_explicit(&s->hash, memory_order_acquire);
+        if (sh == h && sr_key_match(s, key, n)) return (long)idx;
+        if (sh == 0 && atomic_load_explicit(&s->epoch, memory_order_acquire) == 0) break;
+        if (++idx == ns) idx = 0;
+    }
+    errno = MUTANT(miss_eagain) ? EAGAIN : ENOENT;
+    return -1;
 }
 
 /* Index of the slot holding key, or -1 (errno ENOENT). */
@@ -136,15 +221,19 @@ static inline int sr_lock(struct splinter_slot *s, uint64_t *out_e)
 /* Try once to take a slot found by key and check it still holds that key:
  * an unset (or unset + reuse) may land between the lookup and the lock.
  * -1 with EAGAIN (busy) or ENOENT (the slot no longer holds key). */
-static inline int sr_trylock_key(struct splinter_slot *s, uint64_t h, const char *key, uint64_t *out_e)
+static inline int sr_trylock_key_n(struct splinter_slot *s, uint64_t h, const char *key, uint32_t n, uint64_t *out_e)
 {
     if (sr_trylock(s, out_e) != 0) return -1;
-    if (atomic_load_explicit(&s->hash, memory_order_acquire) != h || !sr_key_eq(s, key)) {
+    if (atomic_load_explicit(&s->hash, memory_order_acquire) != h || !sr_key_match(s, key, n)) {
         atomic_store_explicit(&s->epoch, *out_e, memory_order_release);
         errno = ENOENT;
         return -1;
     }
     return 0;
+}
+static inline int sr_trylock_key(struct splinter_slot *s, uint64_t h, const char *key, uint64_t *out_e)
+{
+    return sr_trylock_key_n(s, h, key, sr_cmp_len((uint32_t)strnlen(key, SPLINTER_KEY_MAX - 1)), out_e);
 }
 
 /* Lookup + lock: the slot holding key, locked at even epoch *out_e, or NULL
@@ -152,14 +241,16 @@ static inline int sr_trylock_key(struct splinter_slot *s, uint64_t h, const char
  * slots and keys that moved under the lookup are retried (kv.c). */
 struct splinter_slot *sr_find_locked_wait(splref_store *st, const char *key, uint64_t h, long *out_idx,
                                           uint64_t *out_e);
-static inline struct splinter_slot *sr_find_locked(splref_store *st, const char *key, long *out_idx,
-                                                    uint64_t *out_e)
+static inline __attribute__((always_inline)) struct splinter_slot *sr_find_locked(splref_store *st, const char *key,
+                                                                                   long *out_idx, uint64_t *out_e)
 {
-    uint64_t h = sr_fnv1a(key);
-    long idx = sr_find(st, key, h);
+    uint32_t len;
+    uint64_t h = sr_hash_len(key, &len);
+    uint32_t n = sr_cmp_len(len);
+    long idx = sr_lookup(st, key, h, n);
     if (idx < 0) return NULL;
     struct splinter_slot *s = &st->S[idx];
-    if (sr_trylock_key(s, h, key, out_e) == 0) {
+    if (sr_trylock_key_n(s, h, key, n, out_e) == 0) {
         *out_idx = idx;
         return s;
     }
