@@ -194,6 +194,29 @@ struct sr_wait {
 /* One step of waiting; false once SR_DEAD_NS has passed (wait.c). */
 bool sr_wait_step(struct sr_wait *w);
 
+/* How a reader waits for a writer inside its slot: a few rounds of the
+ * CPU's pause hint (1, 2, 4 ... 32 pauses, a few hundred nanoseconds to a
+ * few microseconds in all), never a syscall. A live writer leaves the slot
+ * within that; one that does not (descheduled, or dead) makes the read
+ * EAGAIN, the original's "try again". */
+#define SR_READ_ROUNDS 6
+struct sr_read_wait { unsigned rounds; };
+static inline void sr_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+static inline bool sr_read_wait_step(struct sr_read_wait *w)
+{
+    if (w->rounds >= SR_READ_ROUNDS) return false;
+    for (unsigned i = 0; i < 1u << w->rounds; i++) sr_cpu_relax();
+    w->rounds++;
+    return true;
+}
+
 /* Try once to take slot s: 0 with the even epoch taken in *out_e, or -1
  * with errno EAGAIN when a writer is inside. */
 static inline int sr_trylock(struct splinter_slot *s, uint64_t *out_e)
