@@ -194,6 +194,74 @@ int splref_set(splref_store *st, const char *key, const void *val, size_t len)
     return 0;
 }
 
+static struct { uint64_t h; size_t len; uint8_t b[4096]; } last; /* mut:get_stale_while_locked */
+
+enum { READ_DONE = 0, READ_ODD = 1, READ_MOVED = 2 };
+
+/* One read window over slot s: READ_DONE (0, or -1 with errno), READ_ODD
+ * (a writer holds the slot) or READ_MOVED (the epoch moved under the copy). */
+static inline __attribute__((always_inline)) int read_window(splref_store *st, struct splinter_slot *s, uint64_t h,
+                                                             void *buf, size_t buf_sz, size_t *out_sz, int *rc)
+{
+    /* generation first: a reader that sees a retrain's bump sees its lock too */
+    uint32_t gen = atomic_load_explicit(sr_gen(s), memory_order_acquire);
+    uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
+    if (start & 1) return READ_ODD;
+    *rc = -1;
+    /* the key may have been unset (or its slot reused) since the lookup:
+     * check it inside the read window, which the final epoch check closes.
+     * The lookup just compared the key; the 64-bit hash tells a reuse. */
+    if (atomic_load_explicit(&s->hash, memory_order_acquire) != h) { errno = ENOENT; return READ_DONE; }
+    size_t len = atomic_load_explicit(&s->val_len, memory_order_acquire);
+    uint32_t off = __atomic_load_n(&s->val_off, __ATOMIC_RELAXED); /* once: see sr_val_area */
+    if (!MUTANT(get_no_bounds) && (len > st->max_val || !sr_in_arena(st, off, len))) {
+        /* torn metadata (a writer between checks) or a corrupt slot */
+        if (atomic_load_explicit(&s->epoch, memory_order_acquire) != start) return READ_MOVED;
+        errno = EUCLEAN;
+        return READ_DONE;
+    }
+    if (buf) {
+        if (buf_sz < len) {
+            if (out_sz) *out_sz = len;
+            errno = EMSGSIZE;
+            return READ_DONE;
+        }
+        memcpy(buf, st->V + off, len);
+    }
+    atomic_thread_fence(memory_order_acquire);
+    uint64_t end = atomic_load_explicit(&s->epoch, memory_order_acquire);
+    if (!MUTANT(reader_no_recheck) && (end != start || atomic_load_explicit(sr_gen(s), memory_order_acquire) != gen))
+        return READ_MOVED;
+    if (out_sz) *out_sz = len;
+    if (MUTANT(get_stale_while_locked) && buf && len <= sizeof last.b) last.h = h, last.len = len, memcpy(last.b, buf, len);
+    *rc = 0;
+    return READ_DONE;
+}
+
+/* A writer is in the slot. It holds it for nanoseconds (the copy of one
+ * value), so the read waits for it (a bounded pause spin) and takes its
+ * window again, rather than sending the caller round through the hash and
+ * the probe. A slot that stays odd (a dead writer) is EAGAIN after the spin. */
+static __attribute__((noinline)) int get_contended(splref_store *st, struct splinter_slot *s, uint64_t h, void *buf,
+                                                   size_t buf_sz, size_t *out_sz, int why)
+{
+    struct sr_read_wait rw = {0};
+    int rc;
+    for (;;) {
+        if (why == READ_ODD) {
+            if (MUTANT(get_stale_while_locked) && last.h == h && buf && buf_sz >= last.len) {
+                memcpy(buf, last.b, last.len);
+                if (out_sz) *out_sz = last.len;
+                return 0;
+            }
+            if (MUTANT(get_miss_while_locked)) { errno = ENOENT; return -1; }
+        }
+        if (!MUTANT(get_spins_on_odd) && !sr_read_wait_step(&rw)) { errno = EAGAIN; return -1; }
+        why = read_window(st, s, h, buf, buf_sz, out_sz, &rc);
+        if (why == READ_DONE) return rc;
+    }
+}
+
 int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size_t *out_sz)
 {
     if (!st || !key) return -2;
@@ -202,65 +270,9 @@ int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size
     long idx = sr_lookup(st, key, h, sr_cmp_len(klen));
     if (idx < 0) return -1;
     struct splinter_slot *s = &st->S[idx];
-    /* A writer in the slot holds it for nanoseconds (the copy of one
-     * value): the read waits for it (a bounded spin) and retries its window,
-     * rather than sending the caller round through the hash and the probe
-     * again. A slot that stays odd (a dead writer) is EAGAIN after the spin. */
-    static struct { uint64_t h; size_t len; uint8_t b[4096]; } last; /* mut:get_stale_while_locked */
-    struct sr_read_wait rw = {0};
-    for (;;) {
-        /* generation first: a reader that sees a retrain's bump sees its lock too */
-        uint32_t gen = atomic_load_explicit(sr_gen(s), memory_order_acquire);
-        uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
-        if (start & 1) {
-            if (MUTANT(get_spins_on_odd)) continue;
-            if (MUTANT(get_stale_while_locked) && last.h == h && buf && buf_sz >= last.len) {
-                memcpy(buf, last.b, last.len);
-                if (out_sz) *out_sz = last.len;
-                return 0;
-            }
-            if (!MUTANT(get_miss_while_locked) && sr_read_wait_step(&rw)) continue;
-            errno = MUTANT(get_miss_while_locked) ? ENOENT : EAGAIN;
-            return -1;
-        }
-        /* the key may have been unset (or its slot reused) since the lookup:
-         * check it inside the read window, which the final epoch check closes.
-         * The lookup just compared the key; the 64-bit hash tells a reuse. */
-        if (atomic_load_explicit(&s->hash, memory_order_acquire) != h) {
-            errno = ENOENT;
-            return -1;
-        }
-        size_t len = atomic_load_explicit(&s->val_len, memory_order_acquire);
-        uint32_t off = __atomic_load_n(&s->val_off, __ATOMIC_RELAXED); /* once: see sr_val_area */
-        if (!MUTANT(get_no_bounds) && (len > st->max_val || !sr_in_arena(st, off, len))) {
-            /* torn metadata (a writer between checks) or a corrupt slot */
-            if (atomic_load_explicit(&s->epoch, memory_order_acquire) != start) {
-                if (sr_read_wait_step(&rw)) continue;
-                errno = EAGAIN;
-                return -1;
-            }
-            errno = EUCLEAN;
-            return -1;
-        }
-        if (buf) {
-            if (buf_sz < len) {
-                if (out_sz) *out_sz = len;
-                errno = EMSGSIZE;
-                return -1;
-            }
-            memcpy(buf, st->V + off, len);
-        }
-        atomic_thread_fence(memory_order_acquire);
-        uint64_t end = atomic_load_explicit(&s->epoch, memory_order_acquire);
-        if (!MUTANT(reader_no_recheck) && (end != start || atomic_load_explicit(sr_gen(s), memory_order_acquire) != gen)) {
-            if (sr_read_wait_step(&rw)) continue;
-            errno = EAGAIN;
-            return -1;
-        }
-        if (out_sz) *out_sz = len;
-        if (MUTANT(get_stale_while_locked) && buf && len <= sizeof last.b) last.h = h, last.len = len, memcpy(last.b, buf, len);
-        return 0;
-    }
+    int rc, why = read_window(st, s, h, buf, buf_sz, out_sz, &rc);
+    if (__builtin_expect(why != READ_DONE, 0)) return get_contended(st, s, h, buf, buf_sz, out_sz, why);
+    return rc;
 }
 
 int splref_unset(splref_store *st, const char *key)
