@@ -77,7 +77,9 @@ struct bench_opts {
     uint64_t wake_iters;    /* round trips per wake repetition */
     uint64_t flush_iters;   /* flushes per flush repetition (upper bound) */
     uint64_t slots;
+    uint64_t working_set;   /* ops: distinct keys a worker cycles through; 0 = all the store's keys */
     struct bench_list vsizes, fills, procs, dirty;
+    struct bench_list miss_fills; /* ops: fill levels of the get-miss rows */
     const char *only_ops;   /* comma list filter of op names, NULL = all */
     const char *only_strategies;
     unsigned sfr_flags;     /* fio sync_file_range= flags for the sfr strategies */

@@ -46,7 +46,7 @@ static struct bench_opts o; /* large (impls), keep it off the stack */
 static struct {
     const char *impl[BENCH_MAX_IMPLS];
     int nimpl;
-    const char *vs, *fills, *procs, *dirty, *ops, *strategies, *store_dir, *bmf, *db, *cpunodes, *memnodes;
+    const char *vs, *fills, *miss_fills, *procs, *dirty, *ops, *strategies, *store_dir, *bmf, *db, *cpunodes, *memnodes;
     uint32_t reps;
     uint64_t run_ns, warm_ns, iters, fiters, slots, sfr;
     bool reps_set, run_set, warm_set, iters_set, fiters_set, progress, no_progress, trace;
@@ -85,6 +85,7 @@ static int check_sizes(const char *arg, bool all_ok, uint64_t lo, uint64_t hi, c
     }
 LIST_PARSER(set_vs, vs, false, 1, 64u << 20)
 LIST_PARSER(set_fills, fills, false, 1, 100)
+LIST_PARSER(set_miss_fills, miss_fills, false, 1, 100)
 LIST_PARSER(set_procs, procs, false, 1, BENCH_MAX_WORKERS / 2)
 LIST_PARSER(set_dirty, dirty, true, 1, 1u << 20)
 
@@ -140,9 +141,14 @@ static const struct spl_opt bench_opts_table[] = {
     {"value-size", 0, SPL_OPT_CALL, .arg = "LIST", .help = "value sizes, e.g. 64,4096 (at most 64M)",
      .def_help = "64,4096; 64 with --quick", .parse = set_vs},
     {"fill", 0, SPL_OPT_CALL, .arg = "LIST", .help = "store fill levels in %", .def_help = "50", .parse = set_fills},
+    {"miss-fill", 0, SPL_OPT_CALL, .arg = "LIST", .help = "fill levels in % of the get-miss rows (absent keys)",
+     .def_help = "10,50,90; 50 with --quick", .parse = set_miss_fills},
+    {"working-set", 0, SPL_OPT_SIZE, SPL_OPT_DEST(o.working_set), "N",
+     "ops: each worker cycles through N of the store's keys", .def_help = "all of them, each once a pass, shuffled",
+     .min = 1, .max = 1u << 20},
     {"procs", 0, SPL_OPT_CALL, .arg = "LIST", .help = "processes for the multi-process ops shapes",
      .def_help = "1,2; 2 with --quick", .parse = set_procs},
-    {"ops", 0, SPL_OPT_CALL, .arg = "LIST", .help = "only these ops: set, get, append, intop, raw, list, enum, mp",
+    {"ops", 0, SPL_OPT_CALL, .arg = "LIST", .help = "only these ops: set, get, miss, append, intop, raw, list, enum, mp",
      .parse = set_ops},
     {"dirty", 0, SPL_OPT_CALL, .arg = "LIST", .help = "flush: dirty slots per flush; 'all' = every slot",
      .def_help = "1,16,all; 1,all with --quick", .parse = set_dirty},
@@ -391,6 +397,7 @@ int cmd_bench(int argc, char **argv)
     o.flush_iters = B.fiters_set ? B.fiters : o.quick ? 10 : 100;
     parse_list(B.vs ? B.vs : o.quick ? "64" : "64,4096", &o.vsizes, false, 0);
     parse_list(B.fills ? B.fills : "50", &o.fills, false, 0);
+    parse_list(B.miss_fills ? B.miss_fills : o.quick ? "50" : "10,50,90", &o.miss_fills, false, 0);
     parse_list(B.procs ? B.procs : o.quick ? "2" : "1,2", &o.procs, false, 0);
     parse_list(B.dirty ? B.dirty : o.quick ? "1,all" : "1,16,all", &o.dirty, true, o.slots);
     for (int i = 0; i < o.dirty.n; i++)

@@ -195,9 +195,9 @@ void bench_table(const struct bench_opts *o, const struct bench_results *rs, FIL
     if (o->nimpls > 1)
         fprintf(out, "\nratio = this implementation's median / %s's median for the same case (%s)\n", impl_label(o, 0),
                 "ns: < 1 is faster; flushes/s: > 1 is faster");
-    fprintf(out, "\ntargets (goals, measured not asserted):\n");
+    fprintf(out, "\ncomparisons (measured side by side in this run, not asserted):\n");
     json_object *t = targets_json(o, rs, out);
-    if (json_object_array_length(t) == 0) fprintf(out, "  (no target applies to the workloads and implementations run)\n");
+    if (json_object_array_length(t) == 0) fprintf(out, "  (no comparison applies to the workloads and implementations run)\n");
     json_object_put(t);
 }
 

