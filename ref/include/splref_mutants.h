@@ -107,7 +107,8 @@
  * meson test NAME (suite ref), not a conformance rule. */
 #define SPLREF_MUTANTS_HOSTILE(X)                                                                    \
     X(150, val_off_reread, "test:reread-shm", "a writer checks val_off, then loads it again for the address: a peer picks the address in between") \
-    X(151, append_checks_len_only, "test:reread-shm", "append checks only the bytes it writes against the arena; its mop scrub runs past the mapping")
+    X(151, append_checks_len_only, "test:reread-shm", "append checks only the bytes it writes against the arena; its mop scrub runs past the mapping") \
+    X(152, enum_shared_key, "test:ref-mt-enumerate-shm", "enumerate_matches hands the callback the shared key bytes, which an insert or unset may be rewriting")
 
 /* 180-199: performance */
 #define SPLREF_MUTANTS_PERF(X)

@@ -17,8 +17,8 @@ long sr_find(splref_store *st, const char *key, uint64_t h)
 static void copy_key(struct splinter_slot *s, const char *key)
 {
     size_t k = strnlen(key, SPLINTER_KEY_MAX - 1);
-    memcpy(s->key, key, k);
-    memset(s->key + k, 0, SPLINTER_KEY_MAX - k);
+    sr_wr(s->key, key, k);
+    sr_zero(s->key + k, SPLINTER_KEY_MAX - k);
 }
 
 /* Writes the value into a locked slot; the caller unlocks. */
@@ -29,13 +29,13 @@ static inline __attribute__((always_inline)) int write_locked(splref_store *st, 
     if (MUTANT(torn_write) && len > 1) {
         /* publish an even epoch with only half of the new value in place */
         uint64_t e = atomic_load_explicit(&s->epoch, memory_order_relaxed);
-        memcpy(dst, val, len / 2);
+        sr_wr(dst, val, len / 2);
         atomic_store_explicit(&s->epoch, e + 1, memory_order_release);
         for (volatile int spin = 0; spin < 2000; spin++) {}
         atomic_store_explicit(&s->epoch, e + 2, memory_order_release);
-        memcpy(dst + len / 2, (const uint8_t *)val + len / 2, len - len / 2);
+        sr_wr(dst + len / 2, (const uint8_t *)val + len / 2, len - len / 2);
     } else {
-        memcpy(dst, val, len);
+        sr_wr(dst, val, len);
     }
     sr_scrub_tail(st, dst, len);
     atomic_store_explicit(&s->val_len, (uint32_t)len, memory_order_release);
@@ -87,7 +87,7 @@ static bool claim_key(splref_store *st, struct splinter_slot *s, const char *key
         if (r == RIVAL_YIELD || !sr_wait_step(&w)) break;
     }
     atomic_store_explicit(&s->hash, 0, memory_order_release);
-    memset(s->key, 0, SPLINTER_KEY_MAX);
+    sr_zero(s->key, SPLINTER_KEY_MAX);
     return false;
 }
 
@@ -226,7 +226,7 @@ static inline __attribute__((always_inline)) int read_window(splref_store *st, s
             errno = EMSGSIZE;
             return READ_DONE;
         }
-        memcpy(buf, st->V + off, len);
+        sr_rd(buf, st->V + off, len);
     }
     atomic_thread_fence(memory_order_acquire);
     uint64_t end = atomic_load_explicit(&s->epoch, memory_order_acquire);
@@ -286,15 +286,15 @@ int splref_unset(splref_store *st, const char *key)
     atomic_store_explicit(&s->hash, 0, memory_order_release);
     if (atomic_load_explicit(&st->H->core_flags, memory_order_relaxed) & SPL_SYS_AUTO_SCRUB) {
         uint8_t *area = sr_val_area(st, s, st->max_val);
-        if (area) memset(area, 0, st->max_val);
-        memset(s->key, 0, MUTANT(unset_keeps_key) ? 1 : SPLINTER_KEY_MAX);
+        if (area) sr_zero(area, st->max_val);
+        sr_zero(s->key, MUTANT(unset_keeps_key) ? 1 : SPLINTER_KEY_MAX);
     } else {
-        s->key[0] = '\0';
+        sr_zero(s->key, 1);
     }
     atomic_store_explicit(&s->type_flag, SPL_SLOT_DEFAULT_TYPE, memory_order_release);
     atomic_store_explicit(&s->val_len, 0, memory_order_release);
 #ifdef SPLINTER_EMBEDDINGS
-    memset(s->embedding, 0, sizeof(s->embedding));
+    sr_zero(s->embedding, sizeof(s->embedding));
 #endif
     atomic_store_explicit(&s->ctime, 0, memory_order_release);
     atomic_store_explicit(&s->atime, 0, memory_order_release);
@@ -327,7 +327,7 @@ int splref_append(splref_store *st, const char *key, const void *data, size_t da
         atomic_store_explicit(&s->epoch, e, memory_order_release);
         return -1;
     }
-    memcpy(area + cur, data, data_len);
+    sr_wr(area + cur, data, data_len);
     /* the new length's rounding may reach bytes an older, longer value left */
     if (!MUTANT(append_no_scrub)) sr_scrub_tail(st, area, cur + data_len);
     atomic_store_explicit(&s->val_len, (uint32_t)(cur + data_len), memory_order_release);
@@ -415,7 +415,7 @@ int splref_set_as_system(splref_store *st, const char *key)
      * value bytes, so they are zeroed whatever the mop mode (whatever an
      * older value left there was never written as this value) */
     uint32_t cur = atomic_load_explicit(&s->val_len, memory_order_relaxed);
-    if (cur < st->max_val && !MUTANT(system_stale)) memset(area + cur, 0, st->max_val - cur);
+    if (cur < st->max_val && !MUTANT(system_stale)) sr_zero(area + cur, st->max_val - cur);
     atomic_store_explicit(&s->type_flag, SPL_SLOT_TYPE_BINARY, memory_order_release);
     atomic_store_explicit(&s->val_len, st->max_val, memory_order_release);
     sr_unlock(s, e);
@@ -458,8 +458,8 @@ void splref_purge(splref_store *st)
         uint8_t *dst = sr_val_area(st, s, st->max_val);
         if (!dst) { sr_abort(s, e); continue; }
         uint32_t len = atomic_load_explicit(&s->val_len, memory_order_relaxed);
-        if (atomic_load_explicit(&s->hash, memory_order_acquire) == 0) { if (!MUTANT(purge_skips_tombstones)) memset(dst, 0, st->max_val); }
-        else if (len < st->max_val) memset(dst + len, 0, st->max_val - len);
+        if (atomic_load_explicit(&s->hash, memory_order_acquire) == 0) { if (!MUTANT(purge_skips_tombstones)) sr_zero(dst, st->max_val); }
+        else if (len < st->max_val) sr_zero(dst + len, st->max_val - len);
         sr_unlock(s, e);
         sr_mark_dirty(st, i);
     }

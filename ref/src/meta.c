@@ -43,10 +43,10 @@ int splref_get_slot_snapshot(splref_store *st, const char *key, splinter_slot_sn
         snap->ctime = atomic_load_explicit(&s->ctime, memory_order_acquire);
         snap->atime = atomic_load_explicit(MUTANT(slot_snap_atime_ctime) ? &s->ctime : &s->atime, memory_order_acquire);
         snap->bloom = atomic_load_explicit(&s->bloom, memory_order_acquire);
-        memcpy(snap->key, s->key, SPLINTER_KEY_MAX);
+        sr_rd(snap->key, s->key, SPLINTER_KEY_MAX);
         snap->key[SPLINTER_KEY_MAX - 1] = '\0';
 #ifdef SPLINTER_EMBEDDINGS
-        memcpy(snap->embedding, s->embedding, sizeof(snap->embedding));
+        sr_rd(snap->embedding, s->embedding, sizeof(snap->embedding));
 #endif
         atomic_thread_fence(memory_order_acquire);
         if (atomic_load_explicit(&s->epoch, memory_order_acquire) != start ||
@@ -86,12 +86,12 @@ int splref_set_named_type(splref_store *st, const char *key, uint16_t mask)
         uint64_t v = 0;
         if (cur > 0 && p[0] >= '0' && p[0] <= '9') {
             char tmp[16] = {0};
-            memcpy(tmp, p, cur < 15 ? cur : 15);
+            sr_rd(tmp, p, cur < 15 ? cur : 15);
             v = strtoull(tmp, NULL, 0);
         } else {
-            memcpy(&v, p, cur);
+            sr_rd(&v, p, cur);
         }
-        memcpy(p, &v, 8);
+        sr_wr(p, &v, 8);
         if (!MUTANT(promote_no_scrub)) sr_scrub_tail(st, p, 8);
         atomic_store_explicit(&s->val_len, 8, memory_order_relaxed);
     }
@@ -149,8 +149,8 @@ int splref_integer_op(splref_store *st, const char *key, splinter_integer_op_t o
      * the value's length */
     uint32_t cur = atomic_load_explicit(&s->val_len, memory_order_relaxed);
     uint64_t v = 0;
-    if (cur >= 8) memcpy(&v, p, 8);
-    else memcpy(&v, p, cur);
+    if (cur >= 8) sr_rd(&v, p, 8);
+    else sr_rd(&v, p, cur);
     if (MUTANT(intop_read_unlocked)) v = stale;
     switch (op) {
     case SPL_OP_AND: v &= m; break;
@@ -163,7 +163,7 @@ int splref_integer_op(splref_store *st, const char *key, splinter_integer_op_t o
         else v -= m;
         break;
     }
-    memcpy(p, &v, 8);
+    sr_wr(p, &v, 8);
     if (cur < 8) {
         sr_scrub_tail(st, p, 8);
         atomic_store_explicit(&s->val_len, 8, memory_order_release);
@@ -210,9 +210,9 @@ static int recover_dead(splref_store *st, struct splinter_slot *s, uint64_t o)
     if (MUTANT(retrain_republishes)) { atomic_store_explicit(&s->epoch, 4, memory_order_release); return 0; }
     sr_pulse(st, s); /* watchers learn the key went away */
     uint8_t *area = sr_val_area(st, s, st->max_val);
-    if (area) memset(area, 0, st->max_val);
+    if (area) sr_zero(area, st->max_val);
 #ifdef SPLINTER_EMBEDDINGS
-    memset(s->embedding, 0, sizeof(s->embedding));
+    sr_zero(s->embedding, sizeof(s->embedding));
 #endif
     atomic_store_explicit(&s->val_len, 0, memory_order_relaxed);
     atomic_store_explicit(&s->type_flag, SPL_SLOT_DEFAULT_TYPE, memory_order_relaxed);
@@ -221,7 +221,7 @@ static int recover_dead(splref_store *st, struct splinter_slot *s, uint64_t o)
     atomic_store_explicit(&s->user_flag, 0, memory_order_relaxed);
     atomic_store_explicit(&s->watcher_mask, 0, memory_order_relaxed);
     atomic_store_explicit(&s->bloom, 0, memory_order_relaxed);
-    memset(s->key, 0, SPLINTER_KEY_MAX);
+    sr_zero(s->key, SPLINTER_KEY_MAX);
     atomic_store_explicit(&s->hash, 0, memory_order_release);
     atomic_store_explicit(&s->epoch, 4, memory_order_release);
     return 0;
@@ -265,7 +265,7 @@ int splref_retrain_slot(splref_store *st, const char *key)
     if (!recovered) {
         atomic_fetch_add_explicit(sr_gen(s), 1, memory_order_release);
 #ifdef SPLINTER_EMBEDDINGS
-        memset(s->embedding, 0, sizeof(s->embedding));
+        sr_zero(s->embedding, sizeof(s->embedding));
 #endif
         atomic_store_explicit(&s->epoch, 4, memory_order_release);
         sr_pulse(st, s);
@@ -284,7 +284,7 @@ int splref_set_embedding(splref_store *st, const char *key, const float *vec)
     uint64_t e;
     struct splinter_slot *s = sr_find_locked(st, key, &idx, &e);
     if (!s) return -1;
-    memcpy(s->embedding, vec, sizeof(s->embedding));
+    sr_wr(s->embedding, vec, sizeof(s->embedding));
     sr_unlock(s, e);
     sr_global_bump(st);
     sr_bus_notify(st, (size_t)idx);
@@ -301,7 +301,7 @@ int splref_get_embedding(splref_store *st, const char *key, float *out)
     uint32_t gen = atomic_load_explicit(sr_gen(s), memory_order_acquire);
     uint64_t start = atomic_load_explicit(&s->epoch, memory_order_acquire);
     if (start & 1) { errno = EAGAIN; return -1; }
-    memcpy(out, s->embedding, sizeof(s->embedding));
+    sr_rd(out, s->embedding, sizeof(s->embedding));
     atomic_thread_fence(memory_order_acquire);
     if (atomic_load_explicit(&s->epoch, memory_order_acquire) != start ||
         atomic_load_explicit(sr_gen(s), memory_order_acquire) != gen) {

@@ -152,18 +152,64 @@ uint64_t splref_get_signal_count(splref_store *st, uint8_t group_id)
     return atomic_load_explicit(&st->H->signal_groups[group_id].counter, memory_order_acquire);
 }
 
+/* One look at slot s inside its read window (epoch and retrain generation
+ * unchanged across it): true with the key copied into key, the epoch in *e
+ * and whether the slot holds a key in *live; false when a writer was inside
+ * or came by. */
+static inline bool key_in_window(struct splinter_slot *s, char *key, uint64_t *e, bool *live)
+{
+    uint32_t gen = atomic_load_explicit(sr_gen(s), memory_order_acquire);
+    *e = atomic_load_explicit(&s->epoch, memory_order_acquire);
+    if (*e & 1) return false;
+    *live = atomic_load_explicit(&s->hash, memory_order_acquire) != 0;
+    if (!MUTANT(enum_shared_key)) sr_rd(key, s->key, SPLINTER_KEY_MAX);
+    atomic_thread_fence(memory_order_acquire);
+    return atomic_load_explicit(&s->epoch, memory_order_relaxed) == *e &&
+           atomic_load_explicit(sr_gen(s), memory_order_relaxed) == gen;
+}
+
+/* A slot a writer is in: look again (~450 pauses, then about 20 yields); a
+ * slot that stays held that long (a writer that died there) is left out. */
+static __attribute__((noinline)) void enumerate_contended(struct splinter_slot *s,
+                                                          void (*cb)(const char *, uint64_t, void *), void *data)
+{
+    char key[SPLINTER_KEY_MAX];
+    struct sr_wait w = {0};
+    uint64_t e;
+    bool live;
+    for (int tries = 0; tries < 32; tries++) {
+        sr_wait_step(&w);
+        if (!key_in_window(s, key, &e, &live)) continue;
+        key[SPLINTER_KEY_MAX - 1] = '\0';
+        if (live) cb(MUTANT(enum_shared_key) ? s->key : key, e, data);
+        return;
+    }
+}
+
+/* The callback gets a copy of the key taken inside the slot's read window,
+ * never the shared bytes: an insert or unset rewriting the key meanwhile
+ * would hand it a mix of two keys, or one with no terminator. The label
+ * test is outside the window, as labels change without the seqlock. */
 void splref_enumerate_matches(splref_store *st, uint64_t mask, void (*cb)(const char *, uint64_t, void *), void *data)
 {
     if (!st || !cb) return;
     /* the geometry is the handle's, fixed: read once, not after every callback */
     struct splinter_slot *S = st->S;
     uint32_t ns = st->nslots;
+    char key[SPLINTER_KEY_MAX];
     for (uint32_t i = 0; i < ns; i++) {
         struct splinter_slot *s = &S[i];
-        if (atomic_load_explicit(&s->hash, memory_order_acquire) != 0 &&
-            (MUTANT(enum_any_bit) ? (atomic_load_explicit(&s->bloom, memory_order_acquire) & mask) != 0 || !mask
-                                : (atomic_load_explicit(&s->bloom, memory_order_acquire) & mask) == mask))
-            cb(s->key, atomic_load_explicit(&s->epoch, memory_order_relaxed), data);
+        if (atomic_load_explicit(&s->hash, memory_order_relaxed) == 0) continue;
+        uint64_t bloom = atomic_load_explicit(&s->bloom, memory_order_acquire);
+        if (!(MUTANT(enum_any_bit) ? (bloom & mask) != 0 || !mask : (bloom & mask) == mask)) continue;
+        uint64_t e;
+        bool live;
+        if (__builtin_expect(!key_in_window(s, key, &e, &live), 0)) {
+            enumerate_contended(s, cb, data);
+            continue;
+        }
+        key[SPLINTER_KEY_MAX - 1] = '\0';
+        if (live) cb(MUTANT(enum_shared_key) ? s->key : key, e, data);
     }
 }
 

@@ -410,45 +410,8 @@ Test(lifecycle, several_stores_by_handle)
     t_unlink(b);
 }
 
-struct th_arg { int id; int fails; };
-
-static void *writer(void *p)
-{
-    struct th_arg *a = p;
-    char key[32], val[32];
-    uint64_t one = 1;
-    for (int i = 0; i < 200; i++) {
-        snprintf(key, sizeof key, "t%d-%d", a->id, i % 8);
-        snprintf(val, sizeof val, "v%d", i);
-        int rc;
-        while ((rc = splinter_set(key, val, strlen(val))) != 0 && errno == EAGAIN) {}
-        if (rc) a->fails++;
-        while ((rc = splinter_integer_op("ctr", SPL_OP_INC, &one)) != 0 && errno == EAGAIN) {}
-        if (rc) a->fails++;
-    }
-    return NULL;
-}
-
-/* Several threads of one process on one store: every write lands, the
- * shared counter is exact. */
-Test(lifecycle, threads_share_one_store, .init = t_setup, .fini = t_teardown, .timeout = 30)
-{
-    uint64_t zero = 0;
-    cr_assert_eq(splinter_set("ctr", &zero, 8), 0);
-    cr_assert_eq(splinter_set_named_type("ctr", SPL_SLOT_TYPE_BIGUINT), 0);
-    pthread_t th[4];
-    struct th_arg args[4] = {{0, 0}, {1, 0}, {2, 0}, {3, 0}};
-    for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, writer, &args[i]);
-    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
-    for (int i = 0; i < 4; i++) cr_assert_eq(args[i].fails, 0);
-    uint64_t v = 0;
-    size_t n;
-    cr_assert_eq(splinter_get("ctr", &v, 8, &n), 0);
-    cr_assert_eq(v, 800);
-    char *keys[T_SLOTS];
-    cr_assert_eq(splinter_list(keys, T_SLOTS, &n), 0);
-    cr_assert_eq(n, 33, "32 thread keys + ctr, no duplicates");
-}
+/* Several threads on one store: ref/tests/mt/mt_threads.c (a plain program, so
+ * ThreadSanitizer runs it). */
 
 Test(lifecycle, now_and_version)
 {
