@@ -1,7 +1,9 @@
 #!/bin/sh
 # A store directory that is full, nearly full, read-only or missing is the
 # machine's problem: conform, torture and bench say so and exit 2, never
-# report a FAILURE of the implementation, and leave nothing behind.
+# report a FAILURE of the implementation, and leave nothing behind. So is a
+# store directory the user may not write: run as nobody (setpriv) on a
+# directory of root's.
 # Needs root (small tmpfs mounts); exits 77 otherwise.
 set -u
 S=$1
@@ -47,4 +49,18 @@ done
 expect "$T/nearly" 2 'could not run: the store directory .* is full' "$S" conform --impl ref-file --duration 200ms --rules 'FMT-*,SEQ-*,SEC-*,LIN-001'
 expect "$T/nearly" 2 'store directory .* is full' "$S" torture --impl ref-file --duration 2s --keys 256
 expect "$T/nearly" 2 'store directory .* is full' "$S" bench ops --quick --impl ref-file --ops set
+
+# no permission: the same commands as nobody, in a directory only root may write
+chmod 755 "$T" && mkdir -m 755 "$T/locked"
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+if ! command -v setpriv >/dev/null || ! as_nobody "$S" --version >/dev/null 2>&1; then
+  echo "skip (this part only): cannot run splsuite as nobody with setpriv"
+else
+  for cmd in "conform --impl ref-file" "torture --impl ref-file --duration 2s" "bench ops --quick --impl ref-file --ops set"; do
+    # shellcheck disable=SC2086
+    expect "$T/locked" 2 'no permission to create stores in .*locked' as_nobody "$S" $cmd
+  done
+  # shellcheck disable=SC2086
+  expect "$T" 2 "store-dir .*locked.*no permission|no permission to create stores in .*locked" as_nobody "$S" conform --impl ref-file --store-dir "$T/locked"
+fi
 exit $bad
