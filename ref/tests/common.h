@@ -19,8 +19,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +53,17 @@ static inline void t_name(char *buf, size_t n, const char *tag)
 #else
     snprintf(buf, n, "/splref-t-%s%s-%d-%u", run ? run : "", tag, (int)getpid(), seq++);
 #endif
+}
+
+/* fork() for a test's helper processes: the child dies with its parent, so
+ * a Criterion worker killed at its timeout leaves no child spinning on a
+ * barrier that will never open. */
+static inline pid_t t_fork(void)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)) _exit(127);
+    return pid;
 }
 
 static inline void t_unlink(const char *name)

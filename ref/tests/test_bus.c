@@ -101,7 +101,7 @@ Test(bus, writer_in_another_process, .init = t_setup, .fini = t_teardown, .timeo
     int fd = splinter_event_bus_open();
     cr_assert_geq(fd, 0);
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = t_fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         splinter_close();
@@ -132,7 +132,7 @@ Test(bus, waiter_in_another_process, .init = t_setup, .fini = t_teardown, .timeo
     int ready[2];
     cr_assert_eq(pipe(ready), 0);
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = t_fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         close(ready[0]);
@@ -189,7 +189,7 @@ Test(bus, one_write_wakes_every_waiter_in_every_process, .init = t_setup, .fini 
     fflush(NULL);
     pid_t kids[BW_WAITERS];
     for (int i = 0; i < BW_WAITERS; i++) {
-        kids[i] = fork();
+        kids[i] = t_fork();
         cr_assert_geq(kids[i], 0);
         if (kids[i] == 0) {
             close(ready[0]);

@@ -494,7 +494,7 @@ static void creation_race(bool open_first)
     t_name(base, sizeof base, open_first ? "race-oc" : "race-co");
     pid_t kids[CR_PROCS];
     for (int i = 0; i < CR_PROCS; i++) {
-        kids[i] = fork();
+        kids[i] = t_fork();
         cr_assert_geq(kids[i], 0);
         if (kids[i] == 0) cr_child(sh, i, open_first, base);
     }

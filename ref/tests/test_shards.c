@@ -195,7 +195,7 @@ Test(shards, concurrent_claims_make_no_duplicates, .init = t_setup, .fini = t_te
     memset(sh, 0, sizeof *sh);
     pid_t kids[CC_PROCS];
     for (int i = 0; i < CC_PROCS; i++) {
-        kids[i] = fork();
+        kids[i] = t_fork();
         cr_assert_geq(kids[i], 0);
         if (kids[i] == 0) cc_child(sh); /* never returns into Criterion */
     }
