@@ -5,9 +5,10 @@
  * A waiter woken by the event bus, by poll, or by a signal-count change and
  * reading at once must see the write that woke it: a wake never precedes
  * the data it announces (WAK-001..003; the writes are 4 MiB, so a wake sent
- * before the copy lands inside it). A wait that begins just before a write
- * still sees it (WAK-005). (WAK-004, several waiters in several processes,
- * is added with the reference's multi-waiter event bus, issue 13.)
+ * before the copy lands inside it). One write wakes every waiter of several
+ * processes, soon, measured against the raw eventfd wake latency of the same
+ * processes in the same run, and a quiet wait times out on time (WAK-004).
+ * A wait that begins just before a write still sees it (WAK-005).
  *
  * Process 0 writes (and owns the event bus); the others wait. Rounds are
  * paced by the team's barrier and a per-round "ready" word the waiter sets
@@ -239,6 +240,191 @@ static void rule_wak001(struct conform *c, struct rule_out *o) { wake_sees_data(
 static void rule_wak002(struct conform *c, struct rule_out *o) { wake_sees_data(c, o, WAIT_POLL, "wak2"); }
 static void rule_wak003(struct conform *c, struct rule_out *o) { wake_sees_data(c, o, WAIT_SIG, "wak3"); }
 
+/* ---- WAK-004: several waiters, one write; latency; timeouts ----------------- */
+
+#define RAW_ROUNDS 12
+#define WAKE_ROUNDS 12
+#define QUIET_ROUNDS 2
+#define WAKE_TIMEOUT_MS 1000
+#define QUIET_TIMEOUT_MS 200
+/* how late a wait may end past its timeout, and past the write that ends it */
+#define TIMEOUT_SLACK_NS 100000000ull
+#define LAT_FACTOR 20.0
+#define LAT_FLOOR_NS 500000.0
+
+enum { RK_RAW, RK_WAKE, RK_QUIET };
+static int round_kind(unsigned r) { return r < RAW_ROUNDS ? RK_RAW : r < RAW_ROUNDS + WAKE_ROUNDS ? RK_WAKE : RK_QUIET; }
+
+static int many_worker(struct spl_worker *w, void *arg)
+{
+    struct wak *K = arg;
+    struct spl_impl *im = &K->c->im;
+    struct wak_shared *sh = w->shared;
+    if (im->open(K->store) != 0) {
+        spl_worker_msg(w, "splinter_open(%s) failed: %s", K->store, strerror(errno));
+        spl_barrier_break(w->bar);
+        return 1;
+    }
+    if (w->id == 0 && im->event_bus_init() != 0) {
+        snprintf(sh->setup_msg, sizeof sh->setup_msg, "event_bus_init failed: %s", strerror(errno));
+        sh->setup_err = 1;
+    }
+    if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
+    int fd = -1;
+    if (!sh->setup_err && w->id > 0 && (fd = im->event_bus_open()) < 0) {
+        snprintf(sh->setup_msg, sizeof sh->setup_msg, "event_bus_open in process %u failed: %s", w->id, strerror(errno));
+        sh->setup_err = 1;
+    }
+    if (spl_worker_sync(w) != SPL_BARRIER_OK || sh->setup_err) goto out;
+    uint8_t v[128];
+    for (unsigned r = 0; r < K->rounds; r++) {
+        int kind = round_kind(r);
+        if (spl_worker_sync(w) != SPL_BARRIER_OK) break;
+        if (w->id == 0) {
+            for (uint32_t i = 1; i < w->nworkers; i++)
+                while (atomic_load(&sh->ready[i]) != r + 1) sched_yield();
+            spl_sleep_ns(2000000); /* everyone asleep in its wait */
+            if (kind == RK_RAW) {
+                uint64_t one = 1;
+                for (uint32_t i = 1; i < w->nworkers; i++) {
+                    sh->raw_w[r][i] = spl_time_ns();
+                    if (write(K->raw_fd[i], &one, sizeof one) != sizeof one) sh->raw_w[r][i] = 0;
+                }
+            } else if (kind == RK_WAKE) {
+                spl_payload_make(v, sizeof v, 0, 0, r + 1);
+                sh->w_t0[r] = spl_time_ns();
+                for (int tries = 0; tries < 10000 && im->set(wak_key, v, sizeof v) != 0 && errno == EAGAIN; tries++) {}
+                sh->w_t1[r] = spl_time_ns();
+            }
+            /* a wait still running well past its timeout is stuck: record it
+             * and write again, so that it ends and the round can go on */
+            uint64_t limit = spl_time_ns() + (uint64_t)(kind == RK_QUIET ? QUIET_TIMEOUT_MS : WAKE_TIMEOUT_MS) * 1000000ull +
+                             TIMEOUT_SLACK_NS + 400000000ull;
+            for (;;) {
+                uint32_t done = 0;
+                for (uint32_t i = 1; i < w->nworkers; i++) done += sh->res[r][i].t_ret != 0;
+                if (done == w->nworkers - 1) break;
+                if (spl_time_ns() > limit) {
+                    for (uint32_t i = 1; i < w->nworkers; i++)
+                        if (!sh->res[r][i].t_ret) sh->res[r][i].writer = 1; /* flag: released by a later write */
+                    im->set(wak_key, v, sizeof v);
+                    limit = spl_time_ns() + 1000000000ull;
+                }
+                spl_sleep_ns(1000000);
+            }
+        } else {
+            struct wres *o = &sh->res[r][w->id];
+            drain_bus(im, fd);
+            atomic_store(&sh->ready[w->id], r + 1);
+            o->t_call = spl_time_ns();
+            errno = 0;
+            if (kind == RK_RAW) {
+                struct pollfd p = {.fd = K->raw_fd[w->id], .events = POLLIN};
+                uint64_t x;
+                o->rc = poll(&p, 1, WAKE_TIMEOUT_MS) == 1 && read(K->raw_fd[w->id], &x, sizeof x) == sizeof x ? 0 : -1;
+            } else {
+                o->rc = im->event_bus_wait(fd, kind == RK_QUIET ? QUIET_TIMEOUT_MS : WAKE_TIMEOUT_MS);
+            }
+            o->err = o->rc ? errno : 0;
+            o->t_ret = spl_time_ns();
+        }
+        if (spl_worker_sync(w) != SPL_BARRIER_OK) break;
+    }
+out:
+    if (fd >= 0) im->event_bus_close(fd);
+    im->close();
+    return 0;
+}
+
+static int u64cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void rule_wak004(struct conform *c, struct rule_out *o)
+{
+    unsigned waiters = c->workers - 1 < 2 ? 2 : c->workers - 1;
+    if (waiters + 1 > WAK_MAXW) waiters = WAK_MAXW - 1;
+    struct wak K = {.rounds = RAW_ROUNDS + WAKE_ROUNDS + QUIET_ROUNDS};
+    if (wak_store(c, o, &K, "wak4", 128) != 0) return;
+    for (unsigned i = 0; i < WAK_MAXW; i++) K.raw_fd[i] = -1;
+    for (unsigned i = 1; i <= waiters; i++)
+        if ((K.raw_fd[i] = eventfd(0, EFD_CLOEXEC)) < 0) { r_error(o, "eventfd: %s", strerror(errno)); goto close; }
+    struct spl_team *t = wak_team(c, o, waiters + 1, many_worker, &K);
+    if (!t) goto close;
+    struct wak_shared *sh = spl_team_shared(t);
+    uint64_t raw[RAW_ROUNDS * WAK_MAXW], lat[WAKE_ROUNDS * WAK_MAXW];
+    size_t nraw = 0, nlat = 0;
+    unsigned missed = 0, late = 0, early = 0, stuck = 0;
+    for (unsigned r = 0; r < K.rounds; r++) {
+        int kind = round_kind(r);
+        for (unsigned i = 1; i <= waiters; i++) {
+            const struct wres *x = &sh->res[r][i];
+            double el = (double)(x->t_ret - x->t_call) / 1e6;
+            if (kind == RK_RAW) {
+                if (x->rc == 0 && sh->raw_w[r][i] && x->t_ret > sh->raw_w[r][i]) raw[nraw++] = x->t_ret - sh->raw_w[r][i];
+                continue;
+            }
+            if (x->writer) { /* still waiting well past its timeout: a later write released it */
+                stuck++;
+                r_cex(o, "round %u: process %u's event_bus_wait(%d ms) was still blocked %.0f ms after it began (%s)", r, i,
+                      kind == RK_QUIET ? QUIET_TIMEOUT_MS : WAKE_TIMEOUT_MS, el,
+                      kind == RK_WAKE ? "the write that should have woken it had come long before" : "nothing was written");
+                continue;
+            }
+            if (kind == RK_WAKE) {
+                if (x->rc != 0) {
+                    missed++;
+                    r_cex(o, "round %u: one write, but process %u's event_bus_wait returned %d (%s) after %.1f ms", r, i, x->rc,
+                          strerror(x->err), el);
+                } else {
+                    lat[nlat++] = x->t_ret > sh->w_t1[r] ? x->t_ret - sh->w_t1[r] : 0;
+                }
+            } else {
+                uint64_t ns = x->t_ret - x->t_call;
+                /* (its errno, ETIMEDOUT, is BUS-003's business) */
+                if (x->rc != -1) {
+                    early++;
+                    r_cex(o, "round %u: nothing written, but process %u's event_bus_wait(%d ms) returned %d after %.1f ms", r, i,
+                          QUIET_TIMEOUT_MS, x->rc, el);
+                } else if (ns < QUIET_TIMEOUT_MS * 1000000ull) {
+                    early++;
+                    r_cex(o, "round %u: process %u's event_bus_wait(%d ms) timed out after %.1f ms, before its timeout", r, i,
+                          QUIET_TIMEOUT_MS, el);
+                } else if (ns > QUIET_TIMEOUT_MS * 1000000ull + TIMEOUT_SLACK_NS) {
+                    late++;
+                    r_cex(o, "round %u: process %u's event_bus_wait(%d ms) returned after %.1f ms", r, i, QUIET_TIMEOUT_MS, el);
+                }
+            }
+        }
+    }
+    qsort(raw, nraw, sizeof raw[0], u64cmp);
+    qsort(lat, nlat, sizeof lat[0], u64cmp);
+    double raw_med = nraw ? (double)raw[nraw / 2] : 0, lat_med = nlat ? (double)lat[nlat / 2] : 0;
+    double bound = LAT_FACTOR * raw_med + LAT_FLOOR_NS;
+    bool slow = nlat && lat_med > bound;
+    if (slow)
+        r_cex(o, "median wake latency %.3f ms over %zu wakes (p90 %.3f ms), against a bound of %.3f ms: %.0f x the raw eventfd "
+                 "wake of the same processes (median %.3f ms over %zu) + %.1f ms",
+              lat_med / 1e6, nlat, (double)lat[nlat * 9 / 10] / 1e6, bound / 1e6, LAT_FACTOR, raw_med / 1e6, nraw,
+              LAT_FLOOR_NS / 1e6);
+    if (missed || stuck || late || early || slow)
+        r_fail(o, "%u waiters in %u processes: %u wakes missed, %u waits blocked past their timeout, %u timed out late, %u "
+                  "early or wrongly%s",
+               waiters, waiters, missed, stuck, late, early, slow ? ", and wakes too slow" : "");
+    else if (nraw < 4 || nlat < 4)
+        r_error(o, "too few measurements to judge the latency: %zu raw, %zu wakes", nraw, nlat);
+    else
+        r_pass(o, "%u waiters in %u processes: every one woke on each of %u writes (median %.3f ms after the set returned; "
+                  "raw eventfd median %.3f ms), and %u quiet waits of %d ms each timed out on time",
+               waiters, waiters, WAKE_ROUNDS, lat_med / 1e6, raw_med / 1e6, QUIET_ROUNDS * waiters, QUIET_TIMEOUT_MS);
+    spl_team_free(t);
+close:
+    for (unsigned i = 0; i < WAK_MAXW; i++)
+        if (K.raw_fd[i] >= 0) close(K.raw_fd[i]);
+}
+
 /* ---- WAK-005: a wait that begins just before a write sees it --------------- */
 
 #define EARLY_ROUNDS 24
@@ -341,6 +527,8 @@ const struct rule wak_rules[] = {
      .needs = needs_poll, .run = rule_wak002, .timeout_s = 60},
     {.id = "WAK-003", .severity = SEV_CRITICAL, .title = "a signal-count change, read at once, shows the write that caused it",
      .needs = needs_sig, .run = rule_wak003, .timeout_s = 60},
+    {.id = "WAK-004", .severity = SEV_MAJOR, .title = "one write wakes every bus waiter of several processes, soon; quiet waits time out on time",
+     .needs = needs_bus, .run = rule_wak004, .timeout_s = 90},
     {.id = "WAK-005", .severity = SEV_MAJOR, .title = "poll and bus waits that begin just before a write (0.1-0.9 ms) see it",
      .needs = needs_early, .run = rule_wak005, .timeout_s = 60},
 };

@@ -83,6 +83,7 @@
     X(86, bus_notify_early, "WAK-001", "set signals the event bus before it writes the value (a wake before the data)") \
     X(87, poll_odd_wake, "WAK-002", "poll returns as soon as the epoch moves, even to odd (a writer still inside)") \
     X(88, pulse_early, "WAK-003", "set pulses the watching signal groups before it writes the value") \
+    X(89, bus_wait_naps, "WAK-004", "event_bus_wait checks the eventfd every 10 ms instead of blocking on it") \
     X(90, poll_late_sample, "WAK-005", "poll takes its starting epoch after a first 2 ms nap (misses writes in that window)") \
     X(91, get_spins_on_odd, "DWR-001", "get waits for a writer inside the slot to finish instead of EAGAIN (hangs on a dead one)") \
     X(92, create_or_open_reinit, "LCY-003", "create_or_open of an existing store opens it and formats it again") \
