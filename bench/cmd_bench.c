@@ -242,11 +242,11 @@ static int load_impls(struct bench_opts *bo, const char *const *specs, int nspec
 {
     char err[1024];
     for (int i = 0; i < nspecs; i++) {
-        int lrc = spl_impl_load(specs[i], &bo->impls[bo->nimpls], err, sizeof err);
-        if (lrc != 0) {
+        if (spl_impl_load(specs[i], &bo->impls[bo->nimpls], err, sizeof err) != 0) {
             spl_err(CMD, "--impl %s: %s", specs[i], err);
+            bool fault = bo->impls[bo->nimpls].at_fault;
             for (int k = 0; k < bo->nimpls; k++) spl_impl_unload(&bo->impls[k]);
-            return lrc;
+            return fault ? SPL_EXIT_FAIL : SPL_EXIT_USAGE;
         }
         /* two specs with one label (two paths named libsplinter.so) stay apart */
         for (int k = 0; k < bo->nimpls; k++)

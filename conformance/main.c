@@ -380,14 +380,13 @@ int cmd_conform(int argc, char **argv)
     c.duration_ns = dur;
     c.verbose = A.verbose;
     char err[512];
-    int lrc = spl_impl_load(A.impl, &c.im, err, sizeof err);
-    if (lrc == SPL_EXIT_FAIL) return probe_failed(A.impl, err, seed);
-    if (lrc != 0) {
+    if (spl_impl_load(A.impl, &c.im, err, sizeof err) != 0) {
+        if (c.im.at_fault) return probe_failed(A.impl, err, seed);
         spl_err(CMD, "%s", err);
-        return lrc;
+        return SPL_EXIT_USAGE;
     }
     const char *peer_spec = A.peer ? A.peer : c.im.backend == SPL_BACKEND_FILE ? "ref-file" : "ref";
-    if ((lrc = spl_impl_load(peer_spec, &c.peer, err, sizeof err)) == 0) {
+    if (spl_impl_load(peer_spec, &c.peer, err, sizeof err) == 0) {
         c.have_peer = true;
         if (c.peer.backend != c.im.backend) {
             spl_err(CMD, "--peer %s uses the %s backend and --impl %s the %s one: interop needs the same backend", peer_spec,
@@ -397,9 +396,9 @@ int cmd_conform(int argc, char **argv)
         }
     } else if (A.peer) {
         spl_impl_unload(&c.im);
-        if (lrc == SPL_EXIT_FAIL) return probe_failed(A.peer, err, seed);
+        if (c.peer.at_fault) return probe_failed(A.peer, err, seed);
         spl_err(CMD, "%s", err);
-        return lrc;
+        return SPL_EXIT_USAGE;
     }
     c.tps = c.im.tps;
     make_repro(c.repro, sizeof c.repro, A.impl, A.peer, seed, workers, dur);

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* room for an embeddings build's larger slot snapshot */
@@ -420,7 +419,13 @@ static void rule_api016(struct conform *c, struct rule_out *o)
     /* another process polling the key wakes on the bump */
     struct bump_wait *w = spl_shared_alloc(sizeof *w);
     struct bump_child bc = {c, o->store, w};
-    pid_t pid = fork();
+    pid_t pid = spl_proc_fork(SPL_PROC_PDEATH); /* in the rule's group: a kill of the rule reaches it */
+    if (pid < 0) {
+        r_error(o, "fork: %s", strerror(errno));
+        spl_shared_free(w, sizeof *w);
+        spl_sv_close(&v);
+        return;
+    }
     if (pid == 0) {
         char msg[SPL_MSG_MAX];
         _exit(bump_poller(&bc, msg));
@@ -429,9 +434,9 @@ static void rule_api016(struct conform *c, struct rule_out *o)
     while (!atomic_load(&w->ready) && spl_time_ns() - t0 < 5000000000ull) spl_sleep_ns(1000000);
     spl_sleep_ns(60000000);
     c->im.bump_slot("bump");
-    int st = 0;
-    waitpid(pid, &st, 0);
-    r_check(o, WIFEXITED(st) && WEXITSTATUS(st) == 0 && w->rc == 0 && w->ms < 2500,
+    struct spl_proc_end end;
+    spl_proc_reap(&pid, 1, spl_time_ns() + 10000000000ull, &end); /* its poll gives up after 3 s */
+    r_check(o, end.exited && end.code == 0 && w->rc == 0 && w->ms < 2500,
             "a poll(bump, 3 s) in another process returned %d (%s) after %.0f ms for a bump at ~60 ms", w->rc, w->rc ? errno_name(w->err) : "ok",
             w->ms);
     spl_shared_free(w, sizeof *w);

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define DWR_VAL (2u << 20)
@@ -188,8 +187,7 @@ static void rule_dwr(struct conform *c, struct rule_out *o, bool recovery)
         struct dwr_round *R = &D.R[r];
         D.round = r;
         victim_name(D.key, sizeof D.key, r);
-        fflush(NULL);
-        pid_t p = fork();
+        pid_t p = spl_proc_fork(SPL_PROC_PDEATH);
         if (p < 0) { r_error(o, "fork: %s", strerror(errno)); goto out; }
         if (p == 0) writer_child(&D, buf);
         /* let it complete one write, then kill it at a random point of the next ones */
@@ -198,9 +196,8 @@ static void rule_dwr(struct conform *c, struct rule_out *o, bool recovery)
         spl_sleep_ns(500000 + spl_rng_below(&rng, 3000000));
         bool found;
         R->epoch_before = victim_epoch(c, o, D.key, &found);
-        kill(p, SIGKILL);
-        int st;
-        waitpid(p, &st, 0);
+        struct spl_proc_end end;
+        spl_proc_kill(p, &end);
         R->epoch_after = victim_epoch(c, o, D.key, &found);
         R->odd = found && (R->epoch_after & 1);
         odd += R->odd;

@@ -2,8 +2,8 @@
  * impl.c - resolve an implementation, probe it in a child, attach it in children.
  */
 #include "impl.h"
-#include "splref.h"
 
+#include "splref.h" /* SPLINTER_FLUSH_STRATEGY_NAMES */
 #include "splref_mutants.h"
 #include "proc.h"
 #include "util.h"
@@ -151,12 +151,16 @@ static void set_label(struct spl_impl *out, const char *spec)
 
 /* ---- the probe child ------------------------------------------------------- */
 
+/* How a probe ended: the implementation is unusable here through no fault of
+ * its own (bad spec, not the ABI, the machine), or it is at fault. */
+enum { PROBE_PENDING = -1, PROBE_OK = 0, PROBE_UNUSABLE, PROBE_BROKEN };
+
 /* Shared between the orchestrator and the probe child. */
 struct probe {
     char path[4096];
     char file_name[4096]; /* a file-store path in the store directory */
     char shm_name[64];
-    int code;             /* -1 until the child finishes; 0, SPL_EXIT_USAGE, SPL_EXIT_FAIL */
+    int code;             /* PROBE_PENDING until the child finishes */
     char stage[96];       /* what the child was doing: where a crash or hang happened */
     char err[512];
     int create_errno;     /* errno of a failing create, for the environment diagnosis */
@@ -223,7 +227,7 @@ static int probe_child(void *arg, char *msg)
     memset(&im, 0, sizeof im);
     stage(p, "loading the library (dlopen and its constructors)");
     if (!open_and_resolve(p->path, &im, p->err, sizeof p->err)) {
-        p->code = SPL_EXIT_USAGE;
+        p->code = PROBE_UNUSABLE;
         return 0;
     }
     void (**fp)(void) = fn_slots(&im);
@@ -231,7 +235,7 @@ static int probe_child(void *arg, char *msg)
     const char *miss = spl_impl_missing(&im, core_names);
     if (miss) {
         snprintf(p->err, sizeof p->err, "%s does not export the core splinter_* ABI (no splinter_%s)", p->path, miss);
-        p->code = SPL_EXIT_USAGE;
+        p->code = PROBE_UNUSABLE;
         return 0;
     }
     if (im.ref_version) {
@@ -241,7 +245,7 @@ static int probe_child(void *arg, char *msg)
     }
     p->backend = probe_backend(p, &im);
     if (p->backend == SPL_BACKEND_UNKNOWN) {
-        p->code = SPL_EXIT_FAIL;
+        p->code = PROBE_BROKEN;
         return 0;
     }
     /* bytes per slot, from the size of a 16-slot store with 64-byte values */
@@ -253,7 +257,7 @@ static int probe_child(void *arg, char *msg)
     remove_probe_stores(p);
     if (probe_create(p, &im, name, file, 16) != 0) {
         snprintf(p->err, sizeof p->err, "splinter_create(%s, 16, 64) failed: %s", name, strerror(p->create_errno));
-        p->code = SPL_EXIT_FAIL;
+        p->code = PROBE_BROKEN;
         return 0;
     }
     struct stat sb;
@@ -267,7 +271,7 @@ static int probe_child(void *arg, char *msg)
     double tps = (double)(c1 - c0) * 1e9 / (double)(t1 - t0);
     p->tps = tps < 1000 ? 1000 : (uint64_t)tps;
     stage(p, "unloading the library (its destructors)");
-    p->code = 0;
+    p->code = PROBE_OK;
     return 0;
 }
 
@@ -292,22 +296,22 @@ static int run_probe(struct spl_impl *out, char *err, size_t errlen)
     struct probe *p = spl_shared_alloc(sizeof *p);
     if (!p) {
         snprintf(err, errlen, "shared memory for the probe: %s", strerror(errno));
-        return SPL_EXIT_FAIL;
+        return PROBE_BROKEN;
     }
     snprintf(p->path, sizeof p->path, "%s", out->path);
     snprintf(p->file_name, sizeof p->file_name, "%s/%s-probe-%d.spl", spl_store_dir(), spl_store_prefix(), (int)getpid());
     snprintf(p->shm_name, sizeof p->shm_name, "/%s-probe-%d", spl_store_prefix(), (int)getpid());
-    p->code = -1;
+    p->code = PROBE_PENDING;
     struct spl_child_result cr;
     int rc = spl_child_run(probe_child, p, probe_timeout_ns(), &cr);
     char why[320], sig[32];
     const char *envp;
     if (rc != 0) {
         snprintf(err, errlen, "cannot fork the probe of %s: %s", out->path, strerror(errno));
-        rc = SPL_EXIT_FAIL;
+        rc = PROBE_BROKEN;
     } else if (cr.timed_out) {
         snprintf(err, errlen, "the implementation hung in %s during the probe (killed after %.1f s)", p->stage, cr.secs);
-        rc = SPL_EXIT_FAIL;
+        rc = PROBE_BROKEN;
     } else if (cr.signal) {
         if ((cr.signal == SIGBUS || cr.signal == SIGSEGV) && (envp = env_problem(p, why, sizeof why)))
             snprintf(err, errlen, "%s: the implementation died of %s in %s during the probe", envp,
@@ -315,16 +319,16 @@ static int run_probe(struct spl_impl *out, char *err, size_t errlen)
         else
             snprintf(err, errlen, "the implementation crashed in %s during the probe: %s", p->stage,
                      spl_signame(cr.signal, sig, sizeof sig));
-        rc = (cr.signal == SIGBUS || cr.signal == SIGSEGV) && env_problem(p, why, sizeof why) ? SPL_EXIT_USAGE : SPL_EXIT_FAIL;
-    } else if (p->code == -1 || cr.code != 0) {
+        rc = (cr.signal == SIGBUS || cr.signal == SIGSEGV) && env_problem(p, why, sizeof why) ? PROBE_UNUSABLE : PROBE_BROKEN;
+    } else if (p->code == PROBE_PENDING || cr.code != 0) {
         snprintf(err, errlen, "the implementation ended the probe process (exit status %d) in %s", cr.code, p->stage);
-        rc = SPL_EXIT_FAIL;
+        rc = PROBE_BROKEN;
     } else if (p->code != 0) {
-        if (p->code == SPL_EXIT_FAIL && p->create_errno && (envp = env_problem(p, why, sizeof why))) {
+        if (p->code == PROBE_BROKEN && p->create_errno && (envp = env_problem(p, why, sizeof why))) {
             snprintf(err, errlen, "%s (%s)", envp, p->err);
-            rc = SPL_EXIT_USAGE;
+            rc = PROBE_UNUSABLE;
         } else {
-            snprintf(err, errlen, "%s%s", p->code == SPL_EXIT_FAIL ? "the implementation failed the probe: " : "", p->err);
+            snprintf(err, errlen, "%s%s", p->code == PROBE_BROKEN ? "the implementation failed the probe: " : "", p->err);
             rc = p->code;
         }
     } else {
@@ -351,10 +355,13 @@ int spl_impl_load(const char *spec, struct spl_impl *out, char *err, size_t errl
 {
     memset(out, 0, sizeof *out);
     snprintf(out->spec, sizeof out->spec, "%s", spec);
-    if (spl_impl_resolve(spec, out->path, sizeof out->path, err, errlen) != 0) return SPL_EXIT_USAGE;
+    if (spl_impl_resolve(spec, out->path, sizeof out->path, err, errlen) != 0) return -1;
     set_label(out, spec);
     int rc = run_probe(out, err, errlen);
-    if (rc != 0) return rc;
+    if (rc != PROBE_OK) {
+        out->at_fault = rc == PROBE_BROKEN;
+        return -1;
+    }
     out->loader = getpid();
     for (size_t i = 0; i < sizeof loaded / sizeof loaded[0]; i++)
         if (!loaded[i]) {
@@ -368,15 +375,15 @@ int spl_impl_load_here(const char *spec, struct spl_impl *out, char *err, size_t
 {
     memset(out, 0, sizeof *out);
     snprintf(out->spec, sizeof out->spec, "%s", spec);
-    if (spl_impl_resolve(spec, out->path, sizeof out->path, err, errlen) != 0) return SPL_EXIT_USAGE;
+    if (spl_impl_resolve(spec, out->path, sizeof out->path, err, errlen) != 0) return -1;
     set_label(out, spec);
-    if (!(out->dl = open_and_resolve(out->path, out, err, errlen))) return SPL_EXIT_USAGE;
+    if (!(out->dl = open_and_resolve(out->path, out, err, errlen))) return -1;
     const char *miss = spl_impl_missing(out, core_names);
     if (miss) {
         snprintf(err, errlen, "%s does not export the core splinter_* ABI (no splinter_%s)", out->path, miss);
         dlclose(out->dl);
         out->dl = NULL;
-        return SPL_EXIT_USAGE;
+        return -1;
     }
     if (out->ref_version) snprintf(out->version, sizeof out->version, "%s", out->ref_version());
     out->backend = strstr(out->version, "(file)") ? SPL_BACKEND_FILE : SPL_BACKEND_SHM;

@@ -103,6 +103,7 @@ struct spl_impl {
     size_t slot_size;    /* bytes per slot in its stores (128; 3200 in an embeddings build) */
     double probe_secs;   /* how long the probe child took */
     pid_t loader;        /* the process that loaded it: it never attaches */
+    bool at_fault;       /* spl_impl_load failed because of the implementation itself */
     /* Function pointers. In the orchestrator a function the library exports
      * holds a guard that aborts with an internal error (so `if (im->madvise)`
      * tells what exists), a missing one NULL; spl_impl_attach() makes them
@@ -116,13 +117,12 @@ struct spl_impl {
  * (which symbols exist, backend, tick rate, slot size): the implementation's
  * code, constructors included, never runs in the calling process, and a
  * probe that crashes, hangs or fills the disk becomes a message. Returns 0,
- * or an exit status with the reason in err:
- *   SPL_EXIT_USAGE  bad spec, no such file, not a shared object, not the ABI,
- *                   or the store directory is unusable (full, read-only, no
- *                   permission): nothing wrong with the implementation itself
- *   SPL_EXIT_FAIL   the implementation crashed, hung or failed in the probe
- *                   ("the implementation crashed in splinter_create during the
- *                   probe: SIGSEGV") */
+ * or -1 with the reason in err and out->at_fault saying whose fault it is:
+ *   false  bad spec, no such file, not a shared object, not the ABI, or the
+ *          store directory is unusable (full, read-only, no permission):
+ *          nothing wrong with the implementation itself
+ *   true   the implementation crashed, hung or failed in the probe ("the
+ *          implementation crashed in splinter_create during the probe: SIGSEGV") */
 int spl_impl_load(const char *spec, struct spl_impl *out, char *err, size_t errlen);
 /* Forgets im (nothing was mapped in this process). */
 void spl_impl_unload(struct spl_impl *im);

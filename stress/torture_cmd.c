@@ -165,11 +165,10 @@ int cmd_torture(int argc, char **argv)
     if (slots < o->keys) return spl_opt_error(&torture_cmd, "--slots %u cannot hold %u keys", slots, o->keys);
 
     char err[1024];
-    int lrc = spl_impl_load(o->impl, &c->im, err, sizeof err);
-    if (lrc == SPL_EXIT_FAIL) return probe_failed(o, err);
-    if (lrc != 0) {
+    if (spl_impl_load(o->impl, &c->im, err, sizeof err) != 0) {
+        if (c->im.at_fault) return probe_failed(o, err);
         spl_err("torture", "%s", err);
-        return lrc;
+        return SPL_EXIT_USAGE;
     }
     static const char *const core[] = {"create", "open", "close", "set", "get", NULL};
     const char *miss = spl_impl_missing(&c->im, core);
