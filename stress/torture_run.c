@@ -504,49 +504,117 @@ static int print_json(struct sup *s, const struct spl_envelope *env, bool dur_te
     return rc;
 }
 
+/* The supervisor's per-key and per-worker tables, and the slot map. */
+static int sup_alloc(struct sup *s)
+{
+    struct tt_ctx *c = s->c;
+    uint32_t nk = c->sh->nkeys, nw = c->sh->nworkers;
+    s->odd_since = calloc(nk, sizeof(uint64_t));
+    s->odd_e = calloc(nk, sizeof(uint64_t));
+    s->long_flag = calloc(nk, 1);
+    s->need = calloc(nk, sizeof(uint32_t));
+    s->killed = calloc(nw, sizeof(bool));
+    s->pids = calloc(nw, sizeof *s->pids);
+    s->ends = calloc(nw, sizeof *s->ends);
+    c->slot_of = calloc(nk, sizeof(uint32_t));
+    return s->odd_since && s->odd_e && s->long_flag && s->need && s->killed && s->pids && s->ends && c->slot_of ? 0 : -1;
+}
+
+static void sup_free(struct sup *s)
+{
+    free(s->odd_since), free(s->odd_e), free(s->long_flag), free(s->need), free(s->killed), free(s->pids), free(s->ends);
+    free(s->c->slot_of);
+    json_object_put(s->cycles);
+}
+
+/* Crash cycles on a file store cut the power of a disk of their own when
+ * they can. 0, or SPL_EXIT_SKIP when --crash-mode loop insists and cannot. */
+static int setup_power_cut(struct sup *s)
+{
+    struct tt_ctx *c = s->c;
+    char err[600];
+    if (!(c->o.crash_cycles > 0 && c->im.backend == SPL_BACKEND_FILE && c->o.crash_mode != TT_CRASH_KILL)) return 0;
+    /* room for the store even with an embeddings build's 3200-byte slots */
+    uint64_t est = spl_sv_region_size(c->o.slots ? c->o.slots : 2 * c->o.keys, c->o.max_size, SPL_SV_SLOT_SIZE_EMB);
+    s->disk = tt_disk_setup(8 * est + (64u << 20), err, sizeof err);
+    if (s->disk) {
+        s->power_cut = true;
+        snprintf(c->store, sizeof c->store, "%s/torture-%d.spl", tt_disk_dir(s->disk), (int)getpid());
+    } else if (c->o.crash_mode == TT_CRASH_LOOP) {
+        spl_err("torture", "--crash-mode loop: %s", err);
+        return SPL_EXIT_SKIP;
+    } else {
+        fprintf(stderr, "splsuite torture: no power-cut simulation (%s): crash cycles kill every process and reopen; "
+                        "flushed-data durability is not tested\n", err);
+    }
+    return 0;
+}
+
+/* The harness makes the freshly created store durable itself, so that what a
+ * power cut can lose is exactly what the workers wrote: their values are
+ * covered only by the implementation's own flushes. */
+static int sync_new_store(const struct sup *s)
+{
+    const struct tt_ctx *c = s->c;
+    int fd = open(c->path, O_RDONLY | O_CLOEXEC), dfd = open(tt_disk_dir(s->disk), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = fd < 0 || fsync(fd) != 0 || dfd < 0 || fsync(dfd) != 0 ? -1 : 0;
+    if (rc != 0) spl_err("torture", "fsync of the new store %s: %s", c->path, strerror(errno));
+    if (fd >= 0) close(fd);
+    if (dfd >= 0) close(dfd);
+    return rc;
+}
+
+/* The run: the workers start together; until the end (or an interrupt) the
+ * supervisor reaps, kills, scans, respawns, checks, prints and crashes on
+ * schedule; then it stops them all. */
+static void supervise(struct sup *s)
+{
+    struct tt_ctx *c = s->c;
+    struct tt_shared *sh = c->sh;
+    for (uint32_t i = 0; i < sh->nworkers; i++) spawn(s, i);
+    /* they start together; a respawned worker finds the line open */
+    for (uint32_t i = 0; i < sh->nworkers; i++) s->pids[i] = atomic_load(&sh->workers[i].pid);
+    spl_startline_wait(&sh->line, s->pids, sh->nworkers, spl_time_ns() + 10000000000ull);
+    spl_startline_go(&sh->line);
+    uint64_t now = spl_time_ns(), end = c->t0 + c->o.duration_ns;
+    s->next_kill = now + c->o.kill_ns;
+    s->next_stat = now + c->o.stat_ns;
+    s->next_check = now + c->o.check_ns;
+    uint32_t cycle = 0;
+    while ((now = spl_time_ns()) < end && !spl_interrupted()) {
+        reap(s);
+        killer(s, now);
+        scan_epochs(s, now);
+        respawn(s);
+        if (now >= s->next_check) { checkpoint(s, false, "checkpoint"); s->next_check = now + c->o.check_ns; }
+        if (now >= s->next_stat) { stat_line(s, now, ""); s->next_stat = now + c->o.stat_ns; }
+        if (cycle < c->o.crash_cycles && now >= c->t0 + c->o.duration_ns / (c->o.crash_cycles + 1) * (cycle + 1)) {
+            cycle++;
+            if (crash_cycle(s) != 0) break;
+        }
+        spl_sleep_ns(500000);
+    }
+    stop_all(s);
+}
+
 int tt_run(struct tt_ctx *c)
 {
     struct tt_shared *sh = c->sh;
     struct sup s = {.c = c, .out = c->o.json ? stderr : stdout, .cycles = json_object_new_array()};
-    uint32_t nk = sh->nkeys;
-    s.odd_since = calloc(nk, sizeof(uint64_t));
-    s.odd_e = calloc(nk, sizeof(uint64_t));
-    s.long_flag = calloc(nk, 1);
-    s.need = calloc(nk, sizeof(uint32_t));
-    s.killed = calloc(sh->nworkers, sizeof(bool));
-    s.pids = calloc(sh->nworkers, sizeof *s.pids);
-    s.ends = calloc(sh->nworkers, sizeof *s.ends);
     spl_startline_init(&sh->line, sh->nworkers);
-    c->slot_of = calloc(nk, sizeof(uint32_t));
-    if (!s.odd_since || !s.odd_e || !s.long_flag || !s.need || !s.killed || !s.pids || !s.ends || !c->slot_of) {
+    if (sup_alloc(&s) != 0) {
         spl_err("torture", "out of memory");
-        free(s.odd_since), free(s.odd_e), free(s.long_flag), free(s.need), free(s.killed), free(s.pids), free(s.ends), free(c->slot_of);
-        json_object_put(s.cycles);
+        sup_free(&s);
         return SPL_EXIT_FAIL;
     }
     spl_rng_seed(&s.rng, c->o.seed);
-    char err[600];
-    int code = SPL_EXIT_OK;
+    int code = setup_power_cut(&s);
+    if (code != 0) {
+        sup_free(&s);
+        return code;
+    }
     struct spl_trace *kt = NULL;
 
-    bool want_cut = c->o.crash_cycles > 0 && c->im.backend == SPL_BACKEND_FILE && c->o.crash_mode != TT_CRASH_KILL;
-    if (want_cut) {
-        /* room for the store even with an embeddings build's 3200-byte slots */
-        uint64_t est = spl_sv_region_size(c->o.slots ? c->o.slots : 2 * c->o.keys, c->o.max_size, SPL_SV_SLOT_SIZE_EMB);
-        s.disk = tt_disk_setup(8 * est + (64u << 20), err, sizeof err);
-        if (s.disk) {
-            s.power_cut = true;
-            snprintf(c->store, sizeof c->store, "%s/torture-%d.spl", tt_disk_dir(s.disk), (int)getpid());
-        } else if (c->o.crash_mode == TT_CRASH_LOOP) {
-            spl_err("torture", "--crash-mode loop: %s", err);
-            free(s.odd_since), free(s.odd_e), free(s.long_flag), free(s.need), free(s.killed), free(s.pids), free(s.ends), free(c->slot_of);
-            json_object_put(s.cycles);
-            return SPL_EXIT_SKIP;
-        } else {
-            fprintf(stderr, "splsuite torture: no power-cut simulation (%s): crash cycles kill every process and reopen; "
-                            "flushed-data durability is not tested\n", err);
-        }
-    }
     if (c->im.backend == SPL_BACKEND_FILE) snprintf(c->path, sizeof c->path, "%s", c->store);
     else spl_impl_store_path(&c->im, c->store, c->path, sizeof c->path);
     /* durability is tested only by a power cut after flushes the implementation made */
@@ -567,48 +635,14 @@ int tt_run(struct tt_ctx *c)
     case SETUP_FAILED: goto verdict;
     case SETUP_ENV: code = SPL_EXIT_USAGE; goto cleanup;
     }
-    if (s.power_cut) {
-        /* The harness makes the freshly created store durable itself, so that
-         * what a power cut can lose is exactly what the workers wrote: their
-         * values are covered only by the implementation's own flushes. */
-        int fd = open(c->path, O_RDONLY | O_CLOEXEC), dfd = open(tt_disk_dir(s.disk), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 || fsync(fd) != 0 || dfd < 0 || fsync(dfd) != 0) {
-            spl_err("torture", "fsync of the new store %s: %s", c->path, strerror(errno));
-            if (fd >= 0) close(fd);
-            if (dfd >= 0) close(dfd);
-            code = SPL_EXIT_FAIL;
-            goto cleanup;
-        }
-        close(fd);
-        close(dfd);
+    if (s.power_cut && sync_new_store(&s) != 0) {
+        code = SPL_EXIT_FAIL;
+        goto cleanup;
     }
     if (c->o.trace) kt = tt_trace_start(c); /* before the fork: the probes follow children */
     sh->hist = tt_hist_new(); /* before the fork: workers and the medic log into it */
     if (!sh->hist) fprintf(stderr, "splsuite torture: no memory for the history log: its linearizability is not checked\n");
-    for (uint32_t i = 0; i < sh->nworkers; i++) spawn(&s, i);
-    /* they start together; a respawned worker finds the line open */
-    for (uint32_t i = 0; i < sh->nworkers; i++) s.pids[i] = atomic_load(&sh->workers[i].pid);
-    spl_startline_wait(&sh->line, s.pids, sh->nworkers, spl_time_ns() + 10000000000ull);
-    spl_startline_go(&sh->line);
-    uint64_t now = spl_time_ns(), end = c->t0 + c->o.duration_ns;
-    s.next_kill = now + c->o.kill_ns;
-    s.next_stat = now + c->o.stat_ns;
-    s.next_check = now + c->o.check_ns;
-    uint32_t cycle = 0;
-    while ((now = spl_time_ns()) < end && !spl_interrupted()) {
-        reap(&s);
-        killer(&s, now);
-        scan_epochs(&s, now);
-        respawn(&s);
-        if (now >= s.next_check) { checkpoint(&s, false, "checkpoint"); s.next_check = now + c->o.check_ns; }
-        if (now >= s.next_stat) { stat_line(&s, now, ""); s.next_stat = now + c->o.stat_ns; }
-        if (cycle < c->o.crash_cycles && now >= c->t0 + c->o.duration_ns / (c->o.crash_cycles + 1) * (cycle + 1)) {
-            cycle++;
-            if (crash_cycle(&s) != 0) break;
-        }
-        spl_sleep_ns(500000);
-    }
-    stop_all(&s);
+    supervise(&s);
     /* interrupted: the run is not complete, so it is not judged (never SUCCESS) */
     if (c->map && !spl_interrupted()) final_audit(&s); /* else the store did not survive a crash */
     if (!spl_interrupted()) /* an interrupted run is not judged */
@@ -631,11 +665,10 @@ cleanup:
         if (c->o.keep) fprintf(stderr, "splsuite torture: --keep with a power-cut disk: the disk is torn down anyway\n");
         tt_disk_teardown(s.disk);
     }
-    json_object_put(s.cycles);
     json_object_put(s.lin_json);
     tt_hist_free(sh->hist);
     sh->hist = NULL;
     free(s.deaths.worker), free(s.deaths.gen), free(s.deaths.ns);
-    free(s.odd_since), free(s.odd_e), free(s.long_flag), free(s.need), free(s.killed), free(s.pids), free(s.ends), free(c->slot_of);
+    sup_free(&s);
     return code;
 }
