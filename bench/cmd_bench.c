@@ -357,19 +357,11 @@ static void drop_unrun(struct bench_results *rs)
     rs->n = k;
 }
 
-int cmd_bench(int argc, char **argv)
+/* The workloads named on the command line (all when none is). */
+static int select_workloads(int argi, int argc, char **argv)
 {
-    memset(&o, 0, sizeof o);
-    memset(&B, 0, sizeof B);
-    make_about();
-    int optind, rc = spl_opt_parse(&bench_cmd, argc, argv, &optind);
-    if (rc != SPL_OPT_OK) return rc == SPL_OPT_HELP ? SPL_EXIT_OK : rc;
-    const char **impl_specs = B.impl;
-    int nspecs = B.nimpl;
-    bool trace = B.trace;
-    const char *bmf_path = B.bmf, *db_url = B.db; /* --bmf, --db */
     bool any = false;
-    for (int i = optind; i < argc; i++) {
+    for (int i = argi; i < argc; i++) {
         int w;
         for (w = 0; bench_workloads[w]; w++)
             if (strcmp(argv[i], bench_workloads[w]->name) == 0) break;
@@ -382,6 +374,13 @@ int cmd_bench(int argc, char **argv)
     }
     if (!any)
         for (int w = 0; bench_workloads[w]; w++) o.wl[w] = true;
+    return SPL_EXIT_OK;
+}
+
+/* The parsed options into the run's parameters, with --quick's defaults;
+ * the combinations no table row can refuse alone are refused here. */
+static int resolve_options(void)
+{
     if (o.json && o.csv) return spl_opt_error(&bench_cmd, "--json and --csv: choose one");
     if (B.progress && B.no_progress) return spl_opt_error(&bench_cmd, "--progress and --no-progress: choose one");
     if (o.out_path && !o.json && !o.csv) o.json = true;
@@ -420,8 +419,12 @@ int cmd_bench(int argc, char **argv)
         o.numa.membind = true;
         snprintf(o.numa.memspec, sizeof o.numa.memspec, "%s", B.memnodes);
     }
+    return SPL_EXIT_OK;
+}
 
-    /* NUMA first, so every worker and every store inherits it, as under numactl */
+/* NUMA first, so every worker and every store inherits it, as under numactl */
+static int apply_numa(void)
+{
     spl_numa_probe(&o.topo);
     char err[1024];
     if (o.numa.cpubind && spl_numa_parse_nodes(&o.topo, o.numa.cpuspec, &o.numa.cpunodes, err, sizeof err) != 0)
@@ -429,52 +432,49 @@ int cmd_bench(int argc, char **argv)
     if (o.numa.membind && spl_numa_parse_nodes(&o.topo, o.numa.memspec, &o.numa.memnodes, err, sizeof err) != 0)
         return spl_opt_error(&bench_cmd, "--membind '%s': %s", o.numa.memspec, err);
     if (spl_numa_apply(&o.numa, err, sizeof err) != 0) { spl_err(CMD, "%s", err); return SPL_EXIT_FAIL; }
+    return SPL_EXIT_OK;
+}
 
-    if (nspecs == 0) {
-        impl_specs[nspecs++] = "ref";
-        impl_specs[nspecs++] = "ref-file";
-    }
-    int lrc = load_impls(&o, impl_specs, nspecs);
-    if (lrc != 0) return lrc;
-
-    static struct spl_envelope env; /* the run identity of the JSON, dated now */
-    spl_envelope_init(&env, BENCH_SCHEMA);
-    for (int k = 0; k < o.nimpls; k++) spl_envelope_add_spl_impl(&env, &o.impls[k]);
-    o.envelope = &env;
-    if (getloadavg(o.load_start, 3) != 3) o.load_start[0] = -1;
-    if (o.load_start[0] > si_ncpus())
-        spl_err(CMD, "note: load average %.1f exceeds the %d CPUs: expect noisy figures", o.load_start[0], si_ncpus());
+/* Every selected workload in turn, under --trace's probes when asked.
+ * SIGINT/SIGTERM: the case running is stopped (its workers' groups killed,
+ * its store removed) and no further case starts. Returns how many workloads
+ * stopped on an error; *ktrace gets the trace's findings. */
+static int run_workloads(struct bench_results *rs, bool trace, json_object **ktrace)
+{
     struct spl_trace_cases *kt = trace ? start_trace(&o) : NULL; /* --trace */
-    json_object *ktrace = NULL;
-    struct bench_results rs = {0};
-    int failed = 0, okrows = 0;
-    /* SIGINT/SIGTERM: the case running is stopped (its workers' groups
-     * killed, its store removed), no further case starts, and what ran is
-     * written, marked interrupted; exit 130/143 */
+    int failed = 0;
     spl_interrupt_catch();
     for (int w = 0; bench_workloads[w] && !spl_interrupted(); w++)
-        if (o.wl[w] && bench_workloads[w]->run(&o, &rs) != 0 && !spl_interrupted()) {
+        if (o.wl[w] && bench_workloads[w]->run(&o, rs) != 0 && !spl_interrupted()) {
             spl_err(CMD, "%s: %s; its remaining cases were not run", bench_workloads[w]->name, strerror(errno));
             failed++;
         }
     bench_progress_done(&o);
+    *ktrace = NULL;
     if (kt) {
         bench_trace = (struct bench_trace_hook){0};
-        ktrace = spl_trace_cases_stop(kt);
+        *ktrace = spl_trace_cases_stop(kt);
     }
+    return failed;
+}
 
-    int intr = spl_interrupted();
-    if (intr) drop_unrun(&rs);
-    for (int i = 0; i < rs.n; i++) {
-        if (rs.r[i].status == BENCH_ERROR) failed++;
-        if (rs.r[i].status == BENCH_OK) okrows++;
+/* What ran, written (marked interrupted after an interrupt), and the exit
+ * status it means: 130/143, 3 when a result could not be written, 2 when
+ * the failures are the machine's, 1, 0, or 77 when no case could run. */
+static int finish(struct bench_results *rs, int failed, int argc, char **argv, json_object *ktrace)
+{
+    int okrows = 0, intr = spl_interrupted();
+    if (intr) drop_unrun(rs);
+    for (int i = 0; i < rs->n; i++) {
+        if (rs->r[i].status == BENCH_ERROR) failed++;
+        if (rs->r[i].status == BENCH_OK) okrows++;
     }
-    int wfail = write_outputs(&o, &rs, argc, argv, ktrace, db_url, bmf_path);
-    for (int i = 0; i < rs.n; i++)
-        if (rs.r[i].status == BENCH_ERROR)
-            spl_err(CMD, "%s %s [%s]: error: %s", rs.r[i].wl->name, rs.r[i].name, o.impls[rs.r[i].impl].label,
-                    rs.r[i].reason);
-    bench_results_free(&rs);
+    int wfail = write_outputs(&o, rs, argc, argv, ktrace, B.db, B.bmf); /* --db, --bmf */
+    for (int i = 0; i < rs->n; i++)
+        if (rs->r[i].status == BENCH_ERROR)
+            spl_err(CMD, "%s %s [%s]: error: %s", rs->r[i].wl->name, rs->r[i].name, o.impls[rs->r[i].impl].label,
+                    rs->r[i].reason);
+    bench_results_free(rs);
     for (int k = 0; k < o.nimpls; k++) spl_impl_unload(&o.impls[k]);
     if (intr) {
         char sn[32];
@@ -490,4 +490,35 @@ int cmd_bench(int argc, char **argv)
         }
     if (failed) return SPL_EXIT_FAIL;
     return okrows ? SPL_EXIT_OK : SPL_EXIT_SKIP;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    memset(&o, 0, sizeof o);
+    memset(&B, 0, sizeof B);
+    make_about();
+    int argi, rc = spl_opt_parse(&bench_cmd, argc, argv, &argi);
+    if (rc != SPL_OPT_OK) return rc == SPL_OPT_HELP ? SPL_EXIT_OK : rc;
+    if ((rc = select_workloads(argi, argc, argv)) != SPL_EXIT_OK || (rc = resolve_options()) != SPL_EXIT_OK ||
+        (rc = apply_numa()) != SPL_EXIT_OK)
+        return rc;
+    const char **impl_specs = B.impl;
+    int nspecs = B.nimpl;
+    if (nspecs == 0) {
+        impl_specs[nspecs++] = "ref";
+        impl_specs[nspecs++] = "ref-file";
+    }
+    if ((rc = load_impls(&o, impl_specs, nspecs)) != 0) return rc;
+
+    static struct spl_envelope env; /* the run identity of the JSON, dated now */
+    spl_envelope_init(&env, BENCH_SCHEMA);
+    for (int k = 0; k < o.nimpls; k++) spl_envelope_add_spl_impl(&env, &o.impls[k]);
+    o.envelope = &env;
+    if (getloadavg(o.load_start, 3) != 3) o.load_start[0] = -1;
+    if (o.load_start[0] > si_ncpus())
+        spl_err(CMD, "note: load average %.1f exceeds the %d CPUs: expect noisy figures", o.load_start[0], si_ncpus());
+    struct bench_results rs = {0};
+    json_object *ktrace;
+    int failed = run_workloads(&rs, B.trace, &ktrace);
+    return finish(&rs, failed, argc, argv, ktrace);
 }

@@ -166,6 +166,40 @@ static void print_rec(const struct trace_rec *r, void *arg)
                 r->kind == TRACE_EV_EVENTFD_WAKE ? "wake" : "return", lat);
 }
 
+/* One tracing run of a probe, as the options asked for it. */
+struct trace_run {
+    const char *what; /* the probe's name */
+    unsigned probes;
+    bool ts, millis, events, json, with_impl;
+    long interval, count; /* [interval [count]]: 0 and -1 when not given */
+    uint64_t duration;
+    FILE *out;
+    struct spl_trace *t;
+};
+
+/* A snapshot of the histograms: JSON (a line per interval, else one
+ * pretty document) or the tables; periodic ones carry -T's time and end
+ * with a blank line. */
+static void print_snapshot(const struct trace_run *r, json_object *snap, bool periodic)
+{
+    FILE *out = r->out;
+    if (r->json) {
+        json_object *doc = enveloped(snap);
+        fprintf(out, "%s\n", json_object_to_json_string_ext(doc, r->interval ? JSON_C_TO_STRING_PLAIN
+                                                                          : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+        json_object_put(doc);
+        return;
+    }
+    if (periodic && r->ts) {
+        char b[16];
+        time_t tt = time(NULL);
+        strftime(b, sizeof b, "%H:%M:%S", localtime(&tt));
+        fprintf(out, "%-8s\n", b);
+    }
+    spl_trace_render(snap, out);
+    if (periodic) fputc('\n', out);
+}
+
 static int cmd_merge(int argc, char **argv, bool json, FILE *out)
 {
     json_object *acc = NULL, *merged = json_object_new_array(); /* run ids of the inputs */
@@ -234,14 +268,102 @@ static int cmd_merge(int argc, char **argv, bool json, FILE *out)
     if (json) {
         json_object_object_add(acc, "merged_runs", merged);
         merged = NULL;
-        json_object *doc = enveloped(acc);
-        fprintf(out, "%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
-        json_object_put(doc);
-    } else {
-        spl_trace_render(acc, out);
     }
+    struct trace_run r = {.json = json, .out = out};
+    print_snapshot(&r, acc, false);
     json_object_put(merged);
     json_object_put(acc);
+    return SPL_EXIT_OK;
+}
+
+/* [interval] [count], as libbpf-tools: SPL_EXIT_OK or a usage error. */
+static int parse_interval_count(char *const *args, int n, long *interval, long *count)
+{
+    char err[512];
+    uint64_t v;
+    *interval = 0, *count = -1;
+    if (n < 1) return SPL_EXIT_OK;
+    if (spl_opt_uint(args[0], 1, 86400, &v, err, sizeof err) != 0)
+        return spl_opt_error(&trace_cmd, "interval '%s' (seconds): %s", args[0], err);
+    *interval = (long)v;
+    if (n < 2) return SPL_EXIT_OK;
+    if (spl_opt_uint(args[1], 1, 100000000, &v, err, sizeof err) != 0)
+        return spl_opt_error(&trace_cmd, "count '%s': %s", args[1], err);
+    *count = (long)v;
+    if (n > 2) return spl_opt_error(&trace_cmd, "unexpected argument '%s'", args[2]);
+    return SPL_EXIT_OK;
+}
+
+/* "Tracing ... Hit Ctrl-C to end." on stderr; with --events the header
+ * line (JSON: the record naming the run) on the output. */
+static void print_start(const struct trace_run *r)
+{
+    FILE *out = r->out;
+    if (r->events) {
+        fprintf(stderr, "Tracing %s%s... Hit Ctrl-C to end.\n", r->what, r->with_impl ? " and splinter_madvise" : "");
+        if (r->json) { /* JSON lines: the first says which run the events that follow come from */
+            snprintf(trace_env.schema, sizeof trace_env.schema, "splsuite-trace-events/1");
+            json_object *hdr = json_object_new_object();
+            json_object_object_add(hdr, "probe", json_object_new_string(r->what));
+            hdr = spl_envelope_wrap(&trace_env, hdr);
+            fprintf(out, "%s\n", json_object_to_json_string_ext(hdr, JSON_C_TO_STRING_PLAIN));
+            json_object_put(hdr);
+            fflush(out);
+        }
+        if (!r->json && r->probes == SPL_TRACE_MADVISE)
+            fprintf(out, "%s%-7s %-16s %-15s %4s %-20s %5s %12s\n", r->ts ? "TIME     " : "", "PID", "COMM", "SYSCALL", "NODE",
+                    "ADVICE", "RET", r->millis ? "LAT(ms)" : "LAT(us)");
+        else if (!r->json)
+            fprintf(out, "%s%-7s %-16s %7s %-12s %-7s %12s\n", r->ts ? "TIME     " : "", "PID", "COMM", "WAITER",
+                    "NODE W->R", "EVENT", r->millis ? "LAT(ms)" : "LAT(us)");
+    } else if (r->interval)
+        fprintf(stderr, "Tracing %s latency... Hit Ctrl-C to end, output every %ld s.\n", r->what, r->interval);
+    else
+        fprintf(stderr, "Tracing %s latency... Hit Ctrl-C to end%s.\n", r->what, r->duration ? " (or wait for --duration)" : "");
+}
+
+/* Until Ctrl-C, --duration or count intervals: snapshots on each interval
+ * (or once at the end), events as they come. SPL_EXIT_OK or FAIL. */
+static int trace_loop(struct trace_run *r)
+{
+    struct ev_ctx ec = {.out = r->out, .ts = r->ts, .json = r->json, .millis = r->millis};
+    uint64_t t0 = spl_time_ns(), next = t0 + (uint64_t)r->interval * 1000000000ull;
+    uint64_t end_at = r->duration ? t0 + r->duration : UINT64_MAX;
+    while (!exiting) {
+        uint64_t now = spl_time_ns();
+        bool last = now >= end_at;
+        bool tick = r->interval && now >= next;
+        if (tick || last) {
+            if (!r->events) {
+                json_object *snap = spl_trace_snapshot(r->t, r->interval > 0);
+                print_snapshot(r, snap, true);
+                fflush(r->out);
+                json_object_put(snap);
+            }
+            if (last || (r->count > 0 && --r->count == 0)) break;
+            next += (uint64_t)r->interval * 1000000000ull;
+            if (!r->interval) break;
+        }
+        uint64_t wake = r->interval ? next : end_at;
+        uint64_t left = wake > now ? wake - now : 0;
+        int ms = left > 200000000ull ? 200 : (int)(left / 1000000) + 1;
+        if (r->events) {
+            int rc = spl_trace_poll(r->t, ms, print_rec, &ec);
+            if (rc < 0 && rc != -EINTR) {
+                spl_err("trace", "polling the event buffer: %s", strerror(-rc));
+                return SPL_EXIT_FAIL;
+            }
+            fflush(r->out);
+        } else {
+            spl_sleep_ns((uint64_t)ms * 1000000ull);
+        }
+    }
+    /* Ctrl-C without interval/duration: print what was gathered, as libbpf-tools do */
+    if (exiting && !r->events && !r->interval) {
+        json_object *snap = spl_trace_snapshot(r->t, false);
+        print_snapshot(r, snap, false);
+        json_object_put(snap);
+    }
     return SPL_EXIT_OK;
 }
 
@@ -262,17 +384,17 @@ int cmd_trace(int argc, char **argv)
     argc--, argv++;
     free(T.pids);
     memset(&T, 0, sizeof T);
-    int optind;
-    rc = spl_opt_parse(&trace_cmd, argc, argv, &optind);
+    int argi;
+    rc = spl_opt_parse(&trace_cmd, argc, argv, &argi);
     if (rc != SPL_OPT_OK) {
         free(T.pids);
         return rc == SPL_OPT_HELP ? SPL_EXIT_OK : rc;
     }
-    bool ts = T.ts, millis = T.millis, events = T.events, json = T.json, verbose = T.verbose;
+    struct trace_run r = {.what = what, .probes = probes, .ts = T.ts, .millis = T.millis, .events = T.events,
+                          .json = T.json, .with_impl = T.impl != NULL, .duration = T.duration};
+    bool verbose = T.verbose;
     pid_t *pids = T.pids;
-    size_t npids = T.npids;
-    const char *cgroup = T.cgroup, *impl = T.impl, *outpath = T.outpath;
-    uint64_t duration = T.duration;
+    const char *impl = T.impl;
     long selftest = (long)T.selftest;
     int cpu = T.cpu_set ? (int)T.cpu : -1, wcpu = T.wcpu_set ? (int)T.wcpu : -1, rcpu = T.rcpu_set ? (int)T.rcpu : -1;
     T.pids = NULL;
@@ -282,15 +404,15 @@ int cmd_trace(int argc, char **argv)
     }
     struct spl_outfile of;
     char oerr[600];
-    if (spl_outfile_open(&of, outpath ? outpath : "-", oerr, sizeof oerr) != 0) {
+    if (spl_outfile_open(&of, T.outpath ? T.outpath : "-", oerr, sizeof oerr) != 0) {
         spl_err("trace", "cannot write %s", oerr);
         free(pids);
         return SPL_EXIT_OUTPUT;
     }
-    FILE *out = of.f;
+    r.out = of.f;
     spl_envelope_init(&trace_env, "splsuite-trace/1");
     if (merge) {
-        rc = cmd_merge(argc - optind, argv + optind, json, out);
+        rc = cmd_merge(argc - argi, argv + argi, r.json, r.out);
         goto done;
     }
 
@@ -308,40 +430,17 @@ int cmd_trace(int argc, char **argv)
     if (impl) spl_envelope_add_impl(&trace_env, impl, impl, implpath, NULL);
     if (selftest) {
         struct trace_selftest_opts so = {.n = selftest, .cpu = cpu, .writer_cpu = wcpu, .waiter_cpu = rcpu,
-                                         .impl = impl ? implpath : NULL, .json = json, .verbose = verbose, .out = out,
+                                         .impl = impl ? implpath : NULL, .json = r.json, .verbose = verbose, .out = r.out,
                                          .envelope = &trace_env};
         snprintf(trace_env.schema, sizeof trace_env.schema, "splsuite-trace-selftest/1");
         rc = probes == SPL_TRACE_MADVISE ? trace_selftest_madvise(&so) : trace_selftest_eventfd(&so);
         goto done;
     }
+    if ((rc = parse_interval_count(argv + argi, argc - argi, &r.interval, &r.count)) != SPL_EXIT_OK) goto done;
 
-    /* [interval] [count], as libbpf-tools */
-    long interval = 0, count = -1;
-    if (optind < argc) {
-        uint64_t v;
-        if (spl_opt_uint(argv[optind], 1, 86400, &v, err, sizeof err) != 0) {
-            rc = spl_opt_error(&trace_cmd, "interval '%s' (seconds): %s", argv[optind], err);
-            goto done;
-        }
-        interval = (long)v;
-        if (++optind < argc) {
-            if (spl_opt_uint(argv[optind], 1, 100000000, &v, err, sizeof err) != 0) {
-                rc = spl_opt_error(&trace_cmd, "count '%s': %s", argv[optind], err);
-                goto done;
-            }
-            count = (long)v;
-            optind++;
-        }
-        if (optind < argc) {
-            rc = spl_opt_error(&trace_cmd, "unexpected argument '%s'", argv[optind]);
-            goto done;
-        }
-    }
-
-    struct spl_trace_opts o = {.probes = probes, .pids = pids, .npids = npids, .cgroup = cgroup,
-                               .impl_path = impl ? implpath : NULL, .millis = millis, .events = events, .verbose = verbose};
-    struct spl_trace *t;
-    rc = spl_trace_open(&o, &t, err, sizeof err);
+    struct spl_trace_opts o = {.probes = probes, .pids = pids, .npids = T.npids, .cgroup = T.cgroup,
+                               .impl_path = impl ? implpath : NULL, .millis = r.millis, .events = r.events, .verbose = verbose};
+    rc = spl_trace_open(&o, &r.t, err, sizeof err);
     if (rc) {
         spl_err("trace", "%s", err);
         goto done;
@@ -349,88 +448,9 @@ int cmd_trace(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    if (events) {
-        fprintf(stderr, "Tracing %s%s... Hit Ctrl-C to end.\n", what, impl ? " and splinter_madvise" : "");
-        if (json) { /* JSON lines: the first says which run the events that follow come from */
-            snprintf(trace_env.schema, sizeof trace_env.schema, "splsuite-trace-events/1");
-            json_object *hdr = json_object_new_object();
-            json_object_object_add(hdr, "probe", json_object_new_string(what));
-            hdr = spl_envelope_wrap(&trace_env, hdr);
-            fprintf(out, "%s\n", json_object_to_json_string_ext(hdr, JSON_C_TO_STRING_PLAIN));
-            json_object_put(hdr);
-            fflush(out);
-        }
-        if (!json && probes == SPL_TRACE_MADVISE)
-            fprintf(out, "%s%-7s %-16s %-15s %4s %-20s %5s %12s\n", ts ? "TIME     " : "", "PID", "COMM", "SYSCALL", "NODE",
-                    "ADVICE", "RET", millis ? "LAT(ms)" : "LAT(us)");
-        else if (!json)
-            fprintf(out, "%s%-7s %-16s %7s %-12s %-7s %12s\n", ts ? "TIME     " : "", "PID", "COMM", "WAITER",
-                    "NODE W->R", "EVENT", millis ? "LAT(ms)" : "LAT(us)");
-    } else if (interval)
-        fprintf(stderr, "Tracing %s latency... Hit Ctrl-C to end, output every %ld s.\n", what, interval);
-    else
-        fprintf(stderr, "Tracing %s latency... Hit Ctrl-C to end%s.\n", what, duration ? " (or wait for --duration)" : "");
-
-    struct ev_ctx ec = {.out = out, .ts = ts, .json = json, .millis = millis};
-    uint64_t t0 = spl_time_ns(), next = t0 + (uint64_t)interval * 1000000000ull;
-    uint64_t end_at = duration ? t0 + duration : UINT64_MAX;
-    while (!exiting) {
-        uint64_t now = spl_time_ns();
-        bool last = now >= end_at;
-        bool tick = interval && now >= next;
-        if (tick || last) {
-            if (!events) {
-                json_object *snap = spl_trace_snapshot(t, interval > 0);
-                if (json) {
-                    json_object *doc = enveloped(snap);
-                    fprintf(out, "%s\n", json_object_to_json_string_ext(doc, interval ? JSON_C_TO_STRING_PLAIN
-                                                                              : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
-                    json_object_put(doc);
-                } else {
-                    if (ts) {
-                        char b[16];
-                        time_t tt = time(NULL);
-                        strftime(b, sizeof b, "%H:%M:%S", localtime(&tt));
-                        fprintf(out, "%-8s\n", b);
-                    }
-                    spl_trace_render(snap, out);
-                    fputc('\n', out);
-                }
-                fflush(out);
-                json_object_put(snap);
-            }
-            if (last || (count > 0 && --count == 0)) break;
-            next += (uint64_t)interval * 1000000000ull;
-            if (!interval) break;
-        }
-        uint64_t wake = interval ? next : end_at;
-        uint64_t left = wake > now ? wake - now : 0;
-        int ms = left > 200000000ull ? 200 : (int)(left / 1000000) + 1;
-        if (events) {
-            int r = spl_trace_poll(t, ms, print_rec, &ec);
-            if (r < 0 && r != -EINTR) {
-                spl_err("trace", "polling the event buffer: %s", strerror(-r));
-                rc = SPL_EXIT_FAIL;
-                break;
-            }
-            fflush(out);
-        } else {
-            spl_sleep_ns((uint64_t)ms * 1000000ull);
-        }
-    }
-    /* Ctrl-C without interval/duration: print what was gathered, as libbpf-tools do */
-    if (exiting && !events && !interval) {
-        json_object *snap = spl_trace_snapshot(t, false);
-        if (json) {
-            json_object *doc = enveloped(snap);
-            fprintf(out, "%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
-            json_object_put(doc);
-        } else {
-            spl_trace_render(snap, out);
-        }
-        json_object_put(snap);
-    }
-    spl_trace_close(t);
+    print_start(&r);
+    rc = trace_loop(&r);
+    spl_trace_close(r.t);
 done:
     free(pids);
     /* a report file appears only when there is a report: not after a usage error or a skip */
