@@ -1,5 +1,5 @@
 /*
- * cmd_bench.c - `splsuite bench`: option parsing and the run of the chosen
+ * builtin-bench.c - `splsuite bench`: option parsing and the run of the chosen
  * workloads over every --impl, then table / JSON / CSV output.
  */
 #include "bench.h"

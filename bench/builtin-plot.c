@@ -1,5 +1,5 @@
 /*
- * cmd_plot.c - `splsuite plot RESULTS.json`: figures of a bench run drawn
+ * builtin-plot.c - `splsuite plot RESULTS.json`: figures of a bench run drawn
  * with gnuplot. One figure per workload family present in the file:
  *   ops-single    ns/op per operation and implementation (bars)
  *   ops-scaling   aggregate ops/s against processes, per shape (lines)

@@ -1,5 +1,5 @@
 /*
- * trace.c - `splsuite trace`: madvise and eventfd latency with eBPF, with
+ * builtin-trace.c - `splsuite trace`: madvise and eventfd latency with eBPF, with
  * the conventions of libbpf-tools ([interval] [count], -T, -m, -p, -c, -v)
  * plus --json snapshots that merge across runs and the NUMA breakdown.
  */

@@ -1,5 +1,5 @@
 /*
- * main.c - `splsuite conform`: option parsing, rule selection, the rule
+ * builtin-conform.c - `splsuite conform`: option parsing, rule selection, the rule
  * runner (one forked child per rule, with a deadline), the mutant matrix
  * and the reports.
  */

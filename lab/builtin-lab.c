@@ -1,5 +1,5 @@
 /*
- * lab.c - `splsuite lab`: the command line of the virtual NUMA lab. Prepares
+ * builtin-lab.c - `splsuite lab`: the command line of the virtual NUMA lab. Prepares
  * the kernel and initramfs (cached), boots one guest per topology asked for,
  * runs the given splsuite subcommand (or program) inside, and hands back its
  * output and exit status, with the boot and run times.

@@ -1,5 +1,5 @@
 /*
- * cmd_compare.c - `splsuite compare OLD.json NEW.json`: every row present in
+ * builtin-compare.c - `splsuite compare OLD.json NEW.json`: every row present in
  * both runs side by side, its change, a Mann-Whitney U test over the
  * repetitions and a verdict; exit 1 when a row got worse.
  */

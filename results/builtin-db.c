@@ -1,5 +1,5 @@
 /*
- * cmd_db.c - `splsuite db`: the results store. import (any results
+ * builtin-db.c - `splsuite db`: the results store. import (any results
  * document, bench/conform/perf gate), list, rows, export, schema; and the
  * hook `splsuite bench --db` stores a run through.
  */

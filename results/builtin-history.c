@@ -1,5 +1,5 @@
 /*
- * cmd_history.c - `splsuite history ROW`: a row's figure over every stored
+ * builtin-history.c - `splsuite history ROW`: a row's figure over every stored
  * run, in date order, and its change points by e-divisive means with a
  * permutation test (lib/edivisive.h), so a slow drift over many commits is
  * found even when no two neighbouring runs differ.

@@ -1,5 +1,5 @@
 /*
- * cmd_kcidb.c - `splsuite kcidb FILE.json...`: conform and torture results as
+ * builtin-kcidb.c - `splsuite kcidb FILE.json...`: conform and torture results as
  * a KCIDB report (Kernel CI's common reporting format, schema v4.3), for
  * those who evaluate kernels with the suite: one checkout and one build for
  * the kernel each run ran on (its release, command line, architecture, from

@@ -1,6 +1,7 @@
 /*
- * fsck_cmd.c - `splsuite fsck STORE`: check a store's bytes, repair with consent.
+ * builtin-fsck.c - `splsuite fsck STORE`: check a store's bytes, repair with consent.
  */
+#include "commands.h"
 #include "envelope.h"
 #include "fsck.h"
 #include "util.h"
@@ -15,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-int cmd_fsck(int argc, char **argv);
 
 static sigjmp_buf bus_jmp;
 static void on_sigbus(int sig)

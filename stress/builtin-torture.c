@@ -1,5 +1,5 @@
 /*
- * torture_cmd.c - `splsuite torture`: options, then the supervisor (torture_run.c).
+ * builtin-torture.c - `splsuite torture`: options, then the supervisor (torture_run.c).
  */
 #include "proc.h"
 #include "splref.h"
