@@ -42,9 +42,11 @@ struct hp {
     struct spl_impl im;
     char store[256];
     char keys[HP_KEYS][SPLINTER_KEY_MAX];
+    char miss[HP_KEYS][SPLINTER_KEY_MAX]; /* never set */
     unsigned char val[HP_VAL];
     unsigned long ops;
     int failures; /* calls that returned an error: a broken run, never a figure */
+    unsigned long scan_div;
 };
 
 /* noinline wrappers: one symbol per path in callgrind's call graph, so a
@@ -85,6 +87,59 @@ static __attribute__((noinline)) void run_election(struct hp *h, unsigned long n
     for (unsigned long i = 0; i < n; i++) h->failures += h->im.shard_election(&intent) == 0;
 }
 
+/* get of keys never set: the probe runs to the end of the key's chain */
+static __attribute__((noinline)) void run_get_miss(struct hp *h, unsigned long n)
+{
+    unsigned char buf[HP_VAL];
+    size_t got;
+    for (unsigned long i = 0; i < n; i++) h->failures += h->im.get(h->miss[i % HP_KEYS], buf, sizeof buf, &got) == 0;
+}
+
+static __attribute__((noinline)) void run_get_4k(struct hp *h, unsigned long n)
+{
+    unsigned char buf[HP_MAXVAL];
+    size_t got;
+    for (unsigned long i = 0; i < n; i++)
+        h->failures += h->im.get("hp/big", buf, sizeof buf, &got) != 0 || got != HP_MAXVAL;
+}
+
+static __attribute__((noinline)) void run_raw(struct hp *h, unsigned long n)
+{
+    size_t len;
+    uint64_t ep;
+    for (unsigned long i = 0; i < n; i++) {
+        const volatile unsigned char *p = h->im.get_raw_ptr(h->keys[i % HP_KEYS], &len, &ep);
+        h->failures += !p || len != HP_VAL || p[0] != h->val[0];
+    }
+}
+
+/* list and enumerate walk every slot: in timing mode they make 1/scan_div
+ * of --ops calls, so a sample takes about as long as one of a point path
+ * (callgrind counts every one of --ops calls: its figure is per call) */
+static __attribute__((noinline)) void run_list(struct hp *h, unsigned long n)
+{
+    static char *out[HP_SLOTS];
+    size_t got;
+    for (unsigned long i = 0; i < (n + h->scan_div - 1) / h->scan_div; i++)
+        h->failures += h->im.list(out, HP_SLOTS, &got) != 0 || got < HP_KEYS;
+}
+
+static void count_cb(const char *key, uint64_t epoch, void *data)
+{
+    (void)key;
+    (void)epoch;
+    ++*(unsigned long *)data;
+}
+
+static __attribute__((noinline)) void run_enum(struct hp *h, unsigned long n)
+{
+    for (unsigned long i = 0; i < (n + h->scan_div - 1) / h->scan_div; i++) {
+        unsigned long got = 0;
+        h->im.enumerate_matches(1, count_cb, &got);
+        h->failures += got != HP_KEYS;
+    }
+}
+
 /* set with the bus armed: the difference to "set" is the cost of a notify */
 static __attribute__((noinline)) void run_set_bus(struct hp *h, unsigned long n) { run_set(h, n); }
 
@@ -97,6 +152,11 @@ struct path {
 static const struct path paths[] = {
     {"set", {"set", NULL}, run_set},
     {"get", {"get", NULL}, run_get},
+    {"get_4k", {"get", NULL}, run_get_4k},
+    {"get_miss", {"get", NULL}, run_get_miss},
+    {"get_raw_ptr", {"get_raw_ptr", NULL}, run_raw},
+    {"list", {"list", NULL}, run_list},
+    {"enumerate", {"enumerate_matches", "set_label", NULL}, run_enum},
     {"append", {"append", "set", NULL}, run_append},
     {"integer_op", {"integer_op", "set_named_type", NULL}, run_intop},
     {"election", {"shard_election", "shard_claim_ex", NULL}, run_election},
@@ -118,9 +178,16 @@ static int setup(struct hp *h, const char *spec, char *err, size_t errlen)
         return -1;
     }
     for (int i = 0; i < HP_KEYS; i++) snprintf(h->keys[i], SPLINTER_KEY_MAX, "hp/key-%02d/some-typical-length", i);
+    for (int i = 0; i < HP_KEYS; i++) snprintf(h->miss[i], SPLINTER_KEY_MAX, "hp/nop-%02d/some-typical-length", i);
     for (int i = 0; i < HP_VAL; i++) h->val[i] = (unsigned char)(i * 7 + 1);
     for (int i = 0; i < HP_KEYS; i++)
         if (h->im.set(h->keys[i], h->val, HP_VAL) != 0) { snprintf(err, errlen, "set: %s", strerror(errno)); return -1; }
+    if (h->im.set_label)
+        for (int i = 0; i < HP_KEYS; i++)
+            if (h->im.set_label(h->keys[i], 1) != 0) { snprintf(err, errlen, "set_label: %s", strerror(errno)); return -1; }
+    static unsigned char big[HP_MAXVAL];
+    memset(big, 0x5a, sizeof big);
+    if (h->im.set("hp/big", big, sizeof big) != 0) { snprintf(err, errlen, "set 4k: %s", strerror(errno)); return -1; }
     uint64_t zero = 0;
     if (h->im.set("hp/counter", &zero, 8) != 0 ||
         (h->im.set_named_type && h->im.set_named_type("hp/counter", SPL_SLOT_TYPE_BIGUINT) != 0)) {
@@ -206,7 +273,10 @@ static __attribute__((noinline)) void floor_bus(struct hp *h, unsigned long n)
 static void (*floor_for(const struct path *p))(struct hp *, unsigned long)
 {
     if (!strcmp(p->name, "set_bus")) return floor_bus;
-    return !strcmp(p->name, "get") || !strcmp(p->name, "election") ? floor_read : floor_write;
+    return !strncmp(p->name, "get", 3) || !strcmp(p->name, "election") || !strcmp(p->name, "list") ||
+                   !strcmp(p->name, "enumerate")
+               ? floor_read
+               : floor_write;
 }
 
 static const char *floor_name(void (*fl)(struct hp *, unsigned long))
@@ -289,6 +359,7 @@ int main(int argc, char **argv)
         return SPL_EXIT_FAIL;
     }
     h.ops = ops;
+    h.scan_div = mode == 1 ? 1 : 16;
 
     json_object *out = json_object_new_object();
     json_object_object_add(out, "schema", json_object_new_string("splsuite-ci-hotpaths/1"));

@@ -28,6 +28,15 @@ for m in set get; do
 done
 grep -q '"verdict":"regression"' "$tmp/mut/perf-gate.json" || { echo "FAIL: perf-gate.json verdict is not regression"; fail=1; }
 
+# one planted slowdown per path family slow_keycmp leaves alone: scans (list,
+# enumerate) and misses (a get of an absent key never compares a key)
+for pair in slow_scan:list slow_scan:enumerate slow_miss:get_miss; do
+  mut="${pair%%:*}" m="${pair#*:}"
+  [ -f "$tmp/$mut/perf-gate.md" ] || "$gate" --lane deterministic --impl "mut:$mut" --baselines "$tmp" --out "$tmp/$mut" >/dev/null 2>&1
+  v="$(verdict deterministic "$m" "$tmp/$mut/perf-gate.md")"
+  [ "$v" = REGRESSION ] && echo "ok   mut:$mut: $m flagged" || { echo "FAIL: mut:$mut: $m verdict '$v'"; fail=1; }
+done
+
 # timing lane: torn_write spins inside every set, a slowdown no noise hides
 "$gate" --update --lane timing --reps 9 --procs 3 --baselines "$tmp" --out "$tmp/out" -q 2>/dev/null || { echo "FAIL: recording a timing baseline"; exit 1; }
 "$gate" --lane timing --reps 9 --procs 3 --impl mut:torn_write --baselines "$tmp" --out "$tmp/slow" 2>/dev/null

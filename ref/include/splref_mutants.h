@@ -111,8 +111,10 @@
     X(151, append_checks_len_only, "test:reread-shm", "append checks only the bytes it writes against the arena; its mop scrub runs past the mapping") \
     X(152, enum_shared_key, "test:ref-mt-enumerate-shm", "enumerate_matches hands the callback the shared key bytes, which an insert or unset may be rewriting")
 
-/* 180-199: performance */
-#define SPLREF_MUTANTS_PERF(X)
+/* 180-199: performance (planted slowdowns the perf gate must flag) */
+#define SPLREF_MUTANTS_PERF(X)                                                                       \
+    X(180, slow_scan, "perf-gate", "list and enumerate_matches read every slot's key once more (planted slowdown)") \
+    X(181, slow_miss, "perf-gate", "a get of an absent key walks its probe chain twice (planted slowdown)")
 
 #define SPLREF_MUTANTS(X)                                                                            \
     SPLREF_MUTANTS_CORE(X) SPLREF_MUTANTS_CALL(X) SPLREF_MUTANTS_HIST(X) SPLREF_MUTANTS_REFDEF(X)    \

@@ -268,7 +268,10 @@ int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size
     uint32_t klen;
     uint64_t h = sr_hash_len(key, &klen);
     long idx = sr_lookup(st, key, h, sr_cmp_len(klen));
-    if (idx < 0) return -1;
+    if (idx < 0) {
+        if (MUTANT(slow_miss)) (void)sr_lookup(st, key, h, sr_cmp_len(klen));
+        return -1;
+    }
     struct splinter_slot *s = &st->S[idx];
     int rc, why = read_window(st, s, h, buf, buf_sz, out_sz, &rc);
     if (__builtin_expect(why != READ_DONE, 0)) return get_contended(st, s, h, buf, buf_sz, out_sz, why);
@@ -350,6 +353,7 @@ int splref_list(splref_store *st, char **out_keys, size_t max_keys, size_t *out_
         if (atomic_load_explicit(&S[i].hash, memory_order_acquire) &&
             atomic_load_explicit(&S[i].val_len, memory_order_acquire) > 0)
             out_keys[count++] = S[i].key;
+        if (MUTANT(slow_scan)) sr_mutant_slow_pass(S[i].key, SPLINTER_KEY_MAX);
     }
     if (MUTANT(list_drops_last) && count) count--;
     *out_count = count;

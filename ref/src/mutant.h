@@ -20,4 +20,14 @@ enum splref_mutant_id {
 #endif
 #define MUTANT(name) (SPLREF_MUTANT == MUT_##name)
 
+#include <stddef.h>
+/* The work a planted slowdown adds (PERF block): one more pass over n bytes
+ * the path already reads, which no compiler may drop. */
+static inline void sr_mutant_slow_pass(const char *p, size_t n)
+{
+    volatile size_t sum = 0;
+    for (size_t i = 0; i < n && p[i]; ++i) sum = sum + (size_t)(unsigned char)p[i];
+    (void)sum;
+}
+
 #endif

@@ -199,6 +199,7 @@ void splref_enumerate_matches(splref_store *st, uint64_t mask, void (*cb)(const 
     char key[SPLINTER_KEY_MAX];
     for (uint32_t i = 0; i < ns; i++) {
         struct splinter_slot *s = &S[i];
+        if (MUTANT(slow_scan)) sr_mutant_slow_pass(s->key, SPLINTER_KEY_MAX);
         if (atomic_load_explicit(&s->hash, memory_order_relaxed) == 0) continue;
         uint64_t bloom = atomic_load_explicit(&s->bloom, memory_order_acquire);
         if (!(MUTANT(enum_any_bit) ? (bloom & mask) != 0 || !mask : (bloom & mask) == mask)) continue;
