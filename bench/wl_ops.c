@@ -30,6 +30,7 @@ struct ops_case {
     int readers, writers;
     bool disjoint;
     bool onekey;          /* every member on key 0: the same-key reader/writer pair */
+    uint64_t pace_ns;     /* onekey: the writer sets once per pace_ns (0 = as fast as it can) */
     uint64_t nkeys, vsize;
     const cpu_set_t *cpus; /* per worker; NULL = --pin plan */
     const struct spl_nodemask *place; /* mbind the store here (NUMA matrix) */
@@ -37,6 +38,7 @@ struct ops_case {
 };
 
 #define BATCH 64
+#define ONEKEY_PACE_NS 2000 /* 500k sets/s */
 
 /* The keys an op touches: the store's keys, or for misses as many keys
  * that are not in it (same length, so hashing costs the same). */
@@ -67,6 +69,16 @@ static void count_cb(const char *key, uint64_t epoch, void *data)
 }
 
 static volatile uint64_t sink;
+
+/* The paced writer: waits (spinning, so no wake-up latency is added) for
+ * its next turn; a writer that fell behind (preempted) starts afresh rather
+ * than catching up in a burst. */
+static void pace(uint64_t *next, uint64_t period)
+{
+    uint64_t now;
+    while ((now = spl_time_ns()) < *next) __builtin_ia32_pause();
+    *next = now > *next + 64 * period ? now + period : *next + period;
+}
 
 /* One operation of kind op on key index ki: 0 done, 1 EAGAIN (a writer was
  * in the slot), 2 a get that did not find a key the store holds while
@@ -192,6 +204,7 @@ static void ops_worker(int idx, struct wshared *sh, void *arg)
         uint64_t append_budget = 0, setup_ns = 0;
         if (phase) spl_perfctr_start(&pc);
         t0 = spl_time_ns();
+        uint64_t next_set = t0;
         for (;;) {
             if (op == OP_APPEND && append_budget == 0) {
                 /* every key is full: empty them again, off the clock */
@@ -206,6 +219,7 @@ static void ops_worker(int idx, struct wshared *sh, void *arg)
             for (int b = 0; b < BATCH; b++) {
                 uint64_t ki = op == OP_APPEND ? lo + (oi % n) : order[oi];
                 if (++oi == norder) oi = 0;
+                if (writer && c->pace_ns) pace(&next_set, c->pace_ns);
                 outcome[do_op(c, op, keys, ki, buf, list, NULL, w)]++;
                 if (op == OP_APPEND && --append_budget == 0) { ops += (uint64_t)b + 1; goto batch_done; }
             }
@@ -347,6 +361,7 @@ static void params(struct bres *r, const struct ops_case *c, uint64_t slots, uin
     json_object_object_add(r->params, "processes", json_object_new_int(c->single == OP__COUNT ? c->readers + c->writers : 1));
     json_object_object_add(r->params, "readers", json_object_new_int(c->single == OP__COUNT ? c->readers : c->single != OP_SET));
     json_object_object_add(r->params, "writers", json_object_new_int(c->single == OP__COUNT ? c->writers : c->single == OP_SET));
+    if (c->pace_ns) json_object_object_add(r->params, "writer_sets_per_s_paced", json_object_new_uint64(1000000000ull / c->pace_ns));
     json_object_object_add(r->params, "keys_mode", json_object_new_string(c->onekey ? "one" : c->disjoint ? "disjoint" : "same"));
     /* the working set: how many distinct keys each worker cycles through */
     uint64_t n = c->onekey ? 1 : c->disjoint ? c->nkeys / (uint64_t)(c->readers + c->writers) : c->nkeys;
@@ -419,17 +434,23 @@ static int wl_ops_run(struct bench_opts *o, struct bench_results *rs)
             for (int pi = 0; pi < o->procs.n; pi++) {
                 int n = (int)o->procs.v[pi];
                 if (n < 1 || 2 * n > BENCH_MAX_WORKERS) continue;
-                struct { int r, w; bool dj, one; } shapes[] = {{n, 0, false, false}, {0, n, false, false},
-                                                               {0, n, true, false},  {n, n, false, false},
-                                                               {n, n, true, false},  {1, 1, false, true}};
+                /* onekey twice: the writer as fast as it can, and paced at ONEKEY_PACE_NS (a rate
+                 * every implementation's set sustains), so the readers of two implementations
+                 * face the same rate of writes */
+                struct { int r, w; bool dj, one; uint64_t pace; } shapes[] = {
+                    {n, 0, false, false, 0}, {0, n, false, false, 0}, {0, n, true, false, 0}, {n, n, false, false, 0},
+                    {n, n, true, false, 0},  {1, 1, false, true, 0},  {1, 1, false, true, ONEKEY_PACE_NS}};
                 for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
                     if (shapes[s].dj && shapes[s].r + shapes[s].w < 2) continue;
                     if (shapes[s].one && pi != 0) continue; /* once, whatever --procs says */
                     struct ops_case c = {.o = o, .single = OP__COUNT, .readers = shapes[s].r, .writers = shapes[s].w,
-                                         .disjoint = shapes[s].dj, .onekey = shapes[s].one, .nkeys = nkeys, .vsize = vs};
-                    snprintf(name, sizeof name, "mp/%s/r:%d/w:%d/v:%llu/fill:%llu",
+                                         .disjoint = shapes[s].dj, .onekey = shapes[s].one, .pace_ns = shapes[s].pace,
+                                         .nkeys = nkeys, .vsize = vs};
+                    char pace[32] = "";
+                    if (shapes[s].pace) snprintf(pace, sizeof pace, "/wrate:%llu", (unsigned long long)(1000000000ull / shapes[s].pace));
+                    snprintf(name, sizeof name, "mp/%s/r:%d/w:%d%s/v:%llu/fill:%llu",
                              shapes[s].one ? "onekey" : shapes[s].dj ? "disjoint" : "same", shapes[s].r, shapes[s].w,
-                             (unsigned long long)vs, (unsigned long long)fill);
+                             pace, (unsigned long long)vs, (unsigned long long)fill);
                     if (run_all_impls(o, rs, &c, name, fill, "get") != 0) return -1;
                 }
             }
