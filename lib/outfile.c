@@ -20,6 +20,21 @@ int spl_outfile_open(struct spl_outfile *o, const char *path, char *err, size_t 
         o->is_stdout = true;
         return 0;
     }
+    /* a device, pipe or socket (/dev/full, /dev/stdout, a fifo) is written
+     * in place: renaming a file over it would replace the node itself */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        if (S_ISDIR(sb.st_mode)) {
+            snprintf(err, errlen, "%s: %s", path, strerror(EISDIR));
+            return -1;
+        }
+        if (!(o->f = fopen(path, "w"))) {
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            return -1;
+        }
+        o->in_place = true;
+        return 0;
+    }
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
@@ -56,9 +71,9 @@ int spl_outfile_close(struct spl_outfile *o, char *err, size_t errlen)
     }
     if (fclose(o->f) != 0 && !e) e = errno;
     o->f = NULL;
-    if (!e && rename(o->tmp, o->path) != 0) e = errno;
+    if (!e && !o->in_place && rename(o->tmp, o->path) != 0) e = errno;
     if (e) {
-        unlink(o->tmp);
+        if (!o->in_place) unlink(o->tmp);
         snprintf(err, errlen, "%s: %s", o->path, strerror(e));
         errno = e;
         return -1;
@@ -71,7 +86,7 @@ void spl_outfile_abort(struct spl_outfile *o)
     if (!o->f) return;
     if (!o->is_stdout) {
         fclose(o->f);
-        unlink(o->tmp);
+        if (!o->in_place) unlink(o->tmp);
     }
     o->f = NULL;
 }

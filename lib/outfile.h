@@ -3,7 +3,9 @@
  * place when complete, every write checked, so a full disk or a bad path is
  * an error with its reason (exit 3), never a 0-byte or half file left at the
  * path. "-" means stdout, whose errors splsuite reports once the command is
- * done (exit 3), so closing it here always succeeds.
+ * done (exit 3), so closing it here always succeeds. A path that is not a
+ * regular file (/dev/full, /dev/stdout, a fifo) is written in place, its
+ * errors checked the same way.
  */
 #ifndef SPLSUITE_OUTFILE_H
 #define SPLSUITE_OUTFILE_H
@@ -17,6 +19,7 @@ struct spl_outfile {
     char path[4096];
     char tmp[4200];   /* where it is written until spl_outfile_close */
     bool is_stdout;
+    bool in_place;    /* not a regular file (a device, a pipe): written where it is */
 };
 
 /* Opens path for writing (parent directories are made). 0, or -1 with the reason in err. */

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include "opt.h"
+#include "outfile.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 #define CMD "db"
 
 static struct {
-    const char *db;
+    const char *db, *output;
     bool json;
 } D;
 
@@ -28,6 +29,7 @@ static const struct spl_opt db_opts[] = {
      "a file (SQLite, created when missing; also sqlite:PATH) or postgresql://user:password@host:port/dbname (libpq)",
      .def_help = "$SPLSUITE_DB, else ~/.local/share/splinter-suite/results.db"},
     {"json", 'j', SPL_OPT_FLAG, SPL_OPT_DEST(D.json), NULL, "splsuite-db/1 JSON on stdout (import, list, rows)"},
+    {"output", 'o', SPL_OPT_STR, SPL_OPT_DEST(D.output), "FILE", "write that JSON to FILE instead ('-': stdout)"},
     {0},
 };
 
@@ -92,11 +94,19 @@ static json_object *doc_new(const struct rdb *db, const char *action)
     return o;
 }
 
-static void doc_print(const struct spl_envelope *env, json_object *o)
+/* The JSON document on stdout, or whole into -o FILE. 0 or SPL_EXIT_OUTPUT. */
+static int doc_print(const struct spl_envelope *env, json_object *o)
 {
     json_object *d = spl_envelope_wrap(env, o);
-    printf("%s\n", json_object_to_json_string_ext(d, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+    int rc = SPL_EXIT_OK;
+    char err[600];
+    if (!D.output) printf("%s\n", json_object_to_json_string_ext(d, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+    else if (spl_outfile_json(D.output, d, err, sizeof err) != 0) {
+        spl_err(CMD, "cannot write %s", err);
+        rc = SPL_EXIT_OUTPUT;
+    }
     json_object_put(d);
+    return rc;
 }
 
 static int do_import(struct rdb *db, int n, char **files, bool json, const struct spl_envelope *env)
@@ -127,14 +137,15 @@ static int do_import(struct rdb *db, int n, char **files, bool json, const struc
         json_object_array_add(arr, e);
         rdoc_free(&d);
     }
+    int wrc = SPL_EXIT_OK;
     if (json) {
         json_object *o = doc_new(db, "import");
         json_object_object_add(o, "files", arr);
-        doc_print(env, o);
+        wrc = doc_print(env, o);
     } else {
         json_object_put(arr);
     }
-    return failed ? SPL_EXIT_FAIL : SPL_EXIT_OK;
+    return wrc ? wrc : failed ? SPL_EXIT_FAIL : SPL_EXIT_OK;
 }
 
 struct table_acc {
@@ -176,7 +187,7 @@ static int do_table(struct rdb *db, const char *action, const char *sql, const c
     if (json) {
         json_object *o = doc_new(db, action);
         json_object_object_add(o, !strcmp(action, "list") ? "runs" : "rows", t.arr);
-        doc_print(env, o);
+        return doc_print(env, o);
     }
     return SPL_EXIT_OK;
 }
@@ -200,10 +211,11 @@ int cmd_db(int argc, char **argv)
     int optind, rc0 = spl_opt_parse(&db_cmd, argc, argv, &optind);
     if (rc0 != SPL_OPT_OK) return rc0 == SPL_OPT_HELP ? SPL_EXIT_OK : rc0;
     const char *url = D.db;
-    bool json = D.json;
+    bool json = D.json || D.output; /* -o FILE: the JSON, into FILE */
     if (optind >= argc) return spl_opt_error(&db_cmd, "which action? import, list, rows, export or schema");
     const char *action = argv[optind++];
     if (!strcmp(action, "schema")) {
+        if (D.json || D.output) return spl_opt_error(&db_cmd, "schema prints SQL: no --json or -o");
         for (int i = 0; rdb_schema_sql[i]; i++) printf("%s;\n", rdb_schema_sql[i]);
         return SPL_EXIT_OK;
     }
@@ -215,7 +227,8 @@ int cmd_db(int argc, char **argv)
     if (!strcmp(action, "export") && argc - optind != 1) return spl_opt_error(&db_cmd, "export: one RUN_ID");
     if ((!strcmp(action, "list") || !strcmp(action, "rows")) && optind < argc)
         return spl_opt_error(&db_cmd, "%s: unexpected argument '%s'", action, argv[optind]);
-    if (json && !strcmp(action, "export")) return spl_opt_error(&db_cmd, "export prints the stored JSON document: no --json");
+    if (json && !strcmp(action, "export"))
+        return spl_opt_error(&db_cmd, "export prints the stored JSON document: no --json or -o (redirect it)");
     static struct spl_envelope env;
     spl_envelope_init(&env, "splsuite-db/1");
     struct rdb db;

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include "opt.h"
+#include "outfile.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@
 
 static const char *const figures[] = {"median", "cpu", NULL};
 static struct {
-    const char *db, *impl, *machine;
+    const char *db, *impl, *machine, *output;
     int figure;
     uint64_t last, perms, seed;
     double alpha, min_change;
@@ -49,6 +50,7 @@ static const struct spl_opt history_opts[] = {
      .def_help = "fixed", .seen = &H.seed_set},
     {"fail-worse", 0, SPL_OPT_FLAG, SPL_OPT_DEST(H.fail_worse), NULL, "exit 1 when a change point went the bad way"},
     {"json", 'j', SPL_OPT_FLAG, SPL_OPT_DEST(H.json), NULL, "splsuite-history/1 JSON on stdout"},
+    {"output", 'o', SPL_OPT_STR, SPL_OPT_DEST(H.output), "FILE", "write the JSON to FILE ('-': stdout); the table still goes to stdout"},
     {0},
 };
 
@@ -109,15 +111,19 @@ int cmd_history(int argc, char **argv)
         hist_free(&s);
         return SPL_EXIT_FAIL;
     }
-    if (json) {
+    int wrc = SPL_EXIT_OK;
+    if (json || H.output) {
         json_object *d = spl_envelope_wrap(&env, hist_json(&s, &q));
-        printf("%s\n", json_object_to_json_string_ext(d, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        if (json) printf("%s\n", json_object_to_json_string_ext(d, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        if (H.output && spl_outfile_json(H.output, d, err, sizeof err) != 0) {
+            spl_err(CMD, "cannot write %s", err);
+            wrc = SPL_EXIT_OUTPUT;
+        }
         json_object_put(d);
-    } else {
-        hist_print(&s, &q, stdout);
     }
+    if (!json) hist_print(&s, &q, stdout);
     bool worse = false;
     for (size_t i = 0; i < s.ncp; i++) worse |= s.cp[i].worse;
     hist_free(&s);
-    return fail_worse && worse ? SPL_EXIT_FAIL : SPL_EXIT_OK;
+    return wrc ? wrc : fail_worse && worse ? SPL_EXIT_FAIL : SPL_EXIT_OK;
 }

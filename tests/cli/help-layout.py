@@ -10,8 +10,9 @@ nothing on stderr; the text is, in this order: a `Usage: splsuite CMD` line,
 the option headings, `Examples:` with at least one `splsuite CMD` line, and
 `Exit status:` last, listing 0 and 2 at least, each status once, in rising
 order. Every option the table does not hide is in the help (`-k, --name` when
-it has a short one), so the parser and the help cannot drift apart. Lines
-other than examples fit in 100 columns.
+it has a short one), so the parser and the help cannot drift apart. A command
+with JSON output asks for it one way: -j/--json for stdout, -o/--output FILE
+for a file. Lines other than examples fit in 100 columns.
 """
 import json
 import re
@@ -91,7 +92,15 @@ def check(cmd):
     if rc != 0:
         bad("--list-options: exit %d" % rc)
         return
-    for rec in (json.loads(l) for l in lo.splitlines() if l.strip()):
+    recs = [json.loads(l) for l in lo.splitlines() if l.strip()]
+    # JSON is asked for one way everywhere: -j/--json on stdout, -o/--output FILE for a file
+    by_name = {r["name"]: r for r in recs}
+    if "json" in by_name:
+        if by_name["json"].get("short") != "j":
+            bad("--json has no -j")
+        if by_name.get("output", {}).get("short") != "o" or by_name["output"].get("hidden"):
+            bad("--json without -o, --output FILE")
+    for rec in recs:
         if rec.get("hidden"):
             continue
         spell = "--" + rec["name"]

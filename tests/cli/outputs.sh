@@ -1,7 +1,8 @@
 #!/bin/sh
 # Every write is checked: a command whose stdout is /dev/full, or whose
-# -o/--tap/--junit/--bmf file lands on a full filesystem, exits 3 with one
-# line saying what could not be written, and leaves no 0-byte or half file.
+# -o/--tap/--junit/--bmf file lands on a full filesystem or is /dev/full,
+# exits 3 with one line saying what could not be written, and leaves no
+# 0-byte or half file (nor a file where the device was).
 # A plot whose gnuplot exits 0 but draws nothing is a failure, not a figure.
 # The full filesystem is a small tmpfs (root); without root that part skips.
 set -u
@@ -31,6 +32,21 @@ for cmd in "conform --rules FMT-001" "conform --rules FMT-001 --json" "conform -
   # shellcheck disable=SC2086
   "$S" $cmd > /dev/full 2> "$T/err" || rc=$?
   check 3 "$full" "$rc" "splsuite $cmd > /dev/full"
+done
+
+# a result FILE that is a device is written in place, never renamed over:
+# -o /dev/full fails with exit 3, and /dev/full is still the device after
+for cmd in "conform --rules FMT-001 -o /dev/full" "conform --rules FMT-001 --tap /dev/full" \
+           "torture --duration 1s -o /dev/full" "bench ops --quick --impl ref --ops set -o /dev/full" \
+           "info -o /dev/full" "db --db $T/r.db list -o /dev/full"; do
+  rc=0
+  # shellcheck disable=SC2086
+  "$S" $cmd > /dev/null 2> "$T/err" || rc=$?
+  check 3 "cannot write .*/dev/full.*No space left on device" "$rc" "splsuite $cmd"
+  if [ ! -c /dev/full ]; then
+    say "FAIL: splsuite $cmd replaced /dev/full (a $(stat -c %F /dev/full)); made again"; bad=1
+    rm -f /dev/full && mknod -m 666 /dev/full c 1 7
+  fi
 done
 
 if [ "$(id -u)" = 0 ] && mkdir "$T/full" && mount -t tmpfs -o size=16k tmpfs "$T/full" 2>/dev/null; then
