@@ -58,19 +58,28 @@ asan)
   # still caught: ASan reports it before any SEGV happens.
   export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:print_summary=1:handle_segv=0"
   export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:print_summary=1"
-  # Criterion allocates 48 bytes once per process that it never frees
-  export LSAN_OPTIONS="suppressions=$root/ci/lsan.supp:print_suppressions=0"
   rc=0
-  # Not under ASan: tests of how the libraries are linked and loaded, which
-  # an instrumented build changes by construction (NEEDED gains libasan,
-  # the runtime must come first in the library list, RTLD_DEEPBIND is
-  # refused by the sanitizer runtime).
-  not_here='^(needed|header-compat|header-compat-orig|conform-shim-deepbind)$'
+  # Every test of suites ref and conform runs here, including those of how
+  # the libraries are linked and loaded: check-needed.sh allows exactly the
+  # sanitizer runtimes of this build, header-compat builds with its
+  # -fsanitize=, and conform-shim-deepbind says SKIP with its reason (the
+  # runtime refuses RTLD_DEEPBIND).
   for s in ref conform; do
-    tests="$(meson test -C "$d" --list --no-rebuild --suite "$s" 2>/dev/null | sed -n 's|.* / ||p' | grep -Ev "$not_here")"
-    if [ -n "$tests" ]; then
-      # shellcheck disable=SC2086
-      run_tests "$d" $tests || rc=1
+    if [ -n "$(meson test -C "$d" --list --no-rebuild --suite "$s" 2>/dev/null)" ]; then
+      if [ "$s" = ref ]; then
+        # Criterion's runner leaks one allocation of its own at exit
+        # (ci/lsan.supp says which). A suppression names a module, and LSan
+        # matches it against every frame of a leak's stack: with full stacks
+        # it would also hide a leak of ours made in a test body (Criterion's
+        # frames are below every test; checked with a planted leak). With
+        # two frames (the allocator and its direct caller) it matches only
+        # memory Criterion itself allocated. Detection is unchanged; ASan's
+        # allocation/free stacks in a report show the direct caller only:
+        # rerun the test by hand without this for the full ones.
+        LSAN_OPTIONS="suppressions=$root/ci/lsan.supp:malloc_context_size=2" run_tests "$d" --suite "$s" || rc=1
+      else
+        run_tests "$d" --suite "$s" || rc=1
+      fi
     else
       echo "sanitize: suite '$s' has no tests in this tree: not run"
     fi

@@ -212,9 +212,16 @@ static void census(struct census *cs, const char *part)
     cs->store_maps = count_maps(part);
 }
 
+/* Mappings that are not the stores' may change by a few that do not scale
+ * with the cycles: a memory allocator commits its reserved space in pieces
+ * (measured under ASan: one more line in /proc/self/maps after 1000 cycles,
+ * its region split in a used and a reserved part). A leak per cycle shows as
+ * hundreds; descriptors and the stores' own mappings must come back exactly. */
+#define RES3_ALLOC_SLACK 8
+
 static bool same(struct rule_out *o, const struct census *a, const struct census *b, const char *after)
 {
-    return r_check(o, a->fds == b->fds && a->store_maps == b->store_maps && a->maps == b->maps,
+    return r_check(o, a->fds == b->fds && a->store_maps == b->store_maps && b->maps <= a->maps + RES3_ALLOC_SLACK,
                    "after %s: %d descriptors (was %d), %d mappings (was %d), %d of them of splsuite stores (was %d)", after, b->fds, a->fds, b->maps,
                    a->maps, b->store_maps, a->store_maps);
 }
@@ -302,7 +309,7 @@ static void rule_res003(struct conform *c, struct rule_out *o)
     spl_impl_store_remove(&c->im, bad);
     spl_impl_store_remove(&c->im, trunc);
     o->store[0] = '\0';
-    r_pass(o, "%d create/open/close cycles, 100 failed opens, 100 opens over an open store and 100 event-bus cycles left %d descriptors and %d mappings as they were",
+    r_pass(o, "%d create/open/close cycles, 100 failed opens, 100 opens over an open store and 100 event-bus cycles left %d descriptors and the stores' mappings as they were (%d mappings in all)",
            cycles, base.fds, base.maps);
 }
 

@@ -15,6 +15,9 @@ against the original (it is linked with -z now, so a function the original
 lacks, e.g. a splinter_now that is only inline there, fails at load).
 
   --cc CC...        the C compiler command (default: cc)
+  --cflag=FLAG      one more flag for the C program's compile and link
+                    (repeatable): a sanitizer build passes its -fsanitize=,
+                    without which the instrumented library cannot be loaded
   --cxx CXX...      also check the names from C++23 (as the original's header
                     allows), with this C++ compiler
   --embeddings      the -DSPLINTER_EMBEDDINGS build: its rows, not the others
@@ -181,6 +184,7 @@ def main():
     ap.add_argument("include")
     ap.add_argument("workdir")
     ap.add_argument("--cc", nargs="+", default=["cc"])
+    ap.add_argument("--cflag", action="append", default=[])
     ap.add_argument("--cxx", nargs="+")
     ap.add_argument("--embeddings", action="store_true")
     ap.add_argument("--lib")
@@ -200,7 +204,7 @@ def main():
     exe = os.path.join(a.workdir, "header-compat")
     with open(c, "w") as f:
         f.write(src)
-    cmd = a.cc + ["-std=gnu11", "-I", a.include, c, "-o", exe, "-Wl,-z,now"]
+    cmd = a.cc + a.cflag + ["-std=gnu11", "-I", a.include, c, "-o", exe, "-Wl,-z,now"]
     if a.lib:
         cmd += [os.path.abspath(a.lib)]
     r = subprocess.run(cmd, capture_output=True, text=True)
