@@ -421,7 +421,7 @@ static void numa_matrix(struct plot_ctx *c)
 int cmd_plot(int argc, char **argv)
 {
     memset(&P, 0, sizeof P);
-    int optind, rc = spl_opt_parse(&plot_cmd, argc, argv, &optind);
+    int argi, rc = spl_opt_parse(&plot_cmd, argc, argv, &argi);
     if (rc != SPL_OPT_OK) return rc == SPL_OPT_HELP ? SPL_EXIT_OK : rc;
     if (P.o_file)
         return spl_opt_error(&plot_cmd, "-o names a file; plot writes a directory of figures: --outdir %s", P.o_file);
@@ -429,19 +429,19 @@ int cmd_plot(int argc, char **argv)
     const char *history = P.history, *db = P.db, *impl = P.impl, *machine = P.machine;
     bool cpu = P.figure == 1, figure_set = P.figure != 0;
     /* two runs, or a row's history: the results figures (results/plot.c) */
-    if (history || argc - optind == 2) {
+    if (history || argc - argi == 2) {
         if (!results_plot_main) { spl_err(CMD, "this splsuite was built without the results part"); return SPL_EXIT_SKIP; }
         if (!spl_in_path("gnuplot")) {
             spl_err(CMD, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
             return SPL_EXIT_SKIP;
         }
         if (spl_mkdir_p(c.dir, 0777) != 0) { spl_err(CMD, "--outdir %s: %s", c.dir, strerror(errno)); return SPL_EXIT_FAIL; }
-        return results_plot_main(argc - optind, argv + optind, c.dir, c.fmt, history, db, impl, machine, cpu);
+        return results_plot_main(argc - argi, argv + argi, c.dir, c.fmt, history, db, impl, machine, cpu);
     }
     if (impl || machine || db || figure_set) return spl_opt_error(&plot_cmd, "--impl, --machine, --db and --figure go with --history");
-    if (optind != argc - 1)
-        return spl_opt_error(&plot_cmd, optind == argc ? "which RESULTS.json? (splsuite bench --json -o FILE)" : "one or two results documents");
-    const char *in = argv[optind];
+    if (argi != argc - 1)
+        return spl_opt_error(&plot_cmd, argi == argc ? "which RESULTS.json? (splsuite bench --json -o FILE)" : "one or two results documents");
+    const char *in = argv[argi];
     c.root = json_object_from_file(in);
     if (!c.root) { spl_err(CMD, "%s: not readable JSON (%s)", in, json_util_get_last_err()); return SPL_EXIT_USAGE; }
     json_object *schema;

@@ -53,7 +53,7 @@ static json_object *row_json(const struct bench_opts *o, const struct bench_resu
     json_object_object_add(j, "unit", json_object_new_string(r->unit));
     json_object_object_add(j, "lower_is_better", json_object_new_boolean(r->lower_is_better));
     json_object_object_add(j, "params", json_object_get(r->params));
-    if (!r->status != BENCH_OK && r->nreps > 0) {
+    if (r->status == BENCH_OK && r->nreps > 0) {
         json_object_object_add(j, "median", json_object_new_double(r->median));
         json_object_object_add(j, "min", json_object_new_double(r->min));
         json_object_object_add(j, "max", json_object_new_double(r->max));

@@ -124,6 +124,7 @@ static void write_dirty(struct flush_ctx *x, struct dirty_set *d, uint64_t it)
         if (pwrite(x->fd, x->val, vs, (off_t)off) != (ssize_t)vs) wres_fail(x->w, "pwrite: %s", strerror(errno));
         return;
     }
+    if (!d->slot_of || !d->cur) wres_fail(x->w, "internal: the store's slots were not mapped (map_store)");
     uint64_t first = c->dirty >= c->nkeys ? 0 : spl_rng_below(&x->rng, c->nkeys);
     for (uint64_t j = 0; j < c->dirty; j++) {
         uint64_t k = (first + j) % c->nkeys;

@@ -378,16 +378,18 @@ static void params(struct bres *r, const struct ops_case *c, uint64_t slots, uin
 static int run_all_impls(struct bench_opts *o, struct bench_results *rs, struct ops_case *c, const char *name,
                          uint64_t fill, const char *need)
 {
-    struct bres *row[BENCH_MAX_IMPLS];
-    for (int ii = 0; ii < o->nimpls; ii++) {
+    struct bres *row[BENCH_MAX_IMPLS] = {0};
+    const int nimpls = o->nimpls; /* fixed for the case: every loop below covers the same rows */
+    for (int ii = 0; ii < nimpls; ii++) {
         struct bres *r = bench_result_new(rs, &bench_wl_ops, name, ii, "ns/op", true);
         if (!r) return -1;
         if (!json_object_object_length(r->params)) params(r, c, o->slots, fill);
     }
     /* found again after all are created: a realloc may have moved them */
-    for (int ii = 0; ii < o->nimpls; ii++) row[ii] = bench_result_find(rs, &bench_wl_ops, name, ii);
+    for (int ii = 0; ii < nimpls; ii++)
+        if (!(row[ii] = bench_result_find(rs, &bench_wl_ops, name, ii))) return -1;
     for (int rep = 0; rep < o->reps; rep++)
-        for (int ii = 0; ii < o->nimpls; ii++) {
+        for (int ii = 0; ii < nimpls; ii++) {
             struct bres *r = row[ii];
             const char *const needs[] = {"create", "open", "set", need, NULL};
             const char *miss = spl_impl_missing(&o->impls[ii], needs);
@@ -396,7 +398,7 @@ static int run_all_impls(struct bench_opts *o, struct bench_results *rs, struct 
             bench_progress(o, "ops %s [%s] rep %d/%d", name, o->impls[ii].label, rep + 1, o->reps);
             run_case(o, ii, c, r, "bench-ops");
         }
-    for (int ii = 0; ii < o->nimpls; ii++) {
+    for (int ii = 0; ii < nimpls; ii++) {
         struct bres *r = row[ii];
         bench_result_finish(r);
         r->rate_median = r->median > 0 ? 1e9 / r->median : 0;

@@ -100,27 +100,30 @@ int wres_hist_p50(const struct wres *w, double *p50, uint64_t *count)
     return rc;
 }
 
-static void __attribute__((noreturn)) wres_vfail(struct wres *w, enum bench_outcome why, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 3, 0))) wres_vset(struct wres *w, enum bench_outcome why, const char *fmt, va_list ap)
 {
     vsnprintf(w->why, sizeof w->why, fmt, ap);
     w->outcome = why;
     w->failed = 1;
     w->done = 1;
-    _exit(1); /* a worker process ends here; the driver reads why from w */
 }
 
 void wres_fail(struct wres *w, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    wres_vfail(w, BENCH_ERROR, fmt, ap);
+    wres_vset(w, BENCH_ERROR, fmt, ap);
+    va_end(ap);
+    _exit(1); /* a worker process ends here; the driver reads why from w */
 }
 
 void wres_refuse(struct wres *w, enum bench_outcome why, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    wres_vfail(w, why, fmt, ap);
+    wres_vset(w, why, fmt, ap);
+    va_end(ap);
+    _exit(1);
 }
 
 void bench_pin_plan(const struct bench_opts *o, int nworkers, cpu_set_t *cpus_of)

@@ -70,9 +70,8 @@ void r_cex(struct rule_out *o, const char *fmt, ...)
     if (n > 0) o->cex_len += (size_t)n < sizeof o->cex - o->cex_len ? (size_t)n : sizeof o->cex - o->cex_len - 1;
 }
 
-bool r_check(struct rule_out *o, bool ok, const char *fmt, ...)
+void r_check_failed(struct rule_out *o, const char *fmt, ...)
 {
-    if (ok) return true;
     char buf[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -80,7 +79,6 @@ bool r_check(struct rule_out *o, bool ok, const char *fmt, ...)
     va_end(ap);
     r_fail(o, "%s", buf);
     r_cex(o, "%s", buf);
-    return false;
 }
 
 bool r_failed(const struct rule_out *o) { return o->result == SPL_FAIL; }
@@ -204,7 +202,7 @@ long long mapped_file_offset(const void *p, const char *name_part)
         int path_at = 0;
         if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %n", &lo, &hi, perms, &pgoff, &path_at) < 4) continue;
         if (a < lo || a >= hi) continue;
-        if (path_at && strstr(line + path_at, name_part)) off = (long long)(a - lo + pgoff);
+        if (path_at && strstr(line + path_at, name_part)) off = (long long)(a - lo) + (long long)pgoff;
         break;
     }
     fclose(f);

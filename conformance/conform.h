@@ -72,9 +72,14 @@ void r_skip(struct rule_out *o, const char *fmt, ...) __attribute__((format(prin
 void r_error(struct rule_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Adds one counterexample line (at most 8 are kept; the count is). */
 void r_cex(struct rule_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Fails o (once) with detail and a counterexample line; returns false so
- * checks read `if (!want(o, cond, "..."))`. */
-bool r_check(struct rule_out *o, bool ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* r_check(o, ok, fmt, ...): ok; when false, fails o (once) with the detail
+ * and a counterexample line, so checks read `if (!r_check(o, cond, "..."))`.
+ * A macro over r_check_failed, so that after `if (!r_check(o, p != NULL, ...))
+ * return;` the static analyzers know p is not NULL (a function in another
+ * file hides that its result is ok); the message's arguments are evaluated
+ * only when the check fails. */
+#define r_check(o, ok, ...) __extension__({ bool r_ok_ = (ok); r_ok_ || (r_check_failed((o), __VA_ARGS__), false); })
+void r_check_failed(struct rule_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool r_failed(const struct rule_out *o);
 
 /* ---- one judged call ------------------------------------------------------- */

@@ -69,8 +69,8 @@ static struct spl_team *lcy_team(struct conform *c, struct rule_out *o, unsigned
 #define RACE_GAP_NS 2000000ull
 /* a store of a size applications use: its creation takes long enough (the
  * slot table is initialised) for a racing opener to find it unfinished */
-#define RACE_SLOTS 16384
-#define RACE_MAXVAL 64
+#define RACE_SLOTS 16384u
+#define RACE_MAXVAL 64u
 
 struct race_shared {
     _Atomic uint64_t go;
@@ -504,7 +504,7 @@ static int sov_worker(struct spl_worker *w, void *arg)
         if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
         if (w->id == 0) {
             struct spl_storeview v;
-            uint32_t ids[SPLINTER_MAX_SHARDS];
+            uint32_t ids[SPLINTER_MAX_SHARDS] = {0};
             uint64_t ok = 0;
             if (spl_sv_open(&v, S->path, 0) == 0) {
                 ok = allowed_winners(&v, spl_impl_now(im), ids);

@@ -207,7 +207,7 @@ static void hammer_totals(struct spl_team *t, uint64_t *reads, uint64_t *writes,
 static struct widx *index_writes(struct spl_team *t, bool with_unsets)
 {
     uint32_t nw = spl_team_size(t);
-    struct spl_log **logs = malloc((nw ? nw : 1) * sizeof *logs);
+    struct spl_log **logs = malloc((nw ? nw : 1) * sizeof *logs); // NOLINT(bugprone-sizeof-expression): an array of pointers
     if (!logs) return NULL;
     for (uint32_t w = 0; w < nw; w++) logs[w] = spl_team_log(t, w);
     struct widx *ix = seq_index_writes(logs, nw, HKEYS, OP_WRITE, with_unsets ? OP_UNSET : -1);

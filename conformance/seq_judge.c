@@ -24,7 +24,7 @@ struct widx *seq_index_writes(struct spl_log *const *logs, uint32_t nw, unsigned
             const struct spl_event *e = &l->ev[i];
             if (e->key >= nkeys || !(e->op == write_op || (unset_op >= 0 && e->op == unset_op))) continue;
             struct widx *x = &ix[w * nkeys + e->key];
-            x->ev[x->n++] = e;
+            x->ev[x->n++] = e; // NOLINT(clang-analyzer-core.NullDereference): row w's cells were all allocated above, e->key < nkeys
         }
     }
     return ix;

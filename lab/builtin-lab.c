@@ -429,7 +429,7 @@ static int lab_run(const struct lab_opts *o, char **cmd)
     } else {
         counts[ncounts++] = o->nodes;
     }
-    double times[LAB_MAX_NODES][3];
+    double times[LAB_MAX_NODES][3] = {{0}}; /* a run that failed before a phase shows 0.0 */
     int status[LAB_MAX_NODES];
     int final = SPL_EXIT_OK, done = 0;
     for (int i = 0; i < ncounts; i++, done++) {
@@ -448,7 +448,7 @@ static int lab_run(const struct lab_opts *o, char **cmd)
         json_object_object_add(top, "kernel_image", json_object_new_string(k.image));
         json_object_object_add(top, "initramfs", json_object_new_string(initramfs));
         json_object *jc = json_object_new_array();
-        for (int i = 0; cmd[i]; i++) json_object_array_add(jc, json_object_new_string(cmd[i]));
+        for (int i = 0; cmd && cmd[i]; i++) json_object_array_add(jc, json_object_new_string(cmd[i]));
         json_object_object_add(top, "command", jc);
         json_object_object_add(top, "note", json_object_new_string(
             "timings are of an emulated guest: topology and correctness only, not performance figures"));
@@ -477,7 +477,7 @@ static int lab_run(const struct lab_opts *o, char **cmd)
 int cmd_lab(int argc, char **argv)
 {
     memset(&L, 0, sizeof L);
-    int optind, rc = spl_opt_parse(&lab_cmd, argc, argv, &optind);
+    int argi, rc = spl_opt_parse(&lab_cmd, argc, argv, &argi);
     if (rc != SPL_OPT_OK) return rc == SPL_OPT_HELP ? SPL_EXIT_OK : rc;
     struct lab_opts o = L;
     if (o.append) setenv("SPLSUITE_LAB_APPEND", o.append, 1);
@@ -485,7 +485,7 @@ int cmd_lab(int argc, char **argv)
         return spl_opt_error(&lab_cmd, "--modules goes with --kernel PATH (the Debian kernel brings its own)");
     }
     char **cmd = NULL;
-    if (!o.prepare_only && (rc = build_cmd(&o, argc - optind, argv + optind, &cmd)) != SPL_EXIT_OK) return rc;
+    if (!o.prepare_only && (rc = build_cmd(&o, argc - argi, argv + argi, &cmd)) != SPL_EXIT_OK) return rc;
     rc = lab_run(&o, cmd);
     free_cmd(cmd);
     return rc;

@@ -857,7 +857,7 @@ enum lc_verdict lc_check(struct lc_history *h, const struct lc_limits *lim, stru
     if (!cx.lim.max_ns) cx.lim.max_ns = 20000000000ull;
     if (!cx.lim.max_states) cx.lim.max_states = 256;
     if (!cx.lim.max_cache) cx.lim.max_cache = 8u << 20;
-    const struct lc_op **v = malloc((h->n ? h->n : 1) * sizeof *v);
+    const struct lc_op **v = malloc((h->n ? h->n : 1) * sizeof *v); // NOLINT(bugprone-sizeof-expression): an array of pointers
     uint64_t *scratch = malloc((h->n ? h->n : 1) * sizeof *scratch);
     /* the checker works on a copy it may tighten (see pin_writes); witness
      * indexes into it are indexes into the history */
@@ -877,7 +877,7 @@ enum lc_verdict lc_check(struct lc_history *h, const struct lc_limits *lim, stru
         if (o->outcome == LC_UNKNOWN && o->kind == LC_GET) continue; /* no effect, no result */
         v[m++] = o;
     }
-    qsort(v, m, sizeof *v, op_call_cmp);
+    qsort(v, m, sizeof *v, op_call_cmp); // NOLINT(bugprone-sizeof-expression): an array of pointers
     for (size_t a = 0; a < m && r->verdict == LC_LINEARIZABLE;) {
         size_t b = a;
         while (b < m && v[b]->obj == v[a]->obj) b++;

@@ -182,7 +182,7 @@ int spl_opt_list(const char *s, const char *const *names, uint64_t *bits, char *
         size_t n = e ? (size_t)(e - p) : strlen(p);
         if (!n) return bad(err, errlen, "an empty item in the list");
         int k = -1;
-        for (int i = 0; names[i] && i < 64; i++)
+        for (int i = 0; i < 64 && names[i]; i++)
             if (strlen(names[i]) == n && !strncmp(p, names[i], n)) k = i;
         if (k < 0) {
             char all[512];
@@ -220,7 +220,7 @@ static uint64_t uint_cap(const struct spl_opt *o)
 /* Parses arg into o's destination. 0, or -1 with the reason in err. */
 static int set_value(const struct spl_opt *o, const char *arg, char *err, size_t errlen)
 {
-    uint64_t v;
+    uint64_t v = 0; /* the parsers set it on success only */
     int k;
     switch (o->type) {
     case SPL_OPT_FLAG: *(bool *)o->dest = true; return 0;
@@ -331,7 +331,7 @@ static void print_wrapped(FILE *out, const char *text, int indent)
         if (n > room) { /* the last space that fits, else the first one */
             int cut = -1;
             for (int i = 0; i < n; i++)
-                if (p[i] == ' ' && (i <= room || cut < 0)) cut = i;
+                if ((i <= room || cut < 0) && p[i] == ' ') cut = i;
             if (cut > 0) n = cut, e = p + cut;
         }
         fprintf(out, "%.*s\n", n, p);

@@ -61,7 +61,7 @@ __attribute__((format(printf, 1, 0))) static char *vfmt(const char *fmt, va_list
     return s;
 }
 
-static void vset(struct spl_case *c, enum spl_result res, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vset(struct spl_case *c, enum spl_result res, const char *fmt, va_list ap)
 {
     free(c->detail);
     c->detail = vfmt(fmt, ap);

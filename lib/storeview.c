@@ -159,6 +159,7 @@ float *spl_sv_embedding(const struct spl_storeview *v, uint32_t i)
     if (v->slot_size != SPL_SV_SLOT_SIZE_EMB) return NULL;
     uint64_t off = SPLINTER_HEADER_SIZE + (uint64_t)i * v->slot_size + SPL_SV_SLOT_SIZE;
     if (i >= v->slots || !mapped(v, off, SPLINTER_EMBED_DIM * sizeof(float))) return NULL;
+    // cppcheck-suppress invalidPointerCast ; by the format these bytes are the slot's float[768] (format-v4.md)
     return (float *)(v->base + off);
 }
 

@@ -647,7 +647,7 @@ int tt_run(struct tt_ctx *c)
     if (c->map && !spl_interrupted()) final_audit(&s); /* else the store did not survive a crash */
     if (!spl_interrupted()) /* an interrupted run is not judged */
         s.lin_json = tt_hist_check(c, &s.deaths, s.first_crash ? s.first_crash : UINT64_MAX, s.out);
-verdict:
+verdict:; /* a declaration cannot follow a label before C23 */
     bool failed = print_verdict(&s);
     code = spl_interrupted() ? spl_interrupt_status() : failed ? SPL_EXIT_FAIL : SPL_EXIT_OK;
     json_object *ktrace = tt_trace_stop(kt, c->o.json ? NULL : s.out);

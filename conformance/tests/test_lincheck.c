@@ -218,7 +218,10 @@ static struct lc_history *gen(enum lc_model m, struct spl_rng *rng, size_t n, un
         if (m == LC_REGISTER) o.kind = k < 45 ? LC_SET : k < 90 || crashes ? LC_GET : LC_UNSET, o.arg = i + 1;
         else if (m == LC_COUNTER) o.kind = k < 50 ? LC_INTOP : LC_GET, o.intop = (uint8_t)spl_rng_below(rng, 6), o.arg = spl_rng_next(rng);
         else o.kind = k < 50 ? LC_APPEND : LC_GET, o.arg = i + 1;
-        if (m == LC_COUNTER && o.intop < 3) o.arg &= spl_rng_next(rng) | spl_rng_next(rng); /* keep bits alive */
+        if (m == LC_COUNTER && o.intop < 3) { /* keep bits alive: the OR of two draws */
+            uint64_t r1 = spl_rng_next(rng), r2 = spl_rng_next(rng);
+            o.arg &= r1 | r2;
+        }
         g[i].o = o;
         g[i].lp = c + spl_rng_below(rng, d + 1);
         tnow[p] = o.ret + 1;
@@ -240,7 +243,7 @@ static struct lc_history *gen(enum lc_model m, struct spl_rng *rng, size_t n, un
     for (size_t i = 1; i < n; i++) /* insertion sort is fine: n is moderate and mostly sorted per process */
         for (size_t j = i; j > 0 && g[ord[j]].lp < g[ord[j - 1]].lp; j--) { size_t t = ord[j]; ord[j] = ord[j - 1], ord[j - 1] = t; }
     uint64_t *st = malloc(nobj * sizeof *st);
-    for (unsigned i = 0; i < nobj; i++) st[i] = m == LC_COUNTER ? 0 : m == LC_SEQUENCE ? LC_ABSENT : LC_ABSENT;
+    for (unsigned i = 0; i < nobj; i++) st[i] = m == LC_COUNTER ? 0 : LC_ABSENT;
     if (m == LC_SEQUENCE)
         for (unsigned i = 0; i < nobj; i++) st[i] = LC_SEQ_EMPTY, lc_set_init(h, i, LC_SEQ_EMPTY);
     for (size_t k = 0; k < n; k++) {

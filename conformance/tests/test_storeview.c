@@ -42,7 +42,7 @@ static long put(uint8_t *b, uint32_t n, uint32_t mv, size_t ss, const char *key,
         uint32_t l = (uint32_t)strlen(val);
         memcpy(s + 20, &l, 4);
         strncpy((char *)s + 64, key, 63);
-        memcpy(b + SPLINTER_HEADER_SIZE + (size_t)n * ss + (size_t)idx * mv, val, l);
+        memcpy(b + SPLINTER_HEADER_SIZE + (size_t)n * ss + (size_t)idx * mv, val, l); // NOLINT(bugprone-not-null-terminated-result): values are counted (val_len), no NUL
         return idx;
     }
     return -1;

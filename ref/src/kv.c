@@ -314,8 +314,11 @@ int splref_append(splref_store *st, const char *key, const void *data, size_t da
     if (!st || !key || !data || data_len == 0) return -2;
     long idx;
     uint64_t e;
-    long pre = MUTANT(append_len_unlocked) ? sr_find(st, key, sr_fnv1a(key)) : -1;
-    size_t stale = pre >= 0 ? atomic_load(&st->S[pre].val_len) : 0;
+    size_t stale = 0; /* mut:append_len_unlocked: the length read before the slot is held */
+    if (MUTANT(append_len_unlocked)) {
+        long pre = sr_find(st, key, sr_fnv1a(key));
+        if (pre >= 0) stale = atomic_load(&st->S[pre].val_len);
+    }
     struct splinter_slot *s = sr_find_locked(st, key, &idx, &e);
     if (!s) return -1;
     size_t cur = MUTANT(append_len_unlocked) ? stale : atomic_load_explicit(&s->val_len, memory_order_relaxed);

@@ -10,7 +10,8 @@ int splinter_create(const char *name, size_t slots, size_t max_val)
 {
     (void)name, (void)slots, (void)max_val;
     volatile int *volatile field = NULL; /* the classic NULL-struct dereference */
-    return field[2];
+    // cppcheck-suppress nullPointer ; the crash this impl exists for
+    return field[2]; // NOLINT(clang-analyzer-core.NullDereference): the crash this impl exists for
 }
 
 FWD(int, open, (const char *n), (n))
