@@ -516,6 +516,7 @@ static void rule_wak005(struct conform *c, struct rule_out *o)
 }
 
 static const char *const needs_bus[] = {"set", "get", "event_bus_init", "event_bus_open", "event_bus_wait", "event_bus_close", NULL};
+static const char *const needs_bus_only[] = {"set", "event_bus_init", "event_bus_open", "event_bus_wait", "event_bus_close", NULL};
 static const char *const needs_poll[] = {"set", "get", "poll", NULL};
 static const char *const needs_sig[] = {"set", "get", "watch_register", "get_signal_count", NULL};
 static const char *const needs_early[] = {"set", "poll", "event_bus_init", "event_bus_open", "event_bus_wait", "event_bus_close", NULL};
@@ -528,7 +529,7 @@ const struct rule wak_rules[] = {
     {.id = "WAK-003", .severity = SEV_CRITICAL, .title = "a signal-count change, read at once, shows the write that caused it",
      .needs = needs_sig, .run = rule_wak003, .timeout_s = 60},
     {.id = "WAK-004", .severity = SEV_MAJOR, .title = "one write wakes every bus waiter of several processes, soon; quiet waits time out on time",
-     .needs = needs_bus, .run = rule_wak004, .timeout_s = 90},
+     .needs = needs_bus_only, .run = rule_wak004, .timeout_s = 90},
     {.id = "WAK-005", .severity = SEV_MAJOR, .title = "poll and bus waits that begin just before a write (0.1-0.9 ms) see it",
      .needs = needs_early, .run = rule_wak005, .timeout_s = 60},
 };
