@@ -401,13 +401,14 @@ static void rule_wak004(struct conform *c, struct rule_out *o)
     }
     qsort(raw, nraw, sizeof raw[0], u64cmp);
     qsort(lat, nlat, sizeof lat[0], u64cmp);
-    double raw_med = nraw ? (double)raw[nraw / 2] : 0, lat_med = nlat ? (double)lat[nlat / 2] : 0;
+    size_t raw_mid = nraw / 2, lat_mid = nlat / 2, lat_p90 = nlat * 9 / 10; /* indices: integer division meant */
+    double raw_med = nraw ? (double)raw[raw_mid] : 0, lat_med = nlat ? (double)lat[lat_mid] : 0;
     double bound = LAT_FACTOR * raw_med + LAT_FLOOR_NS;
     bool slow = nlat && lat_med > bound;
     if (slow)
         r_cex(o, "median wake latency %.3f ms over %zu wakes (p90 %.3f ms), against a bound of %.3f ms: %.0f x the raw eventfd "
                  "wake of the same processes (median %.3f ms over %zu) + %.1f ms",
-              lat_med / 1e6, nlat, (double)lat[nlat * 9 / 10] / 1e6, bound / 1e6, LAT_FACTOR, raw_med / 1e6, nraw,
+              lat_med / 1e6, nlat, (double)lat[lat_p90] / 1e6, bound / 1e6, LAT_FACTOR, raw_med / 1e6, nraw,
               LAT_FLOOR_NS / 1e6);
     if (missed || stuck || late || early || slow)
         r_fail(o, "%u waiters in %u processes: %u wakes missed, %u waits blocked past their timeout, %u timed out late, %u "
