@@ -182,7 +182,9 @@ void bench_table(const struct bench_opts *o, const struct bench_results *rs, FIL
             const struct spl_hist *h = r->has_sync_hist ? &r->sync_hist : r->has_hist ? &r->hist : NULL;
             if (h && h->count) {
                 fmt_num(p50, sizeof p50, (double)spl_hist_percentile(h, 50));
-                fmt_num(p99, sizeof p99, (double)spl_hist_percentile(h, 99));
+                /* a 99th percentile of fewer than 1000 samples is a handful of them: the count instead */
+                if (h->count >= 1000) fmt_num(p99, sizeof p99, (double)spl_hist_percentile(h, 99));
+                else snprintf(p99, sizeof p99, "n=%llu", (unsigned long long)h->count);
                 fmt_num(mx, sizeof mx, (double)h->max);
             }
             double rq = ratio_vs_first(rs, r);

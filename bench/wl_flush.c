@@ -345,6 +345,58 @@ static void run_group(struct bench_opts *o, struct bench_results *rs, int rep, u
     if (have) bench_store_remove(&o->impls[ii], &st);
 }
 
+/* Two-sided 95 % Student t quantile for df degrees of freedom. */
+static double t95(int df)
+{
+    static const double t[] = {0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                               2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086};
+    return df < 1 ? NAN : df <= 20 ? t[df] : df <= 30 ? 2.042 : 1.960;
+}
+
+/* Each strategy against msync of the same dirty set, value size and
+ * implementation, repetition by repetition (both ran in the same
+ * repetition, back to back, so a repetition's ratio cancels the drift that
+ * moves both): the ratios, their geometric mean and its 95 % confidence
+ * interval (t on the log ratios). */
+static void versus_msync(struct bench_results *rs)
+{
+    for (int i = 0; i < rs->n; i++) {
+        struct bres *r = &rs->r[i];
+        if (r->wl != &bench_wl_flush || r->status != BENCH_OK || r->nreps < 1) continue;
+        const char *sn = bench_param_str(r, "strategy");
+        if (!strcmp(sn, "msync") || !strcmp(sn, "floor")) continue;
+        const struct bres *ms = NULL;
+        for (int j = 0; j < rs->n && !ms; j++) {
+            const struct bres *u = &rs->r[j];
+            if (u->wl == &bench_wl_flush && u->impl == r->impl && u->status == BENCH_OK &&
+                !strcmp(bench_param_str(u, "strategy"), "msync") &&
+                bench_param_u64(u, "dirty_slots") == bench_param_u64(r, "dirty_slots") &&
+                bench_param_u64(u, "value_size") == bench_param_u64(r, "value_size"))
+                ms = u;
+        }
+        if (!ms) continue;
+        int n = r->nreps < ms->nreps ? r->nreps : ms->nreps, k = 0;
+        double sum = 0, sq = 0;
+        json_object *a = json_object_new_array();
+        for (int q = 0; q < n; q++) {
+            if (!(r->rep[q] > 0) || !(ms->rep[q] > 0)) continue;
+            double x = r->rep[q] / ms->rep[q];
+            json_object_array_add(a, json_object_new_double(x));
+            sum += log(x), sq += log(x) * log(x), k++;
+        }
+        json_object *v = json_object_new_object();
+        json_object_object_add(v, "per_repetition", a);
+        if (k > 0) {
+            double m = sum / k, sd = k > 1 ? sqrt((sq - k * m * m) / (k - 1)) : NAN, hw = t95(k - 1) * sd / sqrt(k);
+            json_object_object_add(v, "geomean", json_object_new_double(exp(m)));
+            json_object_object_add(v, "ci95_low", bench_json_double(exp(m - hw)));
+            json_object_object_add(v, "ci95_high", bench_json_double(exp(m + hw)));
+        }
+        json_object_object_add(v, "repetitions", json_object_new_int(k));
+        json_object_object_add(r->extra, "flushes_per_s_vs_msync", v);
+    }
+}
+
 static int wl_flush_run(struct bench_opts *o, struct bench_results *rs)
 {
     const struct flush_strategy *all;
@@ -366,6 +418,7 @@ static int wl_flush_run(struct bench_opts *o, struct bench_results *rs)
             bench_result_finish(&rs->r[i]);
             rs->r[i].rate_median = rs->r[i].median;
         }
+    versus_msync(rs);
     return 0;
 }
 
@@ -397,8 +450,11 @@ static void flush_targets(const struct bench_opts *o, const struct bench_results
             }
             if (!best) continue;
             double q = best->median / ms->median;
-            double p99 = best->has_sync_hist ? (double)spl_hist_percentile(&best->sync_hist, 99) : NAN;
-            double fp99 = fl && fl->has_sync_hist && fl->status == BENCH_OK ? (double)spl_hist_percentile(&fl->sync_hist, 99) : NAN;
+            /* a p99 only from >= 1000 samples (fewer: NaN, and the counts say why) */
+            uint64_t pn = best->has_sync_hist ? best->sync_hist.count : 0;
+            uint64_t fpn = fl && fl->has_sync_hist && fl->status == BENCH_OK ? fl->sync_hist.count : 0;
+            double p99 = pn >= 1000 ? (double)spl_hist_percentile(&best->sync_hist, 99) : NAN;
+            double fp99 = fpn >= 1000 ? (double)spl_hist_percentile(&fl->sync_hist, 99) : NAN;
             json_object *t = json_object_new_object();
             json_object_object_add(t, "target", json_object_new_string("sparse dirty set: best io_uring flushes/s over whole-map msync's, sync p99 over the pwrite+fdatasync floor's"));
             json_object_object_add(t, "implementation", json_object_new_string(o->impls[ii].label));
@@ -407,6 +463,15 @@ static void flush_targets(const struct bench_opts *o, const struct bench_results
             json_object_object_add(t, "flushes_per_s_ratio", bench_json_double(q));
             json_object_object_add(t, "p99_ns", bench_json_double(p99));
             json_object_object_add(t, "floor_p99_ns", bench_json_double(fp99));
+            json_object_object_add(t, "p99_samples", json_object_new_uint64(pn));
+            json_object *vm, *lo_j, *hi_j;
+            double ci_lo = NAN, ci_hi = NAN;
+            if (json_object_object_get_ex(best->extra, "flushes_per_s_vs_msync", &vm)) {
+                if (json_object_object_get_ex(vm, "ci95_low", &lo_j) && lo_j) ci_lo = json_object_get_double(lo_j);
+                if (json_object_object_get_ex(vm, "ci95_high", &hi_j) && hi_j) ci_hi = json_object_get_double(hi_j);
+                json_object_object_add(t, "flushes_per_s_vs_msync", json_object_get(vm));
+            }
+            json_object_object_add(t, "floor_p99_samples", json_object_new_uint64(fpn));
             double pq = fp99 > 0 ? p99 / fp99 : NAN;
             json_object_object_add(t, "p99_ratio", bench_json_double(pq));
             /* the p50 of the flush call alone is steadier than flushes/s on a loaded machine */
@@ -417,9 +482,14 @@ static void flush_targets(const struct bench_opts *o, const struct bench_results
                 "best of several io_uring strategies against one msync: on a noisy machine the maximum of several "
                 "medians is biased upwards; check the spread and repeat"));
             json_object_array_add(arr, t);
-            if (human)
-                fprintf(human, "  flush %s [%s]: %s %.2fx msync flushes/s, sync p99 %.2fx floor; msync/best sync p50 %.2fx\n",
-                        rest, o->impls[ii].label, best->name, q, pq, bp50 > 0 ? mp50 / bp50 : NAN);
+            if (human) {
+                char ci[64] = "95% CI needs 2+ repetitions";
+                if (isfinite(ci_lo) && isfinite(ci_hi)) snprintf(ci, sizeof ci, "per-repetition 95%% CI %.2f-%.2f", ci_lo, ci_hi);
+                fprintf(human, "  flush %s [%s]: %s %.2fx msync flushes/s (%s), sync p99 %.2fx floor (%llu and %llu samples%s);"
+                               " msync/best sync p50 %.2fx\n",
+                        rest, o->impls[ii].label, best->name, q, ci, pq, (unsigned long long)pn, (unsigned long long)fpn,
+                        pn < 1000 || fpn < 1000 ? ", p99 needs 1000" : "", bp50 > 0 ? mp50 / bp50 : NAN);
+            }
         }
     }
 }
