@@ -32,6 +32,9 @@ setup() { # dir, sanitizer, extra c_args, jq filter selecting the tests to run
   # Build only what the selected tests need: their executables, every shared
   # library (the implementations they dlopen) and the CLI some tests drive.
   # A whole instrumented tree would double this gate's time for nothing.
+  # regenerate first if meson.build changed since the last run (a kept build
+  # dir, a CI cache): the introspection below must list today's tests
+  ninja -C "$1" build.ninja >"$1/ci-regen.log" 2>&1 || { cat "$1/ci-regen.log" >&2; echo "sanitize: regenerating $1 failed" >&2; exit 1; }
   ids="$(meson introspect "$1" --tests | jq -c "[.[] | select($4) | .depends[]] | unique")"
   abs="$(cd "$1" && pwd)"
   targets="$(meson introspect "$1" --targets | jq -r --argjson ids "$ids" \

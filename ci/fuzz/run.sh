@@ -1,5 +1,6 @@
 #!/bin/sh
-# Bounded libFuzzer runs of both targets (fuzz-open, fuzz-fsck).
+# Bounded libFuzzer runs of both targets (fuzz-open, fuzz-fsck), side by side
+# on $CI_JOBS cores (default 2).
 #   ci/fuzz/run.sh [SECONDS_PER_TARGET]     default 60 (CI); hours for a long run
 # Configures a clang build with ASan+UBSan in $CI_BUILD_PREFIX-fuzz (default
 # ./build-fuzz), makes the seed corpus from real stores, replays every
@@ -31,20 +32,43 @@ mkdir -p ci/fuzz/artifacts
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 rc=0
-for t in open fsck; do
+targets="open fsck"
+# 1. every regression input replayed, each target: a known crash back is a failure
+ready=""
+for t in $targets; do
   bin="$d/ci/fuzz/fuzz-$t"
-  corpus="ci/fuzz/corpus-$t"
   log="$d/fuzz-$t.log"
-  mkdir -p "$corpus"
+  mkdir -p "ci/fuzz/corpus-$t"
   if [ -d "ci/fuzz/regressions/$t" ] && [ -n "$(ls -A "ci/fuzz/regressions/$t")" ]; then
     if ! "$bin" -runs=0 "ci/fuzz/regressions/$t"/* >"$log.regress" 2>&1; then
       tail -30 "$log.regress"; echo "fuzz-$t: a regression input crashes again"; rc=1; continue
     fi
   fi
-  # -timeout: one input taking 10 s is a hang worth a report; rss 2 GiB
-  # keeps a runaway allocation from taking the machine down
-  if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-       -artifact_prefix="ci/fuzz/artifacts/$t-" "$corpus" "$seeds" >"$log" 2>&1; then
+  ready="$ready $t"
+done
+# 2. the targets fuzz side by side, one libFuzzer process per core ($CI_JOBS,
+# default 2): each still gets its SECONDS of one core, in half the wall time.
+# -timeout: one input taking 10 s is a hang worth a report; rss 2 GiB
+# keeps a runaway allocation from taking the machine down
+fuzz_one() { # target; exit status 0 no crash
+  "$d/ci/fuzz/fuzz-$1" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="ci/fuzz/artifacts/$1-" "ci/fuzz/corpus-$1" "$seeds" >"$d/fuzz-$1.log" 2>&1
+}
+running=0 pids=""
+for t in $ready; do
+  if [ "$running" -ge "$jobs" ]; then
+    for p in $pids; do if wait "${p#*:}"; then echo 0; else echo $?; fi >"$d/fuzz-${p%%:*}.rc"; done
+    running=0 pids=""
+  fi
+  fuzz_one "$t" &
+  pids="$pids $t:$!"
+  running=$((running + 1))
+done
+for p in $pids; do if wait "${p#*:}"; then echo 0; else echo $?; fi >"$d/fuzz-${p%%:*}.rc"; done
+# 3. one line per target
+for t in $ready; do
+  log="$d/fuzz-$t.log"
+  if [ "$(cat "$d/fuzz-$t.rc")" -eq 0 ]; then
     verdict="no crash"
   else
     verdict="CRASH (see $log; artifact in ci/fuzz/artifacts/)"
