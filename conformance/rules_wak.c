@@ -354,7 +354,7 @@ static void rule_wak004(struct conform *c, struct rule_out *o)
     struct spl_team *t = wak_team(c, o, waiters + 1, many_worker, &K);
     if (!t) goto close;
     struct wak_shared *sh = spl_team_shared(t);
-    uint64_t raw[RAW_ROUNDS * WAK_MAXW], lat[WAKE_ROUNDS * WAK_MAXW];
+    uint64_t raw[RAW_ROUNDS * WAK_MAXW] = {0}, lat[WAKE_ROUNDS * WAK_MAXW] = {0}; /* the first nraw, nlat are used */
     size_t nraw = 0, nlat = 0;
     unsigned missed = 0, late = 0, early = 0, stuck = 0;
     for (unsigned r = 0; r < K.rounds; r++) {

@@ -296,7 +296,6 @@ enum { MAX_CHANGES = 32 };
 static bool pick_change(struct spl_rng *r, struct spl_storeview *v, size_t *out_off, size_t *out_width, uint64_t *out_val,
                         bool *validated)
 {
-    struct splinter_header *H = v->H;
     uint8_t *b = v->base;
     size_t off = 0, width = 4;
     uint64_t val = 0;
@@ -315,8 +314,8 @@ static bool pick_change(struct spl_rng *r, struct spl_storeview *v, size_t *out_
     case 3: off = offsetof(struct splinter_header, core_flags); width = 1; val = spl_rng_next(r); break;
     case 4: off = offsetof(struct splinter_header, bloom_watches) + spl_rng_below(r, 64); width = 1; val = spl_rng_next(r); break;
     case 5: /* the shard bids and whatever follows them in the header (the reference's lock word) */
-        off = offsetof(struct splinter_header, event_bus) + sizeof(H->event_bus) +
-              spl_rng_below(r, SPLINTER_HEADER_SIZE - offsetof(struct splinter_header, event_bus) - sizeof(H->event_bus) - 8);
+        off = offsetof(struct splinter_header, event_bus) + sizeof(v->H->event_bus) +
+              spl_rng_below(r, SPLINTER_HEADER_SIZE - offsetof(struct splinter_header, event_bus) - sizeof(v->H->event_bus) - 8);
         off &= ~(size_t)3;
         val = spl_rng_below(r, 2) ? spl_rng_next(r) : (uint64_t)getppid();
         break;
