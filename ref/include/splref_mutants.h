@@ -109,7 +109,8 @@
 #define SPLREF_MUTANTS_HOSTILE(X)                                                                    \
     X(150, val_off_reread, "test:reread-shm", "a writer checks val_off, then loads it again for the address: a peer picks the address in between") \
     X(151, append_checks_len_only, "test:reread-shm", "append checks only the bytes it writes against the arena; its mop scrub runs past the mapping") \
-    X(152, enum_shared_key, "test:ref-mt-enumerate-shm", "enumerate_matches hands the callback the shared key bytes, which an insert or unset may be rewriting")
+    X(152, enum_shared_key, "test:ref-mt-enumerate-shm", "enumerate_matches hands the callback the shared key bytes, which an insert or unset may be rewriting") \
+    X(153, create_sparse, "test:fullfs-shm", "create sizes the store with ftruncate (sparse, as the original): a full filesystem is a SIGBUS in create or in a later set, not ENOSPC")
 
 /* 180-199: performance (planted slowdowns the perf gate must flag) */
 #define SPLREF_MUTANTS_PERF(X)                                                                       \

@@ -15,6 +15,10 @@
 #include <unistd.h>
 #include <stdio.h>
 #include <sys/syscall.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
 
 /* SPLINTER_DEFAULT_UMASK (octal) applies to creation only, as in the original. */
 static mode_t apply_env_umask(void)
@@ -87,25 +91,132 @@ static splref_store *wrap(int fd, void *base, size_t total, enum splref_backend 
     return st;
 }
 
+/* ---- where a new store is made, and how it is put in place ---------------
+ * A store is built where nobody can see it (an O_TMPFILE inode of the
+ * store's directory, or on a filesystem without O_TMPFILE a hidden
+ * ".splref-tmp-*" name), with every block allocated, and linked under its
+ * name only when complete. So a create that fails or is killed leaves
+ * nothing at the name (no EEXIST or EBADMSG later), and no write into the
+ * store can ever SIGBUS on a full filesystem: ENOSPC comes from create. */
+struct place {
+    int dirfd;
+    const char *base; /* the entry's name in dirfd */
+    char tmp[64];     /* the hidden name, when there is no O_TMPFILE */
+};
+
+/* The store's directory and entry. shm names follow glibc's shm_open: one
+ * component after any leading slashes, not "." or "..", in /dev/shm. */
+static int place_open(enum splref_backend be, const char *name, struct place *pl)
+{
+    char dir[PATH_MAX];
+    pl->tmp[0] = '\0';
+    if (be == SPLREF_BACKEND_FILE) {
+        const char *slash = strrchr(name, '/');
+        pl->base = slash ? slash + 1 : name;
+        if (!*pl->base) { errno = EISDIR; return -1; }
+        size_t n = slash ? (size_t)(slash - name) : 0;
+        if (n >= sizeof dir) { errno = ENAMETOOLONG; return -1; }
+        if (slash && n == 0) snprintf(dir, sizeof dir, "/");
+        else if (!slash) snprintf(dir, sizeof dir, ".");
+        else memcpy(dir, name, n), dir[n] = '\0';
+    } else {
+        while (*name == '/') name++;
+        if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) { errno = EINVAL; return -1; }
+        pl->base = name;
+        snprintf(dir, sizeof dir, "/dev/shm");
+    }
+    if (strlen(pl->base) > NAME_MAX) { errno = ENAMETOOLONG; return -1; }
+    pl->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    return pl->dirfd < 0 ? -1 : 0;
+}
+
+/* An unnamed inode in the store's directory (or a hidden name there). */
+static int place_tmpfile(struct place *pl)
+{
+    int fd = openat(pl->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)) return fd;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    for (unsigned i = 0; i < 16; i++) {
+        snprintf(pl->tmp, sizeof pl->tmp, ".splref-tmp-%d-%lx", (int)getpid(), (unsigned long)(ts.tv_nsec + i * 7919));
+        fd = openat(pl->dirfd, pl->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0666);
+        if (fd >= 0 || errno != EEXIST) break;
+    }
+    if (fd < 0) pl->tmp[0] = '\0';
+    return fd;
+}
+
+/* Link the finished store under its name: EEXIST if someone was first. */
+static int place_link(struct place *pl, int fd)
+{
+    if (pl->tmp[0]) return linkat(pl->dirfd, pl->tmp, pl->dirfd, pl->base, 0);
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (linkat(AT_FDCWD, proc, pl->dirfd, pl->base, AT_SYMLINK_FOLLOW) == 0) return 0;
+    if (errno != ENOENT) return -1;
+    return linkat(fd, "", pl->dirfd, pl->base, AT_EMPTY_PATH); /* no /proc */
+}
+
+static void place_close(struct place *pl)
+{
+    if (pl->tmp[0]) unlinkat(pl->dirfd, pl->tmp, 0);
+    close(pl->dirfd);
+}
+
+/* Allocate every block of the store: -1 with ENOSPC, EFBIG (RLIMIT_FSIZE:
+ * SIGXFSZ is held back meanwhile and a SIGXFSZ we caused is discarded, so
+ * the caller gets an errno instead of a killed process), EDQUOT... */
+static int allocate(int fd, size_t total)
+{
+    sigset_t xfsz, old, pend;
+    sigemptyset(&xfsz);
+    sigaddset(&xfsz, SIGXFSZ);
+    pthread_sigmask(SIG_BLOCK, &xfsz, &old);
+    sigpending(&pend);
+    bool was_pending = sigismember(&pend, SIGXFSZ);
+    int rc = MUTANT(create_sparse) ? (ftruncate(fd, (off_t)total) ? errno : 0) : posix_fallocate(fd, 0, (off_t)total);
+    if (!was_pending) {
+        sigpending(&pend);
+        if (sigismember(&pend, SIGXFSZ)) {
+            struct timespec zero = {0, 0};
+            sigtimedwait(&xfsz, NULL, &zero);
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) { errno = rc; return -1; }
+    return 0;
+}
+
 splref_store *splref_create(enum splref_backend be, const char *name, size_t slots, size_t max_val_sz)
 {
     size_t total;
     if (!name) { errno = EINVAL; return NULL; }
     if (geometry_size(slots, max_val_sz, &total) != 0) return NULL;
     if (!offsets_fit(slots, max_val_sz) && !MUTANT(offsets_truncated)) { errno = EOVERFLOW; return NULL; }
+    struct place pl;
+    if (place_open(be, name, &pl) != 0) return NULL;
+    /* taken already: say so before allocating a store for nothing (the link
+     * below is what decides a race) */
+    struct stat sb;
+    if (fstatat(pl.dirfd, pl.base, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+        close(pl.dirfd);
+        errno = EEXIST;
+        return NULL;
+    }
     mode_t prev = apply_env_umask();
-    int fd = open_fd(be, name, O_RDWR | O_CREAT | O_EXCL);
+    int fd = place_tmpfile(&pl);
     int saved = errno;
     if (prev != (mode_t)-1) umask(prev);
-    if (fd < 0) { errno = saved; return NULL; }
+    if (fd < 0) { place_close(&pl); errno = saved; return NULL; }
 
     void *base = MAP_FAILED;
-    if (ftruncate(fd, (off_t)total) != 0) goto fail;
+    splref_store *st = NULL;
+    if (allocate(fd, total) != 0) goto fail;
     base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) goto fail;
 
     /* The object is new and zero-filled: only non-zero fields need writing.
-     * magic goes last so a concurrent opener never sees a half-made header. */
+     * magic goes last (an original creator's opener may look before the link). */
     struct splinter_header *H = base;
     H->version = SPLINTER_VER;
     H->slots = (uint32_t)slots;
@@ -123,13 +234,33 @@ splref_store *splref_create(enum splref_backend be, const char *name, size_t slo
     atomic_thread_fence(memory_order_release);
     H->magic = SPLINTER_MAGIC;
 
-    splref_store *st = wrap(fd, base, total, be, (uint32_t)slots, (uint32_t)max_val_sz);
-    if (st) return st;
+    munmap(base, total); /* the bytes are in the file; the mapping below is by name */
+    base = MAP_FAILED;
+    if (place_link(&pl, fd) != 0) goto fail;
+    /* Map it again through its name, so /proc/PID/maps, lsof and
+     * splinter_get_raw_ptr users see the store's path, not "#inode
+     * (deleted)". If the name was replaced in between, keep our inode. */
+    struct stat a, b;
+    int nfd = openat(pl.dirfd, pl.base, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    if (nfd >= 0 && (fstat(nfd, &a) != 0 || fstat(fd, &b) != 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)) {
+        close(nfd);
+        nfd = -1;
+    }
+    if (nfd >= 0) close(fd), fd = nfd;
+    base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED || !(st = wrap(fd, base, total, be, (uint32_t)slots, (uint32_t)max_val_sz))) {
+        saved = errno;
+        if (nfd >= 0) unlinkat(pl.dirfd, pl.base, 0); /* ours: linked a moment ago */
+        errno = saved;
+        goto fail;
+    }
+    place_close(&pl);
+    return st;
 fail:
     saved = errno;
     if (base != MAP_FAILED) munmap(base, total);
     close(fd);
-    if (be == SPLREF_BACKEND_FILE) unlink(name); else shm_unlink(name);
+    place_close(&pl);
     errno = saved;
     return NULL;
 }

@@ -64,8 +64,13 @@ static inline bool mt_make(size_t slots, size_t maxval)
     mt_peek = splref_open(MT_BACKEND, mt_store);
     if (!mt_peek) {
         fprintf(stderr, "open %s: %s\n", mt_store, strerror(errno));
+        mt_unlink(mt_store);
         return false;
     }
+    /* both handles are mapped and nothing opens it by name again: remove the
+     * name now, so a test that dies (a sanitizer's abort, a mutant's torn
+     * read) leaves nothing behind */
+    mt_unlink(mt_store);
     return true;
 }
 
