@@ -305,10 +305,13 @@ static void check_overlaps(struct ctx *c, struct scan *sc)
         if (lv[i].len == 0 || lv[i].off > arena || lv[i].len > arena - lv[i].off) continue;
         if (have && lv[i].off < maxend) {
             char msg[160];
-            bool benign = lv[i].promoted || lv[owner].promoted;
+            /* an error whatever made it: two live values in the same bytes
+             * means a write to one changed the other (the original's BIGUINT
+             * promotion really overwrites the key whose area it lands in) */
+            bool promo = lv[i].promoted || lv[owner].promoted;
             snprintf(msg, sizeof msg, "slots %u and %u share value bytes at %llu%s", lv[owner].idx, lv[i].idx,
-                     (unsigned long long)lv[i].off, benign ? " (BIGUINT promotion into another slot's area)" : "");
-            add_sev(c, SPL_FSCK_VALUE_OVERLAP, benign ? SPL_FSCK_WARNING : SPL_FSCK_ERROR, lv[i].idx, msg);
+                     (unsigned long long)lv[i].off, promo ? " (a BIGUINT promotion overwrote another key's value)" : "");
+            add_sev(c, SPL_FSCK_VALUE_OVERLAP, SPL_FSCK_ERROR, lv[i].idx, msg);
         }
         if (!have || lv[i].off + lv[i].len > maxend) { maxend = lv[i].off + lv[i].len; owner = i; }
         have = true;

@@ -22,6 +22,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* errno as a report shows it: a call that failed without setting it says so */
+static const char *tt_errstr(int e) { return e ? strerror(e) : "not set"; }
+
 static bool stopping(const struct tt_ctx *c) { return spl_startline_stopping(&c->sh->line); }
 
 static void open_store(struct tt_ctx *c, struct tt_worker *w)
@@ -63,6 +66,7 @@ static void writer(struct tt_ctx *c, struct tt_worker *w, struct spl_rng *r)
         tt_key_name(k, key, sizeof key);
         atomic_store(&K->started, seq); /* before the call: a kill inside leaves started > done */
         struct tt_hist_ev *he = tt_hist_begin(sh->hist, TT_HIST_SET, k, (uint32_t)(w - sh->workers), w->generation, seq);
+        errno = 0; /* a -1 that sets no errno must not show an older one */
         int rc = c->im.set(key, buf, len);
         int e = errno;
         tt_hist_end(he, rc, e, 0, 0);
@@ -75,11 +79,12 @@ static void writer(struct tt_ctx *c, struct tt_worker *w, struct spl_rng *r)
             TT_INC(sh, set_eagain);
         } else {
             tt_fail(sh, "writer %u: set(%s, %u bytes, seq %llu) returned %d errno %s", w->index, key, len,
-                    (unsigned long long)seq, rc, strerror(e));
+                    (unsigned long long)seq, rc, tt_errstr(e));
         }
         if (c->durability && since_flush >= o->flush_every) {
             /* what completed before the flush began is what it must cover */
             for (uint32_t j = 0; j < nown; j++) snap[j] = atomic_load(&sh->keys[own[j]].done);
+            errno = 0; /* a -1 that sets no errno must not show an older one */
             rc = c->im.flush(o->flush_strategy);
             e = errno;
             if (rc == 0) {
@@ -92,7 +97,7 @@ static void writer(struct tt_ctx *c, struct tt_worker *w, struct spl_rng *r)
             } else {
                 TT_INC(sh, flush_fail);
                 tt_fail(sh, "writer %u: splinter_flush(%d) returned %d errno %s", w->index, o->flush_strategy, rc,
-                        strerror(e));
+                        tt_errstr(e));
             }
             since_flush = 0;
         }
@@ -127,6 +132,7 @@ static void reader(struct tt_ctx *c, struct tt_worker *w, struct spl_rng *r)
         struct tt_hist_ev *he = tt_hist_begin(sh->hist, TT_HIST_GET, k, (uint32_t)(w - sh->workers), w->generation, 0);
         for (;;) {
             len = 0;
+            errno = 0; /* a -1 that sets no errno must not show an older one */
             rc = c->im.get(key, buf, cap, &len);
             e = errno;
             if (rc == 0) break;
@@ -153,7 +159,7 @@ static void reader(struct tt_ctx *c, struct tt_worker *w, struct spl_rng *r)
                 if (stuck1 && stuck2) TT_INC(sh, stuck_eagain);
                 continue;
             }
-            tt_fail(sh, "reader %u: get(%s) returned %d errno %s (keys are never deleted)", w->index, key, rc, strerror(e));
+            tt_fail(sh, "reader %u: get(%s) returned %d errno %s (keys are never deleted)", w->index, key, rc, tt_errstr(e));
             continue;
         }
         TT_INC(sh, gets);
@@ -221,51 +227,57 @@ static void bidder(struct tt_ctx *c, struct tt_worker *w, struct spl_rng *r)
         int rc = 0, e = 0;
         switch (op) {
         case BID_CLAIM:
+            errno = 0; /* a -1 that sets no errno must not show an older one */
             rc = im->shard_claim(id, intent, prio, dur);
             e = errno;
             if (rc == 0) { held[slot] = true; TT_INC(sh, claims); }
             else if (rc == -1 && e == ENOSPC) TT_INC(sh, claim_enospc);
-            else tt_fail(sh, "bidder %u: shard_claim(%u) returned %d errno %s", w->index, id, rc, strerror(e));
+            else tt_fail(sh, "bidder %u: shard_claim(%u) returned %d errno %s", w->index, id, rc, tt_errstr(e));
             break;
         case BID_REBID:
+            errno = 0; /* a -1 that sets no errno must not show an older one */
             rc = im->shard_rebid(id, intent, prio, dur);
             e = errno;
             if (rc == 0) TT_INC(sh, rebids);
-            else tt_fail(sh, "bidder %u: shard_rebid(%u) of a held bid returned %d errno %s", w->index, id, rc, strerror(e));
+            else tt_fail(sh, "bidder %u: shard_rebid(%u) of a held bid returned %d errno %s", w->index, id, rc, tt_errstr(e));
             break;
         case BID_RELEASE:
+            errno = 0; /* a -1 that sets no errno must not show an older one */
             rc = im->shard_release(id);
             e = errno;
             held[slot] = false;
             if (rc == 0) TT_INC(sh, releases);
-            else tt_fail(sh, "bidder %u: shard_release(%u) of a held bid returned %d errno %s", w->index, id, rc, strerror(e));
+            else tt_fail(sh, "bidder %u: shard_release(%u) of a held bid returned %d errno %s", w->index, id, rc, tt_errstr(e));
             break;
         case BID_MADVISE: {
             static const int adv[] = {POSIX_MADV_WILLNEED, POSIX_MADV_SEQUENTIAL, POSIX_MADV_RANDOM, POSIX_MADV_NORMAL};
+            errno = 0; /* a -1 that sets no errno must not show an older one */
             rc = im->madvise(id, NULL, 0, adv[spl_rng_below(r, 4)], 0);
             e = errno;
             if (rc == 0) TT_INC(sh, madvises);
             else if (rc == -1 && (e == EAGAIN || e == ETIMEDOUT)) TT_INC(sh, madv_eagain);
-            else tt_fail(sh, "bidder %u: madvise(shard %u) returned %d errno %s", w->index, id, rc, strerror(e));
+            else tt_fail(sh, "bidder %u: madvise(shard %u) returned %d errno %s", w->index, id, rc, tt_errstr(e));
             break;
         }
         case BID_DONTNEED:
             /* a storm: a high-priority DONTNEED bid dropping the arena again and again */
+            errno = 0; /* a -1 that sets no errno must not show an older one */
             rc = im->shard_claim(id, SPL_INTENT_DONTNEED, 7, dur);
             e = errno;
             if (rc != 0) {
                 if (rc == -1 && e == ENOSPC) TT_INC(sh, claim_enospc);
-                else tt_fail(sh, "bidder %u: DONTNEED claim(%u) returned %d errno %s", w->index, id, rc, strerror(e));
+                else tt_fail(sh, "bidder %u: DONTNEED claim(%u) returned %d errno %s", w->index, id, rc, tt_errstr(e));
                 break;
             }
             held[slot] = true;
             TT_INC(sh, claims);
             for (int i = 0; i < 32 && !stopping(c); i++) {
+                errno = 0; /* a -1 that sets no errno must not show an older one */
                 rc = im->madvise(id, NULL, 0, POSIX_MADV_DONTNEED, 0);
                 e = errno;
                 if (rc == 0) TT_INC(sh, dontneeds);
                 else if (rc == -1 && (e == EAGAIN || e == ETIMEDOUT)) TT_INC(sh, madv_eagain);
-                else { tt_fail(sh, "bidder %u: DONTNEED madvise(%u) returned %d errno %s", w->index, id, rc, strerror(e)); break; }
+                else { tt_fail(sh, "bidder %u: DONTNEED madvise(%u) returned %d errno %s", w->index, id, rc, tt_errstr(e)); break; }
             }
             break;
         }

@@ -110,7 +110,10 @@
     X(150, val_off_reread, "test:reread-shm", "a writer checks val_off, then loads it again for the address: a peer picks the address in between") \
     X(151, append_checks_len_only, "test:reread-shm", "append checks only the bytes it writes against the arena; its mop scrub runs past the mapping") \
     X(152, enum_shared_key, "test:ref-mt-enumerate-shm", "enumerate_matches hands the callback the shared key bytes, which an insert or unset may be rewriting") \
-    X(153, create_sparse, "test:fullfs-shm", "create sizes the store with ftruncate (sparse, as the original): a full filesystem is a SIGBUS in create or in a later set, not ENOSPC")
+    X(153, create_sparse, "test:fullfs-shm", "create sizes the store with ftruncate (sparse, as the original): a full filesystem is a SIGBUS in create or in a later set, not ENOSPC") \
+    X(154, bus_trusts_owner, "test:hostile-bus-shm", "event_bus_open uses whatever descriptor owner_pid/owner_fd name (the original): a planted pipe, socket or foreign eventfd gets every notification") \
+    X(155, bus_init_closes_old, "test:hostile-bus-shm", "event_bus_init closes the armed descriptor while other threads may be writing to it: a reused number receives notifications") \
+    X(156, umask_invalid_ignored, "test:unit-lifecycle-shm", "an invalid SPLINTER_DEFAULT_UMASK (9z, 0777x) is ignored: the store is created under the process umask (the original)")
 
 /* 180-199: performance (planted slowdowns the perf gate must flag) */
 #define SPLREF_MUTANTS_PERF(X)                                                                       \

@@ -20,16 +20,28 @@
 #include <signal.h>
 #include <string.h>
 
-/* SPLINTER_DEFAULT_UMASK (octal) applies to creation only, as in the original. */
-static mode_t apply_env_umask(void)
+/* SPLINTER_DEFAULT_UMASK (octal, 0..0777) replaces the process umask for
+ * the creation only, as in the original: 1 with the mask in *out, 0 when it
+ * is not set, -1 EINVAL when it is not a valid mask (the original ignores
+ * such a value silently and creates with the process umask: a typo in a
+ * variable meant to restrict access would widen it). The mask is applied by
+ * fchmod on the unnamed inode, never by changing the process umask, which
+ * other threads may be creating files under. */
+static int env_umask(mode_t *out)
 {
     const char *env = getenv("SPLINTER_DEFAULT_UMASK");
-    if (!env || !*env) return (mode_t)-1;
+    if (!env || !*env) return 0;
     char *end = NULL;
     errno = 0;
     long v = strtol(env, &end, 8);
-    if (errno || end == env || *end || v < 0 || v > 0777) return (mode_t)-1;
-    return umask((mode_t)v);
+    /* octal digits only: no sign, no blanks strtol would skip */
+    if (strspn(env, "01234567") != strlen(env) || errno || end == env || *end || v < 0 || v > 0777) {
+        if (MUTANT(umask_invalid_ignored)) return 0;
+        errno = EINVAL;
+        return -1;
+    }
+    *out = (mode_t)v;
+    return 1;
 }
 
 static int geometry_size(uint64_t slots, uint64_t max_val, size_t *out)
@@ -131,15 +143,15 @@ static int place_open(enum splref_backend be, const char *name, struct place *pl
 }
 
 /* An unnamed inode in the store's directory (or a hidden name there). */
-static int place_tmpfile(struct place *pl)
+static int place_tmpfile(struct place *pl, mode_t mode)
 {
-    int fd = openat(pl->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+    int fd = openat(pl->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
     if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)) return fd;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     for (unsigned i = 0; i < 16; i++) {
         snprintf(pl->tmp, sizeof pl->tmp, ".splref-tmp-%d-%lx", (int)getpid(), (unsigned long)(ts.tv_nsec + i * 7919));
-        fd = openat(pl->dirfd, pl->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0666);
+        fd = openat(pl->dirfd, pl->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
         if (fd >= 0 || errno != EEXIST) break;
     }
     if (fd < 0) pl->tmp[0] = '\0';
@@ -203,11 +215,13 @@ splref_store *splref_create(enum splref_backend be, const char *name, size_t slo
         errno = EEXIST;
         return NULL;
     }
-    mode_t prev = apply_env_umask();
-    int fd = place_tmpfile(&pl);
+    mode_t mask = 0;
+    int have_mask = env_umask(&mask);
+    if (have_mask < 0) { close(pl.dirfd); return NULL; }
+    int fd = place_tmpfile(&pl, have_mask ? 0600 : 0666);
     int saved = errno;
-    if (prev != (mode_t)-1) umask(prev);
     if (fd < 0) { place_close(&pl); errno = saved; return NULL; }
+    if (have_mask && fchmod(fd, 0666 & ~mask) != 0) { saved = errno; close(fd); place_close(&pl); errno = saved; return NULL; }
 
     void *base = MAP_FAILED;
     splref_store *st = NULL;

@@ -6,6 +6,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -228,25 +231,92 @@ void sr_bus_notify(splref_store *st, size_t idx)
     (void)w; /* EAGAIN only when the counter is saturated: waiters are awake anyway */
 }
 
-/* A descriptor for the store's eventfd, not armed (madvise uses this). */
+/* ---- who the bus is -------------------------------------------------------
+ * The header names the bus by owner_pid/owner_fd, and anyone who can write
+ * the store can write those: a planted pair would have us fetch any
+ * descriptor of any process we may ptrace and write 8 bytes into it on
+ * every set. So a descriptor is used only if it is an eventfd (fdinfo says
+ * eventfd-count; without /proc, at least an anonymous inode, not a pipe,
+ * socket or file) and, when it comes from another process, that process
+ * has this very store mapped (its /proc/PID/maps names our device and
+ * inode), checked while our pidfd proves the pid was not reused. */
+static bool is_eventfd(int fd)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || (sb.st_mode & S_IFMT) != 0) return false; /* anon inodes have no type */
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+    int f = open(path, O_RDONLY | O_CLOEXEC);
+    if (f < 0) return true; /* no /proc: the anonymous inode is all we can check */
+    ssize_t n = read(f, buf, sizeof buf - 1);
+    close(f);
+    if (n <= 0) return false;
+    buf[n] = '\0';
+    return strstr(buf, "\neventfd-count:") != NULL;
+}
+
+/* Does process pid map the store st (same device and inode)? */
+static bool maps_store(splref_store *st, pid_t pid)
+{
+    struct stat sb;
+    if (fstat(st->fd, &sb) != 0) return false;
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f) return false;
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        unsigned maj, min;
+        unsigned long long ino;
+        if (sscanf(line, "%*s %*s %*s %x:%x %llu", &maj, &min, &ino) == 3)
+            found = ino == (unsigned long long)sb.st_ino && maj == major(sb.st_dev) && min == minor(sb.st_dev);
+        /* a line longer than the buffer: skip its rest */
+        while (!strchr(line, '\n') && fgets(line, sizeof line, f)) {}
+    }
+    fclose(f);
+    return found;
+}
+
+/* A descriptor for the store's eventfd, not armed (madvise uses this).
+ * errno: ENODEV no bus, EBADFD the header names something that is not an
+ * eventfd, ESRCH the process it names is not a user of this store. */
 int sr_bus_fd(splref_store *st)
 {
     int32_t ofd = atomic_load_explicit(&st->H->event_bus.owner_fd, memory_order_acquire);
     int32_t opid = atomic_load_explicit(&st->H->event_bus.owner_pid, memory_order_acquire);
     if (ofd < 0 || opid <= 0) { errno = ENODEV; return -1; }
-    if ((pid_t)opid == getpid()) return fcntl(ofd, F_DUPFD_CLOEXEC, 0);
+    int fd;
+    if ((pid_t)opid == getpid()) {
+        fd = fcntl(ofd, F_DUPFD_CLOEXEC, 0);
+        if (fd < 0) return -1;
+    } else {
 #if defined(SYS_pidfd_open) && defined(SYS_pidfd_getfd)
-    int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)opid, 0);
-    if (pidfd < 0) return -1;
-    int fd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)ofd, 0);
-    int saved = errno;
-    close(pidfd);
-    errno = saved;
-    return fd;
+        int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)opid, 0);
+        if (pidfd < 0) return -1;
+        fd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)ofd, 0);
+        /* the maps are read by pid: the pidfd still naming a live process
+         * afterwards proves that pid was the same process all along */
+        bool owner = fd >= 0 && (MUTANT(bus_trusts_owner) || (maps_store(st, (pid_t)opid) &&
+                                                                  syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0));
+        int saved = errno;
+        close(pidfd);
+        if (fd < 0) { errno = saved; return -1; }
+        if (!owner) {
+            close(fd);
+            errno = ESRCH;
+            return -1;
+        }
 #else
-    errno = ENOSYS;
-    return -1;
+        errno = ENOSYS;
+        return -1;
 #endif
+    }
+    if (!MUTANT(bus_trusts_owner) && !is_eventfd(fd)) {
+        close(fd);
+        errno = EBADFD;
+        return -1;
+    }
+    return fd;
 }
 
 static void arm(splref_store *st, int fd)
@@ -257,14 +327,40 @@ static void arm(splref_store *st, int fd)
     if (!atomic_compare_exchange_strong(&st->bus_fd, &expected, dup_fd)) close(dup_fd);
 }
 
+/* A new bus. The armed descriptor may be in use by other threads' notify
+ * (a write() in flight): it is never closed here. A first bus is installed
+ * by CAS; a later one replaces the file behind the same descriptor number
+ * (dup3 is atomic), so a notifier writes to the old eventfd or the new one,
+ * never to whatever file reused a closed number. */
 int splref_event_bus_init(splref_store *st)
 {
     if (!st) { if (!MUTANT(bus_no_store_errno)) errno = EINVAL; return -1; } /* no store open */
     int fd = eventfd(0, EFD_CLOEXEC);
     if (fd < 0) return -1;
-    int old = atomic_exchange(&st->bus_fd, fd);
-    if (old >= 0) close(old);
-    atomic_store_explicit(&st->H->event_bus.owner_fd, fd, memory_order_release);
+    int cur = atomic_load_explicit(&st->bus_fd, memory_order_acquire), pub;
+    for (;;) {
+        if (MUTANT(bus_init_closes_old)) {
+            int old = atomic_exchange(&st->bus_fd, fd);
+            if (old >= 0) close(old);
+            pub = fd;
+            break;
+        }
+        if (cur < 0) {
+            if (!atomic_compare_exchange_weak(&st->bus_fd, &cur, fd)) continue;
+            pub = fd;
+            break;
+        }
+        if (dup3(fd, cur, O_CLOEXEC) < 0) {
+            int saved = errno;
+            close(fd);
+            errno = saved;
+            return -1;
+        }
+        close(fd);
+        pub = cur;
+        break;
+    }
+    atomic_store_explicit(&st->H->event_bus.owner_fd, pub, memory_order_release);
     atomic_store_explicit(&st->H->event_bus.owner_pid, (int32_t)getpid(), memory_order_release);
     return 0;
 }

@@ -277,16 +277,23 @@ Test(lifecycle, default_umask_env, .fini = t_teardown)
     t_path(opath, sizeof opath, other);
     cr_assert_eq(stat(opath, &sb), 0);
     cr_assert_eq(sb.st_mode & 0777, 0640, "mode %o", sb.st_mode & 0777);
-    /* a malformed value is ignored */
-    setenv("SPLINTER_DEFAULT_UMASK", "9z", 1);
+    /* a malformed value is refused (the original ignores it: a typo in a
+     * variable meant to restrict access would widen it), nothing created */
+    const char *bad[] = {"9z", "0777x", "1000", "-1", " 077"};
     char third[128], tpath[160];
     t_name(third, sizeof third, "umask3");
-    splinter_close();
-    cr_assert_eq(splinter_create(third, 4, 8), 0);
-    unsetenv("SPLINTER_DEFAULT_UMASK");
     t_path(tpath, sizeof tpath, third);
-    cr_assert_eq(stat(tpath, &sb), 0);
-    cr_assert_eq(sb.st_mode & 0777, 0640);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv("SPLINTER_DEFAULT_UMASK", bad[i], 1);
+        splinter_close();
+        errno = 0;
+        int rc = splinter_create(third, 4, 8);
+        int err = errno;
+        unsetenv("SPLINTER_DEFAULT_UMASK");
+        cr_assert(rc != 0 && err == EINVAL, "SPLINTER_DEFAULT_UMASK=%s: rc %d errno %d, want -1 EINVAL", bad[i], rc, err);
+        cr_assert(stat(tpath, &sb) != 0 && errno == ENOENT, "SPLINTER_DEFAULT_UMASK=%s: a store was created", bad[i]);
+    }
+    cr_assert_eq(umask(before), 027, "process umask untouched");
     umask(before);
     t_unlink(other);
     t_unlink(third);

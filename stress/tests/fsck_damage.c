@@ -133,6 +133,17 @@ static int p_seed_biguint(void)
     H()->val_brk = 8;
     return 0;
 }
+static int p_biguint_overwrote(void)
+{
+    /* the same promotion when the bump pointer sits in another key's live
+     * value: key8's counter really overwrites key2's first 8 bytes */
+    long a = slot_of("key8"), b = slot_of("key2");
+    S(a)->val_off = S(b)->val_off;
+    S(a)->val_len = 8;
+    S(a)->type_flag = SPL_SLOT_TYPE_BIGUINT;
+    H()->val_brk = S(b)->val_off + 8;
+    return 0;
+}
 static int p_epoch_odd(void) { long i = slot_of("key9"); S(i)->epoch |= 1; return 0; }
 static int p_dup_key(void)
 {
@@ -206,6 +217,7 @@ static const struct kind kinds[] = {
     {"val-out-of-arena", "val-out-of-arena", E, false, false, p_out_of_arena},
     {"value-overlap", "value-overlap", E, false, false, p_overlap},
     {"seed-biguint", "val-off-foreign", W, false, false, p_seed_biguint},
+    {"biguint-overwrote", "value-overlap", E, false, false, p_biguint_overwrote},
     {"epoch-odd-live", "epoch-odd", W, false, false, p_epoch_odd},
     {"epoch-odd-stuck", "epoch-odd", E, true, false, p_epoch_odd},
     {"duplicate-key", "duplicate-key", E, false, false, p_dup_key},

@@ -1,0 +1,289 @@
+/*
+ * bus.c - the event bus against planted owner fields and a racing re-init.
+ *
+ * The header names the bus by owner_pid/owner_fd: a client fetches that
+ * descriptor (pidfd_getfd, or dup when the pid is its own) and writes 8
+ * bytes into it on every notifying set. Anyone who can write the store can
+ * name any descriptor of any process they may ptrace. The library must
+ * check that it got an eventfd, held by a process that has this store
+ * mapped, and refuse the bus otherwise (never write into what it got).
+ *
+ * And splinter_event_bus_init replaces the bus while other threads of the
+ * process may be writing notifications to the old descriptor: the number
+ * must never be closed under them (a write would land in whatever file
+ * reuses the number).
+ *
+ * usage: bus shm|file      exit 0 pass, 1 a finding
+ */
+#include "helpers.h"
+#include "splinter.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static bool g_file;
+static char g_name[320];
+static struct splinter_header *g_H; /* our own view of the header, as a peer has */
+static size_t g_size;
+
+static void remove_store(void)
+{
+    if (g_file) unlink(g_name);
+    else shm_unlink(g_name);
+}
+
+static int make_store(void)
+{
+    remove_store();
+    if (splinter_create(g_name, 64, 64) != 0) return -1;
+    int fd = g_file ? open(g_name, O_RDWR | O_CLOEXEC) : shm_open(g_name, O_RDWR, 0);
+    if (fd < 0) return -1;
+    struct stat sb;
+    fstat(fd, &sb);
+    g_size = (size_t)sb.st_size;
+    g_H = mmap(NULL, g_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    return g_H == MAP_FAILED ? -1 : 0;
+}
+
+static void drop_store(void)
+{
+    splinter_close();
+    if (g_H && g_H != MAP_FAILED) munmap(g_H, g_size);
+    g_H = NULL;
+    remove_store();
+}
+
+static void plant(pid_t pid, int fd)
+{
+    atomic_store(&g_H->event_bus.owner_fd, fd);
+    atomic_store(&g_H->event_bus.owner_pid, (int32_t)pid);
+}
+
+/* bytes waiting in a non-blocking read end */
+static ssize_t pending(int rfd)
+{
+    char buf[256];
+    ssize_t n = read(rfd, buf, sizeof buf);
+    return n < 0 ? 0 : n;
+}
+
+/* a few notifying writes */
+static void sets(void)
+{
+    for (int i = 0; i < 8; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "k%d", i);
+        splinter_set(k, "v", 1);
+    }
+}
+
+/* Our own pipe named as the bus (owner_pid = us): refused, nothing written. */
+TEST(planted_own_pipe)
+{
+    if (make_store() != 0) { CHECK_ERRNO(0, "make store"); return; }
+    int p[2];
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) { CHECK_ERRNO(0, "pipe"); drop_store(); return; }
+    plant(getpid(), p[1]);
+    errno = 0;
+    int fd = splinter_event_bus_open();
+    int err = errno;
+    CHECK(fd < 0 && err != 0, "event_bus_open took our pipe as the bus: fd %d errno %d", fd, err);
+    if (fd >= 0) splinter_event_bus_close(fd);
+    sets();
+    ssize_t n = pending(p[0]);
+    CHECK(n == 0, "%zd bytes of notifications were written into a pipe the header named", n);
+    close(p[0]);
+    close(p[1]);
+    drop_store();
+}
+
+/* Another process's pipe (or socket) named as the bus: refused. */
+TEST(planted_other_pipe)
+{
+    if (make_store() != 0) { CHECK_ERRNO(0, "make store"); return; }
+    int p[2], go[2];
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(go, O_CLOEXEC) != 0) { CHECK_ERRNO(0, "pipe"); drop_store(); return; }
+    pid_t c = fork();
+    if (c == 0) { /* the victim: holds the pipe's write end, has the store mapped (it inherited g_H) */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        close(go[1]);
+        char x;
+        while (read(go[0], &x, 1) < 0 && errno == EINTR) {}
+        _exit(0);
+    }
+    close(go[0]);
+    close(p[1]); /* only the victim holds it now: bytes in p[0] came through its descriptor */
+    /* the victim's descriptor numbers are ours at fork: p[1]'s number there */
+    int victim_fd = p[1];
+    plant(c, victim_fd);
+    errno = 0;
+    int fd = splinter_event_bus_open();
+    int err = errno;
+    CHECK(fd < 0 && err != 0, "event_bus_open took another process's pipe as the bus: fd %d errno %d", fd, err);
+    if (fd >= 0) splinter_event_bus_close(fd);
+    sets();
+    ssize_t n = pending(p[0]);
+    CHECK(n == 0, "%zd bytes of notifications were written into another process's pipe", n);
+    close(go[1]);
+    waitpid(c, NULL, 0);
+    close(p[0]);
+    drop_store();
+}
+
+/* An eventfd of a process that does not have the store mapped: not its owner. */
+TEST(planted_foreign_eventfd)
+{
+    if (make_store() != 0) { CHECK_ERRNO(0, "make store"); return; }
+    int ready[2], go[2];
+    if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(go, O_CLOEXEC) != 0) { CHECK_ERRNO(0, "pipe"); drop_store(); return; }
+    pid_t c = fork();
+    if (c == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        close(go[1]);
+        close(ready[0]);
+        munmap(g_H, g_size); /* no mapping of the store in this process */
+        splinter_close();
+        int efd = eventfd(0, EFD_CLOEXEC);
+        if (write(ready[1], &efd, sizeof efd) != sizeof efd) _exit(1);
+        char x;
+        while (read(go[0], &x, 1) < 0 && errno == EINTR) {}
+        uint64_t v = 0;
+        int fl = fcntl(efd, F_GETFL);
+        fcntl(efd, F_SETFL, fl | O_NONBLOCK);
+        _exit(read(efd, &v, sizeof v) == (ssize_t)sizeof v ? 3 : 0); /* 3: someone wrote into it */
+    }
+    close(ready[1]);
+    close(go[0]);
+    int efd = -1;
+    if (read(ready[0], &efd, sizeof efd) != sizeof efd) CHECK(0, "victim did not start");
+    plant(c, efd);
+    errno = 0;
+    int fd = splinter_event_bus_open();
+    int err = errno;
+    CHECK(fd < 0 && err != 0, "event_bus_open took the eventfd of a process without the store mapped: fd %d errno %d", fd, err);
+    if (fd >= 0) splinter_event_bus_close(fd);
+    sets();
+    close(go[1]);
+    int st = 0;
+    waitpid(c, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the victim's eventfd was written to (status %#x)", st);
+    close(ready[0]);
+    drop_store();
+}
+
+/* The real owner still works: a bus made by bus_init in another process. */
+TEST(real_owner_accepted)
+{
+    if (make_store() != 0) { CHECK_ERRNO(0, "make store"); return; }
+    int ready[2], go[2];
+    if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(go, O_CLOEXEC) != 0) { CHECK_ERRNO(0, "pipe"); drop_store(); return; }
+    pid_t c = fork();
+    if (c == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        close(go[1]);
+        close(ready[0]);
+        char x = splinter_event_bus_init() == 0 ? 1 : 0;
+        if (write(ready[1], &x, 1) != 1) _exit(1);
+        while (read(go[0], &x, 1) < 0 && errno == EINTR) {}
+        _exit(0);
+    }
+    close(ready[1]);
+    close(go[0]);
+    char ok = 0;
+    if (read(ready[0], &ok, 1) != 1 || !ok) CHECK(0, "the owner's bus_init failed");
+    int fd = splinter_event_bus_open();
+    CHECK_ERRNO(fd >= 0, "event_bus_open of a real owner's bus");
+    if (fd >= 0) {
+        splinter_set("wake", "1", 1);
+        CHECK(splinter_event_bus_wait(fd, 1000) == 0, "no wake from our own set through the owner's bus");
+        splinter_event_bus_close(fd);
+    }
+    close(go[1]);
+    waitpid(c, NULL, 0);
+    close(ready[0]);
+    drop_store();
+}
+
+/* ---- bus_init while other threads notify --------------------------------- */
+static atomic_bool stop;
+
+static void *notifier(void *arg)
+{
+    (void)arg;
+    unsigned i = 0;
+    while (!atomic_load(&stop)) {
+        char k[16];
+        snprintf(k, sizeof k, "n%u", i++ % 32);
+        splinter_set(k, "v", 1);
+    }
+    return NULL;
+}
+
+/* A re-init must not close the descriptor a notifier may be writing to: a
+ * socket that gets the freed number would receive 8-byte notifications. */
+TEST(reinit_under_writers)
+{
+    if (make_store() != 0) { CHECK_ERRNO(0, "make store"); return; }
+    if (splinter_event_bus_init() != 0) { CHECK_ERRNO(0, "bus_init"); drop_store(); return; }
+    atomic_store(&stop, false);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++) pthread_create(&t[i], NULL, notifier, NULL);
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    now = t0;
+    long stray = 0, rounds = 0;
+    do {
+        if (splinter_event_bus_init() != 0) { CHECK_ERRNO(0, "bus_init"); break; }
+        /* take freed descriptor numbers at once: a number closed by the
+         * init is the lowest free one, so sv[0] gets it */
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) != 0) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            continue;
+        }
+        for (int k = 0; k < 20; k++) sched_yield();
+        char buf[64];
+        while (recv(sv[1], buf, sizeof buf, 0) > 0) stray++;
+        close(sv[0]);
+        close(sv[1]);
+        rounds++;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 < 1500);
+    atomic_store(&stop, true);
+    for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
+    CHECK(stray == 0, "%ld notifications landed in sockets that reused a closed bus descriptor (%ld re-inits)", stray, rounds);
+    drop_store();
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2 || (strcmp(argv[1], "shm") && strcmp(argv[1], "file"))) {
+        fprintf(stderr, "usage: bus shm|file\n");
+        return 2;
+    }
+    g_file = !strcmp(argv[1], "file");
+    const char *dir = getenv("TMPDIR");
+    if (g_file) snprintf(g_name, sizeof g_name, "%s/splsuite-hbus-%d.spl", dir && *dir ? dir : "/tmp", (int)getpid());
+    else snprintf(g_name, sizeof g_name, "/splsuite-hbus-%d", (int)getpid());
+    RUN(planted_own_pipe);
+    RUN(planted_other_pipe);
+    RUN(planted_foreign_eventfd);
+    RUN(real_owner_accepted);
+    RUN(reinit_under_writers);
+    remove_store();
+    return T_DONE(g_file ? "hostile bus file" : "hostile bus shm");
+}
