@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -70,9 +71,78 @@ static bool offsets_fit(uint64_t slots, uint64_t max_val)
     return (slots - 1) * max_val <= UINT32_MAX;
 }
 
+/* SPLINTER_NO_SYMLINKS=1 (file backend): refuse a symlink anywhere along
+ * the store's path, not only as its last component (which is always
+ * refused), so a directory someone else can replace by a link cannot
+ * redirect a create or an open. ELOOP. */
+static bool no_symlinks(void)
+{
+    const char *e = getenv("SPLINTER_NO_SYMLINKS");
+    return e && *e && strcmp(e, "0") != 0;
+}
+
+/* The directory dir, with no symlink on the way: openat2 RESOLVE_NO_SYMLINKS,
+ * or (kernel before 5.6, or a seccomp filter refusing it) a walk from / or
+ * . one component at a time, each opened O_PATH | O_NOFOLLOW and checked to
+ * be a directory. */
+static int open_dir_nofollow(const char *dir)
+{
+#ifdef SYS_openat2
+    struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS};
+    int fd = (int)syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof how);
+    if (fd >= 0 || (errno != ENOSYS && errno != EPERM)) return fd;
+#endif
+    char buf[PATH_MAX];
+    if (strlen(dir) >= sizeof buf) { errno = ENAMETOOLONG; return -1; }
+    snprintf(buf, sizeof buf, "%s", dir);
+    int cur = open(buf[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    char *save = NULL;
+    for (char *c = strtok_r(buf, "/", &save); c && cur >= 0; c = strtok_r(NULL, "/", &save)) {
+        if (!strcmp(c, ".")) continue;
+        int next = openat(cur, c, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        struct stat sb;
+        if (next >= 0 && fstat(next, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+            close(next);
+            next = -1;
+            errno = S_ISLNK(sb.st_mode) ? ELOOP : ENOTDIR;
+        }
+        int saved = errno;
+        close(cur);
+        errno = saved;
+        cur = next;
+    }
+    return cur;
+}
+
+/* dirname of a file path into dir, and where its last component starts */
+static int split_path(const char *name, char *dir, size_t dlen, const char **base)
+{
+    const char *slash = strrchr(name, '/');
+    *base = slash ? slash + 1 : name;
+    if (!**base) { errno = EISDIR; return -1; }
+    size_t n = slash ? (size_t)(slash - name) : 0;
+    if (n >= dlen) { errno = ENAMETOOLONG; return -1; }
+    if (slash && n == 0) snprintf(dir, dlen, "/");
+    else if (!slash) snprintf(dir, dlen, ".");
+    else memcpy(dir, name, n), dir[n] = '\0';
+    return 0;
+}
+
 static int open_fd(enum splref_backend be, const char *name, int flags)
 {
     /* O_NOCTTY: a hostile path naming a terminal must not become ours */
+    if (be == SPLREF_BACKEND_FILE && no_symlinks()) {
+        char dir[PATH_MAX];
+        const char *base;
+        if (split_path(name, dir, sizeof dir, &base) != 0) return -1;
+        int dfd = open_dir_nofollow(dir);
+        if (dfd < 0) return -1;
+        int fd = openat(dfd, base, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0666);
+        int saved = errno;
+        close(dfd);
+        errno = saved;
+        return fd;
+    }
     if (be == SPLREF_BACKEND_FILE) return open(name, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0666);
     return shm_open(name, flags, 0666);
 }
@@ -113,7 +183,7 @@ static splref_store *wrap(int fd, void *base, size_t total, enum splref_backend 
 struct place {
     int dirfd;
     const char *base; /* the entry's name in dirfd */
-    char tmp[64];     /* the hidden name, when there is no O_TMPFILE */
+    char tmp[NAME_MAX + 1]; /* the hidden name, when there is no O_TMPFILE */
 };
 
 /* The store's directory and entry. shm names follow glibc's shm_open: one
@@ -123,14 +193,12 @@ static int place_open(enum splref_backend be, const char *name, struct place *pl
     char dir[PATH_MAX];
     pl->tmp[0] = '\0';
     if (be == SPLREF_BACKEND_FILE) {
-        const char *slash = strrchr(name, '/');
-        pl->base = slash ? slash + 1 : name;
-        if (!*pl->base) { errno = EISDIR; return -1; }
-        size_t n = slash ? (size_t)(slash - name) : 0;
-        if (n >= sizeof dir) { errno = ENAMETOOLONG; return -1; }
-        if (slash && n == 0) snprintf(dir, sizeof dir, "/");
-        else if (!slash) snprintf(dir, sizeof dir, ".");
-        else memcpy(dir, name, n), dir[n] = '\0';
+        if (split_path(name, dir, sizeof dir, &pl->base) != 0) return -1;
+        if (no_symlinks()) {
+            if (strlen(pl->base) > NAME_MAX) { errno = ENAMETOOLONG; return -1; }
+            pl->dirfd = open_dir_nofollow(dir);
+            return pl->dirfd < 0 ? -1 : 0;
+        }
     } else {
         while (*name == '/') name++;
         if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) { errno = EINVAL; return -1; }
@@ -145,6 +213,15 @@ static int place_open(enum splref_backend be, const char *name, struct place *pl
 /* An unnamed inode in the store's directory (or a hidden name there). */
 static int place_tmpfile(struct place *pl, mode_t mode)
 {
+    if (MUTANT(create_race_transient)) {
+        /* the original's create in place: sized and filled under its name,
+         * where a racing opener can see it half-made (the "temporary" name
+         * is the name itself, linked already) */
+        snprintf(pl->tmp, sizeof pl->tmp, "%s", pl->base);
+        int fd = openat(pl->dirfd, pl->base, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
+        if (fd < 0) pl->tmp[0] = '\0';
+        return fd;
+    }
     int fd = openat(pl->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
     if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)) return fd;
     struct timespec ts;
@@ -161,6 +238,7 @@ static int place_tmpfile(struct place *pl, mode_t mode)
 /* Link the finished store under its name: EEXIST if someone was first. */
 static int place_link(struct place *pl, int fd)
 {
+    if (MUTANT(create_race_transient)) { pl->tmp[0] = '\0'; return 0; }
     if (pl->tmp[0]) return linkat(pl->dirfd, pl->tmp, pl->dirfd, pl->base, 0);
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);

@@ -117,6 +117,7 @@ TEST(planted_other_pipe)
     if (make_store() != 0) { CHECK_ERRNO(0, "make store"); return; }
     int p[2], go[2];
     if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(go, O_CLOEXEC) != 0) { CHECK_ERRNO(0, "pipe"); drop_store(); return; }
+    fflush(NULL); /* nothing buffered is written twice */
     pid_t c = fork();
     if (c == 0) { /* the victim: holds the pipe's write end, has the store mapped (it inherited g_H) */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -150,6 +151,7 @@ TEST(planted_foreign_eventfd)
     if (make_store() != 0) { CHECK_ERRNO(0, "make store"); return; }
     int ready[2], go[2];
     if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(go, O_CLOEXEC) != 0) { CHECK_ERRNO(0, "pipe"); drop_store(); return; }
+    fflush(NULL); /* nothing buffered is written twice */
     pid_t c = fork();
     if (c == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -191,6 +193,7 @@ TEST(real_owner_accepted)
     if (make_store() != 0) { CHECK_ERRNO(0, "make store"); return; }
     int ready[2], go[2];
     if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(go, O_CLOEXEC) != 0) { CHECK_ERRNO(0, "pipe"); drop_store(); return; }
+    fflush(NULL); /* nothing buffered is written twice */
     pid_t c = fork();
     if (c == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
