@@ -182,6 +182,10 @@ static void run_rule(struct conform *c, const struct rule *r, struct spl_case *k
         if (o->store[0]) spl_impl_store_remove(&c->im, o->store);
     } else if (cr.signal == SIGBUS && env_error(c, k, "the rule's process died of SIGBUS")) {
         if (o->store[0]) spl_impl_store_remove(&c->im, o->store);
+    } else if (cr.timed_out && o->in_checker) {
+        spl_case_set(k, SPL_ERROR, "the suite's history checker did not finish within the rule's %.0f s (the implementation's calls "
+                     "were over; not judged)", cr.secs);
+        if (o->store[0]) spl_impl_store_remove(&c->im, o->store);
     } else if (cr.signal || cr.timed_out) {
         char why[128];
         spl_child_describe(&cr, why, sizeof why);

@@ -40,6 +40,10 @@ struct rule_out {
     size_t cex_len;
     int ncex;
     char store[512]; /* store the rule created, removed by the orchestrator if the child died */
+    /* non-zero while the child runs only the suite's own checker (the
+     * implementation's calls are over): a timeout then is the checker's,
+     * an ERROR, never blamed on the implementation */
+    volatile int in_checker;
 };
 
 /* How much a broken rule costs a user: data loss or a crash (critical), a

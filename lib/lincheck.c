@@ -305,6 +305,13 @@ static int ent_cmp(const void *x, const void *y)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
+static bool over_time(struct ctx *cx)
+{
+    if (now_ns() - cx->t_start <= cx->lim.max_ns) return false;
+    snprintf(cx->why, sizeof cx->why, "time bound reached: %.1f s", (double)cx->lim.max_ns / 1e9);
+    return true;
+}
+
 static bool out_of_bounds(struct ctx *cx)
 {
     if (cx->steps > cx->lim.max_steps) {
@@ -469,6 +476,9 @@ static void build_cut(const struct lc_op **seg, size_t n, const uint8_t *keep, c
 static int fails(struct ctx *cx, const struct lc_op **seg, size_t n, const uint8_t *keep, const uint8_t *weak, uint64_t T,
                  const struct stateset *S, struct sub *tmp, struct stateset *scratch)
 {
+    /* each try costs O(n) before its search takes a step: the clock is
+     * looked at per try, not only every 4096 search steps */
+    if (over_time(cx)) return -1;
     build_cut(seg, n, keep, weak, T, tmp);
     if (search(cx, tmp, S->s, S->n, scratch, 0) != 0) return -1;
     return scratch->n == 0;
@@ -582,6 +592,9 @@ static int witness(struct ctx *cx, const struct lc_op **seg, size_t n, const str
      * updates all matter to every later read) */
     for (size_t i = 0; i < n && cx->model == LC_REGISTER; i++) {
         if (!keep[i] || is_read(seg[i], T, weak[i])) continue;
+        /* remove_write is O(n) and may refuse without a search: O(n^2) on a
+         * long segment, so the clock is looked at here too */
+        if ((i & 63) == 0 && over_time(cx)) { lc_debug("the write removal"); goto done; }
         memcpy(keep2, keep, n);
         memcpy(weak2, weak, n);
         if (!remove_write(seg, n, i, keep2, weak2, T)) continue;
