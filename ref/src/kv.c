@@ -196,10 +196,11 @@ int splref_set(splref_store *st, const char *key, const void *val, size_t len)
 
 static struct { uint64_t h; size_t len; uint8_t b[4096]; } last; /* mut:get_stale_while_locked */
 
-enum { READ_DONE = 0, READ_ODD = 1, READ_MOVED = 2 };
+enum { READ_DONE = 0, READ_ODD = 1, READ_MOVED = 2, READ_GONE = 3 };
 
 /* One read window over slot s: READ_DONE (0, or -1 with errno), READ_ODD
- * (a writer holds the slot) or READ_MOVED (the epoch moved under the copy). */
+ * (a writer holds the slot), READ_MOVED (the epoch moved under the copy) or
+ * READ_GONE (the slot no longer holds the key: look it up again). */
 static inline __attribute__((always_inline)) int read_window(splref_store *st, struct splinter_slot *s, uint64_t h,
                                                              void *buf, size_t buf_sz, size_t *out_sz, int *rc)
 {
@@ -211,7 +212,7 @@ static inline __attribute__((always_inline)) int read_window(splref_store *st, s
     /* the key may have been unset (or its slot reused) since the lookup:
      * check it inside the read window, which the final epoch check closes.
      * The lookup just compared the key; the 64-bit hash tells a reuse. */
-    if (atomic_load_explicit(&s->hash, memory_order_acquire) != h) { errno = ENOENT; return READ_DONE; }
+    if (atomic_load_explicit(&s->hash, memory_order_acquire) != h) return READ_GONE;
     size_t len = atomic_load_explicit(&s->val_len, memory_order_acquire);
     uint32_t off = __atomic_load_n(&s->val_off, __ATOMIC_RELAXED); /* once: see sr_val_area */
     if (!MUTANT(get_no_bounds) && (len > st->max_val || !sr_in_arena(st, off, len))) {
@@ -241,22 +242,36 @@ static inline __attribute__((always_inline)) int read_window(splref_store *st, s
 /* A writer is in the slot. It holds it for nanoseconds (the copy of one
  * value), so the read waits for it (a bounded pause spin) and takes its
  * window again, rather than sending the caller round through the hash and
- * the probe. A slot that stays odd (a dead writer) is EAGAIN after the spin. */
-static __attribute__((noinline)) int get_contended(splref_store *st, struct splinter_slot *s, uint64_t h, void *buf,
-                                                   size_t buf_sz, size_t *out_sz, int why)
+ * the probe. A slot that stays odd (a dead writer) is EAGAIN after the spin.
+ * A slot that lost the key since the lookup is not a miss by itself: the
+ * lookup may have met another inserter's claim of the key (published while
+ * its slot is odd, withdrawn when it finds the key already in a slot further
+ * along), while the key lives on in that other slot. So the key is looked
+ * up again: a miss then is a real one (an unset in between). */
+#define GET_RELOOKUPS 64
+static __attribute__((noinline)) int get_contended(splref_store *st, const char *key, uint32_t kn,
+                                                   struct splinter_slot *s, uint64_t h, void *buf, size_t buf_sz,
+                                                   size_t *out_sz, int why)
 {
     struct sr_read_wait rw = {0};
-    int rc;
+    int rc, relookups = 0;
     for (;;) {
-        if (why == READ_ODD) {
-            if (MUTANT(get_stale_while_locked) && last.h == h && buf && buf_sz >= last.len) {
-                memcpy(buf, last.b, last.len);
-                if (out_sz) *out_sz = last.len;
-                return 0;
+        if (why == READ_GONE) {
+            if (++relookups > GET_RELOOKUPS) { errno = EAGAIN; return -1; } /* a key moving all the time */
+            long idx = sr_lookup(st, key, h, kn);
+            if (idx < 0) return -1;
+            s = &st->S[idx];
+        } else {
+            if (why == READ_ODD) {
+                if (MUTANT(get_stale_while_locked) && last.h == h && buf && buf_sz >= last.len) {
+                    memcpy(buf, last.b, last.len);
+                    if (out_sz) *out_sz = last.len;
+                    return 0;
+                }
+                if (MUTANT(get_miss_while_locked)) { errno = ENOENT; return -1; }
             }
-            if (MUTANT(get_miss_while_locked)) { errno = ENOENT; return -1; }
+            if (!MUTANT(get_spins_on_odd) && !sr_read_wait_step(&rw)) { errno = EAGAIN; return -1; }
         }
-        if (!MUTANT(get_spins_on_odd) && !sr_read_wait_step(&rw)) { errno = EAGAIN; return -1; }
         why = read_window(st, s, h, buf, buf_sz, out_sz, &rc);
         if (why == READ_DONE) return rc;
     }
@@ -267,14 +282,15 @@ int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size
     if (!st || !key) return -2;
     uint32_t klen;
     uint64_t h = sr_hash_len(key, &klen);
-    long idx = sr_lookup(st, key, h, sr_cmp_len(klen));
+    uint32_t kn = sr_cmp_len(klen);
+    long idx = sr_lookup(st, key, h, kn);
     if (idx < 0) {
-        if (MUTANT(slow_miss)) (void)sr_lookup(st, key, h, sr_cmp_len(klen));
+        if (MUTANT(slow_miss)) (void)sr_lookup(st, key, h, kn);
         return -1;
     }
     struct splinter_slot *s = &st->S[idx];
     int rc, why = read_window(st, s, h, buf, buf_sz, out_sz, &rc);
-    if (__builtin_expect(why != READ_DONE, 0)) return get_contended(st, s, h, buf, buf_sz, out_sz, why);
+    if (__builtin_expect(why != READ_DONE, 0)) return get_contended(st, key, kn, s, h, buf, buf_sz, out_sz, why);
     return rc;
 }
 
