@@ -368,10 +368,13 @@ static int validate(const void *base, size_t size, uint32_t *out_slots, uint32_t
     /* each shared field read once: a peer may change them while we look */
     uint32_t magic = *(const volatile uint32_t *)&H->magic, version = *(const volatile uint32_t *)&H->version;
     uint32_t slots = *(const volatile uint32_t *)&H->slots, max_val = *(const volatile uint32_t *)&H->max_val_sz;
-    if (magic != SPLINTER_MAGIC) { errno = EBADMSG; return -1; }
+    /* no magic yet, or magic but no geometry: a creator still at work (the
+     * caller may look again); judged on the values read here, once, since
+     * the creator may finish between this read and any later one */
+    if (magic != SPLINTER_MAGIC) { *incomplete = magic == 0; errno = EBADMSG; return -1; }
     if (version != SPLINTER_VER) { errno = EPROTONOSUPPORT; return -1; }
     size_t want;
-    if (geometry_size(slots, max_val, &want) != 0) { errno = EBADMSG; return -1; }
+    if (geometry_size(slots, max_val, &want) != 0) { *incomplete = slots == 0 || max_val == 0; errno = EBADMSG; return -1; }
     if (MUTANT(trust_truncated)) goto ok;
     if (want != size) { errno = EBADMSG; return -1; }
     /* a consistent store whose value offsets cannot be exact (made by an
@@ -426,10 +429,7 @@ static splref_store *open_once(enum splref_backend be, const char *name, bool fi
     uint32_t slots, max_val;
     bool unfinished = false;
     if (validate(base, size, &slots, &max_val, &unfinished) != 0) {
-        const struct splinter_header *H = base;
-        uint32_t magic = *(const volatile uint32_t *)&H->magic;
-        *creating = errno == EBADMSG && (magic == 0 || (magic == SPLINTER_MAGIC && (*(const volatile uint32_t *)&H->slots == 0 ||
-                                                                                   *(const volatile uint32_t *)&H->max_val_sz == 0)));
+        *creating = errno == EBADMSG && unfinished;
         goto fail;
     }
     if (unfinished && !final) {
