@@ -103,6 +103,9 @@ struct tt_hist_ev {
 struct tt_hist {
     _Atomic uint64_t n;        /* calls logged (may exceed cap: the excess was dropped) */
     _Atomic int closed;
+    /* the earliest time a call found the log full (0: never): a call not
+     * logged takes effect after it, so the history is judged up to there */
+    _Atomic uint64_t full_at;
     uint64_t cap;
     struct tt_hist_ev ev[];
 };

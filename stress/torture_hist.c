@@ -39,7 +39,12 @@ struct tt_hist_ev *tt_hist_begin(struct tt_hist *h, uint32_t op, uint32_t key, u
 {
     if (!h || key >= TT_HIST_KEYS || atomic_load_explicit(&h->closed, memory_order_relaxed)) return NULL;
     uint64_t i = atomic_fetch_add_explicit(&h->n, 1, memory_order_relaxed);
-    if (i >= h->cap) return NULL; /* full: counted, not stored */
+    if (i >= h->cap) { /* full: counted, not stored; the cut moves to the earliest such call */
+        uint64_t now = spl_time_ns(), was = atomic_load_explicit(&h->full_at, memory_order_relaxed);
+        while ((was == 0 || now < was) &&
+               !atomic_compare_exchange_weak_explicit(&h->full_at, &was, now, memory_order_relaxed, memory_order_relaxed)) {}
+        return NULL;
+    }
     struct tt_hist_ev *e = &h->ev[i];
     e->op = (uint16_t)op, e->worker = (uint16_t)worker, e->key = key, e->gen = gen, e->seq = seq;
     e->t0 = spl_time_ns();
@@ -115,6 +120,10 @@ json_object *tt_hist_check(struct tt_ctx *c, const struct tt_deaths *d, uint64_t
     }
     atomic_store(&H->closed, 1);
     uint64_t logged = atomic_load(&H->n), n = logged < H->cap ? logged : H->cap;
+    /* past the first call the full log dropped, a get may read a set that
+     * was never logged: the history ends there (as at a first crash) */
+    uint64_t full_at = atomic_load(&H->full_at);
+    if (full_at && full_at < until) until = full_at;
     uint32_t nk = c->sh->nkeys < TT_HIST_KEYS ? c->sh->nkeys : TT_HIST_KEYS;
     struct death *dd = malloc((d->n ? d->n : 1) * sizeof *dd);
     struct lc_history *h = lc_new(LC_REGISTER, 1); /* tt_populate wrote seq 1 to every key */

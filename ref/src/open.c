@@ -529,8 +529,18 @@ int splref_bind_node(splref_store *st, int node)
     mask[(size_t)node / bits] |= 1UL << ((size_t)node % bits);
     /* maxnode counts one past the last bit, as the kernel's get_nodes() expects */
     unsigned long maxnode = ((size_t)node / bits + 1) * bits + 1;
-    long rc = MUTANT(numa_no_bind) ? 0 : syscall(SYS_mbind, st->base, st->total, (unsigned long)SR_MPOL_BIND, mask, maxnode,
+    if (MUTANT(numa_no_bind)) return 0;
+    long rc = syscall(SYS_mbind, st->base, st->total, (unsigned long)SR_MPOL_BIND, mask, maxnode,
                       (unsigned)(SR_MPOL_MF_STRICT | SR_MPOL_MF_MOVE));
+    if (rc != 0) return -1;
+    /* create allocates every page (posix_fallocate), on the creator's node,
+     * but MPOL_MF_MOVE only moves pages this process has mapped: map them
+     * all (a read of each page), then move them with a second mbind */
+    long pg = sysconf(_SC_PAGESIZE);
+    if (pg <= 0) pg = 4096;
+    for (size_t off = 0; off < st->total; off += (size_t)pg) (void)*(volatile const uint8_t *)((const uint8_t *)st->base + off);
+    rc = syscall(SYS_mbind, st->base, st->total, (unsigned long)SR_MPOL_BIND, mask, maxnode,
+                 (unsigned)(SR_MPOL_MF_STRICT | SR_MPOL_MF_MOVE));
     return rc == 0 ? 0 : -1;
 }
 
