@@ -117,7 +117,8 @@ int main(int argc, char **argv)
         RUN(shm_names);
         return T_DONE("paths shm");
     }
-    snprintf(root, sizeof root, "%s/splsuite-paths-XXXXXX", getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    const char *tmp = getenv("TMPDIR");
+    snprintf(root, sizeof root, "%s/splsuite-paths-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(root)) { perror("mkdtemp"); return 1; }
     RUN(intermediate_symlink);
     RUN(last_component_symlink);
