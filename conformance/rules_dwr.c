@@ -61,9 +61,20 @@ static void writer_child(struct dwr *D, uint8_t *buf)
 {
     struct spl_impl *im = &D->c->im;
     if (im->open(D->store) != 0) _exit(1);
+    /* the values are made before the first write, so that the loop is all
+     * writes and a kill lands inside one (making a 2 MiB payload costs more
+     * than writing it in an instrumented build: under ASan no kill landed);
+     * 14 of them, so consecutive writes always differ in bytes and size */
+    enum { NPRE = 14 };
+    uint8_t *pre[NPRE];
+    for (unsigned i = 0; i < NPRE; i++) {
+        pre[i] = i ? malloc(DWR_VAL) : buf;
+        if (!pre[i]) _exit(1);
+        spl_payload_make(pre[i], DWR_VAL - ((i + 1) % 7) * 4096, D->round, 1, i + 1);
+    }
     for (uint64_t seq = 1;; seq++) {
-        spl_payload_make(buf, DWR_VAL - (seq % 7) * 4096, D->round, 1, seq);
-        if (im->set(D->key, buf, DWR_VAL - (seq % 7) * 4096) == 0) atomic_store(&D->R[D->round].done, seq);
+        unsigned i = (unsigned)((seq - 1) % NPRE);
+        if (im->set(D->key, pre[i], DWR_VAL - ((i + 1) % 7) * 4096) == 0) atomic_store(&D->R[D->round].done, seq);
     }
 }
 
