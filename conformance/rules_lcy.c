@@ -57,6 +57,24 @@ static struct spl_team *lcy_team(struct conform *c, struct rule_out *o, unsigned
     return t;
 }
 
+/* Runs fn in min(--workers, LCY_MAXW) processes (their number in *n): the
+ * team, or NULL once the failure is reported (no team, or a process that
+ * did not finish cleanly). */
+static struct spl_team *lcy_run(struct conform *c, struct rule_out *o, int (*fn)(struct spl_worker *, void *), void *arg,
+                                unsigned *n)
+{
+    *n = c->workers > LCY_MAXW ? LCY_MAXW : c->workers;
+    struct spl_team *t = lcy_team(c, o, *n);
+    if (!t) return NULL;
+    if (spl_team_run(t, fn, arg) != 0) {
+        char why[700];
+        r_fail(o, "a process did not finish cleanly: %s", spl_team_describe(t, why, sizeof why));
+        spl_team_free(t);
+        return NULL;
+    }
+    return t;
+}
+
 /* ---- LCY-001/002: racing create_or_open / open_or_create on a new name ------ */
 
 /* Each round races for RACES new names, one every RACE_GAP_NS. In race k
@@ -309,15 +327,9 @@ static void rule_lcy003(struct conform *c, struct rule_out *o)
         if (c->im.set(key, v, sizeof v) != 0) { r_error(o, "set(%s): %s", key, strerror(errno)); return; }
     }
     c->im.close();
-    unsigned n = c->workers > LCY_MAXW ? LCY_MAXW : c->workers;
-    struct spl_team *t = lcy_team(c, o, n);
+    unsigned n;
+    struct spl_team *t = lcy_run(c, o, reopen_worker, &X, &n);
     if (!t) return;
-    if (spl_team_run(t, reopen_worker, &X) != 0) {
-        char why[700];
-        r_fail(o, "a process did not finish cleanly: %s", spl_team_describe(t, why, sizeof why));
-        spl_team_free(t);
-        return;
-    }
     struct lcy_shared *sh = spl_team_shared(t);
     unsigned failed = 0;
     for (uint32_t i = 0; i < n; i++)
@@ -408,15 +420,9 @@ static void rule_lcy004(struct conform *c, struct rule_out *o)
     snprintf(C.store, sizeof C.store, "%s", o->store);
     store_path(c, o->store, C.path, sizeof C.path);
     c->im.close();
-    unsigned n = c->workers > LCY_MAXW ? LCY_MAXW : c->workers;
-    struct spl_team *t = lcy_team(c, o, n);
+    unsigned n;
+    struct spl_team *t = lcy_run(c, o, claim_worker, &C, &n);
     if (!t) return;
-    if (spl_team_run(t, claim_worker, &C) != 0) {
-        char why[700];
-        r_fail(o, "a process did not finish cleanly: %s", spl_team_describe(t, why, sizeof why));
-        spl_team_free(t);
-        return;
-    }
     struct lcy_shared *sh = spl_team_shared(t);
     if (sh->res[0].lost) {
         r_cex(o, "%s", spl_team_msg(t, 0));
@@ -545,15 +551,9 @@ static void rule_lcy005(struct conform *c, struct rule_out *o)
     store_path(c, o->store, S.path, sizeof S.path);
     S.base = spl_impl_now(&c->im) - 1000;
     c->im.close();
-    unsigned n = c->workers > LCY_MAXW ? LCY_MAXW : c->workers;
-    struct spl_team *t = lcy_team(c, o, n);
+    unsigned n;
+    struct spl_team *t = lcy_run(c, o, sov_worker, &S, &n);
     if (!t) return;
-    if (spl_team_run(t, sov_worker, &S) != 0) {
-        char why[700];
-        r_fail(o, "a process did not finish cleanly: %s", spl_team_describe(t, why, sizeof why));
-        spl_team_free(t);
-        return;
-    }
     struct lcy_shared *sh = spl_team_shared(t);
     if (sh->res[0].lost) {
         r_cex(o, "%s", spl_team_msg(t, 0));
