@@ -52,7 +52,14 @@ int splref_get_slot_snapshot(splref_store *st, const char *key, splinter_slot_sn
         if (atomic_load_explicit(&s->epoch, memory_order_acquire) != start ||
             atomic_load_explicit(sr_gen(s), memory_order_acquire) != gen)
             continue;
-        if (snap->hash != h || !sr_key_eq(s, key)) { errno = ENOENT; return -1; } /* unset since the lookup */
+        if (snap->hash != h || !sr_key_eq(s, key)) {
+            /* unset since the lookup, or the lookup met another inserter's
+             * withdrawn claim of the key (see get_contended): look again */
+            idx = sr_find(st, key, h);
+            if (idx < 0) return -1;
+            s = &st->S[idx];
+            continue;
+        }
         return 0;
     }
     errno = EAGAIN;
