@@ -87,147 +87,166 @@ static uint64_t app_parse(const uint8_t *buf, size_t len, unsigned key, uint64_t
 
 /* ---- the workers ---------------------------------------------------------- */
 
+/* One worker's state: what it draws, writes and reads back. */
+struct lin_call {
+    struct spl_worker *w;
+    struct spl_impl *im;
+    struct spl_rng rng;
+    uint64_t seq; /* of this worker's writes */
+    uint8_t *buf, *rbuf, *tv[TANDEM_ORDERS];
+};
+
+/* A get of key into rbuf: every mix reads the same way. */
+static int lin_get(struct lin_call *lc, struct spl_event *ev, const char *key, size_t *got)
+{
+    ev->op = LO_GET;
+    ev->t0 = spl_time_ns();
+    errno = 0;
+    return lc->im->get(key, lc->rbuf, LIN_MAXVAL, got);
+}
+
+static int lin_call_register(struct lin_call *lc, struct spl_event *ev, const char *key, unsigned dice, size_t *got)
+{
+    /* few unsets: a miss that no unset explains stands out */
+    if (dice < 48) {
+        size_t len = 256 + (size_t)spl_rng_below(&lc->rng, 1793); /* the copy is the race window */
+        ev->op = LO_SET, ev->seq = ++lc->seq;
+        spl_payload_make(lc->buf, len, ev->key, lc->w->id, lc->seq);
+        ev->t0 = spl_time_ns();
+        errno = 0;
+        return lc->im->set(key, lc->buf, len);
+    }
+    if (dice < 96) return lin_get(lc, ev, key, got);
+    ev->op = LO_UNSET;
+    ev->t0 = spl_time_ns();
+    errno = 0;
+    return lc->im->unset(key);
+}
+
+static int lin_call_counter(struct lin_call *lc, struct spl_event *ev, const char *key, unsigned dice, size_t *got)
+{
+    if (dice >= 55) return lin_get(lc, ev, key, got);
+    /* mostly commutative increments, some of every other op */
+    static const uint8_t ops[20] = {4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 2, 2, 0, 1, 3, 4};
+    struct spl_rng *rng = &lc->rng;
+    uint8_t op = ops[spl_rng_below(rng, 20)];
+    uint64_t m = op == 4 || op == 5 ? 1 + spl_rng_below(rng, 1u << 20)
+                 : op == 0         ? ~(1ull << spl_rng_below(rng, 64))
+                 : op == 1         ? 1ull << spl_rng_below(rng, 64)
+                                   : spl_rng_next(rng);
+    ev->op = LO_INTOP, ev->peer = op, ev->aux = m;
+    ev->t0 = spl_time_ns();
+    errno = 0;
+    return lc->im->integer_op(key, (splinter_integer_op_t)op, &m);
+}
+
+static int lin_call_append(struct lin_call *lc, struct spl_event *ev, const char *key, unsigned dice, size_t *got)
+{
+    if (dice >= 55 && dice < 92) return lin_get(lc, ev, key, got);
+    struct app_rec r;
+    app_make(&r, ev->key, lc->w->id, (uint32_t)++lc->seq);
+    ev->aux = app_token(&r);
+    ev->t0 = spl_time_ns();
+    errno = 0;
+    if (dice < 55) {
+        ev->op = LO_APPEND;
+        size_t nl = 0;
+        return lc->im->append(key, &r, sizeof r, &nl);
+    }
+    ev->op = LO_RESET; /* start the key over, so that appends do not run out of room */
+    return lc->im->set(key, &r, sizeof r);
+}
+
+static int lin_call_tandem(struct lin_call *lc, struct spl_event *ev, const char *key, unsigned dice, size_t *got)
+{
+    if (dice >= 40) return lin_get(lc, ev, key, got);
+    if (dice >= 35) {
+        ev->op = LO_TUNSET;
+        ev->t0 = spl_time_ns();
+        errno = 0;
+        lc->im->client_unset_tandem("conform-tdm", TANDEM_ORDERS);
+        return 0;
+    }
+    ev->op = LO_TSET, ev->seq = ++lc->seq;
+    const void *vals[TANDEM_ORDERS];
+    size_t lens[TANDEM_ORDERS];
+    for (unsigned i = 0; i < TANDEM_ORDERS; i++) {
+        lens[i] = 512 + (size_t)spl_rng_below(&lc->rng, 1537);
+        spl_payload_make(lc->tv[i], lens[i], i, lc->w->id, lc->seq);
+        vals[i] = lc->tv[i];
+    }
+    ev->t0 = spl_time_ns();
+    errno = 0;
+    return lc->im->client_set_tandem("conform-tdm", vals, lens, TANDEM_ORDERS);
+}
+
+/* One call of the mix's (a switch, not a table: conform-coverage follows
+ * calls, not function pointers). */
+static int lin_call(const struct lin *L, struct lin_call *lc, struct spl_event *ev, const char *key, unsigned dice, size_t *got)
+{
+    switch (L->mix) {
+    case MIX_REGISTER: return lin_call_register(lc, ev, key, dice, got);
+    case MIX_COUNTER: return lin_call_counter(lc, ev, key, dice, got);
+    case MIX_APPEND: return lin_call_append(lc, ev, key, dice, got);
+    case MIX_TANDEM: return lin_call_tandem(lc, ev, key, dice, got);
+    }
+    return 0;
+}
+
+/* What a call returned, and for a read what it read (the checker's input). */
+static void lin_record(const struct lin *L, struct spl_event *ev, const uint8_t *rbuf, int rc, size_t got)
+{
+    ev->t1 = spl_time_ns();
+    ev->err = rc ? errno : 0;
+    ev->rc = (int16_t)(rc < 0 ? rc : 0);
+    if (ev->op == LO_UNSET && rc > 0) ev->aux = (uint64_t)rc;
+    if (ev->op != LO_GET || rc != 0) return;
+    size_t n = got > LIN_MAXVAL ? LIN_MAXVAL : got;
+    ev->aux = got;
+    if (L->mix == MIX_COUNTER) {
+        ev->verdict = got == 8 ? 0 : 1;
+        if (got == 8) memcpy(&ev->seq, rbuf, 8);
+    } else if (L->mix == MIX_APPEND) {
+        ev->csum = app_parse(rbuf, n, ev->key, &ev->seq);
+    } else {
+        struct spl_payload_info in;
+        ev->verdict = spl_payload_check(rbuf, n, ev->key, &in);
+        ev->seq = in.seq, ev->peer = in.writer;
+    }
+}
+
 static int lin_worker(struct spl_worker *w, void *arg)
 {
     struct lin *L = arg;
-    struct spl_impl *im = &L->c->im;
+    struct lin_call lc = {.w = w, .im = &L->c->im};
+    struct spl_impl *im = lc.im;
     if (im->open(L->store) != 0) {
         spl_worker_msg(w, "splinter_open(%s) failed: %s", L->store, strerror(errno));
         spl_barrier_break(w->bar);
         return 1;
     }
-    struct spl_rng rng;
-    spl_rng_seed(&rng, w->seed);
-    uint8_t *buf = malloc(LIN_MAXVAL), *rbuf = malloc(LIN_MAXVAL);
-    uint8_t *tv[TANDEM_ORDERS];
-    for (int i = 0; i < TANDEM_ORDERS; i++) tv[i] = malloc(2048);
+    spl_rng_seed(&lc.rng, w->seed);
+    lc.buf = malloc(LIN_MAXVAL), lc.rbuf = malloc(LIN_MAXVAL);
+    for (int i = 0; i < TANDEM_ORDERS; i++) lc.tv[i] = malloc(2048);
     int ret = 1;
-    uint64_t seq = 0;
     char key[64];
-    if (!buf || !rbuf || !tv[0] || !tv[1] || !tv[2] || spl_worker_sync(w) != SPL_BARRIER_OK) goto out;
+    if (!lc.buf || !lc.rbuf || !lc.tv[0] || !lc.tv[1] || !lc.tv[2] || spl_worker_sync(w) != SPL_BARRIER_OK) goto out;
     while (spl_time_ns() < L->end && spl_log_len(w->log) < w->log->cap) {
-        unsigned k = (unsigned)spl_rng_below(&rng, L->mix == MIX_TANDEM ? TANDEM_ORDERS : L->nkeys);
+        unsigned k = (unsigned)spl_rng_below(&lc.rng, L->mix == MIX_TANDEM ? TANDEM_ORDERS : L->nkeys);
         key_name(L, k, key, sizeof key);
         struct spl_event ev = {.worker = w->id, .key = k};
-        unsigned dice = (unsigned)spl_rng_below(&rng, 100);
-        int rc = 0;
+        unsigned dice = (unsigned)spl_rng_below(&lc.rng, 100);
         size_t got = 0;
-        switch (L->mix) {
-        case MIX_REGISTER: /* few unsets: a miss that no unset explains stands out */
-            if (dice < 48) {
-                size_t len = 256 + (size_t)spl_rng_below(&rng, 1793); /* the copy is the race window */
-                ev.op = LO_SET, ev.seq = ++seq;
-                spl_payload_make(buf, len, k, w->id, seq);
-                ev.t0 = spl_time_ns();
-                errno = 0;
-                rc = im->set(key, buf, len);
-            } else if (dice < 96) {
-                ev.op = LO_GET;
-                ev.t0 = spl_time_ns();
-                errno = 0;
-                rc = im->get(key, rbuf, LIN_MAXVAL, &got);
-            } else {
-                ev.op = LO_UNSET;
-                ev.t0 = spl_time_ns();
-                errno = 0;
-                rc = im->unset(key);
-            }
-            break;
-        case MIX_COUNTER:
-            if (dice < 55) {
-                /* mostly commutative increments, some of every other op */
-                static const uint8_t ops[20] = {4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 2, 2, 0, 1, 3, 4};
-                uint8_t op = ops[spl_rng_below(&rng, 20)];
-                uint64_t m = op == 4 || op == 5 ? 1 + spl_rng_below(&rng, 1u << 20)
-                             : op == 0         ? ~(1ull << spl_rng_below(&rng, 64))
-                             : op == 1         ? 1ull << spl_rng_below(&rng, 64)
-                                               : spl_rng_next(&rng);
-                ev.op = LO_INTOP, ev.peer = op, ev.aux = m;
-                ev.t0 = spl_time_ns();
-                errno = 0;
-                rc = im->integer_op(key, (splinter_integer_op_t)op, &m);
-            } else {
-                ev.op = LO_GET;
-                ev.t0 = spl_time_ns();
-                errno = 0;
-                rc = im->get(key, rbuf, LIN_MAXVAL, &got);
-            }
-            break;
-        case MIX_APPEND:
-            if (dice < 55) {
-                struct app_rec r;
-                app_make(&r, k, w->id, (uint32_t)++seq);
-                ev.op = LO_APPEND, ev.aux = app_token(&r);
-                size_t nl = 0;
-                ev.t0 = spl_time_ns();
-                errno = 0;
-                rc = im->append(key, &r, sizeof r, &nl);
-            } else if (dice < 92) {
-                ev.op = LO_GET;
-                ev.t0 = spl_time_ns();
-                errno = 0;
-                rc = im->get(key, rbuf, LIN_MAXVAL, &got);
-            } else { /* start the key over, so that appends do not run out of room */
-                struct app_rec r;
-                app_make(&r, k, w->id, (uint32_t)++seq);
-                ev.op = LO_RESET, ev.aux = app_token(&r);
-                ev.t0 = spl_time_ns();
-                errno = 0;
-                rc = im->set(key, &r, sizeof r);
-            }
-            break;
-        case MIX_TANDEM:
-            if (dice < 35) {
-                ev.op = LO_TSET, ev.seq = ++seq;
-                const void *vals[TANDEM_ORDERS];
-                size_t lens[TANDEM_ORDERS];
-                for (unsigned i = 0; i < TANDEM_ORDERS; i++) {
-                    lens[i] = 512 + (size_t)spl_rng_below(&rng, 1537);
-                    spl_payload_make(tv[i], lens[i], i, w->id, seq);
-                    vals[i] = tv[i];
-                }
-                ev.t0 = spl_time_ns();
-                errno = 0;
-                rc = im->client_set_tandem("conform-tdm", vals, lens, TANDEM_ORDERS);
-            } else if (dice < 40) {
-                ev.op = LO_TUNSET;
-                ev.t0 = spl_time_ns();
-                errno = 0;
-                im->client_unset_tandem("conform-tdm", TANDEM_ORDERS);
-            } else {
-                ev.op = LO_GET;
-                ev.t0 = spl_time_ns();
-                errno = 0;
-                rc = im->get(key, rbuf, LIN_MAXVAL, &got);
-            }
-            break;
-        }
-        ev.t1 = spl_time_ns();
-        ev.err = rc ? errno : 0;
-        ev.rc = (int16_t)(rc < 0 ? rc : 0);
-        if (ev.op == LO_UNSET && rc > 0) ev.aux = (uint64_t)rc;
-        if (ev.op == LO_GET && rc == 0) {
-            size_t n = got > LIN_MAXVAL ? LIN_MAXVAL : got;
-            ev.aux = got;
-            if (L->mix == MIX_COUNTER) {
-                ev.verdict = got == 8 ? 0 : 1;
-                if (got == 8) memcpy(&ev.seq, rbuf, 8);
-            } else if (L->mix == MIX_APPEND) {
-                ev.csum = app_parse(rbuf, n, k, &ev.seq);
-            } else {
-                struct spl_payload_info in;
-                ev.verdict = spl_payload_check(rbuf, n, k, &in);
-                ev.seq = in.seq, ev.peer = in.writer;
-            }
-        }
+        int rc = lin_call(L, &lc, &ev, key, dice, &got);
+        lin_record(L, &ev, lc.rbuf, rc, got);
         spl_log_append(w->log, &ev);
     }
     spl_worker_sync(w);
     ret = 0;
 out:
     im->close();
-    free(buf), free(rbuf);
-    for (int i = 0; i < TANDEM_ORDERS; i++) free(tv[i]);
+    free(lc.buf), free(lc.rbuf);
+    for (int i = 0; i < TANDEM_ORDERS; i++) free(lc.tv[i]);
     return ret;
 }
 

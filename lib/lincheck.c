@@ -725,6 +725,70 @@ static void set_copy(struct stateset *d, const struct stateset *s)
 #define LC_RING 16 /* earlier cut points kept to widen a witness window backwards */
 #define LC_LAZY 64 /* a longer segment is searched for one end state, not all of them */
 
+/* The cut points of the segments searched so far, most recent last (a ring
+ * of LC_RING): where each starts, the states there, whether they are all. */
+struct cuts {
+    struct stateset s[LC_RING];
+    size_t at[LC_RING];
+    bool complete[LC_RING];
+    size_t n; /* cuts pushed (the ring holds the last LC_RING) */
+};
+
+static void undecided_at(struct ctx *cx, uint32_t obj, struct lc_result *r)
+{
+    r->verdict = LC_UNDECIDED;
+    r->obj = obj;
+    snprintf(r->why, sizeof r->why, "key %u: %s", obj, cx->why);
+}
+
+/*
+ * The segment v[sa..sb) has no end state from the complete states S: a
+ * violation. Its witness: the window is widened backwards over earlier
+ * segments (a witness that shows the writes behind the state is worth more
+ * than the state), as far as the shrinking can afford (registers shrink
+ * well, the updates of counters and sequences all stay in) and as long as
+ * the states there are complete, then shrunk.
+ */
+static void report_violation(struct ctx *cx, struct lc_history *h, const struct lc_op **v, size_t n, size_t sa, size_t sb,
+                             const struct stateset *S, struct cuts *cut, struct lc_result *r)
+{
+    r->verdict = LC_VIOLATION;
+    r->obj = v[0]->obj;
+    size_t budget = h->model == LC_REGISTER ? 400 : 24, k = cut->n - 1;
+    while (k > 0 && k + LC_RING > cut->n && cut->complete[(k - 1) % LC_RING] && sb - cut->at[(k - 1) % LC_RING] <= budget)
+        k--;
+    size_t wa = cut->at[k % LC_RING];
+    struct stateset *WS = &cut->s[k % LC_RING];
+    r->nwit_states = WS->n < LC_MAX_WITNESS_STATES ? WS->n : LC_MAX_WITNESS_STATES;
+    memcpy(r->wit_states, WS->s, r->nwit_states * sizeof(uint64_t));
+    r->wit_states_more = WS->n > LC_MAX_WITNESS_STATES;
+    uint64_t keep_steps = cx->steps;
+    struct lc_limits keep_lim = cx->lim;
+    /* the witness search has a budget of its own: when it runs out, the
+     * witness is what has been shrunk so far (still a failing one) */
+    cx->steps = 0;
+    cx->t_start = now_ns();
+    if (cx->lim.max_steps > 30000000ull) cx->lim.max_steps = 30000000ull;
+    if (cx->lim.max_ns > 3000000000ull) cx->lim.max_ns = 3000000000ull;
+    bool undecided = cx->undecided;
+    if (witness(cx, &v[wa], sb - wa, WS, h, r, v, n) != 0) {
+        /* could not shrink it: the whole failing segment is the witness */
+        r->nwit_states = S->n < LC_MAX_WITNESS_STATES ? S->n : LC_MAX_WITNESS_STATES;
+        memcpy(r->wit_states, S->s, r->nwit_states * sizeof(uint64_t));
+        free(r->wit);
+        free(r->wit_weak);
+        r->wit_weak = NULL;
+        r->wit = malloc((sb - sa) * sizeof *r->wit);
+        r->nwit = 0;
+        for (size_t i = sa; r->wit && i < sb; i++) r->wit[r->nwit++] = (size_t)(v[i] - cx->base);
+        r->wit_from = v[sa]->call;
+        r->wit_cut = UINT64_MAX;
+    }
+    cx->undecided = undecided;
+    cx->steps += keep_steps;
+    cx->lim = keep_lim;
+}
+
 /*
  * Checks one key's calls v[0..n) (sorted by call).
  *
@@ -740,10 +804,8 @@ static void check_object(struct ctx *cx, struct lc_history *h, const struct lc_o
 {
     uint32_t obj = v[0]->obj;
     struct stateset S = {.max = cx->lim.max_states}, S2 = {.max = cx->lim.max_states}, CK = {.max = cx->lim.max_states};
-    struct stateset ring[LC_RING];
-    size_t ring_at[LC_RING], nring = 0;
-    bool ring_complete[LC_RING];
-    for (int i = 0; i < LC_RING; i++) ring[i] = (struct stateset){.max = cx->lim.max_states};
+    struct cuts cut = {.n = 0};
+    for (int i = 0; i < LC_RING; i++) cut.s[i] = (struct stateset){.max = cx->lim.max_states};
     set_add(&S, init_of(h, obj));
     set_copy(&CK, &S);
     bool complete = true;   /* S holds every state the key can be in at sa */
@@ -751,10 +813,10 @@ static void check_object(struct ctx *cx, struct lc_history *h, const struct lc_o
     size_t exhaustive_to = 0; /* after a restart: no lazy segments before this index */
     for (size_t sa = 0; sa < n;) {
         /* remember where this segment starts, and the states there */
-        set_copy(&ring[nring % LC_RING], &S);
-        ring_at[nring % LC_RING] = sa;
-        ring_complete[nring % LC_RING] = complete;
-        nring++;
+        set_copy(&cut.s[cut.n % LC_RING], &S);
+        cut.at[cut.n % LC_RING] = sa;
+        cut.complete[cut.n % LC_RING] = complete;
+        cut.n++;
         size_t sb = next_cut(v, sa, n);
         bool lazy;
         for (;;) {
@@ -763,9 +825,7 @@ static void check_object(struct ctx *cx, struct lc_history *h, const struct lc_o
             struct sub s = {.op = &v[sa], .nocheck = NULL, .n = sb - sa};
             /* a long segment gets a budget for its other end states after the first */
             if (search(cx, &s, S.s, S.n, &S2, last ? 0 : lazy ? 16 * (uint64_t)(sb - sa) : UINT64_MAX) != 0) {
-                r->verdict = LC_UNDECIDED;
-                r->obj = obj;
-                snprintf(r->why, sizeof r->why, "key %u: %s", obj, cx->why);
+                undecided_at(cx, obj, r);
                 goto out;
             }
             if (!S2.over) break;
@@ -774,20 +834,19 @@ static void check_object(struct ctx *cx, struct lc_history *h, const struct lc_o
         }
         r->segments++;
         if (sb - sa > r->longest_segment) r->longest_segment = sb - sa;
-        if (S2.n == 0 && !complete && nring >= 2 && ring_complete[(nring - 2) % LC_RING]) {
+        if (S2.n == 0 && !complete && cut.n >= 2 && cut.complete[(cut.n - 2) % LC_RING]) {
             /* the previous segment's lazy choice may be why (the usual case):
              * all its end states, from its complete entry states, then again */
-            size_t pa = ring_at[(nring - 2) % LC_RING];
+            size_t pa = cut.at[(cut.n - 2) % LC_RING];
             struct sub ps = {.op = &v[pa], .nocheck = NULL, .n = sa - pa};
-            if (search(cx, &ps, ring[(nring - 2) % LC_RING].s, ring[(nring - 2) % LC_RING].n, &S, UINT64_MAX) != 0) {
-                r->verdict = LC_UNDECIDED;
-                r->obj = obj;
-                snprintf(r->why, sizeof r->why, "key %u: %s", obj, cx->why);
+            const struct stateset *PS = &cut.s[(cut.n - 2) % LC_RING];
+            if (search(cx, &ps, PS->s, PS->n, &S, UINT64_MAX) != 0) {
+                undecided_at(cx, obj, r);
                 goto out;
             }
             if (!S.over) {
                 complete = true;
-                nring--; /* this segment's entry is pushed again, complete */
+                cut.n--; /* this segment's entry is pushed again, complete */
                 if (!exhaustive_to || exhaustive_to < sb) exhaustive_to = sb;
                 continue;
             }
@@ -798,51 +857,11 @@ static void check_object(struct ctx *cx, struct lc_history *h, const struct lc_o
             sa = ck_at;
             set_copy(&S, &CK);
             complete = true;
-            nring = 0;
+            cut.n = 0;
             continue;
         }
         if (S2.n == 0) {
-            r->verdict = LC_VIOLATION;
-            r->obj = obj;
-            /* widen the window backwards over earlier segments (a witness that
-             * shows the writes behind the state is worth more than the state),
-             * as far as the shrinking can afford (registers shrink well, the
-             * updates of counters and sequences all stay in) and as long as
-             * the states there are complete */
-            size_t budget = h->model == LC_REGISTER ? 400 : 24, k = nring - 1;
-            while (k > 0 && k + LC_RING > nring && ring_complete[(k - 1) % LC_RING] &&
-                   sb - ring_at[(k - 1) % LC_RING] <= budget)
-                k--;
-            size_t wa = ring_at[k % LC_RING];
-            struct stateset *WS = &ring[k % LC_RING];
-            r->nwit_states = WS->n < LC_MAX_WITNESS_STATES ? WS->n : LC_MAX_WITNESS_STATES;
-            memcpy(r->wit_states, WS->s, r->nwit_states * sizeof(uint64_t));
-            r->wit_states_more = WS->n > LC_MAX_WITNESS_STATES;
-            uint64_t keep_steps = cx->steps;
-            struct lc_limits keep_lim = cx->lim;
-            /* the witness search has a budget of its own: when it runs out, the
-             * witness is what has been shrunk so far (still a failing one) */
-            cx->steps = 0;
-            cx->t_start = now_ns();
-            if (cx->lim.max_steps > 30000000ull) cx->lim.max_steps = 30000000ull;
-            if (cx->lim.max_ns > 3000000000ull) cx->lim.max_ns = 3000000000ull;
-            bool undecided = cx->undecided;
-            if (witness(cx, &v[wa], sb - wa, WS, h, r, v, n) != 0) {
-                /* could not shrink it: the whole failing segment is the witness */
-                r->nwit_states = S.n < LC_MAX_WITNESS_STATES ? S.n : LC_MAX_WITNESS_STATES;
-                memcpy(r->wit_states, S.s, r->nwit_states * sizeof(uint64_t));
-                free(r->wit);
-                free(r->wit_weak);
-                r->wit_weak = NULL;
-                r->wit = malloc((sb - sa) * sizeof *r->wit);
-                r->nwit = 0;
-                for (size_t i = sa; r->wit && i < sb; i++) r->wit[r->nwit++] = (size_t)(v[i] - cx->base);
-                r->wit_from = v[sa]->call;
-                r->wit_cut = UINT64_MAX;
-            }
-            cx->undecided = undecided;
-            cx->steps += keep_steps;
-            cx->lim = keep_lim;
+            report_violation(cx, h, v, n, sa, sb, &S, &cut, r);
             goto out;
         }
         if (S2.partial && complete) { /* the states from here on are a choice among possibly more */
@@ -857,7 +876,7 @@ static void check_object(struct ctx *cx, struct lc_history *h, const struct lc_o
     }
 out:
     free(S.s), free(S2.s), free(CK.s);
-    for (int i = 0; i < LC_RING; i++) free(ring[i].s);
+    for (int i = 0; i < LC_RING; i++) free(cut.s[i].s);
 }
 
 enum lc_verdict lc_check(struct lc_history *h, const struct lc_limits *lim, struct lc_result *r)
