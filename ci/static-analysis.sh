@@ -4,7 +4,9 @@
 # ci/clang-tidy.yaml). Clean means no finding at all; a deliberate exception
 # is suppressed at its line (// cppcheck-suppress ID, // NOLINT(check)) with
 # the reason next to it.
-#   ci/static-analysis.sh [cppcheck|clang-tidy|all]     (default all)
+#   ci/static-analysis.sh [cppcheck|clang-tidy|function-size|all]  (default all)
+# function-size: no function over 120 lines in the suite's own parts
+# (ci/function-size.py; ref/ and tests/ are not among them).
 # Needs a configured build dir ($SPLSUITE_BUILD, default ./build) for the
 # compile database. Findings are printed as file:line:col and counted per
 # top-level directory (= per owner). Exit 0 clean, 1 findings, 77 tool missing.
@@ -80,5 +82,9 @@ if [ "$what" = all ] || [ "$what" = clang-tidy ]; then
       done | sort -u >"$tmp/tidy.findings" || true
     summarize clang-tidy "$tmp/tidy.findings"
   fi
+fi
+if [ "$what" = all ] || [ "$what" = function-size ]; then
+  # prints the functions over the limit, then one summary line
+  "$root/ci/function-size.py" || rc=1
 fi
 exit $rc
