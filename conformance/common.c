@@ -135,6 +135,14 @@ int store_create(struct conform *c, struct rule_out *o, const char *tag, size_t 
     return 0;
 }
 
+int worker_open(struct spl_worker *w, struct spl_impl *im, const char *store)
+{
+    if (im->open(store) == 0) return 0;
+    spl_worker_msg(w, "splinter_open(%s) failed: %s", store, strerror(errno));
+    spl_barrier_break(w->bar);
+    return -1;
+}
+
 void store_remove(struct conform *c, struct rule_out *o)
 {
     if (!o->store[0]) return;

@@ -127,6 +127,10 @@ void store_path(struct conform *c, const char *name, char *buf, size_t len);
  * child's words (or how it died). */
 typedef int (*other_fn)(struct conform *c, void *arg, char *msg);
 bool in_other_process(struct conform *c, struct rule_out *o, const char *store, other_fn fn, void *arg, const char *what);
+/* A team worker's first step: open the rule's store through the
+ * implementation. 0, or -1 after saying why in the worker's message and
+ * breaking the team's barrier (the worker then returns 1). */
+int worker_open(struct spl_worker *w, struct spl_impl *im, const char *store);
 /* Offset inside the file mapped at p in this process (from /proc/self/maps),
  * when the mapping's path contains name_part; -1 when p is in no such mapping. */
 long long mapped_file_offset(const void *p, const char *name_part);

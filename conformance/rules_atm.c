@@ -49,14 +49,6 @@ struct atm_tally {          /* per worker, in the team's shared area */
     uint64_t appended;      /* ATM-002: records appended in the current round */
 };
 
-static int open_or_msg(struct spl_worker *w, struct spl_impl *im, const char *store)
-{
-    if (im->open(store) == 0) return 0;
-    spl_worker_msg(w, "splinter_open(%s) failed: %s", store, strerror(errno));
-    spl_barrier_break(w->bar);
-    return -1;
-}
-
 /* ---- ATM-001 ---------------------------------------------------------------- */
 
 static int intop_worker(struct spl_worker *w, void *arg)
@@ -64,7 +56,7 @@ static int intop_worker(struct spl_worker *w, void *arg)
     struct atm *A = arg;
     struct spl_impl *im = &A->c->im;
     struct atm_tally *T = (struct atm_tally *)w->shared + w->id;
-    if (open_or_msg(w, im, A->store) != 0) return 1;
+    if (worker_open(w, im, A->store) != 0) return 1;
     struct spl_rng rng;
     spl_rng_seed(&rng, w->seed);
     if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
@@ -233,7 +225,7 @@ static int append_worker(struct spl_worker *w, void *arg)
     unsigned *bad = (unsigned *)(all + w->nworkers), *rounds = bad + 1;
     _Atomic int *stop = (_Atomic int *)(rounds + 1);
     char *first = (char *)(stop + 1);
-    if (open_or_msg(w, im, A->store) != 0) return 1;
+    if (worker_open(w, im, A->store) != 0) return 1;
     char key[32];
     for (unsigned r = 0; !atomic_load(stop); r++) {
         T->appended = 0;
@@ -330,7 +322,7 @@ static int tandem_worker(struct spl_worker *w, void *arg)
     struct atm *A = arg;
     struct spl_impl *im = &A->c->im;
     struct atm_tally *T = (struct atm_tally *)w->shared + w->id;
-    if (open_or_msg(w, im, A->store) != 0) return 1;
+    if (worker_open(w, im, A->store) != 0) return 1;
     struct spl_rng rng;
     spl_rng_seed(&rng, w->seed);
     uint8_t v[ORDERS][600];

@@ -25,7 +25,7 @@ static int bus_worker(struct spl_worker *w, void *arg)
     struct bus_arg *a = arg;
     struct spl_impl *im = &a->c->im;
     uint64_t *res = w->shared; /* [0] rc [1] errno [2] elapsed ns [3] opened fd */
-    if (im->open(a->store) != 0) { spl_worker_msg(w, "open: %s", strerror(errno)); spl_barrier_break(w->bar); return 1; }
+    if (worker_open(w, im, a->store) != 0) return 1;
     if (w->id == 0 && im->event_bus_init() != 0) {
         spl_worker_msg(w, "event_bus_init: %s", strerror(errno));
         spl_barrier_break(w->bar);
@@ -307,7 +307,7 @@ static int ele_worker(struct spl_worker *w, void *arg)
     struct ele_arg *a = arg;
     struct spl_impl *im = &a->c->im;
     uint32_t *votes = w->shared; /* [step][worker] */
-    if (im->open(a->store) != 0) { spl_worker_msg(w, "open: %s", strerror(errno)); spl_barrier_break(w->bar); return 1; }
+    if (worker_open(w, im, a->store) != 0) return 1;
     for (int s = 0; s < ELE_STEPS; s++) {
         if (w->id == 0) {
             for (int i = 0; i < ELE_IDS; i++) {

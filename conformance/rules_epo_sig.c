@@ -171,7 +171,7 @@ static int sig_worker(struct spl_worker *w, void *arg)
 {
     struct sig_arg *a = arg;
     struct spl_impl *im = &a->c->im;
-    if (im->open(a->store) != 0) { spl_worker_msg(w, "open: %s", strerror(errno)); spl_barrier_break(w->bar); return 1; }
+    if (worker_open(w, im, a->store) != 0) return 1;
     _Atomic uint64_t *ok = w->shared;
     uint8_t val[48];
     if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
@@ -303,7 +303,7 @@ static int poll_worker(struct spl_worker *w, void *arg)
 {
     struct poll_arg *a = arg;
     struct spl_impl *im = &a->c->im;
-    if (im->open(a->store) != 0) { spl_worker_msg(w, "open: %s", strerror(errno)); spl_barrier_break(w->bar); return 1; }
+    if (worker_open(w, im, a->store) != 0) return 1;
     uint64_t *res = w->shared; /* [0] rc, [1] errno, [2] elapsed ns */
     if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
     if (w->id == 0) {

@@ -204,7 +204,7 @@ static int mix_worker(struct spl_worker *w, void *arg)
 {
     struct mix_arg *a = arg;
     struct spl_impl *im = &a->c->im;
-    if (im->open(a->store) != 0) { spl_worker_msg(w, "open: %s", strerror(errno)); spl_barrier_break(w->bar); return 1; }
+    if (worker_open(w, im, a->store) != 0) return 1;
     struct spl_rng rng;
     spl_rng_seed(&rng, w->seed);
     uint8_t val[200];

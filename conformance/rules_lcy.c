@@ -362,11 +362,7 @@ static int claim_worker(struct spl_worker *w, void *arg)
     struct claims *C = arg;
     struct spl_impl *im = &C->c->im;
     struct lcy_shared *sh = w->shared;
-    if (im->open(C->store) != 0) {
-        spl_worker_msg(w, "splinter_open: %s", strerror(errno));
-        spl_barrier_break(w->bar);
-        return 1;
-    }
+    if (worker_open(w, im, C->store) != 0) return 1;
     unsigned dups = 0;
     for (unsigned r = 0; r < C->rounds; r++) {
         if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
@@ -486,11 +482,7 @@ static int sov_worker(struct spl_worker *w, void *arg)
     struct sov *S = arg;
     struct spl_impl *im = &S->c->im;
     struct lcy_shared *sh = w->shared;
-    if (im->open(S->store) != 0) {
-        spl_worker_msg(w, "splinter_open: %s", strerror(errno));
-        spl_barrier_break(w->bar);
-        return 1;
-    }
+    if (worker_open(w, im, S->store) != 0) return 1;
     struct spl_rng common;
     spl_rng_seed(&common, S->c->seed ^ 0x50E7);
     unsigned bad = 0;
@@ -574,11 +566,7 @@ static int contend_worker(struct spl_worker *w, void *arg)
     struct claims *C = arg;
     struct spl_impl *im = &C->c->im;
     struct lcy_shared *sh = w->shared;
-    if (im->open(C->store) != 0) {
-        spl_worker_msg(w, "splinter_open: %s", strerror(errno));
-        spl_barrier_break(w->bar);
-        return 1;
-    }
+    if (worker_open(w, im, C->store) != 0) return 1;
     struct spl_rng rng;
     spl_rng_seed(&rng, w->seed);
     uint8_t v[256];

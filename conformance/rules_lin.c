@@ -220,11 +220,7 @@ static int lin_worker(struct spl_worker *w, void *arg)
     struct lin *L = arg;
     struct lin_call lc = {.w = w, .im = &L->c->im};
     struct spl_impl *im = lc.im;
-    if (im->open(L->store) != 0) {
-        spl_worker_msg(w, "splinter_open(%s) failed: %s", L->store, strerror(errno));
-        spl_barrier_break(w->bar);
-        return 1;
-    }
+    if (worker_open(w, im, L->store) != 0) return 1;
     spl_rng_seed(&lc.rng, w->seed);
     lc.buf = malloc(LIN_MAXVAL), lc.rbuf = malloc(LIN_MAXVAL);
     for (int i = 0; i < TANDEM_ORDERS; i++) lc.tv[i] = malloc(2048);

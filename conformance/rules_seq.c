@@ -47,11 +47,7 @@ static int hammer_worker(struct spl_worker *w, void *arg)
             spl_barrier_break(w->bar);
             return 1;
         }
-    } else if (im->open(h->store) != 0) {
-        spl_worker_msg(w, "splinter_open(%s) failed: %s", h->store, strerror(errno));
-        spl_barrier_break(w->bar);
-        return 1;
-    }
+    } else if (worker_open(w, im, h->store) != 0) return 1;
     struct spl_rng rng;
     spl_rng_seed(&rng, w->seed);
     uint8_t *buf = malloc(HMAXVAL), *rbuf = malloc(HMAXVAL);
@@ -466,7 +462,7 @@ static int dup_worker(struct spl_worker *w, void *arg)
 {
     struct dup_arg *a = arg;
     struct spl_impl *im = &a->c->im;
-    if (im->open(a->store) != 0) { spl_worker_msg(w, "open: %s", strerror(errno)); spl_barrier_break(w->bar); return 1; }
+    if (worker_open(w, im, a->store) != 0) return 1;
     struct spl_rng rng;
     spl_rng_seed(&rng, w->seed);
     uint8_t val[64];

@@ -71,6 +71,32 @@ static void drain_bus(struct spl_impl *im, int fd)
     for (int i = 0; i < 64 && im->event_bus_wait(fd, 0) == 0; i++) {}
 }
 
+/*
+ * The first of a worker's two setup rounds: open the store, process 0 makes
+ * the event bus (init), and after the barrier, unless that failed, a
+ * process that waits on the bus (opens) opens it into *fd. A failure is
+ * said in sh->setup_msg (wak_team fails the rule with it); the caller adds
+ * what else it registers, then syncs again and checks sh->setup_err.
+ * -1: the worker returns 1 (no store, or the team broke up).
+ */
+static int wak_setup(struct spl_worker *w, struct wak *K, bool init, bool opens, int *fd)
+{
+    struct spl_impl *im = &K->c->im;
+    struct wak_shared *sh = w->shared;
+    *fd = -1;
+    if (worker_open(w, im, K->store) != 0) return -1;
+    if (init && w->id == 0 && im->event_bus_init() != 0) {
+        snprintf(sh->setup_msg, sizeof sh->setup_msg, "event_bus_init failed: %s", strerror(errno));
+        sh->setup_err = 1;
+    }
+    if (spl_worker_sync(w) != SPL_BARRIER_OK) return -1;
+    if (!sh->setup_err && opens && (*fd = im->event_bus_open()) < 0) {
+        snprintf(sh->setup_msg, sizeof sh->setup_msg, "event_bus_open in process %u failed: %s", w->id, strerror(errno));
+        sh->setup_err = 1;
+    }
+    return 0;
+}
+
 /* ---- WAK-001..003: one waiter, the read right after the wake ---------------- */
 
 static int wake_worker(struct spl_worker *w, void *arg)
@@ -78,22 +104,8 @@ static int wake_worker(struct spl_worker *w, void *arg)
     struct wak *K = arg;
     struct spl_impl *im = &K->c->im;
     struct wak_shared *sh = w->shared;
-    if (im->open(K->store) != 0) {
-        spl_worker_msg(w, "splinter_open(%s) failed: %s", K->store, strerror(errno));
-        spl_barrier_break(w->bar);
-        return 1;
-    }
-    int fd = -1;
-    if (K->mode == WAIT_BUS && w->id == 0 && im->event_bus_init() != 0) {
-        snprintf(sh->setup_msg, sizeof sh->setup_msg, "event_bus_init failed: %s", strerror(errno));
-        sh->setup_err = 1;
-    }
-    if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
-    if (sh->setup_err) return 0;
-    if (K->mode == WAIT_BUS && w->id == 1 && (fd = im->event_bus_open()) < 0) {
-        snprintf(sh->setup_msg, sizeof sh->setup_msg, "event_bus_open in a second process failed: %s", strerror(errno));
-        sh->setup_err = 1;
-    }
+    int fd;
+    if (wak_setup(w, K, K->mode == WAIT_BUS, K->mode == WAIT_BUS && w->id == 1, &fd) != 0) return 1;
     if (K->mode == WAIT_SIG && w->id == 1 && im->watch_register(wak_key, WAK_GROUP) != 0) {
         snprintf(sh->setup_msg, sizeof sh->setup_msg, "watch_register(%s, %d) failed: %s", wak_key, WAK_GROUP, strerror(errno));
         sh->setup_err = 1;
@@ -260,21 +272,8 @@ static int many_worker(struct spl_worker *w, void *arg)
     struct wak *K = arg;
     struct spl_impl *im = &K->c->im;
     struct wak_shared *sh = w->shared;
-    if (im->open(K->store) != 0) {
-        spl_worker_msg(w, "splinter_open(%s) failed: %s", K->store, strerror(errno));
-        spl_barrier_break(w->bar);
-        return 1;
-    }
-    if (w->id == 0 && im->event_bus_init() != 0) {
-        snprintf(sh->setup_msg, sizeof sh->setup_msg, "event_bus_init failed: %s", strerror(errno));
-        sh->setup_err = 1;
-    }
-    if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
-    int fd = -1;
-    if (!sh->setup_err && w->id > 0 && (fd = im->event_bus_open()) < 0) {
-        snprintf(sh->setup_msg, sizeof sh->setup_msg, "event_bus_open in process %u failed: %s", w->id, strerror(errno));
-        sh->setup_err = 1;
-    }
+    int fd;
+    if (wak_setup(w, K, true, w->id > 0, &fd) != 0) return 1;
     if (spl_worker_sync(w) != SPL_BARRIER_OK || sh->setup_err) goto out;
     uint8_t v[128];
     for (unsigned r = 0; r < K->rounds; r++) {
@@ -436,21 +435,8 @@ static int early_worker(struct spl_worker *w, void *arg)
     struct wak *K = arg;
     struct spl_impl *im = &K->c->im;
     struct wak_shared *sh = w->shared;
-    if (im->open(K->store) != 0) {
-        spl_worker_msg(w, "splinter_open(%s) failed: %s", K->store, strerror(errno));
-        spl_barrier_break(w->bar);
-        return 1;
-    }
-    if (w->id == 0 && im->event_bus_init() != 0) {
-        snprintf(sh->setup_msg, sizeof sh->setup_msg, "event_bus_init failed: %s", strerror(errno));
-        sh->setup_err = 1;
-    }
-    if (spl_worker_sync(w) != SPL_BARRIER_OK) return 1;
-    int fd = -1;
-    if (!sh->setup_err && w->id == 1 && (fd = im->event_bus_open()) < 0) {
-        snprintf(sh->setup_msg, sizeof sh->setup_msg, "event_bus_open failed: %s", strerror(errno));
-        sh->setup_err = 1;
-    }
+    int fd;
+    if (wak_setup(w, K, true, w->id == 1, &fd) != 0) return 1;
     if (spl_worker_sync(w) != SPL_BARRIER_OK || sh->setup_err) goto out;
     struct spl_rng rng;
     spl_rng_seed(&rng, w->seed);
