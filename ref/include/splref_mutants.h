@@ -2,7 +2,9 @@
  * splref_mutants.h - the table of deliberate faults of the reference, for
  * proving the suite's checkers can fail. Public to the suite (lib/impl.c
  * lists them, conform --kill-mutants runs them) and parsed by ref/meson.build,
- * which builds one extra library per row with -DSPLREF_MUTANT=<id>; each row
+ * which builds one extra library per row (the reference compiled once with
+ * the switch read at run time, linked with the row's id; planted slowdowns
+ * compiled apart with -DSPLREF_MUTANT=<id>: src/mutant.h); each row
  * names the fault, and the conformance rule or tool expected to catch it
  * (the conformance suite asserts that it does). The MUTANT() switch the
  * reference's code tests is private: ref/src/mutant.h.

@@ -1,6 +1,7 @@
 /*
  * mutant.h - the switch the reference's code tests: a normal build has
- * SPLREF_MUTANT == 0 and every MUTANT() test folds to 0. The rows (id, name,
+ * SPLREF_MUTANT == 0 and every MUTANT() test folds to 0; a mutant library
+ * tests the id it was linked with. The rows (id, name,
  * catcher, what) are in ref/include/splref_mutants.h.
  */
 #ifndef SPLREF_MUTANT_H
@@ -15,10 +16,20 @@ enum splref_mutant_id {
 #undef SPLREF_MUT_ENUM
 };
 
+#if defined(SPLREF_MUTANT_RUNTIME)
+/* One build serves every mutant: each mutant library is those same objects
+ * linked with a one-line src/mutant_id.c that fixes this id, so the 80-odd
+ * mutants cost one compile instead of one each (the build's largest part).
+ * The planted slowdowns (catcher "perf-gate") keep the compile-time switch:
+ * the perf gate compares their instruction counts with the normal build's. */
+extern const int splref_mutant_id __attribute__((visibility("hidden")));
+#define MUTANT(name) (splref_mutant_id == MUT_##name)
+#else
 #ifndef SPLREF_MUTANT
 #define SPLREF_MUTANT 0
 #endif
 #define MUTANT(name) (SPLREF_MUTANT == MUT_##name)
+#endif
 
 #include <stddef.h>
 /* The work a planted slowdown adds (PERF block): one more pass over n bytes
