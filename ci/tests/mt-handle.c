@@ -7,6 +7,10 @@
  * increment one BIGUINT counter whose final value must equal the number of
  * increments that reported success. Run plain it checks the seqlock's
  * promise; run in the TSan build it checks the library for data races.
+ * MT_RUN_MS=N keeps the writers going past ROUNDS until N ms have passed or
+ * a torn read is seen: a race a loaded machine may not produce in ROUNDS
+ * (the mutant check: ci-mt-handle-catches-torn-write) is then looked for
+ * long enough, and found early when it is there.
  */
 #include "splref.h"
 
@@ -18,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NKEYS 16
@@ -27,6 +32,27 @@
 static splref_store *st;
 static atomic_ulong incs_ok, torn, reads_ok, writes_ok, failures;
 static atomic_int writers_left = 2;
+static atomic_int started;      /* every thread starts at once, so they overlap */
+static uint64_t deadline_ns;    /* MT_RUN_MS, or 0 */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void start_together(void)
+{
+    started++;
+    while (started < 4) {}
+}
+
+static int more_rounds(uint64_t r)
+{
+    if (r < ROUNDS) return 1;
+    return deadline_ns && !torn && (r % 64 || now_ns() < deadline_ns);
+}
 
 /* value: 8-byte sequence number, then bytes derived from (key, seq), then a checksum */
 static void fill(unsigned char *v, unsigned key, uint64_t seq)
@@ -65,7 +91,8 @@ static void *writer(void *arg)
     unsigned id = (unsigned)(uintptr_t)arg;
     unsigned char v[VAL];
     char key[64];
-    for (uint64_t r = 0; r < ROUNDS; r++) {
+    start_together();
+    for (uint64_t r = 0; more_rounds(r); r++) {
         unsigned k = (unsigned)((r * 2 + id) % NKEYS);
         key_name(key, k);
         fill(v, k, r * 4 + id);
@@ -82,6 +109,7 @@ static void *reader(void *arg)
     unsigned char v[VAL];
     char key[64];
     size_t n;
+    start_together();
     /* read for as long as anyone writes, so reads and writes always overlap */
     for (uint64_t r = 0; r < ROUNDS || writers_left > 0; r++) {
         unsigned k = (unsigned)((r + (uintptr_t)arg) % NKEYS);
@@ -100,6 +128,13 @@ static void *reader(void *arg)
 int main(void)
 {
     char name[64];
+    const char *run_ms = getenv("MT_RUN_MS");
+    if (run_ms && *run_ms) {
+        char *end;
+        unsigned long ms = strtoul(run_ms, &end, 10);
+        if (*end || ms == 0 || ms > 600000) { printf("FAIL MT_RUN_MS=%s: not a number of ms in 1..600000\n", run_ms); return 2; }
+        deadline_ns = now_ns() + ms * 1000000ull;
+    }
     snprintf(name, sizeof name, "/splsuite-ci-mt-%d", (int)getpid());
     shm_unlink(name);
     st = splref_create(SPLREF_BACKEND_SHM, name, 256, 1024);
