@@ -14,5 +14,7 @@ echo "=== step meson test: $([ $tests_rc -eq 0 ] && echo PASS || echo "FAIL, exi
 # fuzzing, static analysis, perf regression gate; one line each, then a summary.
 gates_rc=0
 SPLSUITE_BUILD="$PWD/build" ./ci/gates.sh || gates_rc=$?
+# Last, so that a log cut to its tail still names the failed tests.
+[ $tests_rc -eq 0 ] || python3 ci/meson-failures.py build/meson-logs/testlog.json || true
 echo "test.sh: meson test $([ $tests_rc -eq 0 ] && echo passed || echo failed), gates $([ $gates_rc -eq 0 ] && echo passed || echo failed), $(($(date +%s) - t0)) s in all"
 [ $tests_rc -eq 0 ] && [ $gates_rc -eq 0 ]
