@@ -122,7 +122,8 @@ else
     t0=$(now)
     # shellcheck disable=SC2086
     echo "# running: conform $CONFORM_ARGS"
-    bounded 150 "$S" conform $CONFORM_ARGS > "$LOG/conform" 2>&1
+    # 43 s with the host nearly idle, 89-115 s with it at load 10: room for both
+    bounded 200 "$S" conform $CONFORM_ARGS > "$LOG/conform" 2>&1
     rc=$?
     if [ "$rc" = 0 ]; then
         ok "conform $CONFORM_ARGS: passes ($(grep -ciE '\bpass\b' "$LOG/conform") PASS lines)"
