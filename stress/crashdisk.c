@@ -105,7 +105,7 @@ struct tt_disk *tt_disk_setup(uint64_t bytes, char *err, size_t errlen)
     if (!mkdtemp(d->dir)) { snprintf(err, errlen, "mkdtemp %s: %s", d->dir, strerror(errno)); free(d); return NULL; }
     snprintf(d->img, sizeof d->img, "%s/disk.img", d->dir);
     snprintf(d->mnt, sizeof d->mnt, "%s/mnt", d->dir);
-    if (mkdir(d->mnt, 0700) != 0) { snprintf(err, errlen, "mkdir %s: %s", d->mnt, strerror(errno)); goto fail; }
+    if (spl_mkdir_p(d->mnt, 0700) != 0) { snprintf(err, errlen, "mkdir %s: %s", d->mnt, strerror(errno)); goto fail; }
     if (bytes < (32u << 20)) bytes = 32u << 20;
     int fd = open(d->img, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || ftruncate(fd, (off_t)bytes) != 0) {

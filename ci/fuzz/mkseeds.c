@@ -9,6 +9,7 @@
  * so the seeds always follow the current format.
  *   mkseeds OUTDIR
  */
+#include "proc.h" /* spl_mkdir_p */
 #include "splref.h"
 
 #include <errno.h>
@@ -63,7 +64,7 @@ int main(int argc, char **argv)
 {
     if (argc != 2) { fprintf(stderr, "usage: mkseeds OUTDIR\n"); return 2; }
     outdir = argv[1];
-    if (mkdir(outdir, 0755) != 0 && errno != EEXIST) { perror(outdir); return 1; }
+    if (spl_mkdir_p(outdir, 0755) != 0) { perror(outdir); return 1; }
     const char *t = getenv("TMPDIR");
     snprintf(tmp, sizeof tmp, "%s/splsuite-ci-mkseeds-%d.spl", t && *t ? t : "/tmp", (int)getpid());
     char key[64], val[512];
