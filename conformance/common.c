@@ -135,6 +135,17 @@ int store_create(struct conform *c, struct rule_out *o, const char *tag, size_t 
     return 0;
 }
 
+uint64_t file_sum(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) return 0;
+    uint64_t h = 1469598103934665603ULL;
+    int ch;
+    while ((ch = getc(f)) != EOF) h = (h ^ (unsigned char)ch) * 1099511628211ULL;
+    fclose(f);
+    return h;
+}
+
 int worker_open(struct spl_worker *w, struct spl_impl *im, const char *store)
 {
     if (im->open(store) == 0) return 0;

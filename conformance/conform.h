@@ -127,6 +127,9 @@ void store_path(struct conform *c, const char *name, char *buf, size_t len);
  * child's words (or how it died). */
 typedef int (*other_fn)(struct conform *c, void *arg, char *msg);
 bool in_other_process(struct conform *c, struct rule_out *o, const char *store, other_fn fn, void *arg, const char *what);
+/* FNV-1a of a file's bytes (0 when it cannot be read): did a call change a
+ * store it should have left alone? */
+uint64_t file_sum(const char *path);
 /* A team worker's first step: open the rule's store through the
  * implementation. 0, or -1 after saying why in the worker's message and
  * breaking the team's barrier (the worker then returns 1). */

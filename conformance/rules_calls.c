@@ -577,17 +577,6 @@ static bool geometry_is(struct conform *c, struct rule_out *o, const char *name,
     return ok;
 }
 
-static uint64_t file_sum(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    if (!f) return 0;
-    uint64_t h = 1469598103934665603ULL;
-    int ch;
-    while ((ch = getc(f)) != EOF) h = (h ^ (unsigned char)ch) * 1099511628211ULL;
-    fclose(f);
-    return h;
-}
-
 static void rule_api019(struct conform *c, struct rule_out *o)
 {
     spl_impl_store_name(&c->im, "api19", o->store, sizeof o->store);
