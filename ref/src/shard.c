@@ -7,9 +7,12 @@
  */
 #include "store.h"
 
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,7 +51,42 @@ _Static_assert(offsetof(struct splinter_header, event_bus) + sizeof(struct splin
                    SR_BIDLOCK_OFFSET + 4 <= offsetof(struct splinter_header, shard_bids),
                "the bid table lock lives in the header's padding");
 
+/* The bid-table change word (header bytes 4364..4367, padding too): +2 on
+ * every claim, re-bid and release of the reference, bit 0 set by a madvise
+ * caller about to sleep on it (FUTEX_WAIT, shared), so a release wakes the
+ * waiting bidder at once instead of at its next 5 ms re-election, and a
+ * change with nobody asleep costs no system call. */
+#define SR_BIDSEQ_OFFSET 4364
+_Static_assert(SR_BIDSEQ_OFFSET == SR_BIDLOCK_OFFSET + 4 &&
+                   SR_BIDSEQ_OFFSET + 4 <= offsetof(struct splinter_header, shard_bids),
+               "the bid table change word lives in the header's padding");
+
 static pthread_mutex_t bid_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static _Atomic uint32_t *bid_seq_word(splref_store *st)
+{
+    return (_Atomic uint32_t *)(void *)((uint8_t *)st->H + SR_BIDSEQ_OFFSET);
+}
+
+static void bids_changed(splref_store *st)
+{
+    _Atomic uint32_t *q = bid_seq_word(st);
+    uint32_t old = atomic_load_explicit(q, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(q, &old, (old + 2) & ~1u, memory_order_acq_rel, memory_order_relaxed)) {}
+    if (old & 1) syscall(SYS_futex, q, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Sleeps until the table changes after seq was read, or at most max_ns. */
+static void bids_wait_change(splref_store *st, uint32_t seq, uint64_t max_ns)
+{
+    _Atomic uint32_t *q = bid_seq_word(st);
+    if (!(seq & 1) && !atomic_compare_exchange_strong_explicit(q, &seq, seq | 1, memory_order_acq_rel, memory_order_relaxed))
+        return; /* it changed meanwhile */
+    struct timespec ts = {(time_t)(max_ns / 1000000000u), (long)(max_ns % 1000000000u)};
+    int saved = errno;
+    syscall(SYS_futex, q, FUTEX_WAIT, seq | 1, &ts, NULL, 0); /* EAGAIN: changed; ETIMEDOUT; EINTR: look again */
+    errno = saved;
+}
 
 static _Atomic uint32_t *bid_lock_word(splref_store *st)
 {
@@ -85,6 +123,7 @@ static void bids_unlock(splref_store *st)
 {
     atomic_store_explicit(bid_lock_word(st), 0, memory_order_release);
     pthread_mutex_unlock(&bid_mu);
+    bids_changed(st);
 }
 
 static void bid_fill(struct splinter_shard_bid *b, uint32_t pid, uint8_t intent, uint8_t prio, uint64_t dur,
@@ -273,10 +312,9 @@ int splref_madvise(splref_store *st, uint32_t shard_id, void *addr, size_t len, 
     /* a timeout that would wrap the clock is as good as forever */
     bool deadline_set = timeout_ticks != UINT64_MAX && timeout_ticks <= UINT64_MAX - t0;
     uint64_t deadline = t0 + timeout_ticks;
-    int bus = -1;
-    bool bus_tried = false;
     int rc;
     for (;;) {
+        uint32_t seq = atomic_load_explicit(bid_seq_word(st), memory_order_acquire);
         if (MUTANT(madvise_not_sovereign) || splref_shard_election(st, NULL) == shard_id) {
             rc = posix_madvise(addr, len, advice);
             if (rc != 0) { errno = rc; rc = -1; }
@@ -284,26 +322,10 @@ int splref_madvise(splref_store *st, uint32_t shard_id, void *addr, size_t len, 
         }
         if (timeout_ticks == 0) { errno = EAGAIN; rc = -1; break; }
         if (deadline_set && splinter_now() >= deadline) { errno = ETIMEDOUT; rc = -1; break; }
-        if (!bus_tried) {
-            bus = sr_bus_fd(st);
-            if (bus >= 0 && sr_bus_watch(bus, true) != 0) { close(bus); bus = -1; }
-            bus_tried = true;
-        }
-        /* wake on any bus write, and re-elect at least every 5 ms so a window
-         * that simply expires is noticed without one */
-        if (bus >= 0) {
-            int saved = errno;
-            splinter_event_bus_wait(bus, 5);
-            errno = saved;
-        } else {
-            struct timespec ts = {0, 5 * NS_PER_MS};
-            nanosleep(&ts, NULL);
-        }
-    }
-    if (bus >= 0) {
-        int saved = errno;
-        splinter_event_bus_close(bus); /* its epoll instance too */
-        errno = saved;
+        /* woken by the reference's claim, re-bid or release; re-elect at
+         * least every 5 ms all the same, so a window that simply expires, or
+         * a release by another implementation, is noticed without one */
+        bids_wait_change(st, seq, 5 * NS_PER_MS);
     }
     return rc;
 }

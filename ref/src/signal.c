@@ -373,7 +373,7 @@ int splref_event_bus_open(splref_store *st)
     int fd = sr_bus_fd(st);
     if (fd < 0) return -1;
     /* a waiter's own epoll instance: every later write wakes it (buswait.c) */
-    if (sr_bus_watch(fd, true) != 0) {
+    if (sr_bus_watch(fd, true, st) != 0) {
         int saved = errno;
         close(fd);
         errno = saved;

@@ -413,7 +413,8 @@ void sr_flush_free(splref_store *st);
 int sr_flush_prepare(splref_store *st); /* 0, or -1 ENOMEM */
 int sr_bus_fd(splref_store *st); /* an unarmed descriptor for the store eventfd */
 /* Registers fd as a bus waiter (its own edge-triggered epoll, buswait.c);
- * fresh: writes before now are not reported. 0, or -1 with errno. */
-int sr_bus_watch(int fd, bool fresh);
+ * fresh: writes before now are not reported; st (or NULL): the store whose
+ * global epoch an adaptive waiter spins on (SPLREF_BUS_SPIN). 0, or -1 with errno. */
+int sr_bus_watch(int fd, bool fresh, const splref_store *st);
 
 #endif

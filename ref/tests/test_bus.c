@@ -9,6 +9,7 @@
  */
 #include "common.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -261,5 +262,58 @@ Test(bus, a_write_between_waits_is_reported_once, .init = t_setup, .fini = t_tea
     cr_assert_eq(splinter_event_bus_wait(fd, 0), 0);
     cr_assert_eq(splinter_event_bus_wait(fd2, 0), 0);
     splinter_event_bus_close(fd2);
+    splinter_event_bus_close(fd);
+}
+
+/* ---- adaptive mode (SPLREF_BUS_SPIN): the spin changes when a wait
+ * notices a write, never what it reports ---------------------------------- */
+
+struct later { splref_store *via; const char *key; unsigned delay_us; };
+
+static void *write_later(void *arg)
+{
+    const struct later *l = arg;
+    usleep(l->delay_us);
+    if (l->via) splref_set(l->via, l->key, "v", 1); /* a handle that never opened the bus: not armed */
+    else splinter_set(l->key, "v", 1);
+    return NULL;
+}
+
+static int wait_for_write(int fd, splref_store *via, const char *key, unsigned delay_us, uint64_t timeout_ms)
+{
+    pthread_t th;
+    struct later l = {via, key, delay_us};
+    cr_assert_eq(pthread_create(&th, NULL, write_later, &l), 0);
+    int rc = splinter_event_bus_wait(fd, timeout_ms);
+    int saved = errno;
+    pthread_join(th, NULL);
+    errno = saved;
+    return rc;
+}
+
+Test(bus, adaptive_wait_reports_each_notifying_write_once, .init = t_setup, .fini = t_teardown, .timeout = 30)
+{
+    cr_assert_eq(splinter_event_bus_init(), 0);
+    setenv("SPLREF_BUS_SPIN", "on", 1);
+    int fd = splinter_event_bus_open();
+    unsetenv("SPLREF_BUS_SPIN");
+    cr_assert_geq(fd, 0);
+    errno = 0;
+    cr_assert_eq(splinter_event_bus_wait(fd, 0), -1);
+    cr_assert_eq(errno, ETIMEDOUT);
+    /* writes 20 us .. 2 ms after the wait began: caught by the spin or the
+     * block, as the budget learns; each is reported once, with its dirty bit */
+    for (int i = 0; i < 40; i++) {
+        unsigned d = i % 4 == 3 ? 2000 : 20u + 30u * (unsigned)(i % 4);
+        cr_assert_eq(wait_for_write(fd, NULL, "k", d, 2000), 0, "round %d: the write woke the waiter", i);
+        cr_assert_eq(bit_set(t_slot_index("k")), 1, "round %d: the dirty bit is set when the wait returns", i);
+        errno = 0;
+        cr_assert_eq(splinter_event_bus_wait(fd, 5), -1, "round %d: the write is reported once", i);
+        cr_assert_eq(errno, ETIMEDOUT);
+    }
+    /* a write that moves the global epoch but notifies nobody wakes nobody */
+    errno = 0;
+    cr_assert_eq(wait_for_write(fd, t_peek, "quiet", 50, 30), -1, "an unarmed writer's epoch bump is not a bus write");
+    cr_assert_eq(errno, ETIMEDOUT);
     splinter_event_bus_close(fd);
 }
