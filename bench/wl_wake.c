@@ -411,7 +411,7 @@ static json_object *hist_modes(const struct spl_hist *h, FILE *human)
         json_object_object_add(o, "median_ns", json_object_new_double(med));
         json_object_object_add(o, "count", json_object_new_uint64(n));
         json_object_array_add(arr, o);
-        if (human) fprintf(human, "%s%.0f%% at %.0f ns", m && split > 0 ? ", " : "", 100 * share, med);
+        if (human) fprintf(human, "%s%.*f%% at %.0f ns", m && split > 0 ? ", " : "", share < 0.1 || share > 0.9 ? 1 : 0, 100 * share, med);
     }
     return arr;
 }
