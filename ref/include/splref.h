@@ -33,12 +33,14 @@ enum splinter_flush_strategy {
     SPLINTER_FLUSH_FDATASYNC = 2,    /* fdatasync(fd) */
     SPLINTER_FLUSH_URING_FSYNC = 3,  /* io_uring IORING_OP_FSYNC (DATASYNC) */
     SPLINTER_FLUSH_URING_RANGES = 4, /* io_uring sync_file_range over dirty ranges, linked to a DATASYNC fsync */
+    SPLINTER_FLUSH_GROUP = 5,        /* group commit: fdatasync(fd), or return once another process's
+                                        fdatasync that began after this call completes (docs/reference.md) */
     SPLINTER_FLUSH__COUNT
 };
 
 /* The names of the strategies above, in enum order: the one list that ref,
  * `splsuite bench` (its impl-<name> rows) and `splsuite torture --flush` use. */
-#define SPLINTER_FLUSH_STRATEGY_NAMES {"msync", "msync-ranges", "fdatasync", "uring-fsync", "uring-ranges"}
+#define SPLINTER_FLUSH_STRATEGY_NAMES {"msync", "msync-ranges", "fdatasync", "uring-fsync", "uring-ranges", "group"}
 
 /* Flush strategy names, for CLIs (SPLINTER_FLUSH_STRATEGY_NAMES). NULL for an unknown value. */
 const char *splinter_flush_strategy_name(int strategy);

@@ -120,7 +120,9 @@
 /* 180-199: performance (planted slowdowns the perf gate must flag) */
 #define SPLREF_MUTANTS_PERF(X)                                                                       \
     X(180, slow_scan, "perf-gate", "list and enumerate_matches read every slot's key once more (planted slowdown)") \
-    X(181, slow_miss, "perf-gate", "a get of an absent key walks its probe chain twice (planted slowdown)")
+    X(181, slow_miss, "perf-gate", "a get of an absent key walks its probe chain twice (planted slowdown)") \
+    X(182, group_commit_stale, "test:unit-flush-file-catches-group_commit_stale", "group commit: a caller that finds a flush running returns when that flush completes, although it began before the caller's write") \
+    X(183, group_commit_early, "test:torture-mut-group-commit-early", "group commit off by one: the last completed flush (done == ticket) counts as covering the caller, although it began before the caller's write")
 
 #define SPLREF_MUTANTS(X)                                                                            \
     SPLREF_MUTANTS_CORE(X) SPLREF_MUTANTS_CALL(X) SPLREF_MUTANTS_HIST(X) SPLREF_MUTANTS_REFDEF(X)    \

@@ -239,6 +239,7 @@ int splref_flush(splref_store *st, int strategy)
     case SPLINTER_FLUSH_FDATASYNC:
         if (fdatasync(st->fd) != 0) rc = -errno;
         break;
+    case SPLINTER_FLUSH_GROUP: rc = sr_group_flush(st); break;
 #ifdef SPLREF_HAVE_URING
     case SPLINTER_FLUSH_URING_FSYNC: rc = uring_flush(st, fs, NULL, 0, false); break;
     case SPLINTER_FLUSH_URING_RANGES: rc = uring_flush(st, fs, r, n, true); break;

@@ -411,6 +411,7 @@ void sr_pulse(splref_store *st, struct splinter_slot *s);
 void sr_mark_dirty(splref_store *st, size_t idx); /* flush.c: remembers what this process wrote */
 void sr_flush_free(splref_store *st);
 int sr_flush_prepare(splref_store *st); /* 0, or -1 ENOMEM */
+int sr_group_flush(splref_store *st); /* group_commit.c: 0, or -errno */
 int sr_bus_fd(splref_store *st); /* an unarmed descriptor for the store eventfd */
 /* Registers fd as a bus waiter (its own edge-triggered epoll, buswait.c);
  * fresh: writes before now are not reported; st (or NULL): the store whose

@@ -10,6 +10,7 @@
 #include "common.h"
 
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #ifndef __NR_cachestat
 #define __NR_cachestat 451
@@ -114,6 +115,144 @@ Test(flush, msync_ranges, .fini = t_teardown) { check_strategy(SPLINTER_FLUSH_MS
 Test(flush, fdatasync, .fini = t_teardown) { check_strategy(SPLINTER_FLUSH_FDATASYNC); }
 Test(flush, uring_fsync, .fini = t_teardown) { check_strategy(SPLINTER_FLUSH_URING_FSYNC); }
 Test(flush, uring_ranges, .fini = t_teardown) { check_strategy(SPLINTER_FLUSH_URING_RANGES); }
+Test(flush, group, .fini = t_teardown) { check_strategy(SPLINTER_FLUSH_GROUP); }
+
+/* The group-commit sequence in the header's padding (group_commit.c). */
+struct t_gc { _Atomic uint64_t started, done; _Atomic uint32_t leader, wake; };
+static struct t_gc *t_gc(void) { return (struct t_gc *)(void *)((uint8_t *)splref_header(t_peek) + 4368); }
+/* dirty pages of the store but the one the leader writes the words into after its fdatasync */
+static long t_dirty_but_gc(int fd)
+{
+    long pg = sysconf(_SC_PAGESIZE), gcpage = 4368 / pg * pg;
+    return dirty_pages(fd, 0, (uint64_t)gcpage) + dirty_pages(fd, (uint64_t)(gcpage + pg), 0);
+}
+static uint64_t t_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Four processes writing and group-flushing at once: every flush succeeds,
+ * no more fdatasyncs are issued than flushes, each that succeeded is done. */
+Test(flush, group_many_processes, .fini = t_teardown)
+{
+    t_make(256, 1000);
+    enum { P = 4, N = 50 };
+    pid_t pid[P];
+    for (int p = 0; p < P; p++) {
+        pid[p] = fork();
+        cr_assert_geq(pid[p], 0);
+        if (pid[p] == 0) {
+            splref_store *h = splref_open(T_BACKEND, t_store);
+            if (!h) _exit(2);
+            char key[16];
+            snprintf(key, sizeof key, "gc%d", p);
+            for (int i = 0; i < N; i++)
+                if (splref_set(h, key, &i, sizeof i) != 0 || splref_flush(h, SPLINTER_FLUSH_GROUP) != 0) _exit(1);
+            splref_close(h);
+            _exit(0);
+        }
+    }
+    for (int p = 0; p < P; p++) {
+        int st = 0;
+        cr_assert_eq(waitpid(pid[p], &st, 0), pid[p]);
+        cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child %d: status %#x", p, st);
+    }
+    struct t_gc *g = t_gc();
+    cr_assert_eq(g->leader, 0);
+    cr_assert(g->started >= 1 && g->started <= P * N, "started %llu", (unsigned long long)g->started);
+    cr_assert_eq(g->done, g->started, "the last fdatasync succeeded: done %llu started %llu",
+                 (unsigned long long)g->done, (unsigned long long)g->started);
+}
+
+/* A leader killed inside its flush: the next caller takes the word over at
+ * once (kill(pid, 0) ESRCH) and flushes itself, its pages end clean. */
+Test(flush, group_dead_leader_is_taken_over, .fini = t_teardown)
+{
+    t_make(256, 1000);
+    int fd = splref_fd(t_peek);
+    pid_t dead = fork();
+    cr_assert_geq(dead, 0);
+    if (dead == 0) _exit(0);
+    cr_assert_eq(waitpid(dead, NULL, 0), dead);
+    struct t_gc *g = t_gc();
+    atomic_store(&g->started, 7);
+    atomic_store(&g->done, 6);
+    atomic_store(&g->leader, (uint32_t)dead); /* ticket 7 never finished */
+    t_set_str("after", "the leader died");
+    uint64_t t0 = t_ms();
+    cr_assert_eq(splinter_flush(SPLINTER_FLUSH_GROUP), 0, "%s", strerror(errno));
+    cr_assert_lt(t_ms() - t0, 1000, "waited %llu ms for a dead leader", (unsigned long long)(t_ms() - t0));
+    cr_assert_eq(g->leader, 0);
+    cr_assert_eq(g->started, 8);
+    cr_assert_eq(g->done, 8);
+    DIRTY_CHECK(fd, t_dirty_but_gc(fd) == 0, "the pages are not clean");
+    DIRTY_DONE(fd);
+}
+
+/* A flush already running when a caller's writes are done began before
+ * them: the caller must not return on its completion but lead the next one.
+ * A forked "leader" holds the word at ticket 5, then finishes it. */
+Test(flush, group_waits_for_a_flush_that_began_after, .fini = t_teardown)
+{
+    t_make(256, 1000);
+    int fd = splref_fd(t_peek);
+    struct t_gc *g = t_gc();
+    cr_assert_eq(splinter_flush(SPLINTER_FLUSH_FDATASYNC), 0);
+    atomic_store(&g->started, 5);
+    atomic_store(&g->done, 4);
+    pid_t leader = fork();
+    cr_assert_geq(leader, 0);
+    if (leader == 0) {
+        atomic_store(&g->leader, (uint32_t)getpid());
+        usleep(300 * 1000);
+        atomic_store(&g->done, 5);
+        atomic_store(&g->leader, 0);
+        atomic_fetch_add(&g->wake, 1);
+        syscall(SYS_futex, &g->wake, 1 /* FUTEX_WAKE */, 1 << 30, NULL, NULL, 0);
+        _exit(0);
+    }
+    while (atomic_load(&g->leader) != (uint32_t)leader) usleep(1000);
+    t_set_str("late", "written while flush 5 runs");
+    int rc = splinter_flush(SPLINTER_FLUSH_GROUP);
+    cr_assert_eq(waitpid(leader, NULL, 0), leader);
+    cr_assert_eq(rc, 0, "%s", strerror(errno));
+    cr_assert_eq(g->started, 6, "returned on flush 5, which began before the write (started %llu)",
+                 (unsigned long long)g->started);
+    cr_assert_eq(g->done, 6);
+    DIRTY_CHECK(fd, t_dirty_but_gc(fd) == 0, "the write is not durable when its flush returned");
+    DIRTY_DONE(fd);
+}
+
+/* A leader that is alive but never finishes (a stopped process, a pid of
+ * another namespace, a recycled pid): callers wait 2 s for it, then take
+ * the word over and lead. */
+Test(flush, group_stuck_leader_is_not_waited_for, .fini = t_teardown)
+{
+    t_make(256, 1000);
+    int fd = splref_fd(t_peek);
+    pid_t stuck = fork();
+    cr_assert_geq(stuck, 0);
+    if (stuck == 0) { pause(); _exit(0); }
+    struct t_gc *g = t_gc();
+    atomic_store(&g->started, 3);
+    atomic_store(&g->done, 2);
+    atomic_store(&g->leader, (uint32_t)stuck);
+    t_set_str("after", "a stuck leader");
+    uint64_t t0 = t_ms();
+    int rc = splinter_flush(SPLINTER_FLUSH_GROUP);
+    uint64_t ms = t_ms() - t0;
+    kill(stuck, SIGKILL);
+    waitpid(stuck, NULL, 0);
+    cr_assert_eq(rc, 0, "%s", strerror(errno));
+    cr_assert(ms >= 1900 && ms < 4000, "returned after %llu ms", (unsigned long long)ms);
+    cr_assert_eq(g->leader, 0);
+    cr_assert_eq(g->started, 4);
+    cr_assert_eq(g->done, 4);
+    DIRTY_CHECK(fd, t_dirty_but_gc(fd) == 0, "the pages are not clean");
+    DIRTY_DONE(fd);
+}
 
 /* Every kind of write is remembered: unset, append, integer ops, labels... */
 Test(flush, every_writer_marks_its_slot, .fini = t_teardown)
