@@ -7,6 +7,8 @@
 #   test      everything ./scripts/test.sh runs: unit tests, torture, bench,
 #             eBPF, the NUMA lab, the results store, the CI gates
 #   package   build the .debs and lint them (ci/package.sh)
+#   fuzz      the long fuzz runs beside libFuzzer (ci/fuzz/nightly.sh: AFL++);
+#             not part of test: the normal CI replays the corpus without it
 #   all       all of the above
 # Idempotent: installs only what is missing (apt-get, as root).
 set -eu
@@ -25,6 +27,9 @@ TEST="
 PACKAGE="
   dpkg-dev debhelper lintian fakeroot git
 "
+FUZZ="
+  clang libclang-rt-14-dev afl++
+"
 list=false
 if [ "${1:-}" = --list ]; then list=true; shift; fi
 PKGS=""
@@ -33,8 +38,9 @@ for g in ${*:-all}; do
   conform) PKGS="$PKGS $CONFORM" ;;
   test) PKGS="$PKGS $CONFORM $TEST" ;;
   package) PKGS="$PKGS $CONFORM $TEST $PACKAGE" ;;
-  all) PKGS="$PKGS $CONFORM $TEST $PACKAGE" ;;
-  *) echo "install-deps: unknown group '$g' (conform, test, package, all)" >&2; exit 2 ;;
+  fuzz) PKGS="$PKGS $CONFORM $FUZZ" ;;
+  all) PKGS="$PKGS $CONFORM $TEST $PACKAGE $FUZZ" ;;
+  *) echo "install-deps: unknown group '$g' (conform, test, package, fuzz, all)" >&2; exit 2 ;;
   esac
 done
 if $list; then

@@ -4,10 +4,15 @@
 #   ci/fuzz/run.sh [SECONDS_PER_TARGET]     default 60 (CI); hours for a long run
 # Configures a clang build with ASan+UBSan in $CI_BUILD_PREFIX-fuzz (default
 # ./build-fuzz), makes the seed corpus from real stores, replays every
-# regression input, then fuzzes each target. New interesting inputs are kept
-# in ci/fuzz/corpus-<target>/ (not committed), so later runs resume from them.
+# regression input, then fuzzes each target from the committed corpus
+# (ci/fuzz/corpus/<target>/, minimized by ci/fuzz/nightly.sh) and the seeds.
+# New interesting inputs are kept in ci/fuzz/corpus-<target>/ (not
+# committed), so later runs resume from them. When AFL++ is installed
+# (scripts/install-deps.sh fuzz) the regressions and the committed corpus are
+# replayed through the AFL++ builds too (ci/fuzz/afl.sh 0: a few seconds).
 # Crash inputs land in ci/fuzz/artifacts/. Exit 0 no crash, 1 crash/failure,
-# 77 clang's libFuzzer not available.
+# 77 clang's libFuzzer not available. The long (nightly) run, both engines:
+# ci/fuzz/nightly.sh.
 set -eu
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -51,9 +56,20 @@ done
 # -timeout: one input taking 10 s is a hang worth a report; rss 2 GiB
 # keeps a runaway allocation from taking the machine down
 fuzz_one() { # target; exit status 0 no crash
+  # shellcheck disable=SC2046
   "$d/ci/fuzz/fuzz-$1" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="ci/fuzz/artifacts/$1-" "ci/fuzz/corpus-$1" "$seeds" >"$d/fuzz-$1.log" 2>&1
+    -artifact_prefix="ci/fuzz/artifacts/$1-" "ci/fuzz/corpus-$1" "$seeds" $(ls -d "ci/fuzz/corpus/$1" 2>/dev/null) \
+    >"$d/fuzz-$1.log" 2>&1
 }
+# the second engine's builds replay what the first one keeps, built while
+# libFuzzer runs (its build is ~20 s of CPU: wall time stays the same; the
+# fuzzers get that much less CPU). Optional: the CI's test group does not
+# install AFL++, and afl.sh says so (77).
+afl_rc="$d/afl-replay.rc"
+rm -f "$afl_rc"
+( arc=0; CI_BUILD_PREFIX="${CI_BUILD_PREFIX:-build}" nice "$root/ci/fuzz/afl.sh" 0 >"$d/afl-replay.log" 2>&1 || arc=$?
+  echo "$arc" >"$afl_rc" ) &
+afl_pid=$!
 running=0 pids=""
 for t in $ready; do
   if [ "$running" -ge "$jobs" ]; then
@@ -83,4 +99,8 @@ for t in $ready; do
   eps="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")"
   echo "fuzz-$t: ${secs}s, ${execs:-?} execs, ${eps:-?} exec/s, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}: $verdict"
 done
+# 4. the AFL++ replay started above
+wait "$afl_pid" || true
+cat "$d/afl-replay.log"
+case "$(cat "$afl_rc" 2>/dev/null)" in 0 | 77) ;; *) echo "fuzz: the AFL++ replay failed (log $d/afl-replay.log)"; rc=1 ;; esac
 exit $rc
