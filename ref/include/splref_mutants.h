@@ -115,7 +115,9 @@
     X(153, create_sparse, "test:fullfs-shm", "create sizes the store with ftruncate (sparse, as the original): a full filesystem is a SIGBUS in create or in a later set, not ENOSPC") \
     X(154, bus_trusts_owner, "test:hostile-bus-shm", "event_bus_open uses whatever descriptor owner_pid/owner_fd name (the original): a planted pipe, socket or foreign eventfd gets every notification") \
     X(155, bus_init_closes_old, "test:hostile-bus-shm", "event_bus_init closes the armed descriptor while other threads may be writing to it: a reused number receives notifications") \
-    X(156, umask_invalid_ignored, "test:unit-lifecycle-shm", "an invalid SPLINTER_DEFAULT_UMASK (9z, 0777x) is ignored: the store is created under the process umask (the original)")
+    X(156, umask_invalid_ignored, "test:unit-lifecycle-shm", "an invalid SPLINTER_DEFAULT_UMASK (9z, 0777x) is ignored: the store is created under the process umask (the original)") \
+    X(157, get_miss_after_eagain, "test:torture-mut-get-miss-after-eagain", "one get in 512 of a present key says EAGAIN, and its retry a miss that leaves errno as it was (as every miss does): a caller reading a stale errno takes the miss for contention") \
+    X(158, open_rereads_geometry, "test:reread-shm", "open validates slots and max_val_sz, then copies them from the header again into the handle (the original): a peer picks the geometry in between")
 
 /* 180-199: performance (planted slowdowns the perf gate must flag) */
 #define SPLREF_MUTANTS_PERF(X)                                                                       \

@@ -280,6 +280,12 @@ static __attribute__((noinline)) int get_contended(splref_store *st, const char 
 int splref_get(splref_store *st, const char *key, void *buf, size_t buf_sz, size_t *out_sz)
 {
     if (!st || !key) return -2;
+    if (MUTANT(get_miss_after_eagain)) {
+        static _Atomic unsigned calls;
+        unsigned n = atomic_fetch_add_explicit(&calls, 1, memory_order_relaxed) % 512;
+        if (n == 510) { errno = EAGAIN; return -1; }
+        if (n == 511) return -1; /* a miss: errno untouched, still EAGAIN */
+    }
     uint32_t klen;
     uint64_t h = sr_hash_len(key, &klen);
     uint32_t kn = sr_cmp_len(klen);

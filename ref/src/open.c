@@ -396,8 +396,8 @@ static int validate(const void *base, size_t size, uint32_t *out_slots, uint32_t
         if (S[i].key[SPLINTER_KEY_MAX - 1] != '\0') { errno = EUCLEAN; return -1; }
     }
 ok:
-    *out_slots = slots;
-    *out_max = max_val;
+    *out_slots = MUTANT(open_rereads_geometry) ? *(const volatile uint32_t *)&H->slots : slots;
+    *out_max = MUTANT(open_rereads_geometry) ? *(const volatile uint32_t *)&H->max_val_sz : max_val;
     return 0;
 }
 

@@ -11,7 +11,10 @@
  * And splinter_event_bus_init replaces the bus while other threads of the
  * process may be writing notifications to the old descriptor: the number
  * must never be closed under them (a write would land in whatever file
- * reuses the number).
+ * reuses the number). reinit_during_a_write forces that interleaving: this
+ * program defines write() (-rdynamic: the library's call binds to it) and
+ * holds one notifier just before its system call while the main thread
+ * re-inits the bus; reinit_under_writers is the same race left to chance.
  *
  * usage: bus shm|file      exit 0 pass, 1 a finding
  */
@@ -30,6 +33,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -258,6 +262,77 @@ static void *notifier(void *arg)
     return NULL;
 }
 
+/* write() of this program: the library's notify calls it. Armed, it holds
+ * the armed thread's 8-byte write (a notification) after the library chose
+ * its descriptor and before the system call, until released. */
+static _Thread_local bool hold_me;
+static atomic_int hold_fd = -1;
+static atomic_bool hold_armed, held, release_hold;
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+    if (hold_me && n == 8 && atomic_exchange(&hold_armed, false)) {
+        atomic_store(&hold_fd, fd);
+        atomic_store(&held, true);
+        for (int i = 0; i < 5000 && !atomic_load(&release_hold); i++) usleep(1000); /* bounded: 5 s */
+    }
+    return syscall(SYS_write, fd, buf, n);
+}
+
+static void *one_set(void *arg)
+{
+    (void)arg;
+    hold_me = true;
+    splinter_set("held", "v", 1);
+    return NULL;
+}
+
+/* The interleaving reinit_under_writers waits for, forced: a notifier has
+ * its descriptor number and is about to write; the bus is re-initialized;
+ * another thread's socket takes any number the re-init freed. The write
+ * must land in an eventfd, never in that socket. */
+TEST(reinit_during_a_write)
+{
+    if (make_store() != 0) { CHECK_ERRNO(0, "make store"); return; }
+    if (splinter_event_bus_init() != 0) { CHECK_ERRNO(0, "bus_init"); drop_store(); return; }
+    atomic_store(&held, false);
+    atomic_store(&release_hold, false);
+    atomic_store(&hold_fd, -1);
+    atomic_store(&hold_armed, true);
+    pthread_t held_writer;
+    if (pthread_create(&held_writer, NULL, one_set, NULL) != 0) {
+        atomic_store(&hold_armed, false);
+        CHECK(0, "pthread_create");
+        drop_store();
+        return;
+    }
+    for (int i = 0; i < 5000 && !atomic_load(&held); i++) usleep(1000);
+    int fd = atomic_load(&hold_fd), sv[2] = {-1, -1};
+    long stray = 0;
+    CHECK(atomic_load(&held), "the set never wrote a notification (no bus write within 5 s)");
+    if (atomic_load(&held)) {
+        CHECK_ERRNO(splinter_event_bus_init() == 0, "bus_init while a notification is in flight");
+        /* the held write's number, closed by the re-init, is taken by a
+         * socket (as any open() in another thread would take it) */
+        bool closed = fcntl(fd, F_GETFD) < 0 && errno == EBADF;
+        CHECK(!closed, "bus_init closed descriptor %d while a notifier was about to write to it", fd);
+        if (closed && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) == 0 &&
+            sv[0] != fd && dup2(sv[0], fd) < 0)
+            CHECK_ERRNO(0, "dup2 onto the freed number");
+    }
+    atomic_store(&release_hold, true);
+    pthread_join(held_writer, NULL);
+    if (sv[1] >= 0) {
+        char buf[64];
+        while (recv(sv[1], buf, sizeof buf, 0) > 0) stray++;
+        CHECK(stray == 0, "the held notification landed in the socket that reused descriptor %d", fd);
+        close(sv[0]);
+        close(sv[1]);
+        if (sv[0] != fd) close(fd);
+    }
+    drop_store();
+}
+
 /* A re-init must not close the descriptor a notifier may be writing to: a
  * socket that gets the freed number would receive 8-byte notifications. */
 TEST(reinit_under_writers)
@@ -314,6 +389,7 @@ int main(int argc, char **argv)
     RUN(planted_other_pipe);
     RUN(planted_foreign_eventfd);
     RUN(real_owner_accepted);
+    RUN(reinit_during_a_write);
     RUN(reinit_under_writers);
     remove_store();
     return T_DONE(g_file ? "hostile bus file" : "hostile bus shm");
