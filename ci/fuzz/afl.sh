@@ -34,6 +34,10 @@ fi
 ninja -C "$d" -j "$jobs" ci/fuzz/fuzz-open ci/fuzz/fuzz-fsck ci/fuzz/mkseeds >"$d/ci-build.log" 2>&1 ||
   { tail -30 "$d/ci-build.log" >&2; echo "afl: build failed" >&2; exit 1; }
 targets="open fsck"
+# fuzz-open's store image lives here (a killed target leaves no file behind)
+SPLSUITE_FUZZ_DIR="$(mktemp -d /dev/shm/splsuite-fuzz.XXXXXX 2>/dev/null || mktemp -d "${TMPDIR:-/tmp}/splsuite-fuzz.XXXXXX")"
+export SPLSUITE_FUZZ_DIR
+trap 'rm -rf "$SPLSUITE_FUZZ_DIR"' EXIT
 rc=0
 # 1. regressions and the committed corpus, one run each through the driver
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1"

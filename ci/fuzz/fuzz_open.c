@@ -32,7 +32,11 @@ static void cleanup(void)
 static int image_file(void)
 {
     if (img_fd >= 0) return 0;
-    const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    /* SPLSUITE_FUZZ_DIR: the runner's scratch directory, removed by it (AFL++
+     * ends its targets with SIGKILL: no atexit, the image would stay) */
+    const char *dir = getenv("SPLSUITE_FUZZ_DIR");
+    const char *tmpdir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : tmpdir && *tmpdir ? tmpdir : "/tmp";
     snprintf(img_path, sizeof img_path, "%s/splsuite-fuzz-open-%d.spl", dir, (int)getpid());
     img_fd = open(img_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (img_fd < 0) { perror(img_path); abort(); }

@@ -38,6 +38,10 @@ export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 rc=0
 targets="open fsck"
+# fuzz-open's store image lives here (a killed target leaves no file behind)
+SPLSUITE_FUZZ_DIR="$(mktemp -d /dev/shm/splsuite-fuzz.XXXXXX 2>/dev/null || mktemp -d "${TMPDIR:-/tmp}/splsuite-fuzz.XXXXXX")"
+export SPLSUITE_FUZZ_DIR
+trap 'rm -rf "$SPLSUITE_FUZZ_DIR"' EXIT
 # 1. every regression input replayed, each target: a known crash back is a failure
 ready=""
 for t in $targets; do
