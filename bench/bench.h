@@ -79,6 +79,7 @@ struct bench_opts {
     uint64_t slots;
     uint64_t working_set;   /* ops: distinct keys a worker cycles through; 0 = all the store's keys */
     struct bench_list vsizes, fills, procs, dirty;
+    bool procs_given;       /* --procs was on the command line (flush: its process counts, else 1 and 4) */
     struct bench_list miss_fills; /* ops: fill levels of the get-miss rows */
     const char *only_ops;   /* comma list filter of op names, NULL = all */
     const char *only_strategies;

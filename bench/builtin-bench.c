@@ -146,8 +146,8 @@ static const struct spl_opt bench_opts_table[] = {
     {"working-set", 0, SPL_OPT_SIZE, SPL_OPT_DEST(o.working_set), "N",
      "ops: each worker cycles through N of the store's keys", .def_help = "all of them, each once a pass, shuffled",
      .min = 1, .max = 1u << 20},
-    {"procs", 0, SPL_OPT_CALL, .arg = "LIST", .help = "processes for the multi-process ops shapes",
-     .def_help = "1,2; 2 with --quick", .parse = set_procs},
+    {"procs", 0, SPL_OPT_CALL, .arg = "LIST", .help = "processes for the multi-process ops shapes; flush: processes flushing one store at once",
+     .def_help = "ops: 1,2 (2 with --quick); flush: 1,4 at 1 dirty slot and the first value size", .parse = set_procs},
     {"ops", 0, SPL_OPT_CALL, .arg = "LIST", .help = "only these ops: set, get, miss, append, intop, raw, list, enum, mp",
      .parse = set_ops},
     {"dirty", 0, SPL_OPT_CALL, .arg = "LIST", .help = "flush: dirty slots per flush; 'all' = every slot",
@@ -398,6 +398,7 @@ static int resolve_options(void)
     parse_list(B.fills ? B.fills : "50", &o.fills, false, 0);
     parse_list(B.miss_fills ? B.miss_fills : o.quick ? "50" : "10,50,90", &o.miss_fills, false, 0);
     parse_list(B.procs ? B.procs : o.quick ? "2" : "1,2", &o.procs, false, 0);
+    o.procs_given = B.procs != NULL;
     parse_list(B.dirty ? B.dirty : o.quick ? "1,all" : "1,16,all", &o.dirty, true, o.slots);
     for (int i = 0; i < o.dirty.n; i++)
         if (o.dirty.v[i] > o.slots)

@@ -184,13 +184,16 @@ static void cdf_plot(struct plot_ctx *c, const char *name, const char *title, co
     run_gnuplot(c, gpath, name);
 }
 
+/* flush rows of N > 1 processes (/p:N) are another figure: not in these charts */
+static bool flush_one_proc(json_object *p) { return jnum(p, "procs") <= 1; }
+
 static bool want_flush_sparse(json_object *r, void *arg)
 {
     json_object *p;
     if (!json_object_object_get_ex(r, "params", &p)) return false;
     const uint64_t *dv = arg;
     return (uint64_t)jnum(p, "dirty_slots") == dv[0] && (uint64_t)jnum(p, "value_size") == dv[1] &&
-           !strstr(jstr(p, "strategy"), "regfile");
+           !strstr(jstr(p, "strategy"), "regfile") && flush_one_proc(p);
 }
 
 /* A bar chart: one group per case name, one bar per implementation. */
@@ -343,7 +346,7 @@ static void flush_rate(struct plot_ctx *c, uint64_t vsize)
     for (size_t i = 0; i < nr && ns < 40; i++) {
         json_object *r = json_object_array_get_idx(c->results, i), *p;
         if (!row_ok(r, "flush") || !json_object_object_get_ex(r, "params", &p) || (uint64_t)jnum(p, "value_size") != vsize) continue;
-        if (!strcmp(jstr(p, "strategy"), "floor")) continue;
+        if (!strcmp(jstr(p, "strategy"), "floor") || !flush_one_proc(p)) continue;
         char s[128];
         snprintf(s, sizeof s, "%s [%s]", jstr(p, "strategy"), jstr(r, "implementation"));
         int k;
@@ -354,7 +357,9 @@ static void flush_rate(struct plot_ctx *c, uint64_t vsize)
     for (int k = 0; k < ns; k++) {
         for (size_t i = 0; i < nr; i++) {
             json_object *r = json_object_array_get_idx(c->results, i), *p;
-            if (!row_ok(r, "flush") || !json_object_object_get_ex(r, "params", &p) || (uint64_t)jnum(p, "value_size") != vsize) continue;
+            if (!row_ok(r, "flush") || !json_object_object_get_ex(r, "params", &p) || (uint64_t)jnum(p, "value_size") != vsize ||
+                !flush_one_proc(p))
+                continue;
             char s[128];
             snprintf(s, sizeof s, "%s [%s]", jstr(p, "strategy"), jstr(r, "implementation"));
             if (strcmp(s, series[k])) continue;

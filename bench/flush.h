@@ -23,6 +23,7 @@ struct flush_case {
     struct bench_store st; /* the case owns its copy of the store: no pointer to a caller's local */
     const struct flush_strategy *s;
     uint64_t dirty, vsize, nkeys;
+    int procs; /* worker processes flushing the store at once, each its own writes */
     char floor_path[4200];
 };
 

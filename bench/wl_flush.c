@@ -18,6 +18,10 @@
  * Every strategy ends with an fdatasync-equivalent, so durability is the same.
  * The floor is fio's io_uring/psync job with fdatasync=1: pwrite of one value
  * then fdatasync, on a file in the same directory.
+ * With N processes (rows /p:N, --procs), N workers each write their dirty set
+ * and flush it, in a loop, on the one store: the figure is their flushes/s
+ * together (durable writes/s of the dirty set), and each row says its ratio
+ * to the same strategy with one process (group commit: impl-group).
  */
 #include "flush.h"
 
@@ -144,16 +148,15 @@ static void write_dirty(struct flush_ctx *x, struct dirty_set *d, uint64_t it)
  * (none for the floor, as fio's psync job). */
 static void flush_worker(int idx, struct wshared *sh, void *arg)
 {
-    (void)idx;
     const struct flush_case *c = arg;
     const struct flush_ops *ops = c->s->ops;
-    struct flush_ctx x = {.c = c, .arg = c->s->arg, .w = &sh->w[0], .fd = -1, .pagesize = (uint64_t)sysconf(_SC_PAGESIZE)};
+    struct flush_ctx x = {.c = c, .arg = c->s->arg, .w = &sh->w[idx], .fd = -1, .pagesize = (uint64_t)sysconf(_SC_PAGESIZE)};
     struct dirty_set d = {0};
     if (!ops->own_file && c->nkeys == 0) wres_fail(x.w, "the store has no keys");
     x.val = calloc(1, c->vsize + 1);
     if (!x.val) wres_fail(x.w, "out of memory");
     memset(x.val, 'd', c->vsize);
-    spl_rng_seed(&x.rng, c->o->seed);
+    spl_rng_seed(&x.rng, c->o->seed + (uint64_t)idx * 0x9E3779B97F4A7C15ull); /* each process its own keys */
     if (!ops->own_file) map_store(&x, &d);
     if (ops->setup) ops->setup(&x);
 
@@ -240,24 +243,34 @@ static void run_one(struct bench_opts *o, int ii, struct flush_case *c, struct b
                 json_object_object_add(r->extra, "note", json_object_new_string("tmpfs: nothing reaches a device; use --dir on a disk"));
         }
     }
-    struct wshared *sh = bench_shared_new(1);
-    pid_t pids[1];
-    cpu_set_t cpus[1];
-    bench_pin_plan(o, 1, cpus);
+    const int np = c->procs < 1 ? 1 : c->procs > BENCH_MAX_WORKERS ? BENCH_MAX_WORKERS : c->procs;
+    struct wshared *sh = bench_shared_new(np);
+    pid_t pids[BENCH_MAX_WORKERS];
+    cpu_set_t cpus[BENCH_MAX_WORKERS];
+    bench_pin_plan(o, np, cpus);
     char cname[200];
     snprintf(cname, sizeof cname, "flush/%s/%s", r->name, im->label);
     if (!sh || bench_spawn(sh, flush_worker, c, cpus, pids, cname) != 0) {
-        bench_status(r, BENCH_ERROR, "cannot start the worker");
-    } else if (bench_run_wait(sh, pids, 1, 0, 300ull * 1000000000ull) != 0) {
-        bench_status_from(r, &sh->w[0]);
+        bench_status(r, BENCH_ERROR, "cannot start the workers");
+    } else if (bench_run_wait(sh, pids, np, 0, 300ull * 1000000000ull) != 0) {
+        for (int i = 0; i < np; i++)
+            if (sh->w[i].failed) { bench_status_from(r, &sh->w[i]); break; }
+        if (r->status == BENCH_OK) bench_status(r, BENCH_ERROR, "a worker did not finish");
     } else if (r->nreps < BENCH_MAX_REPS) {
-        const struct wres *w = &sh->w[0];
-        if (wres_hist_to(w, &r->hist, false) != 0 || wres_hist_to(w, &r->sync_hist, true) != 0)
-            bench_status(r, BENCH_ERROR, "no memory for the latency histograms");
-        r->rep[r->nreps++] = w->ns ? (double)w->ops * 1e9 / (double)w->ns : 0;
-        r->iterations = w->ops;
-        spl_perfctr_add(&r->perf, &w->perf);
-        r->perf_ops += w->ops;
+        /* the processes' rates added up: each ran its own measured stretch */
+        double rate = 0;
+        uint64_t ops = 0;
+        for (int i = 0; i < np; i++) {
+            const struct wres *w = &sh->w[i];
+            if (wres_hist_to(w, &r->hist, false) != 0 || wres_hist_to(w, &r->sync_hist, true) != 0)
+                bench_status(r, BENCH_ERROR, "no memory for the latency histograms");
+            rate += w->ns ? (double)w->ops * 1e9 / (double)w->ns : 0;
+            ops += w->ops;
+            spl_perfctr_add(&r->perf, &w->perf);
+        }
+        r->rep[r->nreps++] = rate;
+        r->iterations = ops;
+        r->perf_ops += ops;
     }
     bench_shared_free(sh);
 }
@@ -274,23 +287,49 @@ static const struct flush_strategy *case_strategy(const struct bench_opts *o, in
     return di < 0 || strat_wanted(o, s->name) ? s : NULL;
 }
 
-static void case_name(char *name, size_t len, const struct flush_strategy *s, uint64_t d, uint64_t vs)
+static void case_name(char *name, size_t len, const struct flush_strategy *s, uint64_t d, uint64_t vs, int procs)
 {
     if (s == &floor_strat) snprintf(name, len, "floor/v:%llu", (unsigned long long)vs);
+    else if (procs > 1) snprintf(name, len, "%s/d:%llu/v:%llu/p:%d", s->name, (unsigned long long)d, (unsigned long long)vs, procs);
     else snprintf(name, len, "%s/d:%llu/v:%llu", s->name, (unsigned long long)d, (unsigned long long)vs);
+}
+
+/* The process counts of flush: --procs (1 always added, the ratios' base),
+ * else 1 and 4. Without --procs the 4-process rows are only those of one
+ * dirty slot (every write flushed) at the first value size, which keeps the
+ * default run short. */
+static int flush_procs(const struct bench_opts *o, int *out)
+{
+    int n = 0;
+    out[n++] = 1;
+    if (!o->procs_given) {
+        out[n++] = 4;
+        return n;
+    }
+    for (int i = 0; i < o->procs.n && n < BENCH_MAX_LIST; i++)
+        if (o->procs.v[i] > 1) out[n++] = (int)(o->procs.v[i] > BENCH_MAX_WORKERS ? BENCH_MAX_WORKERS : o->procs.v[i]);
+    return n;
+}
+
+static bool procs_apply(const struct bench_opts *o, int procs, int di, int vi)
+{
+    if (procs <= 1) return true;
+    if (di < 0) return false; /* the floor is one process */
+    return o->procs_given || (di == 0 && vi == 0);
 }
 
 /* One row: its parameters, its histograms, and why it cannot run here. */
 static int add_row(struct bench_opts *o, struct bench_results *rs, const struct flush_strategy *s, uint64_t d,
-                    uint64_t vs, int ii)
+                    uint64_t vs, int ii, int procs)
 {
     char name[160];
-    case_name(name, sizeof name, s, d, vs);
+    case_name(name, sizeof name, s, d, vs, procs);
     struct bres *r = bench_result_new(rs, &bench_wl_flush, name, ii, "flushes/s", false);
     if (!r) return -1;
     json_object_object_add(r->params, "strategy", json_object_new_string(s->name));
     json_object_object_add(r->params, "dirty_slots", json_object_new_uint64(d));
     json_object_object_add(r->params, "value_size", json_object_new_uint64(vs));
+    json_object_object_add(r->params, "procs", json_object_new_int(procs));
     char fio[64];
     snprintf(fio, sizeof fio, "%s=%llu", s->ops->fio_sync, (unsigned long long)d);
     json_object_object_add(r->params, "fio_equivalent", json_object_new_string(fio));
@@ -315,19 +354,23 @@ static int add_row(struct bench_opts *o, struct bench_results *rs, const struct 
 }
 
 /* One repetition of every case of (value size, implementation) on one store. */
-static void run_group(struct bench_opts *o, struct bench_results *rs, int rep, uint64_t vs, int ii)
+static void run_group(struct bench_opts *o, struct bench_results *rs, int rep, int vi, int ii)
 {
     const struct flush_strategy *all;
     const size_t nstrat = strategies(&all);
+    const uint64_t vs = o->vsizes.v[vi];
     struct bench_store st;
     char why[256], name[160];
     bool have = false;
+    int procs[BENCH_MAX_LIST];
+    const int nprocs = flush_procs(o, procs);
+    for (int pi = 0; pi < nprocs; pi++)
     for (int di = -1; di < o->dirty.n; di++)
         for (size_t si = 0; si < (di < 0 ? 1 : nstrat); si++) {
             const struct flush_strategy *s = case_strategy(o, di, si);
-            if (!s) continue;
+            if (!s || !procs_apply(o, procs[pi], di, vi)) continue;
             uint64_t d = di < 0 ? 1 : o->dirty.v[di];
-            case_name(name, sizeof name, s, d, vs);
+            case_name(name, sizeof name, s, d, vs, procs[pi]);
             struct bres *r = bench_result_find(rs, &bench_wl_flush, name, ii);
             if (!r || r->status != BENCH_OK) continue;
             if (!have) {
@@ -339,7 +382,7 @@ static void run_group(struct bench_opts *o, struct bench_results *rs, int rep, u
                 have = true;
             }
             bench_progress(o, "flush %s [%s] rep %d/%d", name, o->impls[ii].label, rep + 1, o->reps);
-            struct flush_case c = {.o = o, .s = s, .dirty = d, .vsize = vs};
+            struct flush_case c = {.o = o, .s = s, .dirty = d, .vsize = vs, .procs = procs[pi]};
             run_one(o, ii, &c, r, &st);
         }
     if (have) bench_store_remove(&o->impls[ii], &st);
@@ -351,6 +394,31 @@ static double t95(int df)
     static const double t[] = {0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
                                2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086};
     return df < 1 ? NAN : df <= 20 ? t[df] : df <= 30 ? 2.042 : 1.960;
+}
+
+/* The geometric mean of per-repetition ratios a[q] / b[q] and its 95 %
+ * confidence interval (t on the log ratios), into JSON. */
+static json_object *rep_ratios(const struct bres *r, const struct bres *base)
+{
+    int n = r->nreps < base->nreps ? r->nreps : base->nreps, k = 0;
+    double sum = 0, sq = 0;
+    json_object *a = json_object_new_array();
+    for (int q = 0; q < n; q++) {
+        if (!(r->rep[q] > 0) || !(base->rep[q] > 0)) continue;
+        double x = r->rep[q] / base->rep[q];
+        json_object_array_add(a, json_object_new_double(x));
+        sum += log(x), sq += log(x) * log(x), k++;
+    }
+    json_object *v = json_object_new_object();
+    json_object_object_add(v, "per_repetition", a);
+    if (k > 0) {
+        double m = sum / k, sd = k > 1 ? sqrt((sq - k * m * m) / (k - 1)) : NAN, hw = t95(k - 1) * sd / sqrt(k);
+        json_object_object_add(v, "geomean", json_object_new_double(exp(m)));
+        json_object_object_add(v, "ci95_low", bench_json_double(exp(m - hw)));
+        json_object_object_add(v, "ci95_high", bench_json_double(exp(m + hw)));
+    }
+    json_object_object_add(v, "repetitions", json_object_new_int(k));
+    return v;
 }
 
 /* Each strategy against msync of the same dirty set, value size and
@@ -371,29 +439,39 @@ static void versus_msync(struct bench_results *rs)
             if (u->wl == &bench_wl_flush && u->impl == r->impl && u->status == BENCH_OK &&
                 !strcmp(bench_param_str(u, "strategy"), "msync") &&
                 bench_param_u64(u, "dirty_slots") == bench_param_u64(r, "dirty_slots") &&
-                bench_param_u64(u, "value_size") == bench_param_u64(r, "value_size"))
+                bench_param_u64(u, "value_size") == bench_param_u64(r, "value_size") &&
+                bench_param_u64(u, "procs") == bench_param_u64(r, "procs"))
                 ms = u;
         }
         if (!ms) continue;
-        int n = r->nreps < ms->nreps ? r->nreps : ms->nreps, k = 0;
-        double sum = 0, sq = 0;
-        json_object *a = json_object_new_array();
-        for (int q = 0; q < n; q++) {
-            if (!(r->rep[q] > 0) || !(ms->rep[q] > 0)) continue;
-            double x = r->rep[q] / ms->rep[q];
-            json_object_array_add(a, json_object_new_double(x));
-            sum += log(x), sq += log(x) * log(x), k++;
-        }
-        json_object *v = json_object_new_object();
-        json_object_object_add(v, "per_repetition", a);
-        if (k > 0) {
-            double m = sum / k, sd = k > 1 ? sqrt((sq - k * m * m) / (k - 1)) : NAN, hw = t95(k - 1) * sd / sqrt(k);
-            json_object_object_add(v, "geomean", json_object_new_double(exp(m)));
-            json_object_object_add(v, "ci95_low", bench_json_double(exp(m - hw)));
-            json_object_object_add(v, "ci95_high", bench_json_double(exp(m + hw)));
-        }
-        json_object_object_add(v, "repetitions", json_object_new_int(k));
-        json_object_object_add(r->extra, "flushes_per_s_vs_msync", v);
+        json_object_object_add(r->extra, "flushes_per_s_vs_msync", rep_ratios(r, ms));
+    }
+}
+
+/* The same strategy, dirty set, value size and implementation with one
+ * process, or NULL. */
+static const struct bres *one_proc_row(const struct bench_results *rs, const struct bres *r)
+{
+    for (int j = 0; j < rs->n; j++) {
+        const struct bres *u = &rs->r[j];
+        if (u->wl == &bench_wl_flush && u->impl == r->impl && u->status == BENCH_OK && bench_param_u64(u, "procs") == 1 &&
+            !strcmp(bench_param_str(u, "strategy"), bench_param_str(r, "strategy")) &&
+            bench_param_u64(u, "dirty_slots") == bench_param_u64(r, "dirty_slots") &&
+            bench_param_u64(u, "value_size") == bench_param_u64(r, "value_size"))
+            return u;
+    }
+    return NULL;
+}
+
+/* Rows of N processes against one process, repetition by repetition (the
+ * two ran in the same repetition of the same store). */
+static void versus_one_proc(struct bench_results *rs)
+{
+    for (int i = 0; i < rs->n; i++) {
+        struct bres *r = &rs->r[i];
+        if (r->wl != &bench_wl_flush || r->status != BENCH_OK || bench_param_u64(r, "procs") <= 1) continue;
+        const struct bres *one = one_proc_row(rs, r);
+        if (one) json_object_object_add(r->extra, "flushes_per_s_vs_1_proc", rep_ratios(r, one));
     }
 }
 
@@ -402,24 +480,62 @@ static int wl_flush_run(struct bench_opts *o, struct bench_results *rs)
     const struct flush_strategy *all;
     const size_t nstrat = strategies(&all);
     /* rows: the floor per value size, then strategy x dirty x value size */
+    int procs[BENCH_MAX_LIST];
+    const int nprocs = flush_procs(o, procs);
     for (int vi = 0; vi < o->vsizes.n; vi++)
+        for (int pi = 0; pi < nprocs; pi++)
         for (int di = -1; di < o->dirty.n; di++)
             for (size_t si = 0; si < (di < 0 ? 1 : nstrat); si++)
                 for (int ii = 0; ii < o->nimpls; ii++) {
                     const struct flush_strategy *s = case_strategy(o, di, si);
-                    if (s && add_row(o, rs, s, di < 0 ? 1 : o->dirty.v[di], o->vsizes.v[vi], ii) != 0) return -1;
+                    if (s && procs_apply(o, procs[pi], di, vi) &&
+                        add_row(o, rs, s, di < 0 ? 1 : o->dirty.v[di], o->vsizes.v[vi], ii, procs[pi]) != 0)
+                        return -1;
                 }
     for (int rep = 0; rep < o->reps; rep++)
         for (int vi = 0; vi < o->vsizes.n; vi++)
             for (int ii = 0; ii < o->nimpls; ii++)
-                if (o->impls[ii].backend == SPL_BACKEND_FILE) run_group(o, rs, rep, o->vsizes.v[vi], ii);
+                if (o->impls[ii].backend == SPL_BACKEND_FILE) run_group(o, rs, rep, vi, ii);
     for (int i = 0; i < rs->n; i++)
         if (rs->r[i].wl == &bench_wl_flush) {
             bench_result_finish(&rs->r[i]);
             rs->r[i].rate_median = rs->r[i].median;
         }
     versus_msync(rs);
+    versus_one_proc(rs);
     return 0;
+}
+
+/* N processes each flushing its own writes on one store, against one
+ * process: what group commit (impl-group) is for. */
+static void flush_scaling(const struct bench_opts *o, const struct bench_results *rs, json_object *arr, FILE *human)
+{
+    for (int i = 0; i < rs->n; i++) {
+        const struct bres *r = &rs->r[i];
+        json_object *vp, *g, *lo, *hi;
+        if (r->wl != &bench_wl_flush || r->status != BENCH_OK || bench_param_u64(r, "procs") <= 1 ||
+            !json_object_object_get_ex(r->extra, "flushes_per_s_vs_1_proc", &vp))
+            continue;
+        const struct bres *one = one_proc_row(rs, r);
+        double x = json_object_object_get_ex(vp, "geomean", &g) ? json_object_get_double(g) : NAN;
+        double l = json_object_object_get_ex(vp, "ci95_low", &lo) && lo ? json_object_get_double(lo) : NAN;
+        double h = json_object_object_get_ex(vp, "ci95_high", &hi) && hi ? json_object_get_double(hi) : NAN;
+        json_object *t = json_object_new_object();
+        json_object_object_add(t, "comparison", json_object_new_string("flushes/s of N processes flushing one store, over one process"));
+        json_object_object_add(t, "case", json_object_new_string(r->name));
+        json_object_object_add(t, "implementation", json_object_new_string(o->impls[r->impl].label));
+        json_object_object_add(t, "procs", json_object_new_uint64(bench_param_u64(r, "procs")));
+        json_object_object_add(t, "flushes_per_s", bench_json_double(r->median));
+        json_object_object_add(t, "flushes_per_s_1_proc", bench_json_double(one ? one->median : NAN));
+        json_object_object_add(t, "flushes_per_s_vs_1_proc", json_object_get(vp));
+        json_object_array_add(arr, t);
+        if (human) {
+            char ci[64] = "95% CI needs 2+ repetitions";
+            if (isfinite(l) && isfinite(h)) snprintf(ci, sizeof ci, "per-repetition 95%% CI %.2f-%.2f", l, h);
+            fprintf(human, "  flush %s [%s]: %.0f flushes/s, %.2fx one process's %.0f (%s)\n", r->name, o->impls[r->impl].label,
+                    r->median, x, one ? one->median : NAN, ci);
+        }
+    }
 }
 
 /* Target 3 of issue 5: on sparse dirty sets the best io_uring strategy makes
@@ -431,7 +547,7 @@ static void flush_targets(const struct bench_opts *o, const struct bench_results
         for (int i = 0; i < rs->n; i++) {
             const struct bres *ms = &rs->r[i];
             if (ms->wl != &bench_wl_flush || ms->impl != ii || ms->status != BENCH_OK ||
-                strcmp(bench_param_str(ms, "strategy"), "msync") != 0)
+                strcmp(bench_param_str(ms, "strategy"), "msync") != 0 || bench_param_u64(ms, "procs") > 1)
                 continue;
             const uint64_t d = bench_param_u64(ms, "dirty_slots"), v = bench_param_u64(ms, "value_size");
             if (d * 16 > o->slots) continue; /* sparse only */
@@ -440,7 +556,9 @@ static void flush_targets(const struct bench_opts *o, const struct bench_results
             const struct bres *best = NULL, *fl = NULL;
             for (int j = 0; j < rs->n; j++) {
                 const struct bres *u = &rs->r[j];
-                if (u->wl != &bench_wl_flush || u->impl != ii || bench_param_u64(u, "value_size") != v) continue;
+                if (u->wl != &bench_wl_flush || u->impl != ii || bench_param_u64(u, "value_size") != v ||
+                    bench_param_u64(u, "procs") > 1)
+                    continue;
                 const char *us = bench_param_str(u, "strategy");
                 if (strcmp(us, "floor") == 0) fl = u;
                 if (u->status != BENCH_OK || !strstr(us, "uring") || strstr(us, "iopoll") ||
@@ -492,10 +610,11 @@ static void flush_targets(const struct bench_opts *o, const struct bench_results
             }
         }
     }
+    flush_scaling(o, rs, arr, human);
 }
 
 static const char *const flush_options[] = {"flush-iterations", "time", "slots", "value-size", "dirty", "fsync",
-                                            "fdatasync", "sync-file-range", "strategy", "store-dir", "seed", NULL};
+                                            "fdatasync", "sync-file-range", "strategy", "procs", "store-dir", "seed", NULL};
 /* --strategy accepts the names of the table's rows */
 static const char *const *flush_choices(const char *option)
 {
