@@ -5,8 +5,10 @@
  *   ops-scaling   aggregate ops/s against processes, per shape (lines)
  *   wake-cdf      CDF of wake latency: bus, eventfd floor, signal polling
  *   madvise       p50 latency per advice: raw, sovereign, deferred (bars)
- *   flush-cdf     CDF of sync latency of each strategy at the sparsest dirty set
- *   flush-rate    flushes/s against dirty slots per strategy (lines)
+ *   flush-cdf-vV  CDF of the flush call's latency at the sparsest dirty set,
+ *                 per value size V, one panel per implementation
+ *   flush-rate-vV flushes/s against dirty slots per strategy (min..max bars)
+ *   flush-procs-vV flushes/s against processes flushing one store (--procs)
  *   numa-matrix   writer node x reader node heat map (ops and wake)
  * The data (.dat) and scripts (.gp) are left next to the images so a
  * figure can be restyled and redrawn with gnuplot alone.
@@ -187,15 +189,6 @@ static void cdf_plot(struct plot_ctx *c, const char *name, const char *title, co
 /* flush rows of N > 1 processes (/p:N) are another figure: not in these charts */
 static bool flush_one_proc(json_object *p) { return jnum(p, "procs") <= 1; }
 
-static bool want_flush_sparse(json_object *r, void *arg)
-{
-    json_object *p;
-    if (!json_object_object_get_ex(r, "params", &p)) return false;
-    const uint64_t *dv = arg;
-    return (uint64_t)jnum(p, "dirty_slots") == dv[0] && (uint64_t)jnum(p, "value_size") == dv[1] &&
-           !strstr(jstr(p, "strategy"), "regfile") && flush_one_proc(p);
-}
-
 /* A bar chart: one group per case name, one bar per implementation. */
 static void bars(struct plot_ctx *c, const char *name, const char *title, const char *wl, const char *prefix,
                  const char *ylabel, bool only_single)
@@ -334,52 +327,201 @@ static void scaling(struct plot_ctx *c)
     run_gnuplot(c, gpath, "ops-scaling");
 }
 
-/* flushes/s against dirty slots, one line per strategy (first value size) */
-static void flush_rate(struct plot_ctx *c, uint64_t vsize)
+/* A series' look: a colour of a 12-colour qualitative set and a dash
+ * pattern, cycling at different periods, so no two of the first 60 series
+ * of a chart look alike (gnuplot's default cycle repeats after 8). */
+static void series_style(FILE *gp, int k)
 {
-    char dpath[4200], gpath[4200];
-    FILE *d = open_in(c, "flush-rate.dat", dpath, sizeof dpath);
-    if (!d) { c->failed++; return; }
-    char series[40][128];
-    int ns = 0;
+    static const char *const col[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
+                                      "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#0b3d91"};
+    fprintf(gp, "lw 2 lc rgb '%s' dt %d", col[k % 12], k % 5 + 1);
+}
+
+/* What a run's flush rows span: implementations (one panel each), strategies
+ * (one series each, the same style in every panel), value sizes (one chart
+ * each) and the sparsest dirty set. */
+enum { FX_IMPL = 8, FX_STRAT = 40, FX_VS = 8 };
+struct flush_axes {
+    int ni, ns, nv;
+    char impl[FX_IMPL][64], strat[FX_STRAT][48];
+    uint64_t vs[FX_VS], dmin;
+    bool multi_procs[FX_VS]; /* rows of N > 1 processes at that value size */
+};
+
+static int axis_add(char (*names)[64], int *n, int max, const char *v)
+{
+    for (int i = 0; i < *n; i++)
+        if (!strcmp(names[i], v)) return i;
+    if (*n == max) return -1;
+    snprintf(names[*n], 64, "%s", v);
+    return (*n)++;
+}
+
+static int strat_index(const struct flush_axes *a, const char *s)
+{
+    for (int i = 0; i < a->ns; i++)
+        if (!strcmp(a->strat[i], s)) return i;
+    return -1;
+}
+
+static int impl_index(const struct flush_axes *a, const char *s)
+{
+    for (int i = 0; i < a->ni; i++)
+        if (!strcmp(a->impl[i], s)) return i;
+    return -1;
+}
+
+static void flush_axes(const struct plot_ctx *c, struct flush_axes *a)
+{
+    memset(a, 0, sizeof *a);
+    a->dmin = UINT64_MAX;
     size_t nr = json_object_array_length(c->results);
-    for (size_t i = 0; i < nr && ns < 40; i++) {
+    for (size_t i = 0; i < nr; i++) {
         json_object *r = json_object_array_get_idx(c->results, i), *p;
-        if (!row_ok(r, "flush") || !json_object_object_get_ex(r, "params", &p) || (uint64_t)jnum(p, "value_size") != vsize) continue;
-        if (!strcmp(jstr(p, "strategy"), "floor") || !flush_one_proc(p)) continue;
-        char s[128];
-        snprintf(s, sizeof s, "%s [%s]", jstr(p, "strategy"), jstr(r, "implementation"));
+        if (!row_ok(r, "flush") || !json_object_object_get_ex(r, "params", &p)) continue;
+        axis_add(a->impl, &a->ni, FX_IMPL, jstr(r, "implementation"));
+        const char *st = jstr(p, "strategy");
+        if (strat_index(a, st) < 0 && a->ns < FX_STRAT) snprintf(a->strat[a->ns++], sizeof a->strat[0], "%s", st);
+        uint64_t v = (uint64_t)jnum(p, "value_size"), d = (uint64_t)jnum(p, "dirty_slots");
         int k;
-        for (k = 0; k < ns; k++)
-            if (!strcmp(series[k], s)) break;
-        if (k == ns) snprintf(series[ns++], sizeof series[0], "%s", s);
+        for (k = 0; k < a->nv && a->vs[k] != v; k++) {}
+        if (k == a->nv && a->nv < FX_VS) a->vs[a->nv++] = v;
+        if (k < a->nv && !flush_one_proc(p)) a->multi_procs[k] = true;
+        if (strcmp(st, "floor") && d < a->dmin) a->dmin = d;
     }
-    for (int k = 0; k < ns; k++) {
-        for (size_t i = 0; i < nr; i++) {
-            json_object *r = json_object_array_get_idx(c->results, i), *p;
-            if (!row_ok(r, "flush") || !json_object_object_get_ex(r, "params", &p) || (uint64_t)jnum(p, "value_size") != vsize ||
-                !flush_one_proc(p))
-                continue;
-            char s[128];
-            snprintf(s, sizeof s, "%s [%s]", jstr(p, "strategy"), jstr(r, "implementation"));
-            if (strcmp(s, series[k])) continue;
-            fprintf(d, "%g %g\n", jnum(p, "dirty_slots"), jnum(r, "median"));
-        }
-        fprintf(d, "\n\n");
+}
+
+/* "set multiplot": one panel per implementation, stacked. */
+static FILE *flush_script(struct plot_ctx *c, const struct flush_axes *a, const char *name, const char *title, char *gpath,
+                          size_t glen)
+{
+    char gn[96];
+    snprintf(gn, sizeof gn, "%s.gp", name);
+    FILE *gp = open_in(c, gn, gpath, glen);
+    if (!gp) return NULL;
+    spl_gp_term(gp, c->dir, name, c->fmt, title, 1100, 80 + 440 * a->ni);
+    fprintf(gp, "set multiplot layout %d,1 title \"%s\" noenhanced\n", a->ni, title);
+    return gp;
+}
+
+/* The flush call's latency CDF at the sparsest dirty set, one chart per value
+ * size, one panel per implementation, every strategy and the floor. */
+static void flush_cdf(struct plot_ctx *c, const struct flush_axes *a, uint64_t vs)
+{
+    char name[64], dpath[4200], gpath[4200], dn[96], title[200];
+    snprintf(name, sizeof name, "flush-cdf-v%llu", (unsigned long long)vs);
+    snprintf(dn, sizeof dn, "%s.dat", name);
+    FILE *d = open_in(c, dn, dpath, sizeof dpath);
+    if (!d) { c->failed++; return; }
+    int n = 0, of_impl[FX_IMPL * FX_STRAT], of_strat[FX_IMPL * FX_STRAT];
+    size_t nr = json_object_array_length(c->results);
+    for (size_t i = 0; i < nr && n < FX_IMPL * FX_STRAT; i++) {
+        json_object *r = json_object_array_get_idx(c->results, i), *p;
+        if (!row_ok(r, "flush") || !json_object_object_get_ex(r, "params", &p) || !flush_one_proc(p) ||
+            (uint64_t)jnum(p, "value_size") != vs || strstr(jstr(p, "strategy"), "regfile"))
+            continue;
+        if (strcmp(jstr(p, "strategy"), "floor") && (uint64_t)jnum(p, "dirty_slots") != a->dmin) continue;
+        int ii = impl_index(a, jstr(r, "implementation")), si = strat_index(a, jstr(p, "strategy"));
+        if (ii < 0 || si < 0 || write_cdf(d, r, "sync_latency_ns") != 0) continue;
+        of_impl[n] = ii, of_strat[n] = si, n++;
     }
     fclose(d);
-    if (!ns) { unlink(dpath); return; }
-    FILE *gp = open_in(c, "flush-rate.gp", gpath, sizeof gpath);
+    if (!n) { unlink(dpath); return; }
+    snprintf(title, sizeof title, "flush: latency CDF of the flush call, %llu dirty slot(s), value size %llu (floor: pwrite+fdatasync)",
+             (unsigned long long)a->dmin, (unsigned long long)vs);
+    FILE *gp = flush_script(c, a, name, title, gpath, sizeof gpath);
     if (!gp) { c->failed++; return; }
-    char title[128];
-    snprintf(title, sizeof title, "flush: flushes/s against dirty slots (value size %llu)", (unsigned long long)vsize);
-    term(c, gp, "flush-rate", title);
-    fprintf(gp, "set logscale xy\nset xlabel 'dirty slots per flush'\nset ylabel 'flushes/s'\nplot ");
-    for (int k = 0; k < ns; k++)
-        fprintf(gp, "%s'%s' index %d using 1:2 with linespoints lw 2 title \"%s\"", k ? ", \\\n     " : "", dpath, k, series[k]);
-    fprintf(gp, "\n");
+    fprintf(gp, "set logscale x\nset xlabel 'latency (ns, log scale)'\nset ylabel 'percent at or below'\nset yrange [0:100]\n");
+    for (int ii = 0; ii < a->ni; ii++) {
+        fprintf(gp, "set title \"%s\" noenhanced\nplot ", a->impl[ii]);
+        int k = 0;
+        for (int q = 0; q < n; q++) {
+            if (of_impl[q] != ii) continue;
+            fprintf(gp, "%s'%s' index %d using 1:2 with steps ", k++ ? ", \\\n     " : "", dpath, q);
+            series_style(gp, of_strat[q]);
+            fprintf(gp, " title \"%s\"", a->strat[of_strat[q]]);
+        }
+        if (!k) fprintf(gp, "NaN notitle");
+        fprintf(gp, "\n");
+    }
+    fprintf(gp, "unset multiplot\n");
     fclose(gp);
-    run_gnuplot(c, gpath, "flush-rate");
+    run_gnuplot(c, gpath, name);
+}
+
+/* flushes/s (median, bars from the slowest to the fastest repetition)
+ * against dirty slots (x = "dirty_slots") or processes (x = "procs", at the
+ * sparsest dirty set), one chart per value size, one panel per
+ * implementation, one line per strategy. */
+static void flush_lines(struct plot_ctx *c, const struct flush_axes *a, uint64_t vs, const char *x)
+{
+    const bool by_procs = !strcmp(x, "procs");
+    char name[64], dpath[4200], gpath[4200], dn[96], title[200];
+    snprintf(name, sizeof name, "flush-%s-v%llu", by_procs ? "procs" : "rate", (unsigned long long)vs);
+    snprintf(dn, sizeof dn, "%s.dat", name);
+    FILE *d = open_in(c, dn, dpath, sizeof dpath);
+    if (!d) { c->failed++; return; }
+    size_t nr = json_object_array_length(c->results);
+    int n = 0, of_impl[FX_IMPL * FX_STRAT], of_strat[FX_IMPL * FX_STRAT];
+    for (int ii = 0; ii < a->ni; ii++)
+        for (int si = 0; si < a->ns; si++) {
+            if (!strcmp(a->strat[si], "floor")) continue;
+            int pts = 0;
+            for (size_t i = 0; i < nr; i++) {
+                json_object *r = json_object_array_get_idx(c->results, i), *p;
+                if (!row_ok(r, "flush") || !json_object_object_get_ex(r, "params", &p) ||
+                    (uint64_t)jnum(p, "value_size") != vs || strcmp(jstr(r, "implementation"), a->impl[ii]) ||
+                    strcmp(jstr(p, "strategy"), a->strat[si]))
+                    continue;
+                if (by_procs ? (uint64_t)jnum(p, "dirty_slots") != a->dmin : !flush_one_proc(p)) continue;
+                fprintf(d, "%g %g %g %g\n", by_procs ? (jnum(p, "procs") > 0 ? jnum(p, "procs") : 1) : jnum(p, "dirty_slots"),
+                        jnum(r, "median"), jnum(r, "min"), jnum(r, "max"));
+                pts++;
+            }
+            if (!pts) continue;
+            fprintf(d, "\n\n");
+            of_impl[n] = ii, of_strat[n] = si, n++;
+        }
+    fclose(d);
+    if (!n) { unlink(dpath); return; }
+    if (by_procs)
+        snprintf(title, sizeof title, "flush: flushes/s of N processes flushing one store, %llu dirty slot(s), value size %llu",
+                 (unsigned long long)a->dmin, (unsigned long long)vs);
+    else
+        snprintf(title, sizeof title, "flush: flushes/s against dirty slots, value size %llu (bars: min..max of the repetitions)",
+                 (unsigned long long)vs);
+    FILE *gp = flush_script(c, a, name, title, gpath, sizeof gpath);
+    if (!gp) { c->failed++; return; }
+    fprintf(gp, "set offsets graph 0.03, graph 0.03, 0, 0\n"); /* bars at the first and last x off the axes */
+    if (by_procs) fprintf(gp, "set logscale y\nset xlabel 'processes'\nset xtics 1\nset ylabel 'flushes/s, all processes (log)'\n");
+    else fprintf(gp, "set logscale xy\nset xlabel 'dirty slots per flush (log)'\nset ylabel 'flushes/s (log)'\n");
+    for (int ii = 0; ii < a->ni; ii++) {
+        fprintf(gp, "set title \"%s\" noenhanced\nplot ", a->impl[ii]);
+        int k = 0;
+        for (int q = 0; q < n; q++) {
+            if (of_impl[q] != ii) continue;
+            fprintf(gp, "%s'%s' index %d using 1:2:3:4 with yerrorlines ", k++ ? ", \\\n     " : "", dpath, q);
+            series_style(gp, of_strat[q]);
+            fprintf(gp, " pt %d title \"%s\"", of_strat[q] % 13 + 1, a->strat[of_strat[q]]);
+        }
+        if (!k) fprintf(gp, "NaN notitle");
+        fprintf(gp, "\n");
+    }
+    fprintf(gp, "unset multiplot\n");
+    fclose(gp);
+    run_gnuplot(c, gpath, name);
+}
+
+static void flush_plots(struct plot_ctx *c)
+{
+    struct flush_axes a;
+    flush_axes(c, &a);
+    if (!a.ni || a.dmin == UINT64_MAX) return;
+    for (int v = 0; v < a.nv; v++) {
+        flush_cdf(c, &a, a.vs[v]);
+        flush_lines(c, &a, a.vs[v], "dirty_slots");
+        if (a.multi_procs[v]) flush_lines(c, &a, a.vs[v], "procs");
+    }
 }
 
 static void numa_matrix(struct plot_ctx *c)
@@ -470,22 +612,7 @@ int cmd_plot(int argc, char **argv)
     scaling(&c);
     cdf_plot(&c, "wake-cdf", "wake: one-way wake latency CDF (bus, eventfd floor, signal polling)", "wake", "latency_ns", NULL, NULL);
     bars(&c, "madvise", "madvise: p50 latency per advice (raw, sovereign, deferred bidder)", "madvise", NULL, "ns (log)", false);
-    /* flush: the sparsest dirty set and the first value size found */
-    uint64_t dv[2] = {UINT64_MAX, 0};
-    size_t nr = json_object_array_length(c.results);
-    for (size_t i = 0; i < nr; i++) {
-        json_object *r = json_object_array_get_idx(c.results, i), *p;
-        if (!row_ok(r, "flush") || !json_object_object_get_ex(r, "params", &p) || !strcmp(jstr(p, "strategy"), "floor")) continue;
-        uint64_t d = (uint64_t)jnum(p, "dirty_slots");
-        if (d < dv[0]) { dv[0] = d; dv[1] = (uint64_t)jnum(p, "value_size"); }
-    }
-    if (dv[0] != UINT64_MAX) {
-        char t[160];
-        snprintf(t, sizeof t, "flush: sync latency CDF, %llu dirty slot(s), value size %llu (floor: pwrite+fdatasync)",
-                 (unsigned long long)dv[0], (unsigned long long)dv[1]);
-        cdf_plot(&c, "flush-cdf", t, "flush", "sync_latency_ns", want_flush_sparse, dv);
-        flush_rate(&c, dv[1]);
-    }
+    flush_plots(&c);
     numa_matrix(&c);
     json_object_put(c.root);
     if (c.failed) return SPL_EXIT_FAIL;
