@@ -192,29 +192,45 @@ static __attribute__((noinline)) void enumerate_contended(struct splinter_slot *
 /* The callback gets a copy of the key taken inside the slot's read window,
  * never the shared bytes: an insert or unset rewriting the key meanwhile
  * would hand it a mix of two keys, or one with no terminator. The label
- * test is outside the window, as labels change without the seqlock. */
+ * test is outside the window, as labels change without the seqlock.
+ * Each copy is handed over one matching slot later: a callback that reads
+ * its key at once (string functions load 32 bytes at a time) would find
+ * the copy's 16-byte stores still in the store buffer, which cannot forward
+ * to a wider load, and stall on every key (2x the original's time). The
+ * order of the calls is the slots' order still. */
 void splref_enumerate_matches(splref_store *st, uint64_t mask, void (*cb)(const char *, uint64_t, void *), void *data)
 {
     if (!st || !cb) return;
     /* the geometry is the handle's, fixed: read once, not after every callback */
     struct splinter_slot *S = st->S;
     uint32_t ns = st->nslots;
-    char key[SPLINTER_KEY_MAX];
+    char keys[2][SPLINTER_KEY_MAX];
+    unsigned cur = 0;    /* the buffer the next copy goes to */
+    bool pending = false; /* keys[cur ^ 1] holds a key not yet handed over, of epoch pe */
+    uint64_t pe = 0;
     for (uint32_t i = 0; i < ns; i++) {
         struct splinter_slot *s = &S[i];
         if (MUTANT(slow_scan)) sr_mutant_slow_pass(s->key, SPLINTER_KEY_MAX);
         if (atomic_load_explicit(&s->hash, memory_order_relaxed) == 0) continue;
         uint64_t bloom = atomic_load_explicit(&s->bloom, memory_order_acquire);
         if (!(MUTANT(enum_any_bit) ? (bloom & mask) != 0 || !mask : (bloom & mask) == mask)) continue;
-        uint64_t e;
-        bool live;
-        if (__builtin_expect(!key_in_window(s, key, &e, &live), 0)) {
-            enumerate_contended(s, cb, data);
+        uint64_t e = 0;
+        bool live = false;
+        char *key = keys[cur];
+        if (__builtin_expect(!key_in_window(s, key, &e, &live), 0) || MUTANT(enum_shared_key)) {
+            if (pending) cb(keys[cur ^ 1], pe, data), pending = false;
+            if (MUTANT(enum_shared_key)) { if (live) cb(s->key, e, data); }
+            else enumerate_contended(s, cb, data);
             continue;
         }
+        if (!live) continue;
         key[SPLINTER_KEY_MAX - 1] = '\0';
-        if (live) cb(MUTANT(enum_shared_key) ? s->key : key, e, data);
+        if (pending) cb(keys[cur ^ 1], pe, data);
+        pe = e;
+        pending = true;
+        cur ^= 1;
     }
+    if (pending) cb(keys[cur ^ 1], pe, data);
 }
 
 /* ---- event bus ----------------------------------------------------------- */
