@@ -520,7 +520,7 @@ static void wake_targets(const struct bench_opts *o, const struct bench_results 
 static const char *const wake_options[] = {"iterations", "pin", NULL};
 const struct bench_workload bench_wl_wake = {
     .name = "wake",
-    .help = "cross-process wake latency: event bus (blocking and adaptive), raw eventfd floor, signal groups",
+    .help = "cross-process wake latency: bus, adaptive bus, eventfd floor, signal groups",
     .options = wake_options,
     .run = wl_wake_run,
     .targets = wake_targets,
