@@ -117,7 +117,8 @@
     X(155, bus_init_closes_old, "test:hostile-bus-shm", "event_bus_init closes the armed descriptor while other threads may be writing to it: a reused number receives notifications") \
     X(156, umask_invalid_ignored, "test:unit-lifecycle-shm", "an invalid SPLINTER_DEFAULT_UMASK (9z, 0777x) is ignored: the store is created under the process umask (the original)") \
     X(157, get_miss_after_eagain, "test:torture-mut-get-miss-after-eagain", "one get in 512 of a present key says EAGAIN, and its retry a miss that leaves errno as it was (as every miss does): a caller reading a stale errno takes the miss for contention") \
-    X(158, open_rereads_geometry, "test:reread-shm", "open validates slots and max_val_sz, then copies them from the header again into the handle (the original): a peer picks the geometry in between")
+    X(158, open_rereads_geometry, "test:reread-shm", "open validates slots and max_val_sz, then copies them from the header again into the handle (the original): a peer picks the geometry in between") \
+    X(159, no_symlinks_ignored, "test:paths-file", "SPLINTER_NO_SYMLINKS=1 is ignored: a symlinked directory along a file store's path redirects create and open (the original)")
 
 /* 180-199: performance (planted slowdowns the perf gate must flag) */
 #define SPLREF_MUTANTS_PERF(X)                                                                       \

@@ -78,7 +78,7 @@ static bool offsets_fit(uint64_t slots, uint64_t max_val)
 static bool no_symlinks(void)
 {
     const char *e = getenv("SPLINTER_NO_SYMLINKS");
-    return e && *e && strcmp(e, "0") != 0;
+    return e && *e && strcmp(e, "0") != 0 && !MUTANT(no_symlinks_ignored);
 }
 
 /* The directory dir, with no symlink on the way: openat2 RESOLVE_NO_SYMLINKS,
