@@ -14,6 +14,7 @@
 
 #include "opt.h"
 #include "outfile.h"
+#include "rows.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -26,18 +27,6 @@
 struct kopts {
     const char *origin, *commit, *repo, *branch, *tree, *build_id, *log_url;
 };
-
-static json_object *get(json_object *o, const char *k)
-{
-    json_object *v;
-    return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v) ? v : NULL;
-}
-
-static const char *gs(json_object *o, const char *k)
-{
-    json_object *v = get(o, k);
-    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-}
 
 static void put_s(json_object *o, const char *k, const char *v)
 {
@@ -78,18 +67,18 @@ struct report {
 /* The kernel of a run: one checkout and one build, shared by runs on the same kernel. */
 static void kernel_objects(struct report *r, const struct kopts *o, json_object *run, char *build_id, size_t blen)
 {
-    json_object *m = get(run, "machine"), *k = get(m, "kernel");
-    const char *release = *gs(k, "release") ? gs(k, "release") : "unknown-kernel", *arch = gs(m, "arch");
+    json_object *m = rj_get(run, "machine"), *k = rj_get(m, "kernel");
+    const char *release = *rj_str(k, "release") ? rj_str(k, "release") : "unknown-kernel", *arch = rj_str(m, "arch");
     char co_id[512];
     if (valid_commit(o->commit)) id_of(co_id, sizeof co_id, o->origin, o->commit, NULL, NULL);
     else id_of(co_id, sizeof co_id, o->origin, "kernel", release, NULL);
     if (o->build_id) snprintf(build_id, blen, "%s", o->build_id);
     else id_of(build_id, blen, o->origin, "kernel", release, *arch ? arch : NULL);
     for (size_t i = 0; i < json_object_array_length(r->builds); i++)
-        if (!strcmp(gs(json_object_array_get_idx(r->builds, i), "id"), build_id)) return;
+        if (!strcmp(rj_str(json_object_array_get_idx(r->builds, i), "id"), build_id)) return;
     bool have_co = false;
     for (size_t i = 0; i < json_object_array_length(r->checkouts); i++)
-        have_co |= !strcmp(gs(json_object_array_get_idx(r->checkouts, i), "id"), co_id);
+        have_co |= !strcmp(rj_str(json_object_array_get_idx(r->checkouts, i), "id"), co_id);
     if (!have_co) {
         json_object *c = json_object_new_object();
         put_s(c, "id", co_id);
@@ -114,22 +103,22 @@ static void kernel_objects(struct report *r, const struct kopts *o, json_object 
     a[n] = 0;
     put_s(b, "architecture", a);
     char comment[600];
-    snprintf(comment, sizeof comment, "Linux %s %s", release, gs(k, "version"));
+    snprintf(comment, sizeof comment, "Linux %s %s", release, rj_str(k, "version"));
     put_s(b, "comment", comment);
     json_object_object_add(b, "valid", json_object_new_boolean(true));
     json_object *misc = json_object_new_object();
     put_s(misc, "kernel_release", release);
-    put_s(misc, "kernel_cmdline", gs(k, "cmdline"));
+    put_s(misc, "kernel_cmdline", rj_str(k, "cmdline"));
     json_object_object_add(b, "misc", misc);
     json_object_array_add(r->builds, b);
 }
 
 static json_object *environment(json_object *run)
 {
-    json_object *m = get(run, "machine"), *e = json_object_new_object(), *misc = json_object_new_object();
+    json_object *m = rj_get(run, "machine"), *e = json_object_new_object(), *misc = json_object_new_object();
     char c[512];
-    snprintf(c, sizeof c, "%s: %s, %lld cores, %d NUMA node(s)", gs(m, "hostname"), gs(get(m, "cpu"), "model"),
-             (long long)json_object_get_int64(get(get(m, "cpu"), "cores")), json_object_get_int(get(m, "numa_nodes")));
+    snprintf(c, sizeof c, "%s: %s, %lld cores, %d NUMA node(s)", rj_str(m, "hostname"), rj_str(rj_get(m, "cpu"), "model"),
+             (long long)json_object_get_int64(rj_get(rj_get(m, "cpu"), "cores")), json_object_get_int(rj_get(m, "numa_nodes")));
     put_s(e, "comment", c);
     put_copy(misc, "machine", m);
     json_object_object_add(e, "misc", misc);
@@ -141,9 +130,9 @@ static json_object *test_misc(json_object *run, const char *run_id)
 {
     json_object *misc = json_object_new_object();
     put_s(misc, "run_id", run_id);
-    put_copy(misc, "suite", get(run, "suite"));
-    put_copy(misc, "implementations", get(run, "implementations"));
-    put_copy(misc, "command_line", get(run, "command_line"));
+    put_copy(misc, "suite", rj_get(run, "suite"));
+    put_copy(misc, "implementations", rj_get(run, "implementations"));
+    put_copy(misc, "command_line", rj_get(run, "command_line"));
     return misc;
 }
 
@@ -179,16 +168,16 @@ static int add_doc(struct report *r, const struct kopts *o, json_object *doc, co
         spl_err(CMD, "%s: no run envelope (schema %s): the kernel it ran on is unknown", path, *schema ? schema : "none");
         return -1;
     }
-    const char *run_id = gs(run, "id"), *start = gs(run, "date");
+    const char *run_id = rj_str(run, "id"), *start = rj_str(run, "date");
     char build_id[600], id[1024];
     if (!strncmp(schema, "splsuite-conform/", 17)) {
         kernel_objects(r, o, run, build_id, sizeof build_id);
-        json_object *cases = get(doc, "cases");
+        json_object *cases = rj_get(doc, "cases");
         int worst = 5;
         double total = 0;
         for (size_t i = 0; cases && i < json_object_array_length(cases); i++) {
             json_object *c = json_object_array_get_idx(cases, i);
-            const char *rid = gs(c, "id"), *res = gs(c, "result");
+            const char *rid = rj_str(c, "id"), *res = rj_str(c, "result");
             const char *st = !strcmp(res, "PASS") ? "PASS" : !strcmp(res, "FAIL") ? "FAIL"
                            : !strcmp(res, "SKIP") ? "SKIP" : "ERROR";
             char tpath[256];
@@ -199,17 +188,17 @@ static int add_doc(struct report *r, const struct kopts *o, json_object *doc, co
                     *p = '_';
             id_of(id, sizeof id, o->origin, run_id, "conform", rid);
             json_object *t = new_test(o, id, build_id, tpath, st, start, run, run_id);
-            put_s(t, "comment", gs(c, "title"));
-            json_object *secs = get(c, "seconds");
+            put_s(t, "comment", rj_str(c, "title"));
+            json_object *secs = rj_get(c, "seconds");
             if (secs) json_object_object_add(t, "duration", json_object_new_double(json_object_get_double(secs)));
             total += secs ? json_object_get_double(secs) : 0;
-            const char *ce = gs(c, "counterexample");
-            excerpt(t, *ce ? ce : gs(c, "detail"));
-            json_object *misc = get(t, "misc");
+            const char *ce = rj_str(c, "counterexample");
+            excerpt(t, *ce ? ce : rj_str(c, "detail"));
+            json_object *misc = rj_get(t, "misc");
             put_s(misc, "rule", rid);
-            put_s(misc, "severity", gs(c, "severity"));
-            put_s(misc, "detail", gs(c, "detail"));
-            put_s(misc, "repro", gs(c, "repro"));
+            put_s(misc, "severity", rj_str(c, "severity"));
+            put_s(misc, "detail", rj_str(c, "detail"));
+            put_s(misc, "repro", rj_str(c, "repro"));
             json_object_array_add(r->tests, t);
             if (prio(st) < worst) worst = prio(st);
         }
@@ -217,28 +206,28 @@ static int add_doc(struct report *r, const struct kopts *o, json_object *doc, co
         id_of(id, sizeof id, o->origin, run_id, "conform", NULL);
         json_object *t = new_test(o, id, build_id, "splinter.conform", order[worst], start, run, run_id);
         char cm[700];
-        snprintf(cm, sizeof cm, "splsuite conform: %s", gs(doc, "subject"));
+        snprintf(cm, sizeof cm, "splsuite conform: %s", rj_str(doc, "subject"));
         put_s(t, "comment", cm);
         json_object_object_add(t, "duration", json_object_new_double(total));
-        put_copy(get(t, "misc"), "summary", get(doc, "summary"));
+        put_copy(rj_get(t, "misc"), "summary", rj_get(doc, "summary"));
         json_object_array_add(r->tests, t);
         return 0;
     }
     if (!strncmp(schema, "splsuite-torture/", 17)) {
         kernel_objects(r, o, run, build_id, sizeof build_id);
         id_of(id, sizeof id, o->origin, run_id, "torture", NULL);
-        const char *v = gs(doc, "verdict");
+        const char *v = rj_str(doc, "verdict");
         json_object *t = new_test(o, id, build_id, "splinter.torture", !strcmp(v, "SUCCESS") ? "PASS" : !strcmp(v, "FAILURE") ? "FAIL" : "ERROR",
                                   start, run, run_id);
         char cm[300];
-        json_object *p = get(doc, "params");
-        snprintf(cm, sizeof cm, "splsuite torture: %s (%s backend), %s", gs(p, "impl"), gs(p, "backend"), v);
+        json_object *p = rj_get(doc, "params");
+        snprintf(cm, sizeof cm, "splsuite torture: %s (%s backend), %s", rj_str(p, "impl"), rj_str(p, "backend"), v);
         put_s(t, "comment", cm);
-        json_object *el = get(doc, "elapsed_s");
+        json_object *el = rj_get(doc, "elapsed_s");
         if (el) json_object_object_add(t, "duration", json_object_new_double(json_object_get_double(el)));
-        excerpt(t, gs(doc, "first_failure"));
-        put_copy(get(t, "misc"), "params", p);
-        put_copy(get(t, "misc"), "totals", get(doc, "totals"));
+        excerpt(t, rj_str(doc, "first_failure"));
+        put_copy(rj_get(t, "misc"), "params", p);
+        put_copy(rj_get(t, "misc"), "totals", rj_get(doc, "totals"));
         json_object_array_add(r->tests, t);
         return 0;
     }

@@ -145,12 +145,6 @@ void rdb_close(struct rdb *db)
 
 /* ---- import -------------------------------------------------------------------------- */
 
-static json_object *get(json_object *o, const char *k)
-{
-    json_object *v;
-    return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v) ? v : NULL;
-}
-
 /* Text of a JSON scalar into buf, or NULL for absent/null. */
 static const char *txt(json_object *v, char *buf, size_t len)
 {
@@ -173,15 +167,15 @@ static const char *num(double v, char *buf, size_t len)
 /* The extra figure bench ops rows carry: task-clock ns per operation. */
 static double cpu_median_of(json_object *doc, const struct rrow *r)
 {
-    json_object *res = get(doc, "results");
+    json_object *res = rj_get(doc, "results");
     if (!res || !json_object_is_type(res, json_type_array)) return NAN;
     for (size_t i = 0; i < json_object_array_length(res); i++) {
         json_object *e = json_object_array_get_idx(res, i), *x;
-        if (strcmp(json_object_get_string(get(e, "name")) ?: "", r->name) ||
-            strcmp(json_object_get_string(get(e, "workload")) ?: "", r->workload) ||
-            strcmp(json_object_get_string(get(e, "implementation")) ?: "", r->impl))
+        if (strcmp(json_object_get_string(rj_get(e, "name")) ?: "", r->name) ||
+            strcmp(json_object_get_string(rj_get(e, "workload")) ?: "", r->workload) ||
+            strcmp(json_object_get_string(rj_get(e, "implementation")) ?: "", r->impl))
             continue;
-        x = get(get(e, "extra"), "cpu_ns_per_op");
+        x = rj_get(rj_get(e, "extra"), "cpu_ns_per_op");
         return x && (json_object_is_type(x, json_type_double) || json_object_is_type(x, json_type_int))
                    ? json_object_get_double(x) : NAN;
     }
@@ -217,7 +211,7 @@ int rdb_import(struct rdb *db, const struct rdoc *d, bool *already, char *run_id
         char h[65];
         spl_sha256_hex(doc_text, strlen(doc_text), h);
         snprintf(run_id, sizeof run_id, "doc-%.32s", h);
-        json_object *dt = get(d->doc, "date");
+        json_object *dt = rj_get(d->doc, "date");
         snprintf(date, sizeof date, "%s", dt && json_object_is_type(dt, json_type_string) ? json_object_get_string(dt) : "");
         if (!date[0]) {
             snprintf(err, errlen, "%s: no run envelope and no \"date\": cannot place it in a history", d->path);
@@ -247,34 +241,34 @@ int rdb_import(struct rdb *db, const struct rdoc *d, bool *already, char *run_id
     }
     if (exec0(db, "BEGIN", err, errlen)) { free(doc_text); return -1; }
     char b[16][64];
-    json_object *suite = get(run, "suite"), *m = get(run, "machine"), *k = get(m, "kernel"), *cpu = get(m, "cpu");
+    json_object *suite = rj_get(run, "suite"), *m = rj_get(run, "machine"), *k = rj_get(m, "kernel"), *cpu = rj_get(m, "cpu");
     char now[32];
     time_t t = time(NULL);
     struct tm tm;
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
     const char *pr[] = {
         run_id, d->run.schema[0] ? d->run.schema : "unknown", date,
-        txt(get(suite, "version"), b[0], 64), txt(get(suite, "commit"), b[1], 64), txt(get(suite, "dirty"), b[2], 64),
-        txt(get(m, "hostname"), b[3], 64), txt(get(m, "fingerprint"), b[4], 64), txt(get(k, "release"), b[5], 64),
-        txt(get(k, "cmdline"), b[6], 64), txt(get(cpu, "model"), b[7], 64), txt(get(cpu, "cores"), b[8], 64),
-        txt(get(cpu, "logical_cpus"), b[9], 64), txt(get(m, "numa_nodes"), b[10], 64),
-        txt(get(m, "memory_bytes"), b[11], 64), d->run.command[0] ? d->run.command : NULL, now, doc_text};
+        txt(rj_get(suite, "version"), b[0], 64), txt(rj_get(suite, "commit"), b[1], 64), txt(rj_get(suite, "dirty"), b[2], 64),
+        txt(rj_get(m, "hostname"), b[3], 64), txt(rj_get(m, "fingerprint"), b[4], 64), txt(rj_get(k, "release"), b[5], 64),
+        txt(rj_get(k, "cmdline"), b[6], 64), txt(rj_get(cpu, "model"), b[7], 64), txt(rj_get(cpu, "cores"), b[8], 64),
+        txt(rj_get(cpu, "logical_cpus"), b[9], 64), txt(rj_get(m, "numa_nodes"), b[10], 64),
+        txt(rj_get(m, "memory_bytes"), b[11], 64), d->run.command[0] ? d->run.command : NULL, now, doc_text};
     rc = rdb_query(db,
                    "INSERT INTO runs (run_id, schema, date, suite_version, suite_commit, suite_dirty, hostname, "
                    "machine_fingerprint, kernel_release, kernel_cmdline, cpu_model, cores, logical_cpus, numa_nodes, "
                    "memory_bytes, command_line, imported_at, document) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
                    "$10, $11, $12, $13, $14, $15, $16, $17, $18)",
                    18, pr, NULL, NULL, err, errlen);
-    json_object *impls = get(run, "implementations");
+    json_object *impls = rj_get(run, "implementations");
     for (size_t i = 0; rc == 0 && impls && json_object_is_type(impls, json_type_array) &&
                        i < json_object_array_length(impls); i++) {
         json_object *im = json_object_array_get_idx(impls, i);
         char idx[16];
         snprintf(idx, sizeof idx, "%zu", i);
-        const char *pi[] = {run_id, idx, txt(get(im, "label"), b[0], 64) ?: "", txt(get(im, "spec"), b[1], 64),
-                            txt(get(im, "path"), b[2], 64), txt(get(im, "backend"), b[3], 64),
-                            txt(get(im, "size"), b[4], 64), txt(get(im, "sha256"), b[5], 64),
-                            txt(get(im, "build_id"), b[6], 64)};
+        const char *pi[] = {run_id, idx, txt(rj_get(im, "label"), b[0], 64) ?: "", txt(rj_get(im, "spec"), b[1], 64),
+                            txt(rj_get(im, "path"), b[2], 64), txt(rj_get(im, "backend"), b[3], 64),
+                            txt(rj_get(im, "size"), b[4], 64), txt(rj_get(im, "sha256"), b[5], 64),
+                            txt(rj_get(im, "build_id"), b[6], 64)};
         rc = rdb_query(db,
                        "INSERT INTO implementations (run_id, idx, label, spec, path, backend, size, sha256, build_id) "
                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

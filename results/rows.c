@@ -11,15 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_object *get(json_object *o, const char *k)
+json_object *rj_get(json_object *o, const char *k)
 {
     json_object *v;
     return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v) ? v : NULL;
 }
 
-static const char *gstr(json_object *o, const char *k)
+const char *rj_str(json_object *o, const char *k)
 {
-    json_object *v = get(o, k);
+    json_object *v = rj_get(o, k);
     return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
 }
 
@@ -27,7 +27,7 @@ static bool is_num(json_object *v) { return v && (json_object_is_type(v, json_ty
 
 static double gnum(json_object *o, const char *k)
 {
-    json_object *v = get(o, k);
+    json_object *v = rj_get(o, k);
     return is_num(v) ? json_object_get_double(v) : NAN;
 }
 
@@ -37,16 +37,16 @@ void rrun_of(json_object *doc, struct rrun *r)
     snprintf(r->schema, sizeof r->schema, "%s", spl_envelope_schema_of(doc));
     json_object *run = spl_envelope_run_of(doc);
     if (!run) return;
-    snprintf(r->id, sizeof r->id, "%s", gstr(run, "id"));
-    snprintf(r->date, sizeof r->date, "%s", gstr(run, "date"));
-    json_object *s = get(run, "suite"), *m = get(run, "machine"), *d = get(s, "dirty");
-    snprintf(r->commit, sizeof r->commit, "%s", gstr(s, "commit"));
-    snprintf(r->version, sizeof r->version, "%s", gstr(s, "version"));
+    snprintf(r->id, sizeof r->id, "%s", rj_str(run, "id"));
+    snprintf(r->date, sizeof r->date, "%s", rj_str(run, "date"));
+    json_object *s = rj_get(run, "suite"), *m = rj_get(run, "machine"), *d = rj_get(s, "dirty");
+    snprintf(r->commit, sizeof r->commit, "%s", rj_str(s, "commit"));
+    snprintf(r->version, sizeof r->version, "%s", rj_str(s, "version"));
     r->dirty = d && json_object_get_boolean(d);
-    snprintf(r->hostname, sizeof r->hostname, "%s", gstr(m, "hostname"));
-    snprintf(r->fingerprint, sizeof r->fingerprint, "%s", gstr(m, "fingerprint"));
-    snprintf(r->kernel, sizeof r->kernel, "%s", gstr(get(m, "kernel"), "release"));
-    json_object *cl = get(run, "command_line");
+    snprintf(r->hostname, sizeof r->hostname, "%s", rj_str(m, "hostname"));
+    snprintf(r->fingerprint, sizeof r->fingerprint, "%s", rj_str(m, "fingerprint"));
+    snprintf(r->kernel, sizeof r->kernel, "%s", rj_str(rj_get(m, "kernel"), "release"));
+    json_object *cl = rj_get(run, "command_line");
     size_t off = 0;
     if (cl && json_object_is_type(cl, json_type_array))
         for (size_t i = 0; i < json_object_array_length(cl) && off < sizeof r->command - 1; i++) {
@@ -78,25 +78,25 @@ static int bench_rows(struct rdoc *d, json_object *res, char *err, size_t errlen
     size_t cap = 0;
     for (size_t i = 0; i < json_object_array_length(res); i++) {
         json_object *e = json_object_array_get_idx(res, i);
-        if (!json_object_is_type(e, json_type_object) || !*gstr(e, "name") || !*gstr(e, "workload")) {
+        if (!json_object_is_type(e, json_type_object) || !*rj_str(e, "name") || !*rj_str(e, "workload")) {
             snprintf(err, errlen, "results[%zu]: not a bench row (no workload or name)", i);
             return -1;
         }
         struct rrow *r = add(d, &cap);
         if (!r) { snprintf(err, errlen, "out of memory"); return -1; }
         r->kind = RROW_FIGURE;
-        snprintf(r->workload, sizeof r->workload, "%s", gstr(e, "workload"));
-        snprintf(r->name, sizeof r->name, "%s", gstr(e, "name"));
-        snprintf(r->impl, sizeof r->impl, "%s", gstr(e, "implementation"));
-        snprintf(r->unit, sizeof r->unit, "%s", gstr(e, "unit"));
-        json_object *lib = get(e, "lower_is_better");
+        snprintf(r->workload, sizeof r->workload, "%s", rj_str(e, "workload"));
+        snprintf(r->name, sizeof r->name, "%s", rj_str(e, "name"));
+        snprintf(r->impl, sizeof r->impl, "%s", rj_str(e, "implementation"));
+        snprintf(r->unit, sizeof r->unit, "%s", rj_str(e, "unit"));
+        json_object *lib = rj_get(e, "lower_is_better");
         r->lower_is_better = lib ? json_object_get_boolean(lib) : true;
-        const char *st = gstr(e, "status"), *why = gstr(e, "reason");
+        const char *st = rj_str(e, "status"), *why = rj_str(e, "reason");
         snprintf(r->status, sizeof r->status, "%s%s%s", *st ? st : "no status", *why ? ": " : "", why);
         r->ok = !strcmp(st, "ok");
         if (!r->ok) continue;
         r->median = gnum(e, "median");
-        json_object *reps = get(e, "repetitions");
+        json_object *reps = rj_get(e, "repetitions");
         if (reps && json_object_is_type(reps, json_type_array) && json_object_array_length(reps) > 0) {
             size_t n = json_object_array_length(reps);
             r->reps = malloc(n * sizeof *r->reps);
@@ -120,16 +120,16 @@ static int conform_rows(struct rdoc *d, json_object *cases, const char *impl)
     size_t cap = 0;
     for (size_t i = 0; i < json_object_array_length(cases); i++) {
         json_object *c = json_object_array_get_idx(cases, i);
-        if (!*gstr(c, "id")) continue;
+        if (!*rj_str(c, "id")) continue;
         struct rrow *r = add(d, &cap);
         if (!r) return -1;
         r->kind = RROW_VERDICT;
         snprintf(r->workload, sizeof r->workload, "conform");
-        snprintf(r->name, sizeof r->name, "%s", gstr(c, "id"));
+        snprintf(r->name, sizeof r->name, "%s", rj_str(c, "id"));
         snprintf(r->impl, sizeof r->impl, "%s", impl);
         snprintf(r->unit, sizeof r->unit, "verdict");
-        snprintf(r->verdict, sizeof r->verdict, "%s", gstr(c, "result"));
-        snprintf(r->status, sizeof r->status, "%s", gstr(c, "detail"));
+        snprintf(r->verdict, sizeof r->verdict, "%s", rj_str(c, "result"));
+        snprintf(r->status, sizeof r->status, "%s", rj_str(c, "detail"));
         r->ok = true;
     }
     return 0;
@@ -144,10 +144,10 @@ static int gate_rows(struct rdoc *d, json_object *metrics, const char *impl)
         struct rrow *r = add(d, &cap);
         if (!r) return -1;
         r->kind = RROW_FIGURE;
-        snprintf(r->workload, sizeof r->workload, "perfgate-%s", gstr(m, "lane"));
-        snprintf(r->name, sizeof r->name, "%s", gstr(m, "metric"));
+        snprintf(r->workload, sizeof r->workload, "perfgate-%s", rj_str(m, "lane"));
+        snprintf(r->name, sizeof r->name, "%s", rj_str(m, "metric"));
         snprintf(r->impl, sizeof r->impl, "%s", impl);
-        snprintf(r->unit, sizeof r->unit, "%s", gstr(m, "unit"));
+        snprintf(r->unit, sizeof r->unit, "%s", rj_str(m, "unit"));
         r->lower_is_better = true; /* instructions per call, ratios to a floor */
         r->ok = isfinite(now);
         snprintf(r->status, sizeof r->status, "%s", r->ok ? "ok" : "not measured in this run");
@@ -170,16 +170,16 @@ int rdoc_from_json(json_object *doc, const char *what, struct rdoc *d, char *err
     const char *schema = spl_envelope_schema_of(doc);
     json_object *x;
     int rc;
-    if ((x = get(doc, "results")) && json_object_is_type(x, json_type_array)) {
+    if ((x = rj_get(doc, "results")) && json_object_is_type(x, json_type_array)) {
         rc = bench_rows(d, x, err, errlen);
-    } else if ((x = get(doc, "cases")) && json_object_is_type(x, json_type_array)) {
-        json_object *im = get(get(doc, "run"), "implementations");
+    } else if ((x = rj_get(doc, "cases")) && json_object_is_type(x, json_type_array)) {
+        json_object *im = rj_get(rj_get(doc, "run"), "implementations");
         const char *label = im && json_object_is_type(im, json_type_array) && json_object_array_length(im)
-                                ? gstr(json_object_array_get_idx(im, 0), "label") : "";
-        rc = conform_rows(d, x, *label ? label : gstr(get(doc, "meta"), "impl"));
+                                ? rj_str(json_object_array_get_idx(im, 0), "label") : "";
+        rc = conform_rows(d, x, *label ? label : rj_str(rj_get(doc, "meta"), "impl"));
         if (rc) snprintf(err, errlen, "out of memory");
-    } else if ((x = get(doc, "metrics")) && json_object_is_type(x, json_type_array)) {
-        rc = gate_rows(d, x, gstr(doc, "impl"));
+    } else if ((x = rj_get(doc, "metrics")) && json_object_is_type(x, json_type_array)) {
+        rc = gate_rows(d, x, rj_str(doc, "impl"));
         if (rc) snprintf(err, errlen, "out of memory");
     } else {
         snprintf(err, errlen, "%s: %s%s%s has no rows (bench \"results\", conform \"cases\" or perf gate \"metrics\")",

@@ -50,6 +50,12 @@ struct rrun {
     char command[1024];  /* command line joined with spaces */
 };
 
+/* A member of a JSON object (NULL when o is not an object or has no k), and
+ * a string member ("" when absent or not a string): how every reader of
+ * results documents looks into them. */
+json_object *rj_get(json_object *o, const char *k);
+const char *rj_str(json_object *o, const char *k);
+
 struct rdoc {
     char path[1024];
     json_object *doc;    /* owned */
