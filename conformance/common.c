@@ -135,6 +135,15 @@ int store_create(struct conform *c, struct rule_out *o, const char *tag, size_t 
     return 0;
 }
 
+int file_patch(const char *path, off_t off, const void *bytes, size_t n)
+{
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t w = pwrite(fd, bytes, n, off);
+    close(fd);
+    return w == (ssize_t)n ? 0 : -1;
+}
+
 uint64_t file_sum(const char *path)
 {
     FILE *f = fopen(path, "re");

@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct conform {
     struct spl_impl im;    /* implementation under test */
@@ -127,6 +128,9 @@ void store_path(struct conform *c, const char *name, char *buf, size_t len);
  * child's words (or how it died). */
 typedef int (*other_fn)(struct conform *c, void *arg, char *msg);
 bool in_other_process(struct conform *c, struct rule_out *o, const char *store, other_fn fn, void *arg, const char *what);
+/* Writes n bytes at off into the store file path behind the implementation's
+ * back (a planted damage). 0, or -1 with errno. */
+int file_patch(const char *path, off_t off, const void *bytes, size_t n);
 /* FNV-1a of a file's bytes (0 when it cannot be read): did a call change a
  * store it should have left alone? */
 uint64_t file_sum(const char *path);

@@ -96,15 +96,6 @@ static void rule_res001(struct conform *c, struct rule_out *o)
 
 /* ---- RES-002: after a failed open ------------------------------------------ */
 
-static int patch(const char *path, off_t off, const void *b, size_t n)
-{
-    int fd = open(path, O_RDWR | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ssize_t w = pwrite(fd, b, n, off);
-    close(fd);
-    return w == (ssize_t)n ? 0 : -1;
-}
-
 static void rule_res002(struct conform *c, struct rule_out *o)
 {
     /* A: the store open before; B: the one that will not open */
@@ -127,8 +118,8 @@ static void rule_res002(struct conform *c, struct rule_out *o)
             uint32_t bad = 0xBAD0BAD0, five = 5;
             struct stat sb;
             stat(bpath, &sb);
-            if (k == 1) patch(bpath, 0, &bad, 4);
-            if (k == 2) patch(bpath, 4, &five, 4);
+            if (k == 1) file_patch(bpath, 0, &bad, 4);
+            if (k == 2) file_patch(bpath, 4, &five, 4);
             if (k == 3 && truncate(bpath, 100) != 0) r_error(o, "truncate: %s", strerror(errno));
             if (k == 4 && truncate(bpath, sb.st_size / 2) != 0) r_error(o, "truncate: %s", strerror(errno));
         }
@@ -233,7 +224,7 @@ static void rule_res003(struct conform *c, struct rule_out *o)
     }
     c->im.close();
     uint32_t junk = 0x0BADF00D;
-    patch(badpath, 0, &junk, 4);
+    file_patch(badpath, 0, &junk, 4);
     if (truncate(truncpath, 3000) != 0) r_error(o, "truncate: %s", strerror(errno));
     snprintf(o->store, sizeof o->store, "%s", name);
     /* one warm-up cycle: first-use allocations are not leaks */

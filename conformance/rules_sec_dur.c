@@ -104,15 +104,6 @@ static void judge(struct conform *c, struct rule_out *o, const char *what, bool 
     }
 }
 
-static int patch(const char *path, off_t off, const void *bytes, size_t n)
-{
-    int fd = open(path, O_RDWR | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ssize_t w = pwrite(fd, bytes, n, off);
-    close(fd);
-    return w == (ssize_t)n ? 0 : -1;
-}
-
 static void rule_sec001(struct conform *c, struct rule_out *o)
 {
     char path[512];
@@ -131,14 +122,14 @@ static void rule_sec002(struct conform *c, struct rule_out *o)
     char path[512];
     if (make_victim(c, o, "sec2", path, sizeof path) != 0) return;
     uint32_t bad = 0x12345678, good = SPLINTER_MAGIC;
-    patch(path, 0, &bad, 4);
+    file_patch(path, 0, &bad, 4);
     judge(c, o, "wrong magic", false);
-    patch(path, 0, &good, 4);
+    file_patch(path, 0, &good, 4);
     uint32_t ver = 3;
-    patch(path, 4, &ver, 4);
+    file_patch(path, 4, &ver, 4);
     judge(c, o, "format version 3", false);
     ver = 5;
-    patch(path, 4, &ver, 4);
+    file_patch(path, 4, &ver, 4);
     judge(c, o, "format version 5", false);
     r_pass(o, "wrong magic and versions 3 and 5 refused without a crash");
 }
@@ -148,16 +139,16 @@ static void rule_sec003(struct conform *c, struct rule_out *o)
     char path[512];
     if (make_victim(c, o, "sec3", path, sizeof path) != 0) return;
     uint32_t slots = 64;
-    patch(path, 8, &slots, 4);
+    file_patch(path, 8, &slots, 4);
     judge(c, o, "slots field doubled (geometry larger than the file)", false);
     slots = 32;
-    patch(path, 8, &slots, 4);
+    file_patch(path, 8, &slots, 4);
     uint32_t mv = 1u << 30;
-    patch(path, 12, &mv, 4);
+    file_patch(path, 12, &mv, 4);
     judge(c, o, "max_val_sz 1 GiB (geometry far larger than the file)", false);
     uint32_t huge = 0xFFFFFFFFu;
-    patch(path, 8, &huge, 4);
-    patch(path, 12, &huge, 4);
+    file_patch(path, 8, &huge, 4);
+    file_patch(path, 12, &huge, 4);
     judge(c, o, "slots and max_val_sz 2^32-1 (size overflows)", false);
     r_pass(o, "geometries larger than the file, and overflowing ones, refused without a crash");
 }
