@@ -113,6 +113,26 @@ static bool row_ok(json_object *r, const char *wl)
     return strcmp(jstr(r, "workload"), wl) == 0 && strcmp(jstr(r, "status"), "ok") == 0;
 }
 
+/* The params of an ops row of several processes with value size vs; NULL
+ * for any other row. */
+static json_object *mix_params(json_object *r, double vs)
+{
+    json_object *p;
+    if (!row_ok(r, "ops") || !is_mixed(r) || !json_object_object_get_ex(r, "params", &p) || jnum(p, "value_size") != vs)
+        return NULL;
+    return p;
+}
+
+/* Which line of ops-scaling a mix is on: readers only (0), writers on the
+ * same (1) or disjoint keys (2), readers and writers on the same (3) or
+ * disjoint keys (4). */
+static int mix_shape(json_object *p)
+{
+    int rd = (int)jnum(p, "readers"), wr = (int)jnum(p, "writers");
+    bool dj = !strcmp(jstr(p, "keys_mode"), "disjoint");
+    return !wr ? 0 : !rd ? (dj ? 2 : 1) : (dj ? 4 : 3);
+}
+
 static FILE *open_in(const struct plot_ctx *c, const char *name, char *path, size_t len)
 {
     snprintf(path, len, "%s/%s", c->dir, name);
@@ -272,27 +292,17 @@ static void scaling(struct plot_ctx *c)
     for (int pass = 0; pass < 2; pass++) {
         for (int k = 0; pass == 1 && k < ns; k++) {
             for (size_t i = 0; i < nr; i++) {
-                json_object *r = json_object_array_get_idx(c->results, i), *p;
-                if (!row_ok(r, "ops") || !is_mixed(r) || !json_object_object_get_ex(r, "params", &p) ||
-                    jnum(p, "value_size") != vs)
-                    continue;
-                int rd = (int)jnum(p, "readers"), wr = (int)jnum(p, "writers");
-                bool dj = !strcmp(jstr(p, "keys_mode"), "disjoint");
-                int sh = !wr ? 0 : !rd ? (dj ? 2 : 1) : (dj ? 4 : 3);
-                if (sh != shape_of[k] || strcmp(jstr(r, "implementation"), impls[impl_of[k]])) continue;
-                fprintf(d, "%d %g\n", rd + wr, jnum(r, "rate_per_s"));
+                json_object *r = json_object_array_get_idx(c->results, i), *p = mix_params(r, vs);
+                if (!p || mix_shape(p) != shape_of[k] || strcmp(jstr(r, "implementation"), impls[impl_of[k]])) continue;
+                fprintf(d, "%d %g\n", (int)jnum(p, "readers") + (int)jnum(p, "writers"), jnum(r, "rate_per_s"));
             }
             fprintf(d, "\n\n");
         }
         if (pass == 1) break;
         for (size_t i = 0; i < nr && ns < 32; i++) {
-            json_object *r = json_object_array_get_idx(c->results, i), *p;
-            if (!row_ok(r, "ops") || !is_mixed(r) || !json_object_object_get_ex(r, "params", &p) ||
-                jnum(p, "value_size") != vs)
-                continue;
-            int rd = (int)jnum(p, "readers"), wr = (int)jnum(p, "writers");
-            bool dj = !strcmp(jstr(p, "keys_mode"), "disjoint");
-            int sh = !wr ? 0 : !rd ? (dj ? 2 : 1) : (dj ? 4 : 3);
+            json_object *r = json_object_array_get_idx(c->results, i), *p = mix_params(r, vs);
+            if (!p) continue;
+            int sh = mix_shape(p);
             const char *im = jstr(r, "implementation");
             int ix;
             for (ix = 0; ix < ni; ix++)
