@@ -101,6 +101,13 @@ static bool is_mixed(json_object *r) /* an ops row of several processes */
     return json_object_object_get_ex(r, "params", &p) && !strcmp(jstr(p, "op"), "mixed");
 }
 
+/* a point of a scaling curve: the one-key reader/writer pair is not one */
+static bool is_scaling(json_object *r)
+{
+    json_object *p;
+    return is_mixed(r) && json_object_object_get_ex(r, "params", &p) && strcmp(jstr(p, "keys_mode"), "one") != 0;
+}
+
 static const char *numa_kind(json_object *r, json_object *p) /* "ops" or "wake" */
 {
     const char *k = jstr(p, "kind");
@@ -118,7 +125,7 @@ static bool row_ok(json_object *r, const char *wl)
 static json_object *mix_params(json_object *r, double vs)
 {
     json_object *p;
-    if (!row_ok(r, "ops") || !is_mixed(r) || !json_object_object_get_ex(r, "params", &p) || jnum(p, "value_size") != vs)
+    if (!row_ok(r, "ops") || !is_scaling(r) || !json_object_object_get_ex(r, "params", &p) || jnum(p, "value_size") != vs)
         return NULL;
     return p;
 }
@@ -277,7 +284,7 @@ static void scaling(struct plot_ctx *c)
     double vs = -1;
     for (size_t i = 0; i < nr; i++) {
         json_object *r = json_object_array_get_idx(c->results, i), *p;
-        if (!row_ok(r, "ops") || !is_mixed(r) || !json_object_object_get_ex(r, "params", &p)) continue;
+        if (!row_ok(r, "ops") || !is_scaling(r) || !json_object_object_get_ex(r, "params", &p)) continue;
         if (vs < 0 || jnum(p, "value_size") < vs) vs = jnum(p, "value_size");
     }
     if (vs < 0) return;
@@ -323,16 +330,32 @@ static void scaling(struct plot_ctx *c)
     }
     fclose(d);
     if (!ns) { unlink(dpath); return; }
+    /* small multiples: one panel per shape, a line per implementation in the
+     * same colour and dash in every panel (one crowded chart was unreadable) */
+    int panels[5], np = 0;
+    for (int sh = 0; sh < 5; sh++)
+        for (int k = 0; k < ns; k++)
+            if (shape_of[k] == sh) { panels[np++] = sh; break; }
     FILE *gp = open_in(c, "ops-scaling.gp", gpath, sizeof gpath);
     if (!gp) { c->failed++; return; }
-    char title[128];
-    snprintf(title, sizeof title, "ops: aggregate throughput against processes (value size %g)", vs);
-    term(c, gp, "ops-scaling", title);
-    fprintf(gp, "set xlabel 'processes'\nset ylabel 'ops/s (all processes)'\nset xtics 1\nset logscale y\nplot ");
-    for (int k = 0; k < ns; k++)
-        fprintf(gp, "%s'%s' index %d using 1:2 with linespoints lw 2 lc %d dt %d pt %d title \"%s\"", k ? ", \\\n     " : "",
-                dpath, k, shape_of[k] + 1, impl_of[k] + 1, shape_of[k] + 4, series[k]);
-    fprintf(gp, "\n");
+    int cols = np < 3 ? np : 3, rows = (np + cols - 1) / cols;
+    spl_gp_term(gp, c->dir, "ops-scaling", c->fmt, "", 1200, 120 + 400 * rows);
+    fprintf(gp, "unset title\nset multiplot layout %d,%d title \"ops: aggregate throughput against processes (value size %g)\" "
+                "noenhanced\nset key inside top left opaque noenhanced\nset xlabel 'processes'\nset ylabel 'ops/s (all processes)'\n"
+                "set xtics 1\nset logscale y\n",
+            rows, cols, vs);
+    for (int q = 0; q < np; q++) {
+        fprintf(gp, "set title \"%s\" noenhanced\nplot ", shapes[panels[q]]);
+        int first = 1;
+        for (int k = 0; k < ns; k++) {
+            if (shape_of[k] != panels[q]) continue;
+            fprintf(gp, "%s'%s' index %d using 1:2 with linespoints lw 2 lc %d dt %d pt %d title \"%s\"", first ? "" : ", \\\n     ",
+                    dpath, k, impl_of[k] + 1, impl_of[k] + 1, impl_of[k] + 4, impls[impl_of[k]]);
+            first = 0;
+        }
+        fprintf(gp, "\n");
+    }
+    fprintf(gp, "unset multiplot\n");
     fclose(gp);
     run_gnuplot(c, gpath, "ops-scaling");
 }
@@ -534,43 +557,69 @@ static void flush_plots(struct plot_ctx *c)
     }
 }
 
+/* The implementations of a workload's ok rows, in order of first row (at most max). */
+static int impls_of(struct plot_ctx *c, const char *wl, const char **impls, int max)
+{
+    int ni = 0;
+    size_t nr = json_object_array_length(c->results);
+    for (size_t i = 0; i < nr; i++) {
+        json_object *r = json_object_array_get_idx(c->results, i);
+        if (!row_ok(r, wl)) continue;
+        const char *im = jstr(r, "implementation");
+        int k;
+        for (k = 0; k < ni; k++)
+            if (!strcmp(impls[k], im)) break;
+        if (k == ni && ni < max) impls[ni++] = im;
+    }
+    return ni;
+}
+
+/* Small multiples: a row of panels per implementation (reader get ns/op,
+ * wake p50), one colour scale per column so the implementations compare. */
 static void numa_matrix(struct plot_ctx *c)
 {
     char dpath[4200], gpath[4200];
+    const char *impls[4];
+    int ni = impls_of(c, "numa", impls, 4);
+    if (!ni) return;
     FILE *d = open_in(c, "numa-matrix.dat", dpath, sizeof dpath);
     if (!d) { c->failed++; return; }
     size_t nr = json_object_array_length(c->results);
-    const char *first = NULL;
     int n = 0;
-    for (int kind = 0; kind < 2; kind++) {
-        for (size_t i = 0; i < nr; i++) {
-            json_object *r = json_object_array_get_idx(c->results, i), *p;
-            if (!row_ok(r, "numa") || !json_object_object_get_ex(r, "params", &p)) continue;
-            if (!first) first = jstr(r, "implementation");
-            if (strcmp(jstr(r, "implementation"), first) || strcmp(numa_kind(r, p), kind ? "wake" : "ops")) continue;
-            fprintf(d, "%d %d %g\n", (int)jnum(p, "writer_node"), (int)jnum(p, "reader_node"), jnum(r, "median"));
-            n++;
+    double top[2] = {0, 0};
+    for (int m = 0; m < ni; m++) {
+        for (int kind = 0; kind < 2; kind++) {
+            for (size_t i = 0; i < nr; i++) {
+                json_object *r = json_object_array_get_idx(c->results, i), *p;
+                if (!row_ok(r, "numa") || !json_object_object_get_ex(r, "params", &p)) continue;
+                if (strcmp(jstr(r, "implementation"), impls[m]) || strcmp(numa_kind(r, p), kind ? "wake" : "ops")) continue;
+                double v = jnum(r, "median");
+                fprintf(d, "%d %d %g\n", (int)jnum(p, "writer_node"), (int)jnum(p, "reader_node"), v);
+                if (v > top[kind]) top[kind] = v;
+                n++;
+            }
+            fprintf(d, "\n\n"); /* index m * 2 + kind */
         }
-        fprintf(d, "\n\n");
     }
     fclose(d);
     if (!n) { unlink(dpath); return; }
     FILE *gp = open_in(c, "numa-matrix.gp", gpath, sizeof gpath);
     if (!gp) { c->failed++; return; }
-    char title[160];
-    snprintf(title, sizeof title, "NUMA: writer node x reader node [%s]", first);
-    term(c, gp, "numa-matrix", title);
-    fprintf(gp, "set multiplot layout 1,2\nunset key\nset xlabel 'writer node'\nset ylabel 'reader node'\n"
-                "set xtics 1\nset ytics 1\nset palette rgbformulae 22,13,-31\nset offsets 0.5,0.5,0.5,0.5\nset cbrange [0:*]\n"
-                "set title 'reader get ns/op (writer setting the same keys)'\n"
-                "set style fill solid 1.0 noborder\n"
-                "plot '%s' index 0 using 1:2:($1-0.5):($1+0.5):($2-0.5):($2+0.5):3 with boxxy fc palette, "
-                "'' index 0 using 1:2:(sprintf('%%.0f',$3)) with labels\n"
-                "set title 'event-bus wake p50 (ns)'\n"
-                "plot '%s' index 1 using 1:2:($1-0.5):($1+0.5):($2-0.5):($2+0.5):3 with boxxy fc palette, "
-                "'' index 1 using 1:2:(sprintf('%%.0f',$3)) with labels\n"
-                "unset multiplot\n",
-            dpath, dpath);
+    spl_gp_term(gp, c->dir, "numa-matrix", c->fmt, "", 1000, 160 + 380 * ni);
+    fprintf(gp, "unset title\nset multiplot layout %d,2 title \"NUMA: writer node x reader node, one row per implementation\" "
+                "noenhanced\nunset key\nset xlabel 'writer node'\nset ylabel 'reader node'\nset xtics 1\nset ytics 1\n"
+                "set palette rgbformulae 22,13,-31\nset offsets 0.5,0.5,0.5,0.5\nset style fill solid 1.0 noborder\n",
+            ni);
+    for (int m = 0; m < ni; m++) {
+        for (int kind = 0; kind < 2; kind++) {
+            fprintf(gp, "set cbrange [0:%g]\nset title \"%s [%s]\" noenhanced\n", top[kind] > 0 ? top[kind] : 1,
+                    kind ? "event-bus wake p50 (ns)" : "reader get ns/op (writer setting the same keys)", impls[m]);
+            fprintf(gp, "plot '%s' index %d using 1:2:($1-0.5):($1+0.5):($2-0.5):($2+0.5):3 with boxxy fc palette, "
+                        "'' index %d using 1:2:(sprintf('%%.0f',$3)) with labels\n",
+                    dpath, m * 2 + kind, m * 2 + kind);
+        }
+    }
+    fprintf(gp, "unset multiplot\n");
     fclose(gp);
     run_gnuplot(c, gpath, "numa-matrix");
 }
