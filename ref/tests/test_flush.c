@@ -9,6 +9,7 @@
  */
 #include "common.h"
 
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -202,10 +203,16 @@ Test(flush, group_waits_for_a_flush_that_began_after, .fini = t_teardown)
     cr_assert_eq(splinter_flush(SPLINTER_FLUSH_FDATASYNC), 0);
     atomic_store(&g->started, 5);
     atomic_store(&g->done, 4);
+    /* the leader holds on for 300 ms after the caller's write, not after
+     * the fork: on a loaded machine the caller may not run for 300 ms */
+    _Atomic int *written = mmap(NULL, sizeof *written, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(written, MAP_FAILED);
+    atomic_store(written, 0);
     pid_t leader = fork();
     cr_assert_geq(leader, 0);
     if (leader == 0) {
         atomic_store(&g->leader, (uint32_t)getpid());
+        while (!atomic_load(written)) usleep(1000);
         usleep(300 * 1000);
         atomic_store(&g->done, 5);
         atomic_store(&g->leader, 0);
@@ -215,8 +222,10 @@ Test(flush, group_waits_for_a_flush_that_began_after, .fini = t_teardown)
     }
     while (atomic_load(&g->leader) != (uint32_t)leader) usleep(1000);
     t_set_str("late", "written while flush 5 runs");
+    atomic_store(written, 1);
     int rc = splinter_flush(SPLINTER_FLUSH_GROUP);
     cr_assert_eq(waitpid(leader, NULL, 0), leader);
+    munmap(written, sizeof *written);
     cr_assert_eq(rc, 0, "%s", strerror(errno));
     cr_assert_eq(g->started, 6, "returned on flush 5, which began before the write (started %llu)",
                  (unsigned long long)g->started);
