@@ -216,11 +216,9 @@ static void cdf_plot(struct plot_ctx *c, const char *name, const char *title, co
 /* flush rows of N > 1 processes (/p:N) are another figure: not in these charts */
 static bool flush_one_proc(json_object *p) { return jnum(p, "procs") <= 1; }
 
-/* A bar chart: one group per case name, one bar per implementation. */
-static void bars(struct plot_ctx *c, const char *name, const char *title, const char *wl, const char *prefix,
-                 const char *ylabel, bool only_single)
+/* The implementations of a workload's ok rows, in order of first row (at most max). */
+static int impls_of(struct plot_ctx *c, const char *wl, const char **impls, int max)
 {
-    const char *impls[8];
     int ni = 0;
     size_t nr = json_object_array_length(c->results);
     for (size_t i = 0; i < nr; i++) {
@@ -230,8 +228,18 @@ static void bars(struct plot_ctx *c, const char *name, const char *title, const 
         int k;
         for (k = 0; k < ni; k++)
             if (!strcmp(impls[k], im)) break;
-        if (k == ni && ni < 8) impls[ni++] = im;
+        if (k == ni && ni < max) impls[ni++] = im;
     }
+    return ni;
+}
+
+/* A bar chart: one group per case name, one bar per implementation. */
+static void bars(struct plot_ctx *c, const char *name, const char *title, const char *wl, const char *prefix,
+                 const char *ylabel, bool only_single)
+{
+    const char *impls[8];
+    int ni = impls_of(c, wl, impls, 8);
+    size_t nr = json_object_array_length(c->results);
     if (!ni) return;
     char dpath[4200], gpath[4200], dn[64];
     snprintf(dn, sizeof dn, "%s.dat", name);
@@ -557,22 +565,6 @@ static void flush_plots(struct plot_ctx *c)
     }
 }
 
-/* The implementations of a workload's ok rows, in order of first row (at most max). */
-static int impls_of(struct plot_ctx *c, const char *wl, const char **impls, int max)
-{
-    int ni = 0;
-    size_t nr = json_object_array_length(c->results);
-    for (size_t i = 0; i < nr; i++) {
-        json_object *r = json_object_array_get_idx(c->results, i);
-        if (!row_ok(r, wl)) continue;
-        const char *im = jstr(r, "implementation");
-        int k;
-        for (k = 0; k < ni; k++)
-            if (!strcmp(impls[k], im)) break;
-        if (k == ni && ni < max) impls[ni++] = im;
-    }
-    return ni;
-}
 
 /* Small multiples: a row of panels per implementation (reader get ns/op,
  * wake p50), one colour scale per column so the implementations compare. */
