@@ -309,7 +309,10 @@ static void scaling(struct plot_ctx *c)
             for (size_t i = 0; i < nr; i++) {
                 json_object *r = json_object_array_get_idx(c->results, i), *p = mix_params(r, vs);
                 if (!p || mix_shape(p) != shape_of[k] || strcmp(jstr(r, "implementation"), impls[impl_of[k]])) continue;
-                fprintf(d, "%d %g\n", (int)jnum(p, "readers") + (int)jnum(p, "writers"), jnum(r, "rate_per_s"));
+                /* the rate at the slowest and the fastest repetition: error bars */
+                double rate = jnum(r, "rate_per_s"), med = jnum(r, "median"), lo = jnum(r, "max"), hi = jnum(r, "min");
+                fprintf(d, "%d %g %g %g\n", (int)jnum(p, "readers") + (int)jnum(p, "writers"), rate,
+                        lo > 0 ? rate * med / lo : rate, hi > 0 ? rate * med / hi : rate);
             }
             fprintf(d, "\n\n");
         }
@@ -348,7 +351,7 @@ static void scaling(struct plot_ctx *c)
     if (!gp) { c->failed++; return; }
     int cols = np < 3 ? np : 3, rows = (np + cols - 1) / cols;
     spl_gp_term(gp, c->dir, "ops-scaling", c->fmt, "", 1200, 120 + 400 * rows);
-    fprintf(gp, "unset title\nset multiplot layout %d,%d title \"ops: aggregate throughput against processes (value size %g)\" "
+    fprintf(gp, "unset title\nset multiplot layout %d,%d title \"ops: aggregate throughput against processes (value size %g; bars: slowest..fastest repetition)\" "
                 "noenhanced\nset key inside top left opaque noenhanced\nset xlabel 'processes'\nset ylabel 'ops/s (all processes)'\n"
                 "set xtics 1\nset logscale y\n",
             rows, cols, vs);
@@ -357,7 +360,7 @@ static void scaling(struct plot_ctx *c)
         int first = 1;
         for (int k = 0; k < ns; k++) {
             if (shape_of[k] != panels[q]) continue;
-            fprintf(gp, "%s'%s' index %d using 1:2 with linespoints lw 2 lc %d dt %d pt %d title \"%s\"", first ? "" : ", \\\n     ",
+            fprintf(gp, "%s'%s' index %d using 1:2:3:4 with yerrorlines lw 2 lc %d dt %d pt %d title \"%s\"", first ? "" : ", \\\n     ",
                     dpath, k, impl_of[k] + 1, impl_of[k] + 1, impl_of[k] + 4, impls[impl_of[k]]);
             first = 0;
         }
