@@ -17,6 +17,7 @@
  */
 #include "helpers.h"
 #include "splinter.h"
+#include "splref.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -222,12 +224,105 @@ static int case_as(void)
     return fails ? 1 : 0;
 }
 
+/* A call that may need a descriptor or memory: 0, or -1 with a clean errno. */
+#define MAY_FAIL(call)                                                                                                 \
+    do {                                                                                                               \
+        errno = 0;                                                                                                     \
+        int rc_ = (call);                                                                                              \
+        int e_ = errno;                                                                                                \
+        CHECK(rc_ >= 0 || (rc_ == -1 && (e_ == EMFILE || e_ == ENFILE || e_ == ENOMEM || e_ == EAGAIN ||              \
+                                          e_ == ENOTSUP || e_ == ENOSYS || e_ == ETIMEDOUT)),                          \
+              "%s with no descriptor and no address space left: rc %d errno %d %s", #call, rc_, e_, strerror(e_));   \
+    } while (0)
+
+static void count_cb(const char *key, uint64_t epoch, void *data)
+{
+    (void)key;
+    (void)epoch;
+    ++*(int *)data;
+}
+
+/* An open store, then no descriptor and no address space left: every call
+ * either works as before (those that need neither) or fails with a clean
+ * errno, never a signal (the parent reports one), and the data stays. */
+static int case_limits_every_call(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    return 77; /* the sanitizer's shadow reservation is most of the address space */
+#endif
+    if (private_fs(16384) != 0) return 77;
+    if (splinter_create(g_name, 64, 256) != 0) { CHECK_ERRNO(0, "create"); return 1; }
+    CHECK(splinter_set("kept", "value before the limits", 23) == 0, "set before the limits");
+    uint64_t zero = 0;
+    CHECK(splinter_set("n", &zero, 8) == 0 && splinter_set_named_type("n", SPL_SLOT_TYPE_BIGUINT) == 0, "counter");
+    FILE *f = fopen("/proc/self/statm", "re");
+    unsigned long pages = 0;
+    if (f) { if (fscanf(f, "%lu", &pages) != 1) pages = 0; fclose(f); }
+    if (!pages) { CHECK(0, "read /proc/self/statm"); return 1; }
+    struct rlimit rl = {16, 16};
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) { CHECK_ERRNO(0, "setrlimit NOFILE"); return 1; }
+    while (open("/dev/null", O_RDONLY | O_CLOEXEC) >= 0) {}
+    struct rlimit cur;
+    getrlimit(RLIMIT_AS, &cur);
+    struct rlimit as = {pages * 4096 + (1 << 20), cur.rlim_max};
+    if (setrlimit(RLIMIT_AS, &as) != 0) { CHECK_ERRNO(0, "setrlimit AS"); return 1; }
+
+    /* these need neither: they must work as before */
+    char buf[256];
+    size_t n = 0;
+    CHECK(splinter_set("k", "v1", 2) == 0, "set under the limits: errno %d", errno);
+    CHECK(splinter_get("k", buf, sizeof buf, &n) == 0 && n == 2 && !memcmp(buf, "v1", 2), "get under the limits");
+    CHECK(splinter_append("k", "+", 1, &n) == 0 && n == 3, "append under the limits");
+    uint64_t one = 1;
+    CHECK(splinter_integer_op("n", SPL_OP_INC, &one) == 0, "integer_op under the limits: errno %d", errno);
+    char *keys[64];
+    size_t nk = 0;
+    CHECK(splinter_list(keys, 64, &nk) == 0 && nk == 3, "list under the limits: %zu keys", nk);
+    splinter_header_snapshot_t hs;
+    splinter_slot_snapshot_t ss;
+    CHECK(splinter_get_header_snapshot(&hs) == 0, "header snapshot under the limits");
+    CHECK(splinter_get_slot_snapshot("k", &ss) == 0, "slot snapshot under the limits");
+    CHECK(splinter_set_label("k", 1) == 0, "set_label under the limits");
+    int seen = 0;
+    splinter_enumerate_matches(1, count_cb, &seen);
+    CHECK(seen == 1, "enumerate_matches under the limits: %d calls", seen);
+    CHECK(splinter_watch_register("k", 3) == 0, "watch_register under the limits");
+    CHECK(splinter_pulse_keygroup("k") >= 0, "pulse_keygroup under the limits");
+    CHECK(splinter_bump_slot("k") == 0, "bump_slot under the limits");
+    CHECK(splinter_shard_claim(7, SPL_INTENT_WILLNEED, 1, 1ull << 40) == 0, "shard_claim under the limits");
+    CHECK(splinter_shard_release(7) == 0, "shard_release under the limits");
+    CHECK(splinter_unset("k") >= 0, "unset under the limits");
+    /* these may need a descriptor or memory */
+    MAY_FAIL(splinter_poll("kept", 1));
+    MAY_FAIL(splinter_event_bus_init());
+    errno = 0;
+    int fd = splinter_event_bus_open();
+    CHECK(fd >= 0 || errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOTSUP || errno == ENODEV,
+          "event_bus_open under the limits (ENODEV: the init above failed): rc %d errno %d %s", fd, errno, strerror(errno));
+    if (fd >= 0) {
+        MAY_FAIL(splinter_event_bus_wait(fd, 1));
+        splinter_event_bus_close(fd);
+    }
+    static const char *const strategies[] = SPLINTER_FLUSH_STRATEGY_NAMES;
+    for (int strategy = 0; strategy < (int)(sizeof strategies / sizeof strategies[0]); strategy++)
+        MAY_FAIL(splinter_flush(strategy));
+    CHECK(splinter_shard_claim(8, SPL_INTENT_WILLNEED, 1, 1ull << 40) == 0, "shard_claim under the limits");
+    MAY_FAIL(splinter_madvise(8, NULL, 0, POSIX_MADV_WILLNEED, 0));
+    CHECK(splinter_shard_release(8) == 0, "shard_release under the limits");
+    /* and the data is still there */
+    CHECK(splinter_get("kept", buf, sizeof buf, &n) == 0 && n == 23 && !memcmp(buf, "value before the limits", 23),
+          "the value set before the limits is gone or changed");
+    splinter_close();
+    return fails ? 1 : 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
 } cases[] = {
     {"create_enospc", case_create_enospc}, {"set_after_full", case_set_after_full}, {"fsize", case_fsize},
     {"short_object", case_short_object},   {"nofile", case_nofile},                 {"as", case_as},
+    {"limits_every_call", case_limits_every_call},
 };
 
 int main(int argc, char **argv)
