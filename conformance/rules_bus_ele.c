@@ -480,7 +480,9 @@ static void rule_ele007(struct conform *c, struct rule_out *o)
     struct callres cr = CALL(c->im.madvise(1, NULL, 0, POSIX_MADV_WILLNEED, 0));
     double el = (double)(spl_time_ns() - t0) / 1e6;
     want_err(o, cr, -1, EAGAIN, "timeout 0 as non-sovereign");
-    r_check(o, el < 100.0, "timeout 0 as non-sovereign returned only after %.1f ms, want at once", el);
+    /* "at once" against the other bid's 60 s window; 500 ms leaves a loaded
+     * machine room to deschedule the caller */
+    r_check(o, el < 500.0, "timeout 0 as non-sovereign returned only after %.1f ms, want at once", el);
     /* a deadline: ETIMEDOUT, not before it */
     t0 = spl_time_ns();
     cr = CALL(c->im.madvise(1, NULL, 0, POSIX_MADV_WILLNEED, 120 * ms));
@@ -488,10 +490,13 @@ static void rule_ele007(struct conform *c, struct rule_out *o)
     want_err(o, cr, -1, ETIMEDOUT, "timeout 120 ms as non-sovereign");
     r_check(o, el2 >= 115.0 && el2 < 2000.0, "timeout 120 ms returned after %.1f ms", el2);
     r_check(o, madvise_counter_get() == 0, "madvise(2) reached the kernel %lu times while deferring", madvise_counter_get());
-    /* the sovereign's window ends 150 ms from now: the waiter must take over */
+    /* the sovereign's window ends 150 ms from now: the waiter must take over.
+     * Timed from before the claim: a caller descheduled between the claim
+     * and its call (a loaded machine) finds less of the window left, and
+     * timing from the call made that a wake "before the window ended". */
+    t0 = spl_time_ns();
     c->im.shard_claim_ex(2, (uint32_t)me + 1, SPL_INTENT_WILLNEED, 9, 150 * ms, spl_impl_now(&c->im));
     madvise_counter_reset();
-    t0 = spl_time_ns();
     cr = CALL(c->im.madvise(1, NULL, 0, POSIX_MADV_WILLNEED, 3000 * ms));
     double el3 = (double)(spl_time_ns() - t0) / 1e6;
     r_check(o, cr.rc == 0, "waiting for a 150 ms window to end (timeout 3 s) returned %s after %.1f ms", CRS(cr), el3);
