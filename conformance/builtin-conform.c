@@ -295,7 +295,7 @@ static int kill_mutants(struct conform *base, const char *globs, bool progress, 
             continue;
         }
         if (!strncmp(m->catcher, "test:", 5)) {
-            spl_case_set(k, SPL_SKIP, "caught by the meson test %s (suite ref), not a protocol rule", m->catcher + 5);
+            spl_case_set(k, SPL_SKIP, "caught by the meson test %s, not a protocol rule", m->catcher + 5);
             continue;
         }
         const struct rule *r = NULL;
