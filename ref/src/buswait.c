@@ -160,13 +160,6 @@ int sr_bus_watch(int fd, bool fresh, const splref_store *st)
     return 0;
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* mut:bus_wait_naps: a lazy wait that looks every 10 ms */
 static int nap_wait(int fd, uint64_t timeout_ms)
 {
@@ -191,11 +184,11 @@ static bool spin_wait(const struct spin *sp, int ep, uint64_t start, uint64_t en
         uint64_t e = atomic_load_explicit(sp->epoch, memory_order_acquire);
         if (e != e0) {
             e0 = e;
-            uint64_t t = mono_ns(), edge_end = t + EDGE_WAIT_NS;
+            uint64_t t = sr_mono_ns(), edge_end = t + EDGE_WAIT_NS;
             for (;;) {
                 struct epoll_event ev;
                 if (epoll_wait(ep, &ev, 1, 0) > 0) return true;
-                t = mono_ns();
+                t = sr_mono_ns();
                 if (t >= edge_end || t >= end) break; /* a write that notifies nobody (an unarmed writer) */
             }
             last = t;
@@ -204,11 +197,11 @@ static bool spin_wait(const struct spin *sp, int ep, uint64_t start, uint64_t en
         __builtin_ia32_pause();
 #endif
         if ((n & 7) == 0) {
-            uint64_t t = mono_ns();
+            uint64_t t = sr_mono_ns();
             if (t - last > PREEMPTED_NS) { *preempted = true; return false; }
             if (t >= end) return false;
             last = t;
-            if (t - yielded > YIELD_EVERY_NS) { sched_yield(); yielded = t = mono_ns(); last = t; }
+            if (t - yielded > YIELD_EVERY_NS) { sched_yield(); yielded = t = sr_mono_ns(); last = t; }
         }
     }
 }
@@ -248,22 +241,22 @@ int splinter_event_bus_wait(int fd, uint64_t timeout_ms)
     bool forever = timeout_ms == UINT64_MAX;
     uint64_t deadline = 0, now = 0, start = 0;
     if (!forever && timeout_ms) {
-        now = mono_ns();
+        now = sr_mono_ns();
         deadline = timeout_ms > (UINT64_MAX - now) / 1000000u ? UINT64_MAX : now + timeout_ms * 1000000u;
     }
     if (sp && timeout_ms) {
         struct epoll_event ev;
         if (epoll_wait(ep, &ev, 1, 0) > 0) return 0; /* reported now: nothing to learn */
-        start = now ? now : mono_ns();
+        start = now ? now : sr_mono_ns();
         bool preempted = false;
         uint64_t end = start + sp->budget_ns;
         if (!forever && end > deadline) end = deadline;
         if (sp->budget_ns && spin_wait(sp, ep, start, end, &preempted)) {
-            spin_learn(sp, true, mono_ns() - start, false);
+            spin_learn(sp, true, sr_mono_ns() - start, false);
             return 0;
         }
         if (!forever) {
-            now = mono_ns();
+            now = sr_mono_ns();
             if (now >= deadline) {
                 spin_learn(sp, false, 0, preempted);
                 errno = ETIMEDOUT;
@@ -272,7 +265,7 @@ int splinter_event_bus_wait(int fd, uint64_t timeout_ms)
         }
         int rc = block_wait(ep, forever, deadline, now);
         int saved = errno;
-        spin_learn(sp, rc == 0, mono_ns() - start, preempted);
+        spin_learn(sp, rc == 0, sr_mono_ns() - start, preempted);
         errno = saved;
         return rc;
     }
@@ -299,7 +292,7 @@ static int block_wait(int ep, bool forever, uint64_t deadline, uint64_t now)
         if (n < 0 && !forever) return -1; /* EINTR: a finite wait reports the signal, as before */
         if (!forever) {
             if (nonblock) { errno = ETIMEDOUT; return -1; }
-            now = mono_ns();
+            now = sr_mono_ns();
             if (now >= deadline) { errno = ETIMEDOUT; return -1; }
         }
     }

@@ -31,11 +31,8 @@
  */
 #include "store.h"
 
-#include <limits.h>
-#include <linux/futex.h>
 #include <signal.h>
 #include <stddef.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,13 +58,6 @@ static _Atomic int leading_here;
 
 static struct sr_gc *gc_of(splref_store *st) { return (struct sr_gc *)(void *)((uint8_t *)st->H + SR_GC_OFFSET); }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int own_fdatasync(splref_store *st) { return fdatasync(st->fd) == 0 ? 0 : -errno; }
 
 static int lead(splref_store *st, struct sr_gc *g)
@@ -85,7 +75,7 @@ static int lead(splref_store *st, struct sr_gc *g)
     atomic_compare_exchange_strong(&g->leader, &me, 0); /* unless a waiter gave up on us and took it */
     atomic_fetch_sub(&leading_here, 1);
     atomic_fetch_add(&g->wake, 1);
-    syscall(SYS_futex, &g->wake, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    sr_futex_wake_all(&g->wake);
     return rc;
 }
 
@@ -97,7 +87,7 @@ int sr_group_flush(splref_store *st)
     atomic_thread_fence(memory_order_seq_cst);
     const uint64_t t = atomic_load(&g->started);
     const bool busy = MUTANT(group_commit_stale) && atomic_load(&g->leader) != 0;
-    uint64_t deadline = mono_ns() + SR_GC_WAIT_NS;
+    uint64_t deadline = sr_mono_ns() + SR_GC_WAIT_NS;
     for (;;) {
         uint32_t w = atomic_load(&g->wake);
         uint64_t d = atomic_load(&g->done);
@@ -117,7 +107,7 @@ int sr_group_flush(splref_store *st)
             atomic_compare_exchange_strong(&g->leader, &h, 0);
             continue;
         }
-        uint64_t now = mono_ns();
+        uint64_t now = sr_mono_ns();
         if (now >= deadline) {
             /* alive, or so it seems, and silent for SR_GC_WAIT_NS: lead
              * beside it (two fdatasyncs at once are only slower) */
@@ -125,7 +115,6 @@ int sr_group_flush(splref_store *st)
             deadline = now + SR_GC_WAIT_NS;
             continue;
         }
-        struct timespec ts = {0, (long)(deadline - now < SR_GC_NAP_NS ? deadline - now : SR_GC_NAP_NS)};
-        syscall(SYS_futex, &g->wake, FUTEX_WAIT, w, &ts, NULL, 0);
+        sr_futex_wait(&g->wake, w, deadline - now < SR_GC_NAP_NS ? deadline - now : SR_GC_NAP_NS);
     }
 }

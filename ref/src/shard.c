@@ -7,12 +7,9 @@
  */
 #include "store.h"
 
-#include <limits.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,7 +70,7 @@ static void bids_changed(splref_store *st)
     _Atomic uint32_t *q = bid_seq_word(st);
     uint32_t old = atomic_load_explicit(q, memory_order_relaxed);
     while (!atomic_compare_exchange_weak_explicit(q, &old, (old + 2) & ~1u, memory_order_acq_rel, memory_order_relaxed)) {}
-    if (old & 1) syscall(SYS_futex, q, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    if (old & 1) sr_futex_wake_all(q);
 }
 
 /* Sleeps until the table changes after seq was read, or at most max_ns. */
@@ -82,10 +79,7 @@ static void bids_wait_change(splref_store *st, uint32_t seq, uint64_t max_ns)
     _Atomic uint32_t *q = bid_seq_word(st);
     if (!(seq & 1) && !atomic_compare_exchange_strong_explicit(q, &seq, seq | 1, memory_order_acq_rel, memory_order_relaxed))
         return; /* it changed meanwhile */
-    struct timespec ts = {(time_t)(max_ns / 1000000000u), (long)(max_ns % 1000000000u)};
-    int saved = errno;
-    syscall(SYS_futex, q, FUTEX_WAIT, seq | 1, &ts, NULL, 0); /* EAGAIN: changed; ETIMEDOUT; EINTR: look again */
-    errno = saved;
+    sr_futex_wait(q, seq | 1, max_ns); /* EAGAIN: changed; ETIMEDOUT; EINTR: look again */
 }
 
 static _Atomic uint32_t *bid_lock_word(splref_store *st)

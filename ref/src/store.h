@@ -264,6 +264,15 @@ struct sr_wait {
 /* One step of waiting; false once SR_DEAD_NS has passed (wait.c). */
 bool sr_wait_step(struct sr_wait *w);
 
+/* CLOCK_MONOTONIC in ns (wait.c). */
+uint64_t sr_mono_ns(void);
+
+/* A process-shared futex on a word of the region (wait.c): sleep while *w
+ * == val, at most max_ns (EAGAIN, ETIMEDOUT and EINTR all just return, errno
+ * kept); wake every sleeper. */
+void sr_futex_wait(_Atomic uint32_t *w, uint32_t val, uint64_t max_ns);
+void sr_futex_wake_all(_Atomic uint32_t *w);
+
 /* How a reader waits for a writer inside its slot: a few rounds of the
  * CPU's pause hint (1, 2, 4 ... 32 pauses, a few hundred nanoseconds to a
  * few microseconds in all), never a syscall. A live writer leaves the slot

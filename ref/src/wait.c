@@ -8,11 +8,18 @@
  * (the holder may be waiting for this CPU), then naps 50 us at a time, and
  * gives up after SR_DEAD_NS: the caller reports EAGAIN, the original's
  * "the slot is contested" signal, now meaning "stuck" (see retrain_slot).
+ * The clock and the shared futex every waiting part of the library uses
+ * (madvise's bidder, group commit, the bus) live here too.
  */
 #include "store.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { SPIN_ROUNDS = 12, YIELD_NS = 1000000 };
 
@@ -25,11 +32,26 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static uint64_t mono_ns(void)
+uint64_t sr_mono_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void sr_futex_wait(_Atomic uint32_t *w, uint32_t val, uint64_t max_ns)
+{
+    struct timespec ts = {(time_t)(max_ns / 1000000000u), (long)(max_ns % 1000000000u)};
+    int saved = errno;
+    syscall(SYS_futex, w, FUTEX_WAIT, val, &ts, NULL, 0);
+    errno = saved;
+}
+
+void sr_futex_wake_all(_Atomic uint32_t *w)
+{
+    int saved = errno;
+    syscall(SYS_futex, w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    errno = saved;
 }
 
 bool sr_wait_step(struct sr_wait *w)
@@ -42,7 +64,7 @@ bool sr_wait_step(struct sr_wait *w)
         w->rounds++;
         return true;
     }
-    uint64_t now = mono_ns();
+    uint64_t now = sr_mono_ns();
     if (!w->t0) w->t0 = now;
     else if (now - w->t0 >= SR_DEAD_NS) return false;
     if (now - w->t0 < YIELD_NS) {
