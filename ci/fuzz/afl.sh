@@ -15,6 +15,7 @@
 set -eu
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
+. "$root/ci/fuzz/pool.sh"
 secs="${1:-60}"
 case "$secs" in '' | *[!0-9]*) echo "usage: ci/fuzz/afl.sh [SECONDS_PER_TARGET]" >&2; exit 2 ;; esac
 d="${CI_BUILD_PREFIX:-build}-afl"
@@ -67,6 +68,7 @@ seeds="$d/ci/fuzz/seeds"
 rm -rf "$seeds"
 "$d/ci/fuzz/mkseeds" "$seeds" >/dev/null
 mkdir -p ci/fuzz/artifacts
+# shellcheck disable=SC2317 # run through pool (pool.sh)
 afl_one() { # target
   in="$d/afl-in-$1"
   rm -rf "$in" "$d/afl-$1"
@@ -75,17 +77,8 @@ afl_one() { # target
   if [ -d "ci/fuzz/corpus/$1" ]; then cp ci/fuzz/corpus/"$1"/* "$in"/ 2>/dev/null || true; fi
   afl-fuzz -V "$secs" -i "$in" -o "$d/afl-$1" -m none -t 5000 -- "$d/ci/fuzz/fuzz-$1" >"$d/afl-$1.log" 2>&1
 }
-running=0 pids=""
-for t in $ready; do
-  if [ "$running" -ge "$jobs" ]; then
-    for p in $pids; do if wait "${p#*:}"; then echo 0; else echo $?; fi >"$d/afl-${p%%:*}.rc"; done
-    running=0 pids=""
-  fi
-  afl_one "$t" &
-  pids="$pids $t:$!"
-  running=$((running + 1))
-done
-for p in $pids; do if wait "${p#*:}"; then echo 0; else echo $?; fi >"$d/afl-${p%%:*}.rc"; done
+# shellcheck disable=SC2086
+pool "$jobs" afl_one "$d/afl" $ready
 
 # 3. one line per target; every crash and hang copied out
 for t in $ready; do

@@ -16,6 +16,7 @@
 set -eu
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
+. "$root/ci/fuzz/pool.sh"
 secs="${1:-60}"
 d="${CI_BUILD_PREFIX:-build}-fuzz"
 jobs="${CI_JOBS:-2}"
@@ -59,6 +60,7 @@ done
 # default 2): each still gets its SECONDS of one core, in half the wall time.
 # -timeout: one input taking 10 s is a hang worth a report; rss 2 GiB
 # keeps a runaway allocation from taking the machine down
+# shellcheck disable=SC2317 # run through pool (pool.sh)
 fuzz_one() { # target; exit status 0 no crash
   # shellcheck disable=SC2046
   "$d/ci/fuzz/fuzz-$1" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
@@ -74,17 +76,8 @@ rm -f "$afl_rc"
 ( arc=0; CI_BUILD_PREFIX="${CI_BUILD_PREFIX:-build}" nice "$root/ci/fuzz/afl.sh" 0 >"$d/afl-replay.log" 2>&1 || arc=$?
   echo "$arc" >"$afl_rc" ) &
 afl_pid=$!
-running=0 pids=""
-for t in $ready; do
-  if [ "$running" -ge "$jobs" ]; then
-    for p in $pids; do if wait "${p#*:}"; then echo 0; else echo $?; fi >"$d/fuzz-${p%%:*}.rc"; done
-    running=0 pids=""
-  fi
-  fuzz_one "$t" &
-  pids="$pids $t:$!"
-  running=$((running + 1))
-done
-for p in $pids; do if wait "${p#*:}"; then echo 0; else echo $?; fi >"$d/fuzz-${p%%:*}.rc"; done
+# shellcheck disable=SC2086
+pool "$jobs" fuzz_one "$d/fuzz" $ready
 # 3. one line per target
 for t in $ready; do
   log="$d/fuzz-$t.log"
