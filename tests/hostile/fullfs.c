@@ -197,6 +197,20 @@ static int case_nofile(void)
     return fails ? 1 : 0;
 }
 
+/* RLIMIT_AS at what this process maps now + extra bytes; 0, or 1 reported */
+static int limit_as(unsigned long extra)
+{
+    struct rlimit cur;
+    getrlimit(RLIMIT_AS, &cur);
+    FILE *f = fopen("/proc/self/statm", "re");
+    unsigned long pages = 0;
+    if (!f || fscanf(f, "%lu", &pages) != 1) { CHECK(0, "read /proc/self/statm"); if (f) fclose(f); return 1; }
+    fclose(f);
+    struct rlimit rl = {pages * 4096 + extra, cur.rlim_max};
+    if (setrlimit(RLIMIT_AS, &rl) != 0) { CHECK_ERRNO(0, "setrlimit RLIMIT_AS"); return 1; }
+    return 0;
+}
+
 /* too little address space to map the store: ENOMEM, nothing left */
 static int case_as(void)
 {
@@ -205,15 +219,7 @@ static int case_as(void)
 #endif
     if (private_fs(16384) != 0) return 77;
     /* 5440 + 4096 x (128 + 2048) = 8.5 MiB: fits the filesystem, not the limit */
-    struct rlimit cur;
-    getrlimit(RLIMIT_AS, &cur);
-    /* what this process maps now + 4 MiB */
-    FILE *f = fopen("/proc/self/statm", "re");
-    unsigned long pages = 0;
-    if (!f || fscanf(f, "%lu", &pages) != 1) { CHECK(0, "read /proc/self/statm"); if (f) fclose(f); return 1; }
-    fclose(f);
-    struct rlimit rl = {pages * 4096 + (4 << 20), cur.rlim_max};
-    if (setrlimit(RLIMIT_AS, &rl) != 0) { CHECK_ERRNO(0, "setrlimit"); return 1; }
+    if (limit_as(4 << 20) != 0) return 1;
     errno = 0;
     int rc = splinter_create(g_name, 4096, 2048);
     int err = errno;
@@ -255,17 +261,11 @@ static int case_limits_every_call(void)
     CHECK(splinter_set("kept", "value before the limits", 23) == 0, "set before the limits");
     uint64_t zero = 0;
     CHECK(splinter_set("n", &zero, 8) == 0 && splinter_set_named_type("n", SPL_SLOT_TYPE_BIGUINT) == 0, "counter");
-    FILE *f = fopen("/proc/self/statm", "re");
-    unsigned long pages = 0;
-    if (f) { if (fscanf(f, "%lu", &pages) != 1) pages = 0; fclose(f); }
-    if (!pages) { CHECK(0, "read /proc/self/statm"); return 1; }
+    /* the address space first: reading /proc needs a descriptor */
+    if (limit_as(1 << 20) != 0) return 1;
     struct rlimit rl = {16, 16};
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0) { CHECK_ERRNO(0, "setrlimit NOFILE"); return 1; }
     while (open("/dev/null", O_RDONLY | O_CLOEXEC) >= 0) {}
-    struct rlimit cur;
-    getrlimit(RLIMIT_AS, &cur);
-    struct rlimit as = {pages * 4096 + (1 << 20), cur.rlim_max};
-    if (setrlimit(RLIMIT_AS, &as) != 0) { CHECK_ERRNO(0, "setrlimit AS"); return 1; }
 
     /* these need neither: they must work as before */
     char buf[256];
