@@ -15,7 +15,7 @@
 set -eu
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-. "$root/ci/fuzz/pool.sh"
+. "$root/ci/fuzz/common.sh"
 secs="${1:-60}"
 case "$secs" in '' | *[!0-9]*) echo "usage: ci/fuzz/afl.sh [SECONDS_PER_TARGET]" >&2; exit 2 ;; esac
 d="${CI_BUILD_PREFIX:-build}-afl"
@@ -25,15 +25,7 @@ if ! command -v afl-clang-fast >/dev/null 2>&1 || ! command -v afl-fuzz >/dev/nu
   exit 77
 fi
 export AFL_QUIET=1
-if [ ! -f "$d/build.ninja" ]; then
-  mkdir -p "$d"
-  CC=afl-clang-fast meson setup "$d" -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false \
-    -Dmutants=false -Dbpf=disabled -Dlab=disabled -Doptimization=1 -Ddebug=true \
-    -Dc_args=-fno-sanitize-recover=all >"$d/ci-setup.log" 2>&1 ||
-    { tail -20 "$d/ci-setup.log" >&2; echo "afl: meson setup $d failed" >&2; exit 1; }
-fi
-ninja -C "$d" -j "$jobs" ci/fuzz/fuzz-open ci/fuzz/fuzz-fsck ci/fuzz/mkseeds >"$d/ci-build.log" 2>&1 ||
-  { tail -30 "$d/ci-build.log" >&2; echo "afl: build failed" >&2; exit 1; }
+fuzz_build afl-clang-fast "$d" "$jobs" afl
 targets="open fsck"
 # fuzz-open's store image lives here (a killed target leaves no file behind)
 SPLSUITE_FUZZ_DIR="$(mktemp -d /dev/shm/splsuite-fuzz.XXXXXX 2>/dev/null || mktemp -d "${TMPDIR:-/tmp}/splsuite-fuzz.XXXXXX")"
@@ -68,7 +60,7 @@ seeds="$d/ci/fuzz/seeds"
 rm -rf "$seeds"
 "$d/ci/fuzz/mkseeds" "$seeds" >/dev/null
 mkdir -p ci/fuzz/artifacts
-# shellcheck disable=SC2317 # run through pool (pool.sh)
+# shellcheck disable=SC2317 # run through pool (common.sh)
 afl_one() { # target
   in="$d/afl-in-$1"
   rm -rf "$in" "$d/afl-$1"

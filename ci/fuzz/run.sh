@@ -16,20 +16,12 @@
 set -eu
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-. "$root/ci/fuzz/pool.sh"
+. "$root/ci/fuzz/common.sh"
 secs="${1:-60}"
 d="${CI_BUILD_PREFIX:-build}-fuzz"
 jobs="${CI_JOBS:-2}"
 command -v clang >/dev/null 2>&1 || { echo "fuzz: SKIP: clang not installed"; exit 77; }
-if [ ! -f "$d/build.ninja" ]; then
-  mkdir -p "$d"
-  CC=clang meson setup "$d" -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false \
-    -Dmutants=false -Dbpf=disabled -Dlab=disabled -Doptimization=1 -Ddebug=true \
-    -Dc_args=-fno-sanitize-recover=all >"$d/ci-setup.log" 2>&1 ||
-    { tail -20 "$d/ci-setup.log" >&2; echo "fuzz: meson setup $d failed" >&2; exit 1; }
-fi
-ninja -C "$d" -j "$jobs" ci/fuzz/fuzz-open ci/fuzz/fuzz-fsck ci/fuzz/mkseeds >"$d/ci-build.log" 2>&1 ||
-  { tail -30 "$d/ci-build.log" >&2; echo "fuzz: build failed" >&2; exit 1; }
+fuzz_build clang "$d" "$jobs" fuzz
 
 seeds="$d/ci/fuzz/seeds"
 rm -rf "$seeds"
@@ -60,7 +52,7 @@ done
 # default 2): each still gets its SECONDS of one core, in half the wall time.
 # -timeout: one input taking 10 s is a hang worth a report; rss 2 GiB
 # keeps a runaway allocation from taking the machine down
-# shellcheck disable=SC2317 # run through pool (pool.sh)
+# shellcheck disable=SC2317 # run through pool (common.sh)
 fuzz_one() { # target; exit status 0 no crash
   # shellcheck disable=SC2046
   "$d/ci/fuzz/fuzz-$1" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
